@@ -1,0 +1,53 @@
+"""kerasdoc: finds why a Keras 3 / TensorFlow network trains badly.
+
+Public names are re-exported here from the subpackages (`kerasdoc.data`,
+`kerasdoc.model`, `kerasdoc.probes`, `kerasdoc.training`, `kerasdoc.plot`,
+`kerasdoc.findings`). They are imported lazily, so `import kerasdoc` (and the
+command line's `--help`) does not pay for importing TensorFlow.
+"""
+
+import importlib
+
+__version__ = "0.1.0"
+
+_SUBPACKAGES = (
+    "kerasdoc._errors",
+    "kerasdoc.findings",
+    "kerasdoc.data",
+    "kerasdoc.model",
+    "kerasdoc.probes",
+    "kerasdoc.training",
+    "kerasdoc.plot",
+)
+
+# name -> module that defines it. A test checks this equals the union of the
+# subpackages' __all__.
+_EXPORTS = {
+    "KerasDocError": "kerasdoc._errors",
+    "InvalidInputError": "kerasdoc._errors",
+    "InvalidTypeError": "kerasdoc._errors",
+    "DataIntegrityError": "kerasdoc._errors",
+    "FindingsError": "kerasdoc._errors",
+    "CATALOGUE": "kerasdoc.findings",
+    "Finding": "kerasdoc.findings",
+    "Report": "kerasdoc.findings",
+    "Severity": "kerasdoc.findings",
+    "describe": "kerasdoc.findings",
+    "is_known_code": "kerasdoc.findings",
+}
+
+__all__ = sorted(_EXPORTS) + ["datasets", "examples"]
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    if name in ("datasets", "examples", "cli"):
+        return importlib.import_module(f"kerasdoc.{name}")
+    raise AttributeError(f"module 'kerasdoc' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -1,0 +1,139 @@
+"""Validation helpers for the public boundary.
+
+Messages follow the Keras convention: say what was expected, then
+``Received: name=value``. Never use ``assert`` for user input.
+"""
+
+import numbers
+
+import numpy as np
+
+from kerasdoc._errors import InvalidInputError, InvalidTypeError
+
+
+def _short(value, limit=80):
+    """A repr of `value` short enough for an error message."""
+    if isinstance(value, np.ndarray):
+        return f"array(shape={value.shape}, dtype={value.dtype})"
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def received(name, value):
+    """The closing ``Received: name=value`` clause of an error message."""
+    return f"Received: {name}={_short(value)}"
+
+
+def check_int(value, name, *, minimum=None, maximum=None, allow_none=False):
+    """Return `value` as an int, or raise naming `name`."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InvalidTypeError(
+            f"`{name}` must be an integer. {received(name, value)}"
+        )
+    value = int(value)
+    if minimum is not None and value < minimum:
+        raise InvalidInputError(
+            f"`{name}` must be >= {minimum}. {received(name, value)}"
+        )
+    if maximum is not None and value > maximum:
+        raise InvalidInputError(
+            f"`{name}` must be <= {maximum}. {received(name, value)}"
+        )
+    return value
+
+
+def check_float(value, name, *, minimum=None, maximum=None, allow_none=False,
+                exclusive_minimum=False):
+    """Return `value` as a finite float, or raise naming `name`."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise InvalidTypeError(f"`{name}` must be a number. {received(name, value)}")
+    value = float(value)
+    if not np.isfinite(value):
+        raise InvalidInputError(f"`{name}` must be finite. {received(name, value)}")
+    if minimum is not None:
+        bad = value <= minimum if exclusive_minimum else value < minimum
+        if bad:
+            op = ">" if exclusive_minimum else ">="
+            raise InvalidInputError(
+                f"`{name}` must be {op} {minimum}. {received(name, value)}"
+            )
+    if maximum is not None and value > maximum:
+        raise InvalidInputError(
+            f"`{name}` must be <= {maximum}. {received(name, value)}"
+        )
+    return value
+
+
+def check_choice(value, name, choices):
+    """Raise unless `value` is one of `choices`."""
+    if value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise InvalidInputError(
+            f"`{name}` must be one of {options}. {received(name, value)}"
+        )
+    return value
+
+
+def check_array(value, name, *, min_ndim=1, max_ndim=None, allow_empty=False,
+                numeric=True):
+    """Return `value` as a numpy array (no copy when possible).
+
+    Memory-mapped arrays stay memory-mapped. Object, string and empty arrays
+    are refused with a message naming `name`.
+    """
+    if isinstance(value, (str, bytes)) or value is None:
+        raise InvalidTypeError(
+            f"`{name}` must be an array. {received(name, value)}"
+        )
+    try:
+        array = value if isinstance(value, np.ndarray) else np.asarray(value)
+    except (ValueError, TypeError) as exc:
+        raise InvalidTypeError(
+            f"`{name}` could not be converted to an array ({exc}). "
+            f"{received(name, value)}"
+        ) from None
+    if numeric and not (np.issubdtype(array.dtype, np.number)
+                        or array.dtype == np.bool_):
+        raise InvalidTypeError(
+            f"`{name}` must hold numbers, not dtype {array.dtype}. "
+            f"{received(name, array)}"
+        )
+    if array.ndim < min_ndim or (max_ndim is not None and array.ndim > max_ndim):
+        want = f"at least {min_ndim}" if max_ndim is None else (
+            f"{min_ndim}" if min_ndim == max_ndim else f"{min_ndim} to {max_ndim}")
+        raise InvalidInputError(
+            f"`{name}` must have {want} dimensions, got {array.ndim}. "
+            f"{received(name, array)}"
+        )
+    if not allow_empty and array.size == 0:
+        raise InvalidInputError(f"`{name}` must not be empty. {received(name, array)}")
+    return array
+
+
+def check_same_length(a, a_name, b, b_name):
+    """Raise unless `a` and `b` have the same first dimension."""
+    if len(a) != len(b):
+        raise InvalidInputError(
+            f"`{a_name}` and `{b_name}` must have the same number of samples. "
+            f"Received: len({a_name})={len(a)}, len({b_name})={len(b)}"
+        )
+
+
+def check_model(model, name="model", *, built=True):
+    """Raise unless `model` is a Keras 3 model (built, when asked)."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise InvalidTypeError(
+            f"`{name}` must be a keras.Model. {received(name, model)}"
+        )
+    if built and not model.built:
+        raise InvalidInputError(
+            f"`{name}` must be built (call it on data or pass an input shape) "
+            f"before it can be checked. {received(name, model)}"
+        )
+    return model

@@ -1,0 +1,3 @@
+"""kerasdoc.data."""
+
+__all__ = []

@@ -1,0 +1,86 @@
+"""The `Finding`: one problem, its evidence and its fix."""
+
+import dataclasses
+import types
+from typing import Any, Mapping, Optional
+
+from kerasdoc.findings._catalogue import default_severity, is_known_code
+from kerasdoc.findings._severity import Severity
+
+
+def _freeze(value):
+    """Read-only copies of nested dicts, lists as tuples (evidence is data)."""
+    if isinstance(value, Mapping):
+        return types.MappingProxyType({str(k): _freeze(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return tuple(_freeze(v) for v in value)
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One problem kerasdoc found.
+
+    Args:
+        code: stable catalogue code such as `"model.zero_init"`. An unknown
+            code raises `ValueError`: codes are API (see `kerasdoc.CATALOGUE`).
+        severity: `Severity` or its name. Defaults to the catalogue's default.
+        message: one sentence saying what is wrong.
+        evidence: the numbers, names and indices that triggered the finding.
+        fix: a concrete change that removes the problem.
+        layer: name of the layer concerned, if any.
+        step: training step at which it was seen, for `train.*` findings.
+
+    Example:
+
+    >>> f = Finding("model.zero_init", message="Kernel of 'dense' is all zeros.",
+    ...             evidence={"layer_std": 0.0}, fix="Use he_normal.")
+    >>> str(f.severity)
+    'error'
+    """
+
+    code: str
+    severity: Optional[Severity] = None
+    message: str = ""
+    evidence: Mapping[str, Any] = dataclasses.field(default_factory=dict, hash=False)
+    fix: str = ""
+    layer: Optional[str] = None
+    step: Optional[int] = None
+
+    def __post_init__(self):
+        if not is_known_code(self.code):
+            raise ValueError(
+                f"Unknown finding code {self.code!r}: add it to "
+                "kerasdoc/findings/codes.json before using it."
+            )
+        severity = (
+            default_severity(self.code)
+            if self.severity is None
+            else Severity.parse(self.severity)
+        )
+        object.__setattr__(self, "severity", severity)
+        object.__setattr__(self, "evidence", _freeze(dict(self.evidence or {})))
+
+    def to_dict(self):
+        """A JSON-ready dict (numpy values converted by `Report.to_json`)."""
+        return {
+            "code": self.code,
+            "severity": str(self.severity),
+            "message": self.message,
+            "evidence": _thaw(self.evidence),
+            "fix": self.fix,
+            "layer": self.layer,
+            "step": self.step,
+        }
+
+    def replace(self, **changes):
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def _thaw(value):
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return [_thaw(v) for v in value]
+    return value

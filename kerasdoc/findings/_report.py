@@ -1,0 +1,319 @@
+"""The `Report`: an ordered collection of findings with renderings."""
+
+import html
+import json
+import math
+import os
+import sys
+from collections.abc import Sequence
+
+import numpy as np
+
+from kerasdoc._errors import FindingsError
+from kerasdoc.findings._finding import Finding, _thaw
+from kerasdoc.findings._severity import Severity
+
+_COLORS = {
+    Severity.ERROR: "\033[31m",
+    Severity.WARNING: "\033[33m",
+    Severity.INFO: "\033[36m",
+}
+_RESET = "\033[0m"
+_HTML_COLORS = {
+    Severity.ERROR: "#c62828",
+    Severity.WARNING: "#ef6c00",
+    Severity.INFO: "#1565c0",
+}
+
+
+def _json_default(value):
+    """Convert numpy scalars/arrays and other odd values for `json.dumps`."""
+    if isinstance(value, np.generic):
+        value = value.item()
+        if isinstance(value, float) and not math.isfinite(value):
+            return str(value)
+        return value
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    return str(value)
+
+
+def _clean_floats(value):
+    """NaN/Inf are not JSON: write them as strings."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _clean_floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_floats(v) for v in value]
+    return value
+
+
+def _format_value(value, limit=12):
+    if isinstance(value, (float, np.floating)):
+        return f"{float(value):.4g}"
+    if isinstance(value, (list, tuple, np.ndarray)):
+        items = list(value)
+        shown = ", ".join(_format_value(v) for v in items[:limit])
+        more = f", ... ({len(items)} in all)" if len(items) > limit else ""
+        return f"[{shown}{more}]"
+    if isinstance(value, dict) or hasattr(value, "items"):
+        inner = ", ".join(f"{k}={_format_value(v)}" for k, v in list(value.items())[:limit])
+        return "{" + inner + "}"
+    return str(value)
+
+
+class Report(Sequence):
+    """Findings of one or more checks, worst first.
+
+    A `Report` is a sequence of `Finding`s (sorted by severity, worst first,
+    then by the order the checks produced them). It also records which
+    checks ran, which were skipped and why, and how long each took.
+
+    Args:
+        findings: iterable of `Finding`.
+        ran: names of the checks that ran.
+        skipped: dict of check name -> reason it was skipped.
+        timings: dict of check or part name -> seconds.
+        title: heading used by the renderings. Defaults to `"kerasdoc report"`.
+
+    Example:
+
+    >>> report = Report([Finding("optim.vanilla_sgd", message="SGD without momentum.")])
+    >>> report.worst
+    <Severity.INFO: 0>
+    >>> print(report.to_text())  # doctest: +ELLIPSIS
+    kerasdoc report: 0 errors, 0 warnings, 1 info
+    ...
+    """
+
+    def __init__(self, findings=(), *, ran=(), skipped=None, timings=None,
+                 title="kerasdoc report"):
+        findings = list(findings)
+        for f in findings:
+            if not isinstance(f, Finding):
+                raise TypeError(
+                    f"A Report holds Finding objects. Received: {type(f).__name__}"
+                )
+        order = {id(f): i for i, f in enumerate(findings)}
+        self._findings = tuple(
+            sorted(findings, key=lambda f: (-int(f.severity), order[id(f)]))
+        )
+        self.ran = tuple(ran)
+        self.skipped = dict(skipped or {})
+        self.timings = {k: float(v) for k, v in (timings or {}).items()}
+        self.title = title
+
+    # Sequence protocol -------------------------------------------------
+    def __getitem__(self, index):
+        return self._findings[index]
+
+    def __len__(self):
+        return len(self._findings)
+
+    def __repr__(self):
+        return (f"<Report {len(self.errors)} errors, {len(self.warnings)} warnings, "
+                f"{len(self.infos)} info: {sorted(self.codes)}>")
+
+    def __str__(self):
+        return self.to_text(color=False)
+
+    # Queries -----------------------------------------------------------
+    @property
+    def findings(self):
+        """The findings as a tuple, worst first."""
+        return self._findings
+
+    @property
+    def errors(self):
+        """Findings of severity error."""
+        return [f for f in self._findings if f.severity == Severity.ERROR]
+
+    @property
+    def warnings(self):
+        """Findings of severity warning."""
+        return [f for f in self._findings if f.severity == Severity.WARNING]
+
+    @property
+    def infos(self):
+        """Findings of severity info."""
+        return [f for f in self._findings if f.severity == Severity.INFO]
+
+    @property
+    def worst(self):
+        """The highest severity present, or `None` for an empty report."""
+        return self._findings[0].severity if self._findings else None
+
+    @property
+    def codes(self):
+        """The set of codes present."""
+        return {f.code for f in self._findings}
+
+    def by_code(self, code):
+        """Findings with the given code."""
+        return [f for f in self._findings if f.code == code]
+
+    def has(self, code, severity=None):
+        """Whether a finding with `code` (and exactly `severity`, if given) exists."""
+        wanted = None if severity is None else Severity.parse(severity)
+        return any(
+            f.code == code and (wanted is None or f.severity == wanted)
+            for f in self._findings
+        )
+
+    def at_least(self, severity):
+        """Findings whose severity is `severity` or worse."""
+        level = Severity.parse(severity)
+        return [f for f in self._findings if f.severity >= level]
+
+    def merge(self, *others, title=None):
+        """A new report holding the findings and bookkeeping of all reports."""
+        reports = (self,) + others
+        skipped, timings, ran = {}, {}, []
+        for r in reports:
+            ran.extend(r.ran)
+            skipped.update(r.skipped)
+            timings.update(r.timings)
+        return Report(
+            [f for r in reports for f in r._findings],
+            ran=ran, skipped=skipped, timings=timings,
+            title=title or self.title,
+        )
+
+    def __add__(self, other):
+        if not isinstance(other, Report):
+            return NotImplemented
+        return self.merge(other)
+
+    def raise_for(self, severity="error"):
+        """Raise `FindingsError` if a finding is at `severity` or worse.
+
+        Args:
+            severity: the threshold. Defaults to `"error"`.
+        """
+        hits = self.at_least(severity)
+        if hits:
+            codes = ", ".join(sorted({f.code for f in hits}))
+            raise FindingsError(
+                f"{len(hits)} finding(s) at {Severity.parse(severity)} or worse: {codes}",
+                report=self,
+            )
+        return self
+
+    # Renderings --------------------------------------------------------
+    def to_dict(self):
+        """A JSON-ready dict: summary, findings, ran, skipped, timings."""
+        return _clean_floats(json.loads(json.dumps({
+            "title": self.title,
+            "summary": {
+                "errors": len(self.errors),
+                "warnings": len(self.warnings),
+                "info": len(self.infos),
+                "worst": None if self.worst is None else str(self.worst),
+            },
+            "findings": [f.to_dict() for f in self._findings],
+            "ran": list(self.ran),
+            "skipped": self.skipped,
+            "timings": self.timings,
+        }, default=_json_default)))
+
+    def to_json(self, indent=2):
+        """The report as a JSON string (NaN/Inf written as strings)."""
+        return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
+
+    def _summary_line(self):
+        return (f"{self.title}: {len(self.errors)} errors, "
+                f"{len(self.warnings)} warnings, {len(self.infos)} info")
+
+    def to_text(self, color=None):
+        """A plain-text rendering for terminals.
+
+        Args:
+            color: use ANSI colours. Defaults to `None`: colour when stdout is
+                a terminal and `NO_COLOR` is not set.
+        """
+        if color is None:
+            color = (hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
+                     and "NO_COLOR" not in os.environ)
+        lines = [self._summary_line()]
+        if not self._findings:
+            lines.append("  no problems found")
+        for f in self._findings:
+            tag = str(f.severity).upper()
+            if color:
+                tag = f"{_COLORS[f.severity]}{tag}{_RESET}"
+            where = []
+            if f.layer:
+                where.append(f"layer {f.layer}")
+            if f.step is not None:
+                where.append(f"step {f.step}")
+            suffix = f" ({', '.join(where)})" if where else ""
+            lines.append(f"{tag} {f.code}{suffix}: {f.message}")
+            for key, value in _thaw(f.evidence).items():
+                lines.append(f"    {key}: {_format_value(value)}")
+            if f.fix:
+                lines.append(f"    fix: {f.fix}")
+        if self.ran:
+            lines.append("ran: " + ", ".join(
+                f"{name} ({self.timings[name]:.2f}s)" if name in self.timings else name
+                for name in self.ran))
+        for name, reason in self.skipped.items():
+            lines.append(f"skipped {name}: {reason}")
+        return "\n".join(lines)
+
+    def to_html(self, *, full_page=False, extra_html=""):
+        """An HTML rendering with no external assets.
+
+        Args:
+            full_page: return a whole document rather than a fragment.
+                Defaults to `False`.
+            extra_html: trusted HTML appended after the findings (e.g. embedded
+                plots). Defaults to `""`.
+        """
+        esc = html.escape
+        rows = []
+        for f in self._findings:
+            colour = _HTML_COLORS[f.severity]
+            evidence = "".join(
+                f"<li><code>{esc(str(k))}</code>: {esc(_format_value(v))}</li>"
+                for k, v in _thaw(f.evidence).items()
+            )
+            where = " ".join(
+                x for x in (
+                    f"layer <code>{esc(f.layer)}</code>" if f.layer else "",
+                    f"step {f.step}" if f.step is not None else "",
+                ) if x
+            )
+            rows.append(
+                f'<div class="kd-finding" style="border-left:4px solid {colour};'
+                'padding:4px 8px;margin:6px 0">'
+                f'<b style="color:{colour}">{esc(str(f.severity).upper())}</b> '
+                f"<code>{esc(f.code)}</code> {where}<br>{esc(f.message)}"
+                + (f"<ul>{evidence}</ul>" if evidence else "")
+                + (f"<div><b>Fix:</b> {esc(f.fix)}</div>" if f.fix else "")
+                + "</div>"
+            )
+        if not rows:
+            rows.append("<p>No problems found.</p>")
+        bookkeeping = ""
+        if self.ran:
+            bookkeeping += "<p><b>Ran:</b> " + esc(", ".join(
+                f"{n} ({self.timings[n]:.2f}s)" if n in self.timings else n
+                for n in self.ran)) + "</p>"
+        if self.skipped:
+            bookkeeping += "<p><b>Skipped:</b></p><ul>" + "".join(
+                f"<li>{esc(n)}: {esc(r)}</li>" for n, r in self.skipped.items()
+            ) + "</ul>"
+        body = (f'<div class="kerasdoc-report"><h3>{esc(self._summary_line())}</h3>'
+                + "".join(rows) + bookkeeping + extra_html + "</div>")
+        if not full_page:
+            return body
+        return ("<!DOCTYPE html><html><head><meta charset=\"utf-8\">"
+                f"<title>{esc(self.title)}</title></head>"
+                "<body style=\"font-family:sans-serif;max-width:960px;margin:auto\">"
+                f"{body}</body></html>")
+
+    def _repr_html_(self):
+        return self.to_html()

@@ -1,0 +1,3 @@
+"""kerasdoc.model."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""kerasdoc.plot."""
+
+__all__ = []

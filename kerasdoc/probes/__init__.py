@@ -1,0 +1,3 @@
+"""kerasdoc.probes."""
+
+__all__ = []

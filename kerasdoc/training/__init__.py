@@ -1,0 +1,3 @@
+"""kerasdoc.training."""
+
+__all__ = []
