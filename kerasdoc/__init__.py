@@ -34,6 +34,12 @@ _EXPORTS = {
     "Severity": "kerasdoc.findings",
     "describe": "kerasdoc.findings",
     "is_known_code": "kerasdoc.findings",
+    # -- kerasdoc.data: subset builder and persistence (issue 2) --
+    # -- kerasdoc.data: data audit (issue 4) --
+    # -- kerasdoc.model (issue 3) --
+    # -- kerasdoc.probes (issue 5) --
+    # -- kerasdoc.training (issue 6) --
+    # -- kerasdoc.plot and diagnose (issue 7) --
 }
 
 __all__ = sorted(_EXPORTS) + ["datasets", "examples"]
