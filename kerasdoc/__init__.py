@@ -35,6 +35,7 @@ _EXPORTS = {
     "describe": "kerasdoc.findings",
     "is_known_code": "kerasdoc.findings",
     # -- kerasdoc.data: subset builder and persistence (issue 2) --
+    "LoadedSubset": "kerasdoc.data", "Subset": "kerasdoc.data", "load_subset": "kerasdoc.data", "save_subset": "kerasdoc.data", "stratified_subset": "kerasdoc.data",
     # -- kerasdoc.data: data audit (issue 4) --
     # -- kerasdoc.model (issue 3) --
     # -- kerasdoc.probes (issue 5) --

@@ -1,0 +1,180 @@
+"""`kerasdoc subset`: build a class-balanced subset and save it as `.npy`.
+
+    kerasdoc subset --dataset fashion_mnist --train-per-class 100 \\
+        --test-per-class 30 --seed 0 --out DIR
+    kerasdoc subset --x X.npy --y Y.npy --per-class N --out DIR
+
+Arrays given with `--x/--y` are memory-mapped, so only their labels and the
+chosen rows are read. numpy only: no TensorFlow import.
+"""
+
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from kerasdoc._errors import DataIntegrityError, InvalidInputError
+
+__all__ = ["add_parser", "run"]
+
+DATASETS = ("fashion_mnist",)
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "subset", help="build a class-balanced subset saved as .npy files",
+        description="Draw a class-balanced random subset (shuffled across classes) "
+                    "and save x_train_s.npy, y_train_s.npy[, x_test_s.npy, "
+                    "y_test_s.npy] and manifest.json into --out.")
+    src = parser.add_argument_group("source (one of --dataset or --x/--y)")
+    src.add_argument("--dataset", choices=DATASETS, help="a known dataset")
+    src.add_argument("--data-dir", help="directory of the dataset's files "
+                     "(default: $KERASDOC_DATA, Debian's, the Keras cache)")
+    src.add_argument("--download", action="store_true",
+                     help="download the dataset through Keras if it is not found")
+    src.add_argument("--x", help="inputs .npy (memory-mapped)")
+    src.add_argument("--y", help="labels .npy (integer ids or one-hot)")
+    src.add_argument("--x-test", help="test inputs .npy (optional)")
+    src.add_argument("--y-test", help="test labels .npy (optional)")
+    size = parser.add_argument_group("size (per class, or a fraction of each class)")
+    size.add_argument("--train-per-class", "--per-class", dest="train_per_class",
+                      type=int, help="samples per class from the training arrays")
+    size.add_argument("--train-fraction", "--fraction", dest="train_fraction",
+                      type=float, help="fraction of each class (0, 1]")
+    size.add_argument("--test-per-class", type=int, help="samples per class (test)")
+    size.add_argument("--test-fraction", type=float, help="fraction of each class (test)")
+    parser.add_argument("--allow-fewer", action="store_true",
+                        help="take every sample of a class that has fewer than asked")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="random seed (default: fresh, recorded in the manifest)")
+    parser.add_argument("--class-names", help="comma-separated class names (--x/--y)")
+    parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--overwrite", action="store_true",
+                        help="replace an existing subset in --out")
+    parser.add_argument("--quiet", action="store_true", help="no progress output")
+    parser.set_defaults(func=run)
+    return parser
+
+
+class _Progress:
+    """One stderr line per file; redrawn in place on a terminal."""
+
+    def __init__(self, stream=None, quiet=False):
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.tty = getattr(self.stream, "isatty", lambda: False)()
+        self._last = 0.0
+        self._done = set()
+
+    def __call__(self, name, done, total):
+        if self.quiet:
+            return
+        finished = done >= total
+        if name in self._done:
+            return
+        if finished:
+            self._done.add(name)
+        now = time.monotonic()
+        if self.tty and not finished and now - self._last < 0.1:
+            return
+        self._last = now
+        pct = 100.0 * done / total if total else 100.0
+        line = f"reading {name}: {pct:5.1f}% of {_human(total)}"
+        if self.tty:
+            self.stream.write("\r" + line + ("\n" if finished else ""))
+        elif finished:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+
+def _human(n):
+    return f"{n / 1e6:.1f} MB" if n >= 1e5 else f"{n / 1e3:.1f} kB"
+
+
+def _load_npy(path, name):
+    if path is None:
+        return None
+    path = Path(path)
+    if not path.is_file():
+        raise InvalidInputError(f"--{name} file not found: {path}. Received: "
+                                f"{name}={str(path)!r}")
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError) as exc:
+        raise DataIntegrityError(f"--{name} {path} is not a readable .npy file "
+                                 f"({exc}).") from None
+
+
+def _size(per_class, fraction, split):
+    if per_class is None and fraction is None:
+        raise InvalidInputError(
+            f"Give --{split}-per-class or --{split}-fraction"
+            + (" (or --per-class/--fraction)" if split == "train" else "") + ".")
+    return {"per_class": per_class, "fraction": fraction}
+
+
+def _describe(split, sub, names, out):
+    lines = [f"{split}: {len(sub)} samples"]
+    for c, n in sub.counts.items():
+        label = names[c] if names and c < len(names) else str(c)
+        lines.append(f"  {c:>3} {label:<14} {n}")
+    return lines
+
+
+def run(args, *, stdout=None, stderr=None):
+    from kerasdoc.data import save_subset, stratified_subset
+
+    stdout = stdout or sys.stdout
+    progress = _Progress(stderr, quiet=args.quiet)
+    if (args.dataset is None) == (args.x is None and args.y is None):
+        raise InvalidInputError("Give either --dataset or --x and --y. Received: "
+                                f"dataset={args.dataset!r}, x={args.x!r}, y={args.y!r}")
+    train_size = _size(args.train_per_class, args.train_fraction, "train")
+    if args.dataset == "fashion_mnist":
+        from kerasdoc.datasets import find_fashion_mnist, load_fashion_mnist
+
+        directory = find_fashion_mnist(args.data_dir, download=args.download)
+        (x, y), (x_test, y_test), names = load_fashion_mnist(
+            directory if directory is not None else args.data_dir,
+            download=args.download, progress=progress)
+        source = {"dataset": "fashion_mnist",
+                  "files": "official IDX (train-*-ubyte.gz, t10k-*-ubyte.gz)"}
+        test_size = _size(args.test_per_class, args.test_fraction, "test")
+    else:
+        if args.x is None or args.y is None:
+            raise InvalidInputError("--x and --y go together. Received: "
+                                    f"x={args.x!r}, y={args.y!r}")
+        x, y = _load_npy(args.x, "x"), _load_npy(args.y, "y")
+        x_test, y_test = _load_npy(args.x_test, "x-test"), _load_npy(args.y_test, "y-test")
+        if (x_test is None) != (y_test is None):
+            raise InvalidInputError("--x-test and --y-test go together.")
+        names = args.class_names.split(",") if args.class_names else None
+        source = {"x": Path(args.x).name, "y": Path(args.y).name}
+        if x_test is not None:
+            source.update(x_test=Path(args.x_test).name, y_test=Path(args.y_test).name)
+            test_size = _size(args.test_per_class, args.test_fraction, "test")
+        if not args.quiet:
+            print(f"reading labels {args.y}: {len(y)} rows", file=progress.stream)
+
+    started = time.perf_counter()
+    train = stratified_subset(x, y, seed=args.seed, allow_fewer=args.allow_fewer,
+                              **train_size)
+    test = None
+    if x_test is not None:
+        # an independent stream for the test split, derived from the same seed
+        test_seed = None if train.seed is None else train.seed + 1
+        test = stratified_subset(x_test, y_test, seed=test_seed,
+                                 allow_fewer=args.allow_fewer, **test_size)
+    out = save_subset(args.out, train=train, test=test, class_names=names,
+                      source=source, seed=train.seed, overwrite=args.overwrite)
+    elapsed = time.perf_counter() - started
+
+    lines = [f"wrote {out} (seed {train.seed}, {elapsed:.2f} s)"]
+    lines += _describe("train", train, names, out)
+    if test is not None:
+        lines += _describe("test", test, names, out)
+    for name in sorted(p.name for p in out.iterdir() if p.suffix in (".npy", ".json")):
+        lines.append(f"  {out / name}")
+    print("\n".join(lines), file=stdout)
+    return 0
