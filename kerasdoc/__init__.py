@@ -41,6 +41,7 @@ _EXPORTS = {
     # -- kerasdoc.probes (issue 5) --
     # -- kerasdoc.training (issue 6) --
     # -- kerasdoc.plot and diagnose (issue 7) --
+    "ConfusionMatrixDisplay": "kerasdoc.plot", "SinglePredictionDisplay": "kerasdoc.plot", "SubsetDisplay": "kerasdoc.plot", "TopLossesDisplay": "kerasdoc.plot", "TrainingCurvesDisplay": "kerasdoc.plot", "figures_html": "kerasdoc.plot", "write_html_report": "kerasdoc.plot",
 }
 
 __all__ = sorted(_EXPORTS) + ["datasets", "examples"]
