@@ -16,6 +16,8 @@ from kerasdoc._errors import InvalidInputError, InvalidTypeError
 from kerasdoc._validation import (check_array, check_float, check_int,
                                   check_same_length, received)
 
+_MAX_CLASS_ID = 1 << 24  # guards np.bincount against ids such as 10**12
+
 __all__ = ["Subset", "stratified_subset", "labels_to_int", "class_counts"]
 
 
@@ -73,13 +75,19 @@ def labels_to_int(y, name="y"):
                     f"`{name}` must hold integer class ids; {name}[{bad}]={y[bad]!r} "
                     f"is not a whole number. {received(name, y)}")
         labels = y.astype(np.int64, copy=False)
-        low = int(labels.min())
+        low, high = int(labels.min()), int(labels.max())
         if low < 0:
             bad = int(np.argmin(labels))
             raise InvalidInputError(
                 f"`{name}` must hold non-negative class ids; {name}[{bad}]={low}. "
                 f"{received(name, y)}")
-        return labels, int(labels.max()) + 1
+        if high >= _MAX_CLASS_ID:
+            raise InvalidInputError(
+                f"`{name}` holds class id {high}; class ids must be small integers "
+                f"0..n_classes-1 (below {_MAX_CLASS_ID}). Map your labels to class "
+                f"ids first, e.g. with np.unique(y, return_inverse=True). "
+                f"{received(name, y)}")
+        return labels, high + 1
     if y.ndim == 2:
         ones = y == 1
         valid = ((ones | (y == 0)).all(axis=1)) & (ones.sum(axis=1) == 1)
