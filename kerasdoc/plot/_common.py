@@ -38,7 +38,7 @@ def new_axes_grid(ax, n, *, ncols, panel_size=(1.6, 1.9)):
         ncols = max(1, min(ncols, n))
         nrows = -(-n // ncols)
         fig, axes = pyplot().subplots(
-            nrows, ncols, squeeze=False,
+            nrows, ncols, squeeze=False, layout="constrained",
             figsize=(panel_size[0] * ncols, panel_size[1] * nrows))
         return fig, list(np.ravel(axes))
     axes = list(np.ravel(np.asarray(ax, dtype=object)))

@@ -184,21 +184,21 @@ class ConfusionMatrixDisplay:
         Returns:
             `self`.
         """
-        with warnings.catch_warnings():  # scikit-plot's own deprecation notice
-            warnings.simplefilter("ignore", DeprecationWarning)
-            import scikitplot
-
         fig, ax = new_axes(ax, figsize=figsize)
         cm = self.confusion_matrix
         k = cm.shape[0]
         # scikit-plot recomputes the matrix from label arrays: expand the counts.
         cells = np.repeat(np.arange(k * k), cm.reshape(-1).astype(np.int64))
         y_true, y_pred = np.divmod(cells, k)
-        kwargs = {"show_fig": False, "save_fig": False}
-        ax = scikitplot.metrics.plot_confusion_matrix(
+        with warnings.catch_warnings():  # scikit-plot's own deprecation notice
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import scikitplot
+
+            plot_confusion_matrix = scikitplot.metrics.plot_confusion_matrix
+        ax = plot_confusion_matrix(
             y_true, y_pred, labels=np.arange(k), normalize=bool(normalize),
             title=title, cmap=cmap, x_tick_rotation=x_tick_rotation,
-            show_colorbar=False, ax=ax, fig=fig, **kwargs)
+            show_colorbar=False, ax=ax, fig=fig, show_fig=False, save_fig=False)
         self.im_ = ax.images[-1]
         if colorbar:
             fig.colorbar(self.im_, ax=ax, fraction=0.046, pad=0.04)

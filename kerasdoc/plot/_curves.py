@@ -108,8 +108,6 @@ class TrainingCurvesDisplay:
             a.legend()
         for a in axes[len(self.metrics):]:
             a.set_visible(False)
-        if ax is None:
-            fig.tight_layout()
         self.ax_ = axes
         self.figure_ = fig
         return self

@@ -147,8 +147,6 @@ class TopLossesDisplay:
                 f"loss {self.losses[i]:.2f}, p {self.probabilities[i]:.2f}",
                 fontsize="small", color="#c62828" if wrong else "#2e7d32")
         fig.suptitle("Top losses: predicted/true, loss, probability of prediction")
-        if ax is None:
-            fig.tight_layout()
         self.ax_ = axes
         self.figure_ = fig
         return self
