@@ -50,6 +50,17 @@ class Subset:
                 f"x.dtype={self.x.dtype}, counts={self.counts}, seed={self.seed})")
 
 
+def _id_dtype(n_classes):
+    """The narrowest unsigned dtype for class ids below `n_classes`.
+
+    Narrow ids keep memory at a few bytes per row, and numpy sorts 8- and
+    16-bit keys with a linear-time radix sort.
+    """
+    if n_classes <= 1 << 8:
+        return np.uint8
+    return np.uint16 if n_classes <= 1 << 16 else np.uint32
+
+
 def labels_to_int(y, name="y"):
     """Integer class ids (`int64`, 1-D) from integer or one-hot labels.
 
@@ -57,8 +68,9 @@ def labels_to_int(y, name="y"):
     whole numbers, and one-hot arrays of shape `(n, n_classes)`.
 
     Returns:
-        `(labels, n_classes)` where `n_classes` is the one-hot width or
-        `max(labels) + 1`.
+        `(labels, n_classes)`: 1-D class ids in the narrowest unsigned dtype
+        (a view of `y` when no conversion is needed) and `n_classes`, the
+        one-hot width or `max(labels) + 1`.
     """
     y = check_array(y, name)
     if y.dtype == np.bool_ and y.ndim == 1:
@@ -74,20 +86,20 @@ def labels_to_int(y, name="y"):
                 raise InvalidInputError(
                     f"`{name}` must hold integer class ids; {name}[{bad}]={y[bad]!r} "
                     f"is not a whole number. {received(name, y)}")
-        labels = y.astype(np.int64, copy=False)
-        low, high = int(labels.min()), int(labels.max())
+        low = y.min()
         if low < 0:
-            bad = int(np.argmin(labels))
+            bad = int(np.argmin(y))
             raise InvalidInputError(
-                f"`{name}` must hold non-negative class ids; {name}[{bad}]={low}. "
+                f"`{name}` must hold non-negative class ids; {name}[{bad}]={int(low)}. "
                 f"{received(name, y)}")
+        high = int(y.max())
         if high >= _MAX_CLASS_ID:
             raise InvalidInputError(
                 f"`{name}` holds class id {high}; class ids must be small integers "
                 f"0..n_classes-1 (below {_MAX_CLASS_ID}). Map your labels to class "
                 f"ids first, e.g. with np.unique(y, return_inverse=True). "
                 f"{received(name, y)}")
-        return labels, high + 1
+        return y.astype(_id_dtype(high + 1), copy=False), high + 1
     if y.ndim == 2:
         ones = y == 1
         valid = ((ones | (y == 0)).all(axis=1)) & (ones.sum(axis=1) == 1)
@@ -97,16 +109,56 @@ def labels_to_int(y, name="y"):
                 f"`{name}` has {y.shape[1]} columns, so it must be one-hot: every row "
                 f"exactly one 1 and zeros elsewhere; row {bad} is {y[bad].tolist()}. "
                 f"{received(name, y)}")
-        return np.argmax(y, axis=1).astype(np.int64), y.shape[1]
+        return np.argmax(y, axis=1).astype(_id_dtype(y.shape[1])), y.shape[1]
     raise InvalidInputError(
         f"`{name}` must be 1-D class ids or 2-D one-hot rows, got {y.ndim} dimensions. "
         f"{received(name, y)}")
 
 
+def _bincount(labels, n_classes, chunk=1 << 20):
+    """np.bincount in chunks: its int64 temporary stays at 8 MB, not 8 bytes/row."""
+    counts = np.zeros(n_classes, dtype=np.int64)
+    for start in range(0, len(labels), chunk):
+        counts += np.bincount(labels[start:start + chunk], minlength=n_classes)
+    return counts
+
+
 def class_counts(labels, n_classes=None):
     """`{class: count}` for integer `labels` (classes `0..n_classes-1`)."""
-    counts = np.bincount(labels, minlength=n_classes or 0)
-    return {int(c): int(n) for c, n in enumerate(counts)}
+    n_classes = n_classes or (int(labels.max()) + 1 if len(labels) else 0)
+    return {int(c): int(n) for c, n in enumerate(_bincount(labels, n_classes))}
+
+
+def _ranks_to_indices(labels, n_classes, ranks, chunk=1 << 20):
+    """Map `{class: ranks}` (r-th sample of the class) to source row indices.
+
+    One pass over the labels in chunks: each chunk is grouped by class with a
+    stable argsort (radix sort for 8/16-bit ids), so memory stays at a few MB
+    whatever the number of rows, and the result equals a stable argsort of
+    all labels indexed at `start_of_class + rank`.
+    """
+    order_of = {c: np.argsort(r, kind="stable") for c, r in ranks.items()}
+    sorted_ranks = {c: r[order_of[c]] for c, r in ranks.items()}
+    found = {c: np.empty(len(r), dtype=np.int64) for c, r in ranks.items()}
+    done = dict.fromkeys(ranks, 0)
+    seen = np.zeros(n_classes, dtype=np.int64)
+    for start in range(0, len(labels), chunk):
+        part = labels[start:start + chunk]
+        grouped = np.argsort(part, kind="stable")
+        counts = np.bincount(part, minlength=n_classes)
+        offsets = np.cumsum(counts) - counts
+        for c, wanted in sorted_ranks.items():
+            stop = int(np.searchsorted(wanted, seen[c] + counts[c]))
+            if stop > done[c]:
+                local = wanted[done[c]:stop] - seen[c] + offsets[c]
+                found[c][done[c]:stop] = grouped[local] + start
+                done[c] = stop
+        seen += counts
+    result = {}
+    for c in ranks:
+        result[c] = np.empty_like(found[c])
+        result[c][order_of[c]] = found[c]
+    return result
 
 
 def _largest_remainder(fraction, available):
@@ -176,7 +228,7 @@ def stratified_subset(x, y, *, per_class: int | None = None,
     check_same_length(x, "x", y_source, "y")
     y_memory = np.array(y_source)  # the labels are read once, into memory
     labels, n_classes = labels_to_int(y_memory, "y")
-    available = np.bincount(labels, minlength=n_classes)
+    available = _bincount(labels, n_classes)
     present = available > 0
     if y_memory.ndim == 2 and y_memory.shape[1] > 1 and not present.all():
         # one-hot columns declare the classes; an empty column is a class too
@@ -205,18 +257,11 @@ def stratified_subset(x, y, *, per_class: int | None = None,
     if seed is None:
         seed = int(np.random.SeedSequence().entropy % (2**63))
     rng = np.random.default_rng(seed)
-    # Rows grouped by class, original order kept inside each class: a stable
-    # sort, which numpy does by radix sort for 8/16-bit keys (linear time).
-    key_dtype = np.uint8 if n_classes <= 256 else (
-        np.uint16 if n_classes <= 65536 else np.int64)
-    by_class = np.argsort(labels.astype(key_dtype, copy=False), kind="stable")
-    starts = np.concatenate([[0], np.cumsum(available)[:-1]])
-    chosen = [starts[c] + rng.choice(int(available[c]), size=int(take[c]),
-                                     replace=False)
-              for c in range(n_classes) if take[c] > 0]
+    # The r-th sample of class c (in index order) for the drawn ranks r.
+    ranks = {c: rng.choice(int(available[c]), size=int(take[c]), replace=False)
+             for c in range(n_classes) if take[c] > 0}
+    indices = np.concatenate(list(_ranks_to_indices(labels, n_classes, ranks).values()))
     del labels
-    indices = by_class[np.concatenate(chosen)]
-    del by_class
     indices = indices[rng.permutation(len(indices))].astype(np.int64, copy=False)
 
     order = np.argsort(indices, kind="stable")

@@ -177,3 +177,21 @@ def test_memmap_source_is_not_copied(tmp_path):
     np.testing.assert_array_equal(sub.x, x[sub.indices])
     # Memory follows the labels (~26 bytes per row), not the 51 MB of images.
     assert peak < 0.2 * x.nbytes, (peak, x.nbytes)
+
+
+@pytest.mark.parametrize("chunk", [1, 97, 4096, 1 << 20])
+def test_chunked_rank_lookup_equals_a_global_stable_sort(chunk):
+    from kerasdoc.data._subset import _ranks_to_indices
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 7, 5000).astype(np.uint8)
+    labels[labels == 5] = 4  # an absent class id
+    available = np.bincount(labels, minlength=7)
+    ranks = {c: rng.choice(int(available[c]), size=min(40, int(available[c])),
+                           replace=False) for c in range(7) if available[c]}
+    got = _ranks_to_indices(labels, 7, ranks, chunk=chunk)
+    by_class = np.argsort(labels, kind="stable")
+    starts = np.cumsum(available) - available
+    for c, r in ranks.items():
+        np.testing.assert_array_equal(got[c], by_class[starts[c] + r])
+        assert (labels[got[c]] == c).all()
