@@ -1,0 +1,319 @@
+"""The `Doctor` callback: watches `model.fit` from inside the train step."""
+
+import keras
+import numpy as np
+
+from kerasdoc._errors import InvalidInputError, KerasDocError
+from kerasdoc._validation import check_choice, check_float, check_int, check_model
+from kerasdoc.findings import Report, Severity
+from kerasdoc.training._clipping import check_clipping
+from kerasdoc.training._detectors import DETECTORS, run_detectors
+from kerasdoc.training._history import StatsHistory
+from kerasdoc.training._probe import Probe
+from kerasdoc.training._step import Instrument, reduce_replicas
+
+_STOP_CHOICES = ("error", "warning", "info", None)
+# Run the (host-side) detectors at most once per this many steps, except at
+# epoch ends and as soon as a non-finite value is read.
+_DETECT_EVERY_STEPS = 64
+
+
+class Doctor(keras.callbacks.Callback):
+    """Watches training from inside the compiled train step.
+
+    Attaching the callback installs, for the duration of `fit`, an
+    instrumented train step built through Keras's own `_make_function` (so
+    `tf.distribute`, XLA and `steps_per_execution` behave as Keras does). It
+    does the forward pass, loss, gradients, optional clipping and optimizer
+    update exactly as Keras's `train_step`, and in the same pass computes
+    per-layer gradient, weight and update norms, non-finite counts, and from
+    the same forward pass each layer's activation mean/std, the share of
+    ReLU units that never fire, tanh/sigmoid saturation and the largest
+    |logit| before a softmax/sigmoid. Statistics accumulate in device
+    variables and are read back every `every` steps and at each epoch end.
+    The per-layer statistics are computed only on the steps that are read
+    (plus the first step and any step whose loss is not finite).
+
+    Subclassed models have no graph to tap: their gradients, weights and
+    loss are watched and `report.skipped` says activations were not.
+
+    Args:
+        every: read statistics back every this many steps. Defaults to `16`.
+        clip_global_norm: clip all gradients to this global norm (same
+            arithmetic as the optimizer's `global_clipnorm`). Defaults to
+            `None`.
+        clip_norm: clip each gradient tensor to this norm (as `clipnorm`).
+            Defaults to `None`.
+        clip_value: clip gradient elements to `[-v, v]` (as `clipvalue`).
+            Defaults to `None`.
+        stop_on: severity (`"error"`, `"warning"`, `"info"`) of a finding
+            that sets `model.stop_training`, or `None` to never stop.
+            Defaults to `"error"`.
+        exploding_threshold: global gradient norm counted as exploding.
+            Defaults to `1e3`.
+        exploding_growth: growth of the global gradient norm over the first
+            check counted as exploding. Defaults to `1e3`.
+        vanishing_ratio: an earlier layer's median gradient norm below this
+            times the last layer's is vanishing. Defaults to `1e-4`.
+        dead_relu_fraction: share of a ReLU layer's units that never fired
+            during an epoch above which it is reported. Defaults to `0.5`.
+        saturation_margin: share of a tanh/sigmoid's output range next to
+            each asymptote counted as saturated. Defaults to `0.02`.
+        saturation_fraction: median share of saturated outputs above which
+            a hidden tanh/sigmoid layer is reported. Defaults to `0.5`.
+        logits_threshold: |logit| before softmax/sigmoid above which logits
+            blew up. Defaults to `50.0`.
+        diverging_factor: loss above this times its running minimum (and
+            above the first check's loss) is diverging. Defaults to `10.0`.
+        diverging_window: that many consecutive rising checks (ending above
+            the first check's loss) is diverging too. Defaults to `5`.
+        oscillation_window: checks looked at for oscillation. Defaults to `8`.
+        oscillation_amplitude: mean swing between checks, relative to the
+            mean loss, above which trendless swings are oscillation.
+            Defaults to `0.3`.
+        plateau_window: checks looked at for a plateau. Defaults to `10`.
+        plateau_tolerance: relative improvement over the plateau window below
+            which the loss is stalled. Defaults to `0.01`.
+        plateau_fraction: a stalled loss above this share of the first
+            check's loss is a plateau. Defaults to `0.8`.
+        unchanged_checks: consecutive checks with a layer's update exactly
+            zero before its weights count as unchanged. Defaults to `3`.
+        update_ratio_low: median update/weight norm ratio below this is
+            reported. Defaults to `1e-6`.
+        update_ratio_high: median update/weight norm ratio above this is
+            reported. Defaults to `0.1`.
+        overfitting_patience: epochs of rising validation loss for
+            overfitting and loss/accuracy divergence. Defaults to `3`.
+        overfitting_tolerance: validation loss must end this much (relative)
+            above its minimum to count as overfitting. Defaults to `0.1`.
+        validation_gap: validation accuracy above training accuracy by more
+            than this (after the first epoch, two epochs running) is a gap.
+            Defaults to `0.1`.
+        tensorboard_dir: write per-layer histograms of activations and
+            gradients (and loss/gradient-norm scalars) here. Defaults to
+            `None` (no export).
+        histogram_bins: bins of the TensorBoard histograms. Defaults to `30`.
+
+    Example:
+
+    >>> doctor = Doctor(every=16)
+    >>> model.fit(x, y, epochs=5, callbacks=[doctor])  # doctest: +SKIP
+    >>> doctor.report.codes  # doctest: +SKIP
+    set()
+    """
+
+    async_safe = True
+
+    def __init__(self, every: int = 16, *, clip_global_norm: float = None,
+                 clip_norm: float = None, clip_value: float = None,
+                 stop_on: str = "error", exploding_threshold: float = 1e3,
+                 exploding_growth: float = 1e3, vanishing_ratio: float = 1e-4,
+                 dead_relu_fraction: float = 0.5, saturation_margin: float = 0.02,
+                 saturation_fraction: float = 0.5, logits_threshold: float = 50.0,
+                 diverging_factor: float = 10.0, diverging_window: int = 5,
+                 oscillation_window: int = 8, oscillation_amplitude: float = 0.3,
+                 plateau_window: int = 10, plateau_tolerance: float = 0.01,
+                 plateau_fraction: float = 0.8, unchanged_checks: int = 3,
+                 update_ratio_low: float = 1e-6, update_ratio_high: float = 0.1,
+                 overfitting_patience: int = 3, overfitting_tolerance: float = 0.1,
+                 validation_gap: float = 0.1, tensorboard_dir=None,
+                 histogram_bins: int = 30):
+        super().__init__()
+        self.every = check_int(every, "every", minimum=1)
+        self.clipping = check_clipping(clip_global_norm, clip_norm, clip_value)
+        self.stop_on = check_choice(stop_on, "stop_on", _STOP_CHOICES)
+        pos = dict(minimum=0.0, exclusive_minimum=True)
+        frac = dict(minimum=0.0, maximum=1.0)
+        self.saturation_margin = check_float(saturation_margin, "saturation_margin",
+                                             minimum=0.0, maximum=0.5)
+        self.thresholds = {
+            "train.exploding_gradients": {
+                "threshold": check_float(exploding_threshold, "exploding_threshold", **pos),
+                "growth": check_float(exploding_growth, "exploding_growth", **pos)},
+            "train.vanishing_gradients": {
+                "ratio": check_float(vanishing_ratio, "vanishing_ratio", **pos)},
+            "train.dead_relu": {
+                "fraction": check_float(dead_relu_fraction, "dead_relu_fraction", **frac)},
+            "train.saturated_activations": {
+                "fraction": check_float(saturation_fraction, "saturation_fraction",
+                                        **frac)},
+            "train.logits_blowup": {
+                "threshold": check_float(logits_threshold, "logits_threshold", **pos)},
+            "train.loss_diverging": {
+                "factor": check_float(diverging_factor, "diverging_factor", minimum=1.0),
+                "window": check_int(diverging_window, "diverging_window", minimum=2)},
+            "train.loss_oscillating": {
+                "window": check_int(oscillation_window, "oscillation_window", minimum=3),
+                "amplitude": check_float(oscillation_amplitude,
+                                         "oscillation_amplitude", **pos)},
+            "train.loss_plateau": {
+                "window": check_int(plateau_window, "plateau_window", minimum=2),
+                "tolerance": check_float(plateau_tolerance, "plateau_tolerance",
+                                         minimum=0.0),
+                "fraction": check_float(plateau_fraction, "plateau_fraction",
+                                        minimum=0.0)},
+            "train.weights_unchanged": {
+                "checks": check_int(unchanged_checks, "unchanged_checks", minimum=1)},
+            "train.update_ratio": {
+                "low": check_float(update_ratio_low, "update_ratio_low", minimum=0.0),
+                "high": check_float(update_ratio_high, "update_ratio_high", **pos)},
+            "train.overfitting": {
+                "patience": check_int(overfitting_patience, "overfitting_patience",
+                                      minimum=1),
+                "tolerance": check_float(overfitting_tolerance,
+                                         "overfitting_tolerance", minimum=0.0)},
+            "train.loss_accuracy_divergence": {"patience": overfitting_patience},
+            "train.validation_gap": {
+                "gap": check_float(validation_gap, "validation_gap", minimum=0.0)},
+        }
+        if update_ratio_low >= update_ratio_high:
+            raise InvalidInputError(
+                "`update_ratio_low` must be below `update_ratio_high`. Received: "
+                f"update_ratio_low={update_ratio_low}, "
+                f"update_ratio_high={update_ratio_high}")
+        self.tensorboard_dir = tensorboard_dir
+        self.histogram_bins = check_int(histogram_bins, "histogram_bins", minimum=2)
+        self._stats = None
+        self._findings = []
+        self._skipped = {}
+        self._armed = False
+
+    # -- public results ------------------------------------------------------
+    @property
+    def report(self):
+        """`Report` of the `train.*` findings of the last `fit` (step and layer set)."""
+        return Report(self._findings, ran=tuple(DETECTORS), skipped=self._skipped,
+                      title="kerasdoc Doctor report")
+
+    @property
+    def history(self):
+        """Per-check statistics of the last `fit` as numpy arrays.
+
+        Rows are read-backs: `step`, `epoch`, `epoch_end`, `loss` (mean over
+        the window), `loss_nonfinite`, `samples` (instrumented steps in the
+        window). Per layer with weights (`weight_layers` names the columns):
+        `grad_norm`, `weight_norm`, `update_norm`, `update_ratio`,
+        `grad_nonfinite`, `weight_nonfinite`. Per observed layer output
+        (`activation_layers`, `activation_kinds`): `activation_mean`,
+        `activation_std`, `activation_nonfinite`, `saturated_fraction`,
+        `max_logit`, `dead_fraction` (NaN where not applicable). Clipping:
+        `clip_norm_before`, `clip_norm_after`, `clipped_fraction`. Epoch
+        logs as `epoch/<name>`, e.g. `epoch/val_loss`.
+        """
+        return {} if self._stats is None else self._stats.as_dict()
+
+    # -- installing the step -----------------------------------------------
+    def on_train_begin(self, logs=None):
+        model = check_model(self.model)
+        if not hasattr(model, "_make_function"):
+            raise KerasDocError(
+                "Doctor needs the TensorFlow backend's Trainer._make_function "
+                f"(Keras 3 on TensorFlow). Received: model={type(model).__name__}")
+        probe = Probe.from_model(model)
+        self._instrument = Instrument(
+            model, probe, every=self.every, clipping=self.clipping,
+            saturation_margin=self.saturation_margin,
+            histogram_bins=self.histogram_bins if self.tensorboard_dir else None)
+        self._stats = StatsHistory(probe, n_trainable=len(model.trainable_weights),
+                                   loss_scaled=self._instrument.loss_scale is not None)
+        self._findings, self._seen = [], set()
+        self._skipped = {"activation statistics": probe.note} if probe.note else {}
+        self._steps = self._last_read = self._last_detect = 0
+        self._epoch = 0
+        self._writer = None
+        if self.tensorboard_dir is not None:
+            from kerasdoc.training._tensorboard import HistogramWriter
+
+            self._writer = HistogramWriter(self.tensorboard_dir)
+        current = model.train_function
+        self._original = None if getattr(current, "_kerasdoc_doctor", False) else current
+        self._install(model, model._make_function(self._instrument.train_step))
+
+    def _install(self, model, compiled):
+        doctor = self
+
+        def train_function(iterator):
+            if not doctor._armed or doctor.model is not model:
+                # Left over from a fit that raised before on_train_end: this
+                # fit has no Doctor, so run the model's own step.
+                model.train_function = None
+                model.make_train_function()
+                return model.train_function(iterator)
+            doctor._armed = False
+            return compiled(iterator)
+
+        train_function._kerasdoc_doctor = True
+        model.train_function = train_function
+
+    def on_train_end(self, logs=None):
+        self._armed = False
+        self._read(epoch_end=False, force_detect=True)
+        self.model.train_function = self._original
+        if self._writer is not None:
+            self._writer.close()
+
+    # -- per batch / epoch ------------------------------------------------
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+        self._instrument.reset_masks()
+        self._stats.start_epoch()
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._armed = True
+        self._batch_begin = batch
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._armed = False
+        self._steps += batch - self._batch_begin + 1
+        if self._steps // self.every > self._last_read // self.every:
+            self._read(epoch_end=False)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if self._steps > self._last_read:
+            self._read(epoch_end=True, detect=False)
+        else:
+            self._stats.mark_epoch_end()
+        self._stats.add_epoch_logs(logs)
+        self._detect()
+
+    # -- reading and detecting -------------------------------------------
+    def _read(self, *, epoch_end, force_detect=False, detect=True):
+        if self._steps > self._last_read:
+            raw = reduce_replicas(self._instrument.read())
+            self._last_read = self._steps
+            row = self._stats.append(raw, epoch=self._epoch, epoch_end=epoch_end)
+            if self._writer is not None:
+                self._export(raw, row)
+            urgent = row["loss_nonfinite"] > 0 or raw["first_nonfinite"][0] > 0
+            due = self._steps - self._last_detect >= _DETECT_EVERY_STEPS
+            if detect and (urgent or due):
+                self._detect()
+        if force_detect:
+            self._detect()
+
+    def _detect(self):
+        self._last_detect = self._steps
+        history = self._stats.as_dict()
+        new = []
+        for finding in run_detectors(history, self.thresholds):
+            key = (finding.code, finding.layer)
+            if key not in self._seen:
+                self._seen.add(key)
+                new.append(finding)
+        self._findings.extend(new)
+        if self.stop_on is not None and self.model is not None:
+            level = Severity.parse(self.stop_on)
+            if any(f.severity >= level for f in new):
+                self.model.stop_training = True
+
+    def _export(self, raw, row):
+        step = raw["counter"]
+        self._writer.write_scalars(step, {
+            "kerasdoc/loss": row["loss"],
+            **{f"kerasdoc/grad_norm/{name}": value for name, value in
+               zip(self._stats.probe.weight_layers, np.atleast_1d(row["grad_norm"]))}})
+        if raw.get("hist") is not None and raw["samples"] > 0:
+            probe = self._stats.probe
+            names = ([f"activations/{t.name}" for t in probe.taps]
+                     + [f"gradients/{w}" for w in probe.weight_names])
+            self._writer.write_histograms(step, names, raw["hist"])

@@ -1,0 +1,317 @@
+"""The instrumented train step and the device variables it fills.
+
+`Instrument` owns the statistics variables (created under the model's
+distribution strategy, one local copy per replica) and provides:
+
+- `train_step(data)`: Keras's `TensorFlowTrainer.train_step` (same forward,
+  loss, loss tracker, loss scaling, gradients, optimizer update and metrics)
+  plus optional clipping and the statistics. Cheap counters (loss sum,
+  non-finite loss, clipping) are updated on every step; the per-layer
+  statistics only on the steps that will be read back (`counter % every ==
+  0`), on the first step, and on any step whose loss is not finite, through a
+  `tf.cond` so the other steps do not pay for them.
+- `read()`: one compiled call that returns every replica's values and resets
+  the window accumulators. `reduce_replicas` combines replicas on the host.
+"""
+
+import warnings
+
+import numpy as np
+import tensorflow as tf
+
+from kerasdoc.training import _stats
+from kerasdoc.training._clipping import clip_gradients
+
+# Rows of the `weights` statistics matrix (one column per trainable weight).
+W_GRAD_SQ, W_GRAD_NF, W_SQ, W_NF, W_UPD_SQ = range(5)
+# Rows of the `acts` statistics matrix (one column per tap).
+A_SUM, A_SQ, A_COUNT, A_NF, A_SAT = range(5)
+# Entries of the cheap per-step vector.
+C_STEPS, C_LOSS_SUM, C_LOSS_NF, C_CLIPPED, C_NORM_BEFORE, C_NORM_AFTER = range(6)
+
+_SATURATION_RANGE = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
+
+
+def loss_scale_of(optimizer):
+    """The factor the optimizer multiplies the loss by (None if none)."""
+    import keras
+
+    if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return "dynamic"
+    if getattr(optimizer, "loss_scale_factor", None):
+        return float(optimizer.loss_scale_factor)
+    return None
+
+
+class Instrument:
+    """Device statistics and the instrumented step for one `fit`.
+
+    Args:
+        model: the compiled, built Keras model.
+        probe: its `Probe`.
+        every: heavy statistics are computed on steps divisible by this.
+        clipping: dict of `clip_global_norm`, `clip_norm`, `clip_value`.
+        saturation_margin: share of an activation's range next to each
+            asymptote counted as saturated.
+        histogram_bins: bins of the per-layer histograms, or `None` for no
+            histograms.
+    """
+
+    def __init__(self, model, probe, *, every, clipping, saturation_margin,
+                 histogram_bins=None):
+        self.model = model
+        self.probe = probe
+        self.every = int(every)
+        self.clipping = dict(clipping)
+        self.clip_on = any(v is not None for v in self.clipping.values())
+        self.saturation_margin = float(saturation_margin)
+        self.bins = histogram_bins
+        self.strategy = model.distribute_strategy
+        self.replicas = self.strategy.num_replicas_in_sync
+        self.loss_scale = loss_scale_of(model.optimizer)
+        self.weights = list(model.trainable_weights)
+        self.relu_taps = [i for i, t in enumerate(probe.taps)
+                          if t.kind == "relu" and t.units]
+        n_w, n_t = len(self.weights), len(probe.taps)
+        with self.strategy.scope():
+            self.counter = _variable([], tf.int64)
+            self.cheap = _variable([6])
+            self.samples = _variable([])
+            self.w_stats = _variable([5, n_w])
+            self.a_stats = _variable([5, n_t])
+            self.a_logit = _variable([n_t])
+            self.first_nonfinite = _variable([2])
+            self.initial_loss = _variable([])
+            self.masks = [_variable([probe.taps[i].units]) for i in self.relu_taps]
+            self.shadows = [_variable(w.shape, w.dtype) for w in self.weights]
+            self.hist = (_variable([n_t + n_w, histogram_bins + 2])
+                         if histogram_bins else None)
+        self._window = [self.cheap, self.samples, self.w_stats, self.a_stats,
+                        self.a_logit] + ([self.hist] if self.hist is not None else [])
+        self._read_fn = None
+
+    # -- the step -----------------------------------------------------------
+    def train_step(self, data):
+        """Keras's train_step with clipping and statistics (a replica function)."""
+        from keras.src import tree
+        from keras.src.losses import loss as loss_module
+        from keras.src.trainers.data_adapters import data_adapter_utils
+
+        model = self.model
+        x, y, sample_weight = data_adapter_utils.unpack_x_y_sample_weight(data)
+        with tf.GradientTape() as tape:
+            y_pred, acts = self.probe.forward(model, x)
+            loss = model._compute_loss(x=x, y=y, y_pred=y_pred,
+                                       sample_weight=sample_weight, training=True)
+            unscaled_loss = loss_module.unscale_loss_for_distribution(loss)
+            model._loss_tracker.update_state(
+                unscaled_loss,
+                sample_weight=tf.shape(
+                    next(i for i in tree.flatten(x) if i is not None))[0])
+            if model.optimizer is not None:
+                loss = model.optimizer.scale_loss(loss)
+
+        counter = self.counter.assign_add(1)
+        batch_loss = tf.cast(unscaled_loss, tf.float32)
+        finite = tf.math.is_finite(batch_loss)
+        sample = tf.logical_or(
+            tf.logical_or(tf.equal(counter % self.every, 0), tf.equal(counter, 1)),
+            tf.logical_not(finite))
+        scale = self._scale_tensor()
+        clip_stats = None
+        grads = []
+        if self.weights:
+            grads = tape.gradient(loss, self.weights)
+            applied = grads
+            if self.clip_on:
+                unscaled = grads if scale is None else [
+                    None if g is None else g / tf.cast(scale, g.dtype) for g in grads]
+                clipped, clip_stats = clip_gradients(unscaled, **self.clipping)
+                applied = clipped if scale is None else [
+                    None if g is None else g * tf.cast(scale, g.dtype)
+                    for g in clipped]
+            tf.cond(sample, self._snapshot, _nothing)
+            model.optimizer.apply_gradients(zip(applied, self.weights))
+        else:
+            warnings.warn("The model does not have any trainable weights.")
+        tf.cond(sample, lambda: self._heavy(grads, acts, batch_loss, scale, counter),
+                _nothing)
+        cheap = [1.0, tf.where(finite, batch_loss, 0.0),
+                 1.0 - tf.cast(finite, tf.float32)]
+        if clip_stats is not None:
+            cheap += [clip_stats["clipped"], clip_stats["norm_before"],
+                      clip_stats["norm_after"]]
+        else:
+            cheap += [0.0, 0.0, 0.0]
+        self.cheap.assign_add(tf.stack([tf.cast(c, tf.float32) for c in cheap]))
+        return model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
+    def _scale_tensor(self):
+        if self.loss_scale == "dynamic":
+            return tf.identity(self.model.optimizer.dynamic_scale)
+        if self.loss_scale is not None:
+            return tf.constant(self.loss_scale)
+        return None
+
+    def _snapshot(self):
+        for shadow, weight in zip(self.shadows, self.weights):
+            shadow.assign(weight.value)
+        return tf.constant(0.0)
+
+    def _heavy(self, grads, acts, batch_loss, scale, counter):
+        factor = float(self.replicas)
+        if scale is not None:
+            factor = factor / tf.cast(scale, tf.float32)
+        zero = tf.constant(0.0)
+        rows = [[], [], [], [], []]
+        for grad, weight, shadow in zip(grads, self.weights, self.shadows):
+            value = weight.value
+            if grad is None:
+                rows[W_GRAD_SQ].append(zero)
+                rows[W_GRAD_NF].append(zero)
+            else:
+                g = _stats.as_float32(grad) * factor
+                rows[W_GRAD_SQ].append(_stats.sum_squares(g))
+                rows[W_GRAD_NF].append(_stats.nonfinite_count(g))
+            rows[W_SQ].append(_stats.sum_squares(shadow))
+            rows[W_NF].append(_stats.nonfinite_count(value))
+            rows[W_UPD_SQ].append(_stats.sum_squares(
+                _stats.as_float32(value) - _stats.as_float32(shadow)))
+        if self.weights:
+            self.w_stats.assign_add(tf.stack([tf.stack(r) for r in rows]))
+        a_rows = [[], [], [], [], []]
+        logits = []
+        for tap, act in zip(self.probe.taps, acts):
+            total, squares, count = _stats.finite_moments(act)
+            a_rows[A_SUM].append(total)
+            a_rows[A_SQ].append(squares)
+            a_rows[A_COUNT].append(count)
+            a_rows[A_NF].append(_stats.nonfinite_count(act))
+            if tap.kind in _SATURATION_RANGE and not tap.is_output:
+                low, high = _SATURATION_RANGE[tap.kind]
+                a_rows[A_SAT].append(_stats.saturated_count(
+                    act, low=low, high=high, margin=self.saturation_margin))
+            else:
+                a_rows[A_SAT].append(zero)
+            raw = getattr(act, "_keras_logits", None)
+            logits.append(_stats.max_abs(raw) if raw is not None else zero)
+        if acts:
+            self.a_stats.assign_add(tf.stack([tf.stack(r) for r in a_rows]))
+            self.a_logit.assign(tf.maximum(self.a_logit, tf.stack(logits)))
+            for mask, index in zip(self.masks, self.relu_taps):
+                mask.assign(tf.maximum(mask, _stats.active_units(acts[index])))
+        self._record_first_nonfinite(a_rows[A_NF], rows, batch_loss, counter)
+        self.initial_loss.assign(tf.where(tf.equal(counter, 1), batch_loss,
+                                          self.initial_loss))
+        if self.hist is not None:
+            self._histograms(grads, acts, factor)
+        self.samples.assign_add(1.0)
+        return tf.constant(0.0)
+
+    def _record_first_nonfinite(self, act_nf, w_rows, batch_loss, counter):
+        """Keep the index of the first place a NaN/Inf showed up, and when.
+
+        Order: activations in graph order, then gradients (unless a loss
+        scale makes overflowing gradients routine), then weights, then the
+        loss itself. Stored as (index + 1, step); 0 means "not yet".
+        """
+        grad_nf = (w_rows[W_GRAD_NF] if self.loss_scale != "dynamic"
+                   else [tf.constant(0.0)] * len(self.weights))
+        flags = list(act_nf) + list(grad_nf) + list(w_rows[W_NF]) + [
+            1.0 - tf.cast(tf.math.is_finite(batch_loss), tf.float32)]
+        flags = tf.stack(flags) > 0
+        index = tf.cast(tf.argmax(tf.cast(flags, tf.int32)), tf.float32)
+        new = tf.logical_and(tf.reduce_any(flags),
+                             tf.equal(self.first_nonfinite[0], 0.0))
+        self.first_nonfinite.assign(tf.where(
+            new, tf.stack([index + 1.0, tf.cast(counter, tf.float32)]),
+            self.first_nonfinite))
+
+    def _histograms(self, grads, acts, factor):
+        rows = []
+        for act in acts:
+            low, high, counts = _stats.histogram(act, self.bins)
+            rows.append(tf.concat([[low, high], counts], axis=0))
+        for grad in grads:
+            if grad is None:
+                rows.append(tf.zeros([self.bins + 2]))
+                continue
+            low, high, counts = _stats.histogram(
+                _stats.as_float32(grad) * factor, self.bins)
+            rows.append(tf.concat([[low, high], counts], axis=0))
+        if rows:
+            self.hist.assign(tf.stack(rows))
+
+    # -- host side ----------------------------------------------------------
+    def read(self):
+        """Every replica's values as numpy (leading replica axis); resets the window."""
+        if self._read_fn is None:
+            names = ["counter", "cheap", "samples", "w_stats", "a_stats",
+                     "a_logit", "first_nonfinite", "initial_loss"]
+            variables = [getattr(self, n) for n in names]
+            masks, window, strategy = self.masks, self._window, self.strategy
+            hist = self.hist
+
+            @tf.function
+            def read_and_reset():
+                out = {n: tf.stack(strategy.experimental_local_results(v))
+                       for n, v in zip(names, variables)}
+                out["masks"] = [tf.stack(strategy.experimental_local_results(m))
+                                for m in masks]
+                if hist is not None:
+                    out["hist"] = tf.stack(strategy.experimental_local_results(hist))
+                with tf.control_dependencies(tf.nest.flatten(out)):
+                    for v in window:
+                        v.assign(tf.zeros_like(v))
+                return out
+
+            self._read_fn = read_and_reset
+        with self.strategy.scope():
+            raw = self._read_fn()
+        return {k: ([np.asarray(m) for m in v] if isinstance(v, list)
+                    else np.asarray(v)) for k, v in raw.items()}
+
+    def reset_masks(self):
+        """Start a new "ever active" window (called at each epoch start)."""
+        with self.strategy.scope():
+            for mask in self.masks:
+                mask.assign(tf.zeros_like(mask))
+
+
+def reduce_replicas(raw):
+    """Combine per-replica values: sums add, norms average, maxima and masks max."""
+    out = {
+        "counter": int(raw["counter"][0]),
+        "cheap": raw["cheap"].mean(axis=0),
+        "samples": float(raw["samples"][0]),
+        "w_stats": raw["w_stats"].copy(),
+        "a_stats": raw["a_stats"].sum(axis=0),
+        "a_logit": raw["a_logit"].max(axis=0),
+        "masks": [m.max(axis=0) for m in raw["masks"]],
+        "initial_loss": float(raw["initial_loss"].mean()),
+    }
+    cheap = raw["cheap"]
+    out["cheap"][C_STEPS] = cheap[0, C_STEPS]
+    out["cheap"][C_LOSS_NF] = cheap[:, C_LOSS_NF].max()
+    w = raw["w_stats"]
+    out["w_stats"] = w.mean(axis=0)
+    out["w_stats"][W_GRAD_NF] = w[:, W_GRAD_NF].sum(axis=0)
+    out["w_stats"][W_NF] = w[:, W_NF].max(axis=0)
+    first = raw["first_nonfinite"]
+    hits = first[first[:, 0] > 0]
+    out["first_nonfinite"] = (hits[np.argmin(hits[:, 1])] if len(hits)
+                              else np.zeros(2))
+    if "hist" in raw:
+        out["hist"] = raw["hist"][0]
+    return out
+
+
+def _variable(shape, dtype=tf.float32):
+    return tf.Variable(
+        tf.zeros(shape, dtype), trainable=False,
+        synchronization=tf.VariableSynchronization.ON_READ,
+        aggregation=tf.VariableAggregation.SUM)
+
+
+def _nothing():
+    return tf.constant(0.0)

@@ -1,0 +1,192 @@
+"""The detectors on hand-made statistics: each fires on a broken history and
+stays silent on its healthy twin. No training here."""
+
+import numpy as np
+import pytest
+
+from kerasdoc.training import _detectors as D
+
+
+def healthy(n=12, epochs=5):
+    """A history like a healthy run: falling loss, steady norms, live units."""
+    steps = np.arange(1, n + 1) * 16
+    loss = 2.0 * np.exp(-np.arange(n) / 4.0) + 0.3
+    ones = np.ones((n, 2))
+    h = {
+        "step": steps, "epoch": np.repeat(np.arange(epochs), -(-n // epochs))[:n],
+        "epoch_end": np.zeros(n, bool), "loss": loss,
+        "loss_nonfinite": np.zeros(n), "samples": np.ones(n),
+        "initial_loss": 2.3,
+        "weight_layers": ["dense", "dense_1"],
+        "grad_norm": ones * [1.0, 0.5], "update_norm": ones * 0.02,
+        "update_ratio": ones * 2e-3,
+        "activation_layers": ["flatten", "dense", "tanh", "dense_1"],
+        "activation_kinds": ["other", "relu", "tanh", "softmax"],
+        "dead_fraction": np.tile([np.nan, 0.1, np.nan, np.nan], (n, 1)),
+        "saturated_fraction": np.tile([np.nan, np.nan, 0.05, np.nan], (n, 1)),
+        "max_logit": np.tile([np.nan, np.nan, np.nan, 8.0], (n, 1)),
+        "first_nonfinite": (None, None), "n_trainable": 4,
+        "epoch/loss": np.array([1.2, 0.8, 0.6, 0.5, 0.45]),
+        "epoch/val_loss": np.array([0.9, 0.75, 0.7, 0.68, 0.67]),
+        "epoch/accuracy": np.array([0.6, 0.75, 0.8, 0.83, 0.85]),
+        "epoch/val_accuracy": np.array([0.7, 0.76, 0.78, 0.79, 0.8]),
+    }
+    h["epoch_end"][np.flatnonzero(np.diff(h["epoch"]))] = True
+    h["epoch_end"][-1] = True
+    return h
+
+
+def codes(findings):
+    return {f.code for f in findings}
+
+
+def test_healthy_history_is_silent():
+    assert D.run_detectors(healthy(), {}) == []
+
+
+def test_nonfinite_names_first_layer_and_step():
+    h = healthy()
+    h["first_nonfinite"] = ("activation:dense", 37)
+    (f,) = D.detect_nonfinite(h)
+    assert (f.code, f.layer, f.step) == ("train.nonfinite", "dense", 37)
+    assert f.evidence["where"] == "activation"
+    assert str(f.severity) == "error"
+
+
+def test_nonfinite_loss_only():
+    h = healthy()
+    h["loss_nonfinite"][5] = 3
+    (f,) = D.detect_nonfinite(h)
+    assert f.layer is None and f.step == int(h["step"][5])
+    assert f.evidence["where"] == "loss"
+
+
+def test_exploding_by_threshold_and_growth():
+    h = healthy()
+    h["grad_norm"] = h["grad_norm"].copy()
+    h["grad_norm"][7] = [5e3, 1.0]
+    (f,) = D.detect_exploding_gradients(h)
+    assert f.layer == "dense" and f.step == int(h["step"][7])
+    h = healthy()
+    h["grad_norm"] = np.outer(10.0 ** np.arange(12) / 1e6, [1e-3, 1e-3])
+    assert D.detect_exploding_gradients(h, threshold=1e9, growth=1e3)
+    assert not D.detect_exploding_gradients(h, threshold=1e9, growth=1e12)
+
+
+def test_vanishing():
+    h = healthy()
+    h["grad_norm"] = np.ones((12, 2)) * [1e-7, 1.0]
+    (f,) = D.detect_vanishing_gradients(h)
+    assert f.layer == "dense" and f.evidence["ratio"] == pytest.approx(1e-7)
+    assert not D.detect_vanishing_gradients(h, ratio=1e-8)
+
+
+def test_dead_relu_only_on_relu_layers_at_epoch_end():
+    h = healthy()
+    h["dead_fraction"][:, 1] = 0.9
+    (f,) = D.detect_dead_relu(h)
+    assert f.layer == "dense" and f.evidence["dead_fraction"] == 0.9
+    assert not D.detect_dead_relu(h, fraction=0.95)
+    h["epoch_end"][:] = False  # no complete epoch yet: nothing to judge
+    assert not D.detect_dead_relu(h)
+
+
+def test_saturated():
+    h = healthy()
+    h["saturated_fraction"][:, 2] = 0.8
+    (f,) = D.detect_saturated_activations(h)
+    assert f.layer == "tanh"
+    assert not D.detect_saturated_activations(h, fraction=0.9)
+
+
+def test_logits_blowup():
+    h = healthy()
+    h["max_logit"][4, 3] = 400.0
+    (f,) = D.detect_logits_blowup(h)
+    assert f.layer == "dense_1" and f.step == int(h["step"][4])
+    assert not D.detect_logits_blowup(h, threshold=500.0)
+
+
+def test_loss_diverging_jump_and_steady_rise():
+    h = healthy()
+    h["loss"] = h["loss"].copy()
+    h["loss"][8:] = 50.0
+    assert codes(D.detect_loss_diverging(h)) == {"train.loss_diverging"}
+    h = healthy()
+    h["loss"] = np.concatenate([[1.0, 0.8, 0.7], 0.7 + 0.2 * np.arange(1, 10)])
+    (f,) = D.detect_loss_diverging(h)
+    assert f.evidence["steadily_rising"]
+    # a blow-up inside the first window: compared with the first step's loss
+    h = healthy()
+    h["loss"] = np.array([1e5, 300.0, 8.0, 3.5] + [3.0] * 8)
+    assert D.detect_loss_diverging(h)
+
+
+def test_loss_oscillating():
+    h = healthy()
+    h["loss"] = np.array([2.0, 1.5] + [1.0, 1.8] * 5)
+    (f,) = D.detect_loss_oscillating(h)
+    assert f.code == "train.loss_oscillating"
+    assert not D.detect_loss_oscillating(h, amplitude=2.0)
+
+
+def test_loss_plateau():
+    h = healthy()
+    h["loss"] = np.full(12, 2.30) + np.linspace(0, 1e-4, 12)
+    assert codes(D.detect_loss_plateau(h)) == {"train.loss_plateau"}
+    # a converged loss far below the start is not a plateau
+    h["loss"] = np.concatenate([[2.3, 1.0], np.full(10, 0.2)])
+    assert not D.detect_loss_plateau(h)
+
+
+def test_weights_unchanged_layer_and_frozen_model():
+    h = healthy()
+    h["update_norm"] = np.ones((12, 2)) * [0.0, 0.01]
+    (f,) = D.detect_weights_unchanged(h)
+    assert f.layer == "dense" and str(f.severity) == "error"
+    h = healthy()
+    h["n_trainable"] = 0
+    (f,) = D.detect_weights_unchanged(h)
+    assert f.evidence["trainable_weights"] == 0
+
+
+def test_update_ratio():
+    h = healthy()
+    h["update_ratio"] = np.ones((12, 2)) * [1e-8, 2e-3]
+    (f,) = D.detect_update_ratio(h)
+    assert f.layer == "dense" and str(f.severity) == "info"
+    h["update_ratio"] = np.ones((12, 2)) * [0.5, 2e-3]
+    assert D.detect_update_ratio(h)
+    assert not D.detect_update_ratio(h, high=1.0)
+
+
+def test_overfitting_and_loss_accuracy_divergence():
+    h = healthy()
+    h["epoch/loss"] = np.array([1.0, 0.6, 0.4, 0.3, 0.2])
+    h["epoch/val_loss"] = np.array([0.8, 0.6, 0.7, 0.8, 0.9])
+    h["epoch/val_accuracy"] = np.array([0.7, 0.75, 0.76, 0.77, 0.78])
+    found = D.run_detectors(h, {})
+    assert codes(found) == {"train.overfitting", "train.loss_accuracy_divergence"}
+    assert not D.detect_overfitting(h, patience=4)
+    h["epoch/val_accuracy"] = np.array([0.7, 0.75, 0.74, 0.72, 0.70])
+    assert codes(D.run_detectors(h, {})) == {"train.overfitting"}
+
+
+def test_validation_gap():
+    h = healthy()
+    h["epoch/accuracy"] = np.array([0.3, 0.4, 0.45, 0.5, 0.5])
+    h["epoch/val_accuracy"] = np.array([0.6, 0.8, 0.85, 0.86, 0.86])
+    (f,) = D.detect_validation_gap(h)
+    assert f.code == "train.validation_gap"
+    assert not D.detect_validation_gap(h, gap=0.5)
+    # the first epoch alone (train metric averaged over a learning model) is not a gap
+    h = healthy()
+    h["epoch/accuracy"][0], h["epoch/val_accuracy"][0] = 0.4, 0.8
+    assert not D.detect_validation_gap(h)
+
+
+def test_every_train_code_has_a_detector():
+    from kerasdoc.findings import CATALOGUE
+
+    train_codes = {c for c in CATALOGUE if c.startswith("train.")}
+    assert set(D.DETECTORS) == train_codes
