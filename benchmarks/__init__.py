@@ -1,0 +1,1 @@
+"""Benchmarks of kerasdoc (not part of the installed package)."""

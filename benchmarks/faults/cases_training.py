@@ -1,0 +1,223 @@
+"""Fault cases for `probe.*` and `train.*`: faults only running the model reveals.
+
+The static audit cannot see these (custom layers, regularisation scale,
+learning-rate schedules, initial scales): the sanity probes or the `Doctor`
+callback inside `diagnose` must find them.
+"""
+
+import functools
+
+import numpy as np
+
+from benchmarks.faults._common import adam, fashion, layer, mlp
+from benchmarks.faults._program import Program, case
+
+
+def _program(model_fn, *, x=None, y=None, validation_data=None, **settings):
+    data = fashion()
+    if x is None:
+        x, y = data["x"], data["y"]
+    if validation_data is None:
+        validation_data = (data["x_val"], data["y_val"])
+    settings.setdefault("class_names", data["class_names"])
+    return Program(model_fn=model_fn, x=x, y=y, validation_data=validation_data, **settings)
+
+
+def _keras():
+    import keras
+
+    return keras
+
+
+# -- probe.* ------------------------------------------------------------------
+
+@case("probe.initial_loss", "warning", fast=True)
+def initial_loss(broken):
+    """Output bias initialised to favour class 0 by 6 nats (twin: zero bias)."""
+    bias = np.zeros(10, dtype="float32")
+    if broken:
+        bias[0] = 6.0
+    return _program(functools.partial(mlp, output_bias=bias))
+
+
+@case("probe.cannot_overfit_batch", "error")
+def cannot_overfit_batch(broken):
+    """L2 weight penalty of 1.0 on every kernel (10,000x too strong; twin: 1e-4)."""
+    keras = _keras()
+    strength = 1.0 if broken else 1e-4
+
+    def build():
+        regularizer = {"kernel_regularizer": keras.regularizers.L2(strength)}
+        return mlp(hidden_kwargs=regularizer, output_kwargs=regularizer)
+
+    return _program(build)
+
+
+@case("probe.input_independent", "error", fast=True)
+def input_independent(broken):
+    """`Rescaling(1 // 255)` inside the model: integer division, every input becomes 0.
+
+    Both twins feed raw 0-255 pixels and rescale inside the model, as the
+    Keras guides recommend; the twin uses `Rescaling(1 / 255)`.
+    """
+    keras = _keras()
+    data = fashion()
+    scale = 1 // 255 if broken else 1 / 255
+    model_fn = functools.partial(mlp, before=(lambda: keras.layers.Rescaling(scale),))
+    return _program(model_fn, x=data["raw"].astype("float32"), y=data["y"],
+                    validation_data=(data["raw_val"].astype("float32"), data["y_val"]))
+
+
+@case("probe.batch_mixing", "error", fast=True)
+def batch_mixing(broken):
+    """A custom centering layer averages over the batch axis (twin: over features)."""
+    axis = 0 if broken else -1
+    return _program(functools.partial(mlp, after_hidden=(layer("Centering", axis=axis),)))
+
+
+@case("probe.gradient_check", "error", fast=True)
+def gradient_check(broken):
+    """A custom softplus whose hand-written gradient drops the upstream gradient."""
+    return _program(functools.partial(
+        mlp, activation=layer("CustomSoftplus", correct=not broken)))
+
+
+@case("probe.learning_rate", "warning")
+def probe_learning_rate(broken):
+    """SGD+momentum with learning_rate=1e-5, far below the useful range (twin: 1e-2)."""
+    keras = _keras()
+    rate = 1e-5 if broken else 1e-2
+    optimizer = functools.partial(keras.optimizers.SGD, rate, momentum=0.9)
+    return _program(functools.partial(mlp, optimizer=optimizer))
+
+
+# -- train.* ------------------------------------------------------------------
+
+@case("train.nonfinite", "error", fast=True)
+def train_nonfinite(broken):
+    """A log-features layer takes log(relu(x)): -inf for every inactive unit."""
+    offset = 0.0 if broken else 1.0
+    return _program(functools.partial(
+        mlp, after_hidden=(layer("LogFeatures", offset=offset),)))
+
+
+@case("train.exploding_gradients", "error")
+def exploding_gradients(broken):
+    """Eight ReLU layers initialised with stddev 0.5 (activations grow ~3x a layer)."""
+    keras = _keras()
+    init = keras.initializers.RandomNormal(stddev=0.5) if broken else "he_normal"
+    return _program(functools.partial(mlp, hidden=(64,) * 8, kernel_initializer=init))
+
+
+@case("train.vanishing_gradients", "warning")
+def vanishing_gradients(broken):
+    """Ten sigmoid layers (twin: ten ReLU layers with He init)."""
+    if broken:
+        model_fn = functools.partial(mlp, hidden=(64,) * 10, activation="sigmoid",
+                                     kernel_initializer="glorot_uniform")
+    else:
+        model_fn = functools.partial(mlp, hidden=(64,) * 10)
+    return _program(model_fn, epochs=3)
+
+
+@case("train.dead_relu", "warning", fast=True)
+def dead_relu(broken):
+    """Hidden ReLU biases initialised to -3: almost no unit ever activates."""
+    keras = _keras()
+    bias = keras.initializers.Constant(-3.0) if broken else "zeros"
+    return _program(functools.partial(mlp, bias_initializer=bias))
+
+
+@case("train.saturated_activations", "warning", fast=True)
+def saturated_activations(broken):
+    """tanh layer initialised with stddev 1.0 over 784 inputs: units pinned at +-1."""
+    keras = _keras()
+    init = keras.initializers.RandomNormal(stddev=1.0) if broken else "glorot_uniform"
+    return _program(functools.partial(mlp, activation="tanh", kernel_initializer=init))
+
+
+@case("train.logits_blowup", "warning")
+def logits_blowup(broken):
+    """Logits multiplied by 50 before the softmax (a temperature applied the wrong way)."""
+    keras = _keras()
+    scale = 50.0 if broken else 1.0
+    return _program(functools.partial(
+        mlp, output_activation=None,
+        after_output=(layer("Temperature", scale=scale),
+                      lambda: keras.layers.Activation("softmax"))), epochs=4)
+
+
+@case("train.loss_diverging", "error")
+def loss_diverging(broken):
+    """SGD with momentum 0.95 at learning_rate=0.3 on the MLP."""
+    keras = _keras()
+    rate = 0.3 if broken else 0.01
+    optimizer = functools.partial(keras.optimizers.SGD, rate, momentum=0.95 if broken else 0.9)
+    return _program(functools.partial(mlp, optimizer=optimizer), epochs=3)
+
+
+@case("train.loss_oscillating", "warning")
+def loss_oscillating(broken):
+    """Adam at learning_rate=0.02 with batches of 8."""
+    rate = 0.02 if broken else 1e-3
+    return _program(functools.partial(mlp, optimizer=functools.partial(adam, rate)),
+                    batch_size=8 if broken else 32, epochs=2)
+
+
+@case("train.loss_plateau", "warning")
+def loss_plateau(broken):
+    """An exponential decay with decay_steps=1: the learning rate halves every step."""
+    keras = _keras()
+    steps = 1 if broken else 10_000
+
+    def optimizer():
+        schedule = keras.optimizers.schedules.ExponentialDecay(1e-3, steps, 0.5)
+        return keras.optimizers.Adam(schedule)
+
+    return _program(functools.partial(mlp, optimizer=optimizer), epochs=3)
+
+
+@case("train.weights_unchanged", "error", fast=True)
+def weights_unchanged(broken):
+    """Adam with learning_rate=0.0."""
+    rate = 0.0 if broken else 1e-3
+    return _program(functools.partial(mlp, optimizer=functools.partial(adam, rate)))
+
+
+@case("train.update_ratio", "info")
+def update_ratio(broken):
+    """Adam with learning_rate=1e-6: updates ~1e-5 of the weights' size."""
+    rate = 1e-6 if broken else 1e-3
+    return _program(functools.partial(mlp, optimizer=functools.partial(adam, rate)))
+
+
+def _small_train(n_per_class):
+    data = fashion()
+    keep = np.sort(np.concatenate([np.flatnonzero(data["y"] == c)[:n_per_class]
+                                   for c in range(10)]))
+    return data["x"][keep], data["y"][keep]
+
+
+@case("train.overfitting", "warning")
+def overfitting(broken):
+    """A 512-unit MLP trained 40 epochs on 200 images (twin: stopped after 4)."""
+    x, y = _small_train(20)
+    return _program(functools.partial(mlp, hidden=(512,)), x=x, y=y,
+                    batch_size=16, epochs=40 if broken else 4)
+
+
+@case("train.loss_accuracy_divergence", "info")
+def loss_accuracy_divergence(broken):
+    """The baseline trained 30 epochs on 500 images: over-confident but still improving."""
+    x, y = _small_train(50)
+    return _program(mlp, x=x, y=y, epochs=30 if broken else 3)
+
+
+@case("train.validation_gap", "warning")
+def validation_gap(broken):
+    """Validation on 300 training images while Dropout(0.5) handicaps the training metrics."""
+    keras = _keras()
+    data = fashion()
+    validation = (data["x"][:300], data["y"][:300]) if broken else None
+    model_fn = functools.partial(mlp, after_hidden=(lambda: keras.layers.Dropout(0.5),))
+    return _program(model_fn, validation_data=validation, epochs=4)
