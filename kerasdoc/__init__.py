@@ -40,6 +40,8 @@ _EXPORTS = {
     # -- kerasdoc.model (issue 3) --
     # -- kerasdoc.probes (issue 5) --
     # -- kerasdoc.training (issue 6) --
+    "Doctor": "kerasdoc.training",
+    "clip_gradients": "kerasdoc.training",
     # -- kerasdoc.plot and diagnose (issue 7) --
     "ConfusionMatrixDisplay": "kerasdoc.plot", "SinglePredictionDisplay": "kerasdoc.plot", "SubsetDisplay": "kerasdoc.plot", "TopLossesDisplay": "kerasdoc.plot", "TrainingCurvesDisplay": "kerasdoc.plot", "figures_html": "kerasdoc.plot", "write_html_report": "kerasdoc.plot",
 }
