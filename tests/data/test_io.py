@@ -61,11 +61,12 @@ def test_round_trip_and_manifest(saved):
 
 def test_save_from_plain_arrays_train_only(arrays, tmp_path):
     x, y, _, _ = arrays
-    out = save_subset(tmp_path / "plain", x_train=x, y_train=y, seed=1,
+    out = save_subset(tmp_path / "plain", x_train=x, y_train=y, seed=np.int64(1),
                       indices=np.arange(len(x)))
     data = load_subset(out)
     assert data.x_test is None and data.y_test is None and data.class_names is None
     assert data.manifest["splits"]["train"]["indices"] == list(range(len(x)))
+    assert data.manifest["seed"] == 1
     assert data.manifest["splits"]["train"]["counts"] == {"0": 40, "1": 40, "2": 40}
     assert sorted(p.name for p in out.iterdir()) == [
         "manifest.json", "x_train_s.npy", "y_train_s.npy"]
@@ -169,6 +170,10 @@ def test_load_checks_counts_shapes_and_format(saved):
     _edit_manifest(out, lambda m: (m["splits"]["train"]["counts"].update({"0": 10}),
                                    m["files"]["x_train_s.npy"].update(shape=[31, 4, 4])))
     with pytest.raises(DataIntegrityError, match=r"holds shape \(30, 4, 4\).*\[31, 4, 4\]"):
+        load_subset(out)
+    _edit_manifest(out, lambda m: (m["files"]["x_train_s.npy"].update(shape=[30, 4, 4]),
+                                   m["files"].pop("y_test_s.npy")))
+    with pytest.raises(DataIntegrityError, match="no entry for y_test_s.npy"):
         load_subset(out)
     _edit_manifest(out, lambda m: m.update(format="other"))
     with pytest.raises(DataIntegrityError, match="not a kerasdoc.subset manifest"):
