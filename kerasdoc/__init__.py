@@ -18,6 +18,7 @@ _SUBPACKAGES = (
     "kerasdoc.probes",
     "kerasdoc.training",
     "kerasdoc.plot",
+    "kerasdoc._diagnose",
 )
 
 # name -> module that defines it. A test checks this equals the union of the
@@ -43,7 +44,7 @@ _EXPORTS = {
     "Doctor": "kerasdoc.training",
     "clip_gradients": "kerasdoc.training",
     # -- kerasdoc.plot and diagnose (issue 7) --
-    "ConfusionMatrixDisplay": "kerasdoc.plot", "SinglePredictionDisplay": "kerasdoc.plot", "SubsetDisplay": "kerasdoc.plot", "TopLossesDisplay": "kerasdoc.plot", "TrainingCurvesDisplay": "kerasdoc.plot", "figures_html": "kerasdoc.plot", "write_html_report": "kerasdoc.plot",
+    "ConfusionMatrixDisplay": "kerasdoc.plot", "SinglePredictionDisplay": "kerasdoc.plot", "SubsetDisplay": "kerasdoc.plot", "TopLossesDisplay": "kerasdoc.plot", "TrainingCurvesDisplay": "kerasdoc.plot", "figures_html": "kerasdoc.plot", "write_html_report": "kerasdoc.plot", "diagnose": "kerasdoc._diagnose",
 }
 
 __all__ = sorted(_EXPORTS) + ["datasets", "examples"]

@@ -18,6 +18,8 @@ EXIT_USAGE = 2
 
 _COMMANDS = (
     "kerasdoc.cli._subset",
+    "kerasdoc.cli._diagnose",
+    "kerasdoc.cli._demo",
 )
 
 

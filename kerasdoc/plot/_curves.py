@@ -23,6 +23,10 @@ def _history_dict(history):
             "Doctor, or a dict of metric name -> list of values. "
             f"{received('history', history)}"
         )
+    if any(str(k).startswith("epoch/") for k in source):
+        # The Doctor's history: per-epoch logs live under "epoch/<name>".
+        source = {k[len("epoch/"):]: v for k, v in source.items()
+                  if str(k).startswith("epoch/")}
     out = {}
     for name, values in source.items():
         try:

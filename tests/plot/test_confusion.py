@@ -6,8 +6,6 @@ from kerasdoc import InvalidInputError, InvalidTypeError
 from kerasdoc._modelcopy import ModelState
 from kerasdoc.plot import ConfusionMatrixDisplay
 
-from .conftest import NAMES
-
 
 @pytest.fixture
 def labels(rng):
@@ -104,7 +102,7 @@ def test_bad_inputs():
         ConfusionMatrixDisplay.from_predictions([0, 1, 2], [0, 1], plot=False)
     with pytest.raises(InvalidInputError, match="name all 3 classes"):
         ConfusionMatrixDisplay.from_predictions([0, 1, 2], [0, 1, 2],
-                                                class_names=NAMES[:2], plot=False)
+                                                class_names=["a", "b"], plot=False)
     with pytest.raises(InvalidInputError, match="Labels must be below n_classes=2"):
         ConfusionMatrixDisplay.from_predictions([0, 1, 2], [0, 1, 2], n_classes=2,
                                                 plot=False)

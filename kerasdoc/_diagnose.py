@@ -1,0 +1,315 @@
+"""`kerasdoc.diagnose`: every check in one call, on copies of the user's model.
+
+The parts run in the order a practitioner would: the data, the model and its
+compile settings, the input pipeline against a pretrained backbone, short
+sanity probes, then a short training run of a copy with the `Doctor`
+attached. Each part is timed; a part that cannot run is recorded in
+`Report.skipped` with the reason, never silently dropped. Findings that
+several parts report for the same cause are merged into one.
+"""
+
+import time
+from typing import Callable, Optional
+
+from kerasdoc._errors import InvalidInputError, InvalidTypeError
+from kerasdoc._validation import (
+    check_array,
+    check_float,
+    check_int,
+    check_model,
+    check_same_length,
+    received,
+)
+from kerasdoc.findings import Report
+
+__all__ = ["diagnose"]
+
+PARTS = ("data", "model", "preprocessing", "probes", "training")
+"""The parts of `diagnose`, in the order they run."""
+
+
+def _public(name):
+    """A public kerasdoc function, or `None` while its issue has not landed."""
+    import kerasdoc
+
+    try:
+        return getattr(kerasdoc, name)
+    except (AttributeError, ImportError):
+        return None
+
+
+def _n_classes(model, y, class_names):
+    shape = getattr(model, "output_shape", None)
+    if isinstance(shape, tuple) and shape and isinstance(shape[-1], int) and shape[-1] > 1:
+        return int(shape[-1])
+    if class_names is not None:
+        return len(class_names)
+    if y.ndim == 2 and y.shape[1] > 1:
+        return int(y.shape[1])
+    return None
+
+
+def _merge_key(finding):
+    return (finding.code, finding.layer)
+
+
+def deduplicate(findings_by_part):
+    """Merge findings of the same cause reported by several parts.
+
+    Two findings have the same cause when they share the code and the layer.
+    The merged finding keeps the worst severity, the message and fix of the
+    first part that reported it at that severity, the earliest step, and the
+    evidence of every part: the first part's evidence at the top level,
+    the others' under their part name, and `seen_by` listing the parts.
+
+    Args:
+        findings_by_part: list of `(part name, [Finding, ...])` in run order.
+
+    Returns:
+        list of `Finding`.
+    """
+    groups, order = {}, []
+    for part, findings in findings_by_part:
+        for f in findings:
+            key = _merge_key(f)
+            if key not in groups:
+                groups[key] = []
+                order.append(key)
+            groups[key].append((part, f))
+    merged = []
+    for key in order:
+        group = groups[key]
+        parts = list(dict.fromkeys(part for part, _ in group))
+        if len(parts) == 1:
+            merged.extend(f for _, f in group)
+            continue
+        lead_part, lead = max(group, key=lambda pf: int(pf[1].severity))
+        evidence = dict(lead.evidence)
+        for part, f in group:
+            if part != lead_part and f.evidence:
+                evidence[part] = dict(f.evidence)
+        evidence["seen_by"] = parts
+        steps = [f.step for _, f in group if f.step is not None]
+        merged.append(lead.replace(evidence=evidence, step=min(steps) if steps else None,
+                                   fix=lead.fix or next((f.fix for _, f in group if f.fix), "")))
+    return merged
+
+
+class _Budget:
+    """Wall-clock budget shared by the parts."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.start = time.perf_counter()
+
+    def left(self):
+        if self.seconds is None:
+            return float("inf")
+        return self.seconds - (time.perf_counter() - self.start)
+
+
+def _budget_callback(budget, state):
+    import keras
+
+    class BudgetStop(keras.callbacks.Callback):
+        """Stops `fit` at the end of a batch once the time budget is spent."""
+
+        def on_train_batch_end(self, batch, logs=None):
+            if budget.left() <= 0:
+                state["stopped_at_step"] = state.get("steps", 0)
+                self.model.stop_training = True
+            state["steps"] = state.get("steps", 0) + 1
+
+        def on_epoch_end(self, epoch, logs=None):
+            state["epochs"] = epoch + 1
+
+    return BudgetStop()
+
+
+def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, seed):
+    import keras
+
+    from kerasdoc._modelcopy import copy_model
+
+    Doctor = _public("Doctor")
+    if Doctor is None:
+        return None, "kerasdoc.Doctor is not available in this installation"
+    if not getattr(model, "compiled", False):
+        return None, "the model is not compiled (call model.compile first)"
+    keras.utils.set_random_seed(seed)
+    clone = copy_model(model, sample_x=x[:1])
+    doctor = Doctor()
+    state = {}
+    clone.fit(x, y, validation_data=validation_data, batch_size=batch_size,
+              epochs=epochs, shuffle=True, verbose=0,
+              callbacks=[doctor, _budget_callback(budget, state)])
+    note = None
+    if "stopped_at_step" in state:
+        note = (f"training stopped by the time budget after {state['steps']} steps "
+                f"({state.get('epochs', 0)} of {epochs} epochs)")
+    return doctor, note
+
+
+def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = None,
+             epochs: Optional[int] = None, class_names=None,
+             budget_s: Optional[float] = 120.0, parts=None, seed: int = 0,
+             progress: Optional[Callable[[str], None]] = None) -> Report:
+    """Run every kerasdoc check on a model and its data; return one report.
+
+    In order: data audit (`check_data`), static model audit (`audit_model`),
+    preprocessing check (`check_preprocessing`, when the model contains a
+    recognised `keras.applications` backbone), sanity probes
+    (`sanity_check`), and a short training run of a copy of the model with
+    the `Doctor` attached, whose findings are merged in. The user's model
+    is never modified: probes and training work on copies.
+
+    Findings reported by several parts for the same cause (same code and
+    layer) appear once, with the evidence of every part. The report lists
+    the parts that ran, those skipped and why, and the seconds each took.
+
+    Args:
+        model: a built, compiled `keras.Model`.
+        x: training inputs.
+        y: training labels.
+        validation_data: `(x_val, y_val)` used by the data audit (leakage,
+            shift) and the training run. Defaults to `None`.
+        batch_size: batch size for probes and training. Defaults to `None`
+            (32, or the dataset size if smaller).
+        epochs: epochs of the instrumented training run. Defaults to `None`
+            (5, the walkthrough's).
+        class_names: names of the classes (used for the class count when the
+            model's output does not tell it). Defaults to `None`.
+        budget_s: wall-clock budget in seconds. Training stops at the end of
+            a batch when it is spent, and later parts are skipped; `None`
+            for no limit. Defaults to `120.0`.
+        parts: the parts to run, a subset of `("data", "model",
+            "preprocessing", "probes", "training")`. Defaults to `None` (all).
+        seed: seed for the probes and the training run. Defaults to `0`.
+        progress: called with a one-line message as each part starts and
+            ends (the command line prints them to stderr). Defaults to `None`.
+
+    Returns:
+        `kerasdoc.Report`.
+
+    Example:
+
+    >>> report = kerasdoc.diagnose(model, x_train, y_train,
+    ...                            validation_data=(x_test, y_test))  # doctest: +SKIP
+    >>> report.raise_for("error")  # doctest: +SKIP
+    """
+    check_model(model)
+    x = check_array(x, "x")
+    y = check_array(y, "y")
+    check_same_length(x, "x", y, "y")
+    if validation_data is not None:
+        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
+            raise InvalidInputError(
+                "`validation_data` must be a pair (x_val, y_val). "
+                f"{received('validation_data', validation_data)}"
+            )
+        x_val = check_array(validation_data[0], "validation_data[0]")
+        y_val = check_array(validation_data[1], "validation_data[1]")
+        check_same_length(x_val, "validation_data[0]", y_val, "validation_data[1]")
+        validation_data = (x_val, y_val)
+    batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
+    batch_size = batch_size or min(32, len(x))
+    epochs = check_int(epochs, "epochs", minimum=1, allow_none=True) or 5
+    budget_s = check_float(budget_s, "budget_s", minimum=0, exclusive_minimum=True,
+                           allow_none=True)
+    seed = check_int(seed, "seed", minimum=0)
+    if class_names is not None and isinstance(class_names, (str, bytes)):
+        raise InvalidTypeError(
+            f"`class_names` must be a sequence of names. {received('class_names', class_names)}"
+        )
+    if parts is None:
+        parts = PARTS
+    else:
+        parts = tuple(parts)
+        unknown = [p for p in parts if p not in PARTS]
+        if unknown:
+            raise InvalidInputError(
+                f"`parts` must be names from {PARTS}. {received('parts', parts)}"
+            )
+    say = progress or (lambda message: None)
+    n_classes = _n_classes(model, y, class_names)
+    budget = _Budget(budget_s)
+
+    def run_data():
+        check_data = _public("check_data")
+        if check_data is None:
+            return None, "kerasdoc.check_data is not available in this installation"
+        x_test, y_test = validation_data if validation_data is not None else (None, None)
+        return check_data(x, y, x_test=x_test, y_test=y_test, n_classes=n_classes), None
+
+    def run_model():
+        audit_model = _public("audit_model")
+        if audit_model is None:
+            return None, "kerasdoc.audit_model is not available in this installation"
+        return audit_model(model, x=x, y=y, batch_size=batch_size), None
+
+    def run_preprocessing():
+        check_preprocessing = _public("check_preprocessing")
+        if check_preprocessing is None:
+            return None, "kerasdoc.check_preprocessing is not available in this installation"
+        backbone = _find_backbone(model)
+        if backbone is None:
+            return None, "no keras.applications backbone recognised in the model"
+        return check_preprocessing(model, x[: min(len(x), 64)]), None
+
+    def run_probes():
+        sanity_check = _public("sanity_check")
+        if sanity_check is None:
+            return None, "kerasdoc.sanity_check is not available in this installation"
+        return sanity_check(model, x, y, batch_size=batch_size, seed=seed), None
+
+    def run_training():
+        doctor, note = _train_copy(model, x, y, validation_data=validation_data,
+                                   batch_size=batch_size, epochs=epochs, budget=budget,
+                                   seed=seed)
+        if doctor is None:
+            return None, note
+        return doctor.report, note
+
+    runners = {"data": run_data, "model": run_model, "preprocessing": run_preprocessing,
+               "probes": run_probes, "training": run_training}
+    found, ran, skipped, timings = [], [], {}, {}
+    for part in PARTS:
+        if part not in parts:
+            skipped[part] = "not requested (parts=...)"
+            continue
+        if budget.left() <= 0:
+            skipped[part] = f"time budget of {budget_s:g} s spent before this part"
+            say(f"{part}: skipped (time budget spent)")
+            continue
+        say(f"{part}: running")
+        start = time.perf_counter()
+        try:
+            report, note = runners[part]()
+        except Exception as exc:  # a broken part must not hide the others' findings
+            report, note = None, f"failed with {type(exc).__name__}: {exc}"
+        timings[part] = time.perf_counter() - start
+        if report is None:
+            skipped[part] = note
+            say(f"{part}: skipped ({note})")
+            continue
+        ran.append(part)
+        if note:
+            skipped[f"{part} (rest)"] = note
+        # The part's own bookkeeping (e.g. each probe), prefixed by the part.
+        skipped.update({f"{part}/{k}": v for k, v in report.skipped.items()})
+        timings.update({f"{part}/{k}": v for k, v in report.timings.items()})
+        found.append((part, list(report)))
+        say(f"{part}: {len(report)} finding(s) in {timings[part]:.1f} s")
+    timings["total"] = time.perf_counter() - budget.start
+    return Report(deduplicate(found), ran=ran, skipped=skipped, timings=timings,
+                  title="kerasdoc diagnose")
+
+
+def _find_backbone(model):
+    """The first nested `keras.applications` backbone, or `None`."""
+    try:
+        from kerasdoc.model._preprocess import find_backbones
+    except ImportError:
+        return None
+    found = find_backbones(model)
+    return found[0][0] if found else None

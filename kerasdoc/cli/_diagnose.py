@@ -1,0 +1,167 @@
+"""`kerasdoc diagnose`: check a saved model against saved data; gate CI on errors.
+
+    kerasdoc diagnose MODEL.keras --data DIR [--out report.html] [--json]
+    kerasdoc diagnose MODEL.keras --x X.npy --y Y.npy [--x-val ... --y-val ...]
+
+`--data` is a subset folder written by `kerasdoc subset` (verified against its
+manifest) or a folder holding the walkthrough's `x_train_s.npy`,
+`y_train_s.npy`, `x_test_s.npy`, `y_test_s.npy`. Exit code 1 when an
+error-level finding exists, 0 otherwise, 2 on bad usage.
+"""
+
+import os
+import sys
+
+from kerasdoc._errors import InvalidInputError
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(subparsers):
+    parser = subparsers.add_parser(
+        "diagnose", help="run every check on a saved model and data; exit 1 on errors",
+        description="Load a saved Keras model and a saved subset (or .npy files), run "
+                    "kerasdoc.diagnose and write the report. Exit code 1 when an "
+                    "error-level finding exists (use it to gate CI).")
+    parser.add_argument("model", help="saved model (.keras)")
+    src = parser.add_argument_group("data (one of --data or --x/--y)")
+    src.add_argument("--data", help="subset folder (manifest.json or the walkthrough's "
+                                    "x_train_s.npy, y_train_s.npy, x_test_s.npy, y_test_s.npy)")
+    src.add_argument("--x", help="training inputs .npy")
+    src.add_argument("--y", help="training labels .npy")
+    src.add_argument("--x-val", help="validation inputs .npy (optional)")
+    src.add_argument("--y-val", help="validation labels .npy (optional)")
+    parser.add_argument("--rescale", type=float, default=None,
+                        help="multiply inputs by this before checking (e.g. 0.00392156 "
+                             "for 1/255), as the model was trained")
+    parser.add_argument("--out", help="write a self-contained HTML report here")
+    parser.add_argument("--json", action="store_true",
+                        help="print the report as JSON on stdout instead of text")
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="epochs of the instrumented training run (default 5)")
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="batch size for probes and training (default 32)")
+    parser.add_argument("--budget", type=float, default=120.0,
+                        help="time budget in seconds (default 120)")
+    parser.add_argument("--parts", default=None,
+                        help="comma-separated parts to run (default all: "
+                             "data,model,preprocessing,probes,training)")
+    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.set_defaults(func=run)
+    return parser
+
+
+def progress_printer(quiet, stream=None):
+    """A `progress` callable that prints `kerasdoc: message` lines to stderr."""
+    def say(message):
+        if not quiet:
+            print(f"kerasdoc: {message}", file=stream or sys.stderr, flush=True)
+    return say
+
+
+def _load_npy(path, name):
+    import numpy as np
+
+    if not os.path.isfile(path):
+        raise InvalidInputError(f"`--{name}` file not found. Received: --{name}={path}")
+    try:
+        return np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        raise InvalidInputError(
+            f"`--{name}` is not a numeric .npy file ({exc}). Received: --{name}={path}"
+        ) from None
+
+
+def load_data(args):
+    """`(x, y, validation_data or None, class_names or None)` from the arguments."""
+    if args.data and (args.x or args.y):
+        raise InvalidInputError("Give either --data or --x/--y, not both. "
+                                f"Received: --data={args.data}, --x={args.x}")
+    if args.data:
+        from kerasdoc.data import load_subset
+
+        manifest = os.path.join(args.data, "manifest.json")
+        subset = load_subset(args.data, verify=os.path.isfile(manifest))
+        val = None
+        if subset.x_test is not None:
+            val = (subset.x_test, subset.y_test)
+        names = list(subset.class_names) if subset.class_names else None
+        return subset.x_train, subset.y_train, val, names
+    if not (args.x and args.y):
+        raise InvalidInputError("Give --data DIR, or both --x and --y. "
+                                f"Received: --x={args.x}, --y={args.y}")
+    x, y = _load_npy(args.x, "x"), _load_npy(args.y, "y")
+    val = None
+    if args.x_val or args.y_val:
+        if not (args.x_val and args.y_val):
+            raise InvalidInputError("Give both --x-val and --y-val. "
+                                    f"Received: --x-val={args.x_val}, --y-val={args.y_val}")
+        val = (_load_npy(args.x_val, "x-val"), _load_npy(args.y_val, "y-val"))
+    return x, y, val, None
+
+
+def load_model(path):
+    """`keras.saving.load_model(path)` with a usage error for missing/broken files."""
+    if not os.path.isfile(path):
+        raise InvalidInputError(f"Model file not found. Received: model={path}")
+    import keras
+
+    try:
+        return keras.saving.load_model(path)
+    except Exception as exc:  # keras raises ValueError, OSError, zipfile errors...
+        raise InvalidInputError(
+            f"Could not load the model ({type(exc).__name__}: {exc}). Received: model={path}"
+        ) from None
+
+
+def report_figures(model, x_val, y_val, class_names):
+    """Confusion matrix and top losses of `model` on the validation data."""
+    from kerasdoc.plot import ConfusionMatrixDisplay, TopLossesDisplay
+    from kerasdoc.plot._common import predict_proba
+
+    proba = predict_proba(model, x_val)
+    cm = ConfusionMatrixDisplay.from_predictions(
+        y_val, proba, class_names=class_names, n_classes=proba.shape[1])
+    top = TopLossesDisplay.from_predictions(x_val, y_val, proba, n=10,
+                                            class_names=class_names)
+    return {"Confusion matrix (validation data)": cm,
+            "Highest-loss validation samples": top}, {
+        "Confusion matrix (validation data)": cm.pairs_text(3)}
+
+
+def run(args):
+    from kerasdoc.cli import EXIT_FINDINGS, EXIT_OK
+
+    say = progress_printer(args.quiet)
+    parts = None
+    if args.parts:
+        parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    x, y, val, class_names = load_data(args)
+    if args.rescale is not None:
+        x = x * args.rescale
+        if val is not None:
+            val = (val[0] * args.rescale, val[1])
+    if args.out and not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
+        raise InvalidInputError(f"The folder of --out does not exist. Received: --out={args.out}")
+    say(f"loading {args.model}")
+    model = load_model(args.model)
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from kerasdoc._diagnose import diagnose
+
+    report = diagnose(model, x, y, validation_data=val, batch_size=args.batch_size,
+                      epochs=args.epochs, class_names=class_names, budget_s=args.budget,
+                      parts=parts, progress=say)
+    if args.out:
+        from kerasdoc.plot import write_html_report
+
+        figures, notes = {}, {}
+        if val is not None:
+            say("plotting")
+            figures, notes = report_figures(model, val[0], val[1], class_names)
+        write_html_report(report, args.out, figures=figures, notes=notes)
+        say(f"wrote {os.path.abspath(args.out)}")
+    print(report.to_json() if args.json else report.to_text())
+    return EXIT_FINDINGS if report.errors else EXIT_OK

@@ -1,0 +1,106 @@
+"""`kerasdoc diagnose` and `kerasdoc demo` run in-process through cli.main."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+from kerasdoc.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, main
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="session")
+def cli_case(tmp_path_factory, bundled_subset):
+    """A small saved subset (walkthrough .npy files, scaled) and two saved models."""
+    import keras
+
+    from kerasdoc.examples import baseline_mlp
+
+    root = tmp_path_factory.mktemp("cli")
+    s = bundled_subset
+    data = root / "data"
+    data.mkdir()
+    np.save(data / "x_train_s.npy", s.x_train[:200].astype("float32") / 255.0)
+    np.save(data / "y_train_s.npy", s.y_train[:200])
+    np.save(data / "x_test_s.npy", s.x_test[:60].astype("float32") / 255.0)
+    np.save(data / "y_test_s.npy", s.y_test[:60])
+    keras.utils.set_random_seed(0)
+    for name, model in (("healthy", baseline_mlp()),
+                        ("broken", baseline_mlp(kernel_initializer="zeros"))):
+        model.optimizer.build(model.trainable_variables)  # saved with its slots
+        model.save(root / f"{name}.keras")
+    return root
+
+
+def test_help_and_usage_errors(cli_case, capsys):
+    assert main(["diagnose", "--help"]) == EXIT_OK
+    assert "--data" in capsys.readouterr().out
+    root = cli_case
+    assert main(["diagnose", str(root / "nope.keras"), "--data", str(root / "data"),
+                 "--quiet"]) == EXIT_USAGE
+    assert "Model file not found" in capsys.readouterr().err
+    assert main(["diagnose", str(root / "healthy.keras"), "--quiet"]) == EXIT_USAGE
+    assert "Give --data DIR, or both --x and --y" in capsys.readouterr().err
+    assert main(["diagnose", str(root / "healthy.keras"), "--data", str(root / "data"),
+                 "--x", "a.npy", "--quiet"]) == EXIT_USAGE
+    assert main(["diagnose", str(root / "healthy.keras"), "--data", str(root / "data"),
+                 "--parts", "data,vibes", "--quiet"]) == EXIT_USAGE
+    assert "Received: parts=" in capsys.readouterr().err
+    (root / "notamodel.keras").write_text("hello")
+    assert main(["diagnose", str(root / "notamodel.keras"), "--data", str(root / "data"),
+                 "--quiet"]) == EXIT_USAGE
+    assert "Could not load the model" in capsys.readouterr().err
+
+
+def test_error_finding_gives_exit_code_1_and_json(cli_case, capsys):
+    root = cli_case
+    code = main(["diagnose", str(root / "broken.keras"), "--data", str(root / "data"),
+                 "--parts", "model", "--json", "--quiet"])
+    out = capsys.readouterr().out
+    report = json.loads(out)
+    assert code == EXIT_FINDINGS
+    assert "model.zero_init" in [f["code"] for f in report["findings"]]
+    assert report["summary"]["errors"] >= 1
+    assert report["ran"] == ["model"]
+
+
+def test_html_report_with_plots_and_progress(cli_case, capsys):
+    root = cli_case
+    out = root / "report.html"
+    code = main(["diagnose", str(root / "healthy.keras"), "--x",
+                 str(root / "data" / "x_train_s.npy"), "--y",
+                 str(root / "data" / "y_train_s.npy"), "--x-val",
+                 str(root / "data" / "x_test_s.npy"), "--y-val",
+                 str(root / "data" / "y_test_s.npy"), "--parts", "model",
+                 "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == EXIT_OK, captured.out
+    assert captured.out.startswith("kerasdoc diagnose: 0 errors")
+    assert "kerasdoc: model: running" in captured.err
+    assert f"kerasdoc: wrote {out}" in captured.err
+    page = out.read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == 2
+    assert "Confusion matrix (validation data)" in page
+    assert not [f for f in os.listdir(root) if f.startswith(".kerasdoc-")]
+
+
+@pytest.mark.slow
+def test_demo_writes_report_and_plots(tmp_path, repo_root, capsys):
+    out = tmp_path / "out"
+    code = main(["demo", "--data", str(repo_root / "data"), "--out", str(out)])
+    captured = capsys.readouterr()
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert code == (EXIT_FINDINGS if report["summary"]["errors"] else EXIT_OK)
+    for name in ("confusion_matrix.png", "training_curves.png", "top_losses.png",
+                 "single_prediction_12.png", "single_prediction_101.png"):
+        assert (out / name).read_bytes()[:8] == PNG, name
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert page.count("data:image/png;base64,") == 7
+    assert "most confused:" in captured.out
+    assert f"report: {out / 'report.html'}" in captured.out
+    assert "is predicted as" in captured.out
+    assert "kerasdoc: training the baseline: 5 epochs, batch 32, 1000 images" in captured.err
+    assert "kerasdoc: done in" in captured.err
+    assert "fit (Doctor)" in report["ran"]

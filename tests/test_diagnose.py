@@ -1,0 +1,225 @@
+"""kerasdoc.diagnose: parts, de-duplication, budget, healthy baseline, broken twins."""
+
+import time
+
+import numpy as np
+import pytest
+
+import kerasdoc
+from kerasdoc import Finding, InvalidInputError, InvalidTypeError, Severity
+from kerasdoc._diagnose import PARTS, deduplicate
+from kerasdoc._modelcopy import ModelState
+
+
+def _needs(*names):
+    missing = [n for n in names if not hasattr(kerasdoc, n)]
+    if missing:
+        pytest.skip(f"kerasdoc.{', '.join(missing)} not available yet")
+
+
+@pytest.fixture(scope="session")
+def walkthrough(bundled_subset):
+    """The bundled subset scaled to [0, 1], as the walkthrough trains on it."""
+    s = bundled_subset
+    return (s.x_train.astype("float32") / 255.0, s.y_train,
+            s.x_test.astype("float32") / 255.0, s.y_test, list(s.class_names))
+
+
+@pytest.fixture(scope="session")
+def small(walkthrough):
+    """300 training and 100 test images of the bundled subset (still balanced)."""
+    x, y, xt, yt, names = walkthrough
+    return x[:300], y[:300], xt[:100], yt[:100], names
+
+
+def _baseline(**kwargs):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return kerasdoc.examples.baseline_mlp(**kwargs)
+
+
+# De-duplication: a pure function -----------------------------------------
+def test_deduplicate_merges_same_cause_with_every_parts_evidence():
+    a = Finding("train.dead_relu", severity="warning", message="60% dead.",
+                evidence={"dead_fraction": 0.6}, fix="Use he_normal.", layer="dense",
+                step=32)
+    b = Finding("train.dead_relu", severity="warning", message="55% dead.",
+                evidence={"dead_fraction": 0.55}, layer="dense", step=16)
+    other_layer = Finding("train.dead_relu", message="x", layer="dense_1")
+    info = Finding("optim.vanilla_sgd", message="SGD.")
+    merged = deduplicate([("training", [a, other_layer, info]), ("fit", [b])])
+    assert [(f.code, f.layer) for f in merged] == [
+        ("train.dead_relu", "dense"), ("train.dead_relu", "dense_1"),
+        ("optim.vanilla_sgd", None)]
+    first = merged[0]
+    assert first.message == "60% dead." and first.fix == "Use he_normal."
+    assert first.step == 16
+    assert first.evidence["dead_fraction"] == 0.6
+    assert dict(first.evidence["fit"]) == {"dead_fraction": 0.55}
+    assert list(first.evidence["seen_by"]) == ["training", "fit"]
+
+
+def test_deduplicate_keeps_worst_severity_and_leaves_single_part_findings_alone():
+    warn = Finding("train.loss_diverging", severity="warning", message="w")
+    err = Finding("train.loss_diverging", severity="error", message="e",
+                  evidence={"ratio": 1e4})
+    assert deduplicate([("a", [warn]), ("b", [err])])[0].severity == Severity.ERROR
+    assert deduplicate([("a", [warn]), ("b", [err])])[0].message == "e"
+    # Two findings of one part are two observations, not one cause seen twice.
+    same = deduplicate([("a", [warn, warn])])
+    assert len(same) == 2 and "seen_by" not in same[0].evidence
+
+
+# Validation and bookkeeping ------------------------------------------------
+def test_bad_inputs(small):
+    x, y, xt, yt, _ = small
+    model = _baseline()
+    with pytest.raises(InvalidTypeError, match="keras.Model"):
+        kerasdoc.diagnose("model.keras", x, y)
+    with pytest.raises(InvalidInputError, match="same number of samples"):
+        kerasdoc.diagnose(model, x, y[:10])
+    with pytest.raises(InvalidInputError, match="pair"):
+        kerasdoc.diagnose(model, x, y, validation_data=xt)
+    with pytest.raises(InvalidInputError, match="Received: parts="):
+        kerasdoc.diagnose(model, x, y, parts=["data", "vibes"])
+    with pytest.raises(InvalidInputError, match="Received: budget_s=0"):
+        kerasdoc.diagnose(model, x, y, budget_s=0)
+    with pytest.raises(InvalidInputError, match="Received: epochs=0"):
+        kerasdoc.diagnose(model, x, y, epochs=0)
+
+
+def test_failing_part_is_reported_as_skipped_not_hidden(small, monkeypatch):
+    x, y, xt, yt, _ = small
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(kerasdoc, "check_data", broken, raising=False)
+    messages = []
+    report = kerasdoc.diagnose(_baseline(), x, y, parts=["data"],
+                               progress=messages.append)
+    assert report.ran == ()
+    assert report.skipped["data"] == "failed with RuntimeError: boom"
+    for part in PARTS[1:]:
+        assert report.skipped[part] == "not requested (parts=...)"
+    assert "data" in report.timings and "total" in report.timings
+    assert messages[0] == "data: running"
+    assert messages[-1].startswith("data: skipped (failed with RuntimeError")
+
+
+@pytest.mark.slow
+def test_budget_stops_the_training_run(small):
+    _needs("Doctor")
+    x, y, xt, yt, _ = small
+    start = time.perf_counter()
+    report = kerasdoc.diagnose(_baseline(), x, y, parts=["training"], epochs=200,
+                               budget_s=3.0)
+    assert time.perf_counter() - start < 100  # 200 full epochs would take minutes
+    assert report.ran == ("training",)
+    assert report.skipped["training (rest)"].startswith(
+        "training stopped by the time budget after")
+
+
+# The walkthrough baseline: healthy ------------------------------------------
+@pytest.fixture(scope="session")
+def healthy_run(walkthrough):
+    x, y, xt, yt, names = walkthrough
+    model = _baseline()
+    before = ModelState.capture(model)
+    start = time.perf_counter()
+    report = kerasdoc.diagnose(model, x, y, validation_data=(xt, yt), class_names=names)
+    seconds = time.perf_counter() - start
+    return report, before.diff(ModelState.capture(model)), seconds
+
+
+@pytest.mark.slow
+def test_healthy_baseline_has_no_errors_or_warnings(healthy_run):
+    report, model_changes, seconds = healthy_run
+    print(f"\ndiagnose on the walkthrough baseline: {seconds:.1f} s\n{report.to_text()}")
+    assert model_changes == []
+    assert report.errors == [] and report.warnings == [], report.to_text()
+    assert "training" in report.ran
+    assert set(report.ran) | {k for k in report.skipped if k in PARTS} == set(PARTS)
+    assert report.timings["total"] >= max(report.timings[p] for p in report.ran)
+    # Nothing is skipped for lack of a check: every part exists by now.
+    for part in PARTS:
+        assert "not available" not in report.skipped.get(part, "")
+
+
+# Broken twins: the right code at the right severity -------------------------
+@pytest.mark.slow
+def test_raw_pixels_warn_not_normalized(bundled_subset):
+    _needs("check_data")
+    s = bundled_subset
+    report = kerasdoc.diagnose(_baseline(), s.x_train[:300], s.y_train[:300],
+                               validation_data=(s.x_test[:100], s.y_test[:100]),
+                               parts=["data"])
+    assert report.has("data.not_normalized", "warning")
+    assert not report.errors
+
+
+def test_labels_shuffled_apart_is_an_error(small, rng):
+    _needs("check_data")
+    x, y, xt, yt, _ = small
+    report = kerasdoc.diagnose(_baseline(), x, rng.permutation(y),
+                               validation_data=(xt, yt), parts=["data"])
+    assert report.has("data.label_misalignment", "error")
+    healthy = kerasdoc.diagnose(_baseline(), x, y, validation_data=(xt, yt),
+                                parts=["data"])
+    assert not healthy.has("data.label_misalignment")
+
+
+def test_test_set_copied_from_train_is_leakage(small):
+    _needs("check_data")
+    x, y, _, _, _ = small
+    report = kerasdoc.diagnose(_baseline(), x, y, validation_data=(x[:50], y[:50]),
+                               parts=["data"])
+    assert report.has("data.split_leakage", "error")
+
+
+def test_zero_initialised_model_is_an_error(small):
+    _needs("audit_model")
+    x, y, _, _, _ = small
+    report = kerasdoc.diagnose(_baseline(kernel_initializer="zeros"), x, y,
+                               parts=["model"])
+    assert report.has("model.zero_init", "error")
+
+
+def test_too_few_output_units_is_an_error(small):
+    _needs("audit_model")
+    x, y, _, _, _ = small
+    report = kerasdoc.diagnose(_baseline(n_classes=5), x, y, parts=["model"])
+    assert report.has("model.output_units", "error")
+
+
+@pytest.mark.slow
+def test_huge_learning_rate_is_flagged_by_audit_and_training(small):
+    _needs("audit_model", "Doctor")
+    x, y, xt, yt, _ = small
+    model = _baseline(learning_rate=10.0)
+    before = ModelState.capture(model)
+    report = kerasdoc.diagnose(model, x, y, validation_data=(xt, yt),
+                               parts=["model", "training"], epochs=3)
+    assert report.has("optim.learning_rate", "warning")
+    assert report.codes & {"train.loss_diverging", "train.nonfinite",
+                           "train.exploding_gradients", "train.loss_plateau",
+                           "train.dead_relu"}, report.to_text()
+    assert before.diff(ModelState.capture(model)) == []
+
+
+@pytest.mark.slow
+def test_model_ignoring_its_input_fails_the_probes(small):
+    _needs("sanity_check")
+    x, y, _, _, _ = small
+    model = _baseline()
+    # Zero every kernel of the hidden layer and freeze it: the output no longer
+    # depends on the input, only on the output bias.
+    hidden = model.layers[1]
+    hidden.kernel.assign(np.zeros(hidden.kernel.shape, "float32"))
+    hidden.trainable = False
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    report = kerasdoc.diagnose(model, x, y, parts=["probes"])
+    assert report.has("probe.input_independent", "error") or report.has(
+        "probe.cannot_overfit_batch", "error"), report.to_text()
