@@ -40,6 +40,7 @@ _EXPORTS = {
     # -- kerasdoc.data: data audit (issue 4) --
     # -- kerasdoc.model (issue 3) --
     # -- kerasdoc.probes (issue 5) --
+    "BatchMixingResult": "kerasdoc.probes", "GradientCheckResult": "kerasdoc.probes", "InitialLossResult": "kerasdoc.probes", "InputIndependenceResult": "kerasdoc.probes", "LRRangeResult": "kerasdoc.probes", "OverfitResult": "kerasdoc.probes", "ProbeResult": "kerasdoc.probes", "batch_mixing": "kerasdoc.probes", "gradient_check": "kerasdoc.probes", "initial_loss": "kerasdoc.probes", "input_independence": "kerasdoc.probes", "lr_range_test": "kerasdoc.probes", "overfit_batch": "kerasdoc.probes", "sanity_check": "kerasdoc.probes",
     # -- kerasdoc.training (issue 6) --
     "Doctor": "kerasdoc.training",
     "clip_gradients": "kerasdoc.training",

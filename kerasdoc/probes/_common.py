@@ -1,0 +1,228 @@
+"""Machinery shared by the probes: input checks, seeded copies, batches, losses.
+
+Every probe trains or differentiates a *copy* of the user's model
+(`kerasdoc._modelcopy.copy_model`), seeds the copy's own random generators
+from the probe's `seed`, and puts Python's, NumPy's and Keras's global
+random state back afterwards, so a probe neither changes the model nor the
+user's random streams.
+"""
+
+import contextlib
+import math
+import random
+import time
+
+import numpy as np
+
+from kerasdoc._errors import InvalidInputError
+from kerasdoc._modelcopy import copy_model
+from kerasdoc._validation import (check_array, check_float, check_int, check_model,
+                                  check_same_length, received)
+
+# Loss function names -> how the labels are encoded.
+_CLASSIFICATION_LOSSES = {
+    "sparse_categorical_crossentropy": "sparse",
+    "categorical_crossentropy": "categorical",
+    "binary_crossentropy": "binary",
+}
+
+
+def check_compiled(model, name="model"):
+    """Raise unless `model` is a built Keras model compiled with a loss."""
+    check_model(model, name)
+    if not getattr(model, "compiled", False) or getattr(model, "loss", None) is None:
+        raise InvalidInputError(
+            f"`{name}` must be compiled with a loss and an optimizer "
+            "(model.compile(optimizer=..., loss=...)) so the probes can train "
+            f"a copy of it. {received(name, model)}"
+        )
+    return model
+
+
+def check_xy(x, y):
+    """Validate the data arguments of a probe; return them as arrays."""
+    x = check_array(x, "x")
+    y = check_array(y, "y")
+    check_same_length(x, "x", y, "y")
+    return x, y
+
+
+def check_common(seed, time_budget):
+    """Validate the `seed` and `time_budget` options every probe shares."""
+    check_int(seed, "seed", minimum=0)
+    check_float(time_budget, "time_budget", minimum=0.0, exclusive_minimum=True,
+                allow_none=True)
+
+
+@contextlib.contextmanager
+def preserved_global_rng():
+    """Restore Python's, NumPy's and Keras's global random state on exit.
+
+    Cloning a model draws default seeds from Python's `random`; the probes
+    themselves use private generators only.
+    """
+    py_state = random.getstate()
+    np_state = np.random.get_state()
+    generator, gen_state = None, None
+    try:
+        from keras.src.backend.common import global_state
+
+        generator = global_state.get_global_attribute("global_seed_generator")
+        if generator is not None:
+            gen_state = np.array(generator.state.numpy(), copy=True)
+    except Exception:  # a Keras without this private module: nothing to keep
+        generator = None
+    try:
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+        if generator is not None:
+            generator.state.assign(gen_state)
+
+
+def seed_model(model, seed):
+    """Reset every `SeedGenerator` inside `model` (dropout, noise) from `seed`."""
+    rng = np.random.default_rng(seed)
+    for layer in model._flatten_layers(include_self=True):
+        for generator in getattr(layer, "_seed_generators", ()):
+            value = int(rng.integers(1, 2**30))
+            generator.state.assign(
+                np.asarray([value, 0], dtype=generator.state.dtype))
+
+
+def probe_copy(model, *, seed, compile=True, optimizer=None, sample_x=None):
+    """A seeded copy of `model` (see `copy_model`)."""
+    clone = copy_model(model, compile=compile, optimizer=optimizer,
+                       sample_x=sample_x)
+    seed_model(clone, seed)
+    return clone
+
+
+def batch_indices(n, batch_size, rng):
+    """Endless batches of indices into `n` samples, reshuffled every epoch."""
+    batch_size = min(batch_size, n)
+    while True:
+        order = rng.permutation(n)
+        for start in range(0, n - batch_size + 1, batch_size):
+            yield order[start:start + batch_size]
+
+
+class Budget:
+    """A step and wall-clock budget; `reason(step)` says why a loop must stop."""
+
+    def __init__(self, max_steps, time_budget):
+        self.max_steps = max_steps
+        self._deadline = (None if time_budget is None
+                          else time.perf_counter() + time_budget)
+
+    def reason(self, step):
+        if step >= self.max_steps:
+            return "max_steps"
+        if self._deadline is not None and time.perf_counter() > self._deadline:
+            return "time_budget"
+        return None
+
+
+def train_loss(model, xb, yb):
+    """One optimizer step on a compiled copy; its batch loss as a float."""
+    logs = model.train_on_batch(xb, yb, return_dict=True)
+    return float(logs["loss"])
+
+
+def _loss_object(loss):
+    import keras
+
+    if isinstance(loss, (dict, list, tuple)):
+        return None
+    try:
+        return keras.losses.get(loss)
+    except Exception:  # unknown string identifiers
+        return None
+
+
+def loss_kind(loss):
+    """'sparse', 'categorical' or 'binary' for a cross-entropy loss, else None."""
+    import keras
+
+    obj = _loss_object(loss)
+    if isinstance(obj, keras.losses.Loss):
+        obj = getattr(obj, "fn", None)
+    return _CLASSIFICATION_LOSSES.get(getattr(obj, "__name__", None))
+
+
+def is_builtin_loss(loss):
+    """Whether `loss` is one of Keras's own losses (not user code)."""
+    obj = _loss_object(loss)
+    if obj is None:
+        return False
+    if hasattr(obj, "fn") and getattr(obj.fn, "__module__", "").startswith("keras."):
+        return obj.__class__.__module__.startswith("keras.")
+    module = getattr(obj, "__module__", None) or obj.__class__.__module__
+    return module.startswith("keras.")
+
+
+def per_sample_loss(loss):
+    """A function `(y_true, y_pred) -> per-sample losses` without dtype casts.
+
+    Returns None for losses it cannot resolve (dicts/lists for several outputs).
+    """
+    import keras
+
+    obj = _loss_object(loss)
+    if obj is None:
+        return None
+    if isinstance(obj, keras.losses.Loss):
+        return obj.call
+    return obj
+
+
+def mean_loss(fn, y_true, y_pred):
+    """Mean of `fn(y_true, y_pred)` as a backend tensor."""
+    from keras import ops
+
+    return ops.mean(fn(y_true, y_pred))
+
+
+def configured_learning_rate(optimizer):
+    """The optimizer's current learning rate as a float (schedules evaluated)."""
+    try:
+        value = optimizer.learning_rate
+        return float(np.asarray(value))
+    except Exception:  # custom optimizers without a readable rate
+        return None
+
+
+def label_prior(y, n_classes, kind):
+    """Class frequencies of the labels `y` for a classification loss."""
+    if kind == "sparse":
+        labels = np.asarray(y).reshape(-1).astype(np.int64)
+        labels = labels[(labels >= 0) & (labels < n_classes)]
+        counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
+    elif kind == "binary":
+        p = float(np.clip(np.mean(np.asarray(y, dtype=np.float64)), 0.0, 1.0))
+        counts = np.array([1.0 - p, p])
+    else:
+        counts = np.asarray(y, dtype=np.float64).reshape(len(y), -1).sum(axis=0)
+    total = counts.sum()
+    return counts / total if total > 0 else np.full(len(counts), 1 / len(counts))
+
+
+def entropy(p):
+    """Natural-log entropy of a probability vector."""
+    p = np.asarray(p, dtype=np.float64)
+    p = p[p > 0]
+    return float(-(p * np.log(p)).sum())
+
+
+def finite(value):
+    return value is not None and math.isfinite(value)
+
+
+def output_matrix(outputs, n):
+    """The model's outputs (one tensor or a structure) as an (n, k) float64 array."""
+    import keras
+
+    parts = [np.asarray(t, dtype=np.float64).reshape(n, -1)
+             for t in keras.tree.flatten(outputs)]
+    return np.concatenate(parts, axis=1)

@@ -1,0 +1,342 @@
+"""Probe: autodiff gradients against central finite differences."""
+
+import time
+
+import numpy as np
+
+from kerasdoc._errors import InvalidInputError
+from kerasdoc._validation import check_float, check_int, received
+from kerasdoc.findings import Finding
+from kerasdoc.probes import _common
+from kerasdoc.probes._result import ProbeResult
+
+__all__ = ["GradientCheckResult", "gradient_check", "is_custom_layer"]
+
+_FLOAT32_SCALE = 100.0  # float32 fallbacks: epsilon and tolerance this much larger
+
+
+class GradientCheckResult(ProbeResult):
+    """Relative errors between autodiff and finite-difference derivatives.
+
+    Each entry of `checks` is a dict with `layer` (or `"<loss>"`), `target`
+    (`"input"`, a weight name, or `"y_pred"`), `analytic`, `numeric`,
+    `rel_error` and `dtype`.
+
+    Attributes:
+        checks: list of dicts, one per directional derivative compared.
+        worst_error: the largest relative error.
+        worst_layer: the layer (or `"<loss>"`) where it occurred.
+        skipped_layers: dict of layer name -> reason it could not be checked.
+    """
+
+    name = "gradient_check"
+
+    def __init__(self, *, checks=(), skipped_layers=None, **kwargs):
+        super().__init__(**kwargs)
+        self.checks = list(checks)
+        self.skipped_layers = dict(skipped_layers or {})
+        worst = max(self.checks, key=lambda c: c["rel_error"], default=None)
+        self.worst_error = worst["rel_error"] if worst else 0.0
+        self.worst_layer = worst["layer"] if worst else None
+
+    def _summary(self):
+        return f"worst_error={self.worst_error:.3g} at {self.worst_layer}"
+
+
+def is_custom_layer(layer):
+    """Whether `layer` (or a layer inside it) is user code rather than Keras's."""
+    return any(not type(sub).__module__.startswith("keras.")
+               for sub in layer._flatten_layers(include_self=True))
+
+
+def _float64_twin(layer, sample):
+    """A float64 re-creation of `layer` with its weights, or None."""
+    import tensorflow as tf
+
+    try:
+        config = dict(layer.get_config())
+        config["dtype"] = "float64"
+        twin = layer.__class__.from_config(config)
+        twin(tf.cast(sample, tf.float64) if sample.dtype.is_floating else sample,
+             training=False)
+        twin.set_weights([np.asarray(w, dtype=np.float64) for w in layer.get_weights()])
+        return twin
+    except Exception:  # layers without a complete get_config, or float32-only code
+        return None
+
+
+def _compare(scalar, point, eps, floor, rng):
+    """Directional derivative of `scalar` at `point` along a random direction.
+
+    `point` is a tf.Variable (perturbed in place and restored) or a tensor.
+    Returns (analytic, numeric, rel_error).
+    """
+    import tensorflow as tf
+
+    is_variable = hasattr(point, "assign")
+    base = tf.identity(point.value if hasattr(point, "value") else point)
+    direction = tf.constant(rng.standard_normal(tuple(base.shape)), dtype=base.dtype)
+    step = eps * max(1.0, float(tf.sqrt(tf.reduce_mean(tf.square(base)))))
+
+    def at(value):
+        if is_variable:
+            point.assign(value)
+            return scalar(None)
+        return scalar(value)
+
+    with tf.GradientTape() as tape:
+        if not is_variable:
+            tape.watch(base)
+        value = scalar(None) if is_variable else scalar(base)
+    grad = tape.gradient(value, point if is_variable else base)
+    analytic = 0.0 if grad is None else float(tf.reduce_sum(
+        tf.cast(grad, base.dtype) * direction))
+    try:
+        plus = float(at(base + step * direction))
+        minus = float(at(base - step * direction))
+    finally:
+        if is_variable:
+            point.assign(base)
+    numeric = (plus - minus) / (2 * step)
+    size = max(abs(analytic), abs(numeric))
+    scale = floor * (1.0 + abs(float(value)))
+    rel = 0.0 if size <= scale else abs(analytic - numeric) / size
+    return analytic, numeric, rel
+
+
+def _check_callable(name, fn, inputs, weights, dtype, eps, floor, rng, out):
+    """Compare derivatives of `sum(v * fn(x))` w.r.t. the input and each weight."""
+    import tensorflow as tf
+
+    sample = fn(inputs)
+    probe = tf.constant(rng.standard_normal(tuple(sample.shape)), dtype=sample.dtype)
+    state = {"x": inputs}
+
+    def scalar(x):
+        return tf.reduce_sum(tf.cast(fn(state["x"] if x is None else x),
+                                     probe.dtype) * probe)
+
+    if inputs.dtype.is_floating:
+        a, n, rel = _compare(scalar, inputs, eps, floor, rng)
+        out.append({"layer": name, "target": "input", "analytic": a,
+                    "numeric": n, "rel_error": rel, "dtype": dtype})
+    for weight in weights:
+        a, n, rel = _compare(scalar, weight, eps, floor, rng)
+        out.append({"layer": name, "target": weight.name, "analytic": a,
+                    "numeric": n, "rel_error": rel, "dtype": dtype})
+
+
+def gradient_check(model, x, y, *, layers="custom", n_samples: int = 4,
+                   epsilon: float = 1e-6, tolerance: float = 1e-4,
+                   jitter: float = 1e-3, seed: int = 0) -> GradientCheckResult:
+    """Compare autodiff gradients with central finite differences.
+
+    Custom layers (e.g. a `tf.custom_gradient` with a wrong backward pass)
+    and custom losses can return gradients that do not belong to their
+    forward pass; training then goes wrong without an error. For each layer
+    checked, the probe takes the layer's real inputs from a forward pass,
+    re-creates the layer in float64 with the same weights, and compares the
+    directional derivative of a random projection of its output along a
+    random direction, w.r.t. its input and each weight: autodiff against
+    (f(p + h u) - f(p - h u)) / 2h. A custom loss is checked the same way
+    w.r.t. the predictions. Layers that cannot be re-created in float64 are
+    checked in their own dtype with `epsilon` and `tolerance` 100x larger.
+    Subclassed models without a layer graph are checked as a whole, w.r.t.
+    each trainable weight. The inputs get a little noise (`jitter`) so no
+    ReLU-like kink sits exactly at the point of evaluation.
+
+    Args:
+        model: a Keras model.
+        x: inputs.
+        y: labels (for the loss check).
+        layers: `"custom"` (layers whose class is not Keras's own, and the
+            loss if it is custom), `"all"`, or a list of layer names.
+            Defaults to `"custom"`.
+        n_samples: samples in the batch; the probe's budget (two forward
+            passes per layer input and weight). Defaults to `4`.
+        epsilon: relative finite-difference step in float64. Defaults to `1e-6`.
+        tolerance: largest relative error accepted in float64.
+            Defaults to `1e-4`.
+        jitter: relative size of the noise added to each layer's input.
+            Defaults to `1e-3`.
+        seed: seed of the sample draw and the random directions.
+            Defaults to `0`.
+
+    Returns:
+        A `GradientCheckResult` (finding code `probe.gradient_check`, one
+        finding per layer whose error exceeds the tolerance).
+
+    Example:
+
+    >>> result = gradient_check(model, x_train, y_train)  # doctest: +SKIP
+    >>> result.worst_error < 1e-4                          # doctest: +SKIP
+    True
+    """
+    import keras
+    import tensorflow as tf
+
+    _common.check_model(model)
+    x, y = _common.check_xy(x, y)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    epsilon = check_float(epsilon, "epsilon", minimum=0.0, exclusive_minimum=True)
+    tolerance = check_float(tolerance, "tolerance", minimum=0.0, exclusive_minimum=True)
+    jitter = check_float(jitter, "jitter", minimum=0.0)
+    _common.check_common(seed, None)
+    if not (layers in ("custom", "all") or (
+            isinstance(layers, (list, tuple)) and all(isinstance(n, str) for n in layers))):
+        raise InvalidInputError(
+            "`layers` must be 'custom', 'all' or a list of layer names. "
+            f"{received('layers', layers)}")
+    start = time.perf_counter()
+    loss = getattr(model, "loss", None) if getattr(model, "compiled", False) else None
+
+    with _common.preserved_global_rng():
+        rng = np.random.default_rng(seed)
+        index = np.sort(rng.choice(len(x), size=min(n_samples, len(x)), replace=False))
+        xb, yb = x[index], y[index]
+        clone = _common.probe_copy(model, seed=seed, compile=False, sample_x=xb)
+        graph = bool(getattr(clone, "inputs", None)) and hasattr(clone, "_operations") \
+            or isinstance(clone, keras.Sequential)
+        top = [layer for layer in clone.layers
+               if not isinstance(layer, keras.layers.InputLayer)]
+        if layers == "custom":
+            targets = [layer for layer in top if is_custom_layer(layer)]
+        elif layers == "all":
+            targets = top
+        else:
+            known = {layer.name: layer for layer in top}
+            missing = [n for n in layers if n not in known]
+            if missing:
+                raise InvalidInputError(
+                    f"`layers` names layers the model does not have: {missing}. "
+                    f"{received('layers', layers)}")
+            targets = [known[n] for n in layers]
+        check_loss = loss is not None and _common.per_sample_loss(loss) is not None \
+            and (layers == "all" or not _common.is_builtin_loss(loss))
+        whole = not graph and (layers != "custom" or is_custom_layer(clone))
+        if not targets and not check_loss and not whole:
+            return GradientCheckResult(skipped=(
+                "no custom layers or losses (Keras's own gradients are tested "
+                "upstream); pass layers='all' to check them anyway"))
+
+        checks, skipped_layers = [], {}
+        if graph and targets:
+            _check_layers(clone, targets, xb, epsilon, jitter, rng, checks,
+                          skipped_layers)
+        elif whole:
+            _check_whole(clone, loss, xb, yb, epsilon, rng, checks)
+        if check_loss:
+            _check_loss(loss, clone(xb, training=False), yb, epsilon, rng, checks)
+
+    findings = []
+    by_layer = {}
+    for entry in checks:
+        limit = tolerance * (_FLOAT32_SCALE if entry["dtype"] != "float64" else 1.0)
+        entry["tolerance"] = limit
+        if entry["rel_error"] > limit:
+            best = by_layer.get(entry["layer"])
+            if best is None or entry["rel_error"] > best["rel_error"]:
+                by_layer[entry["layer"]] = entry
+    for name, entry in by_layer.items():
+        what = "the loss" if name == "<loss>" else f"layer '{name}'"
+        findings.append(Finding(
+            "probe.gradient_check",
+            message=(f"The autodiff gradient of {what} disagrees with finite "
+                     f"differences (relative error {entry['rel_error']:.3g} "
+                     f"w.r.t. {entry['target']})."),
+            evidence=dict(entry),
+            fix=(f"Check the backward pass of {what}: a tf.custom_gradient (or "
+                 "custom train_step) must return d(output)/d(input) with the "
+                 "right sign, scale and argument order; ops such as tf.round, "
+                 "tf.argmax or casts to int have no gradient."),
+            layer=None if name == "<loss>" else name,
+        ))
+    return GradientCheckResult(
+        checks=checks, skipped_layers=skipped_layers, findings=findings,
+        seconds=time.perf_counter() - start)
+
+
+def _check_layers(clone, targets, xb, epsilon, jitter, rng, checks, skipped):
+    import keras
+    import tensorflow as tf
+
+    usable, tensors = [], []
+    for layer in targets:
+        try:
+            tensor = layer.input
+        except Exception as exc:  # shared layers have several inputs
+            skipped[layer.name] = f"no single input tensor ({exc})"
+            continue
+        if not hasattr(tensor, "shape") or isinstance(tensor, (list, tuple, dict)):
+            skipped[layer.name] = "several input tensors"
+            continue
+        usable.append(layer)
+        tensors.append(tensor)
+    if not usable:
+        return
+    inputs = clone.inputs[0] if len(clone.inputs) == 1 else clone.inputs
+    feeder = keras.Model(inputs, tensors)
+    values = feeder(xb, training=False)
+    values = values if isinstance(values, (list, tuple)) else [values]
+    for layer, value in zip(usable, values):
+        value = tf.convert_to_tensor(value)
+        if value.dtype.is_floating and jitter > 0:
+            noise = rng.standard_normal(tuple(value.shape))
+            size = float(tf.math.reduce_std(tf.cast(value, tf.float64))) or 1.0
+            value = value + tf.constant(jitter * size * noise, dtype=value.dtype)
+        twin = _float64_twin(layer, value)
+        if twin is not None:
+            dtype, eps, floor, runner = "float64", epsilon, 1e-10, twin
+            value = tf.cast(value, tf.float64) if value.dtype.is_floating else value
+        else:
+            dtype, eps, runner = str(layer.dtype), epsilon * _FLOAT32_SCALE ** 2, layer
+            floor = 1e-5
+        _check_callable(layer.name, lambda v, r=runner: r(v, training=False), value,
+                        runner.trainable_weights, dtype, eps, floor, rng, checks)
+
+
+def _check_whole(clone, loss, xb, yb, epsilon, rng, checks):
+    """Subclassed models: the loss (or an output projection) w.r.t. each weight."""
+    import tensorflow as tf
+
+    owner = {}
+    for layer in clone._flatten_layers(include_self=True):
+        for weight in layer.trainable_weights:
+            owner[id(weight)] = layer.name
+    fn = None if loss is None else _common.per_sample_loss(loss)
+    xt = tf.constant(xb)
+
+    def forward(_):
+        out = clone(xt, training=False)
+        return _common.mean_loss(fn, yb, out) if fn is not None else out
+
+    for weight in clone.trainable_weights:
+        entries = []
+        _check_callable(owner.get(id(weight), clone.name), forward, tf.zeros((1,)),
+                        [weight], str(weight.dtype), epsilon * _FLOAT32_SCALE ** 2,
+                        1e-5, rng, entries)
+        checks.extend(e for e in entries if e["target"] != "input")
+
+
+def _check_loss(loss, y_pred, yb, epsilon, rng, checks):
+    import tensorflow as tf
+
+    fn = _common.per_sample_loss(loss)
+    for dtype in (tf.float64, tf.float32):
+        try:
+            pred = tf.cast(tf.convert_to_tensor(y_pred), dtype)
+            labels = yb.astype(dtype.as_numpy_dtype) if np.issubdtype(
+                yb.dtype, np.floating) else yb
+            entries = []
+            _check_callable("<loss>", lambda p: _common.mean_loss(fn, labels, p),
+                            pred, [], dtype.name,
+                            epsilon if dtype == tf.float64 else
+                            epsilon * _FLOAT32_SCALE ** 2,
+                            1e-10 if dtype == tf.float64 else 1e-5, rng, entries)
+            for entry in entries:
+                entry["target"] = "y_pred"
+            checks.extend(entries)
+            return
+        except Exception:  # loss code that only runs in float32
+            if dtype == tf.float32:
+                raise

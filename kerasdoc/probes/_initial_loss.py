@@ -1,0 +1,136 @@
+"""Probe: the loss at initialisation against -ln(1/C) and the label-prior entropy."""
+
+import math
+import time
+import numpy as np
+
+from kerasdoc._validation import check_float, check_int
+from kerasdoc.findings import Finding
+from kerasdoc.probes import _common
+from kerasdoc.probes._result import ProbeResult
+
+__all__ = ["InitialLossResult", "initial_loss"]
+
+
+class InitialLossResult(ProbeResult):
+    """Measured and expected loss of a classifier before training.
+
+    Attributes:
+        measured: mean loss of the model on the sampled data.
+        expected: -ln(1/n_classes), the loss of uniform predictions.
+        prior_entropy: entropy of the label prior, the loss of predicting the
+            class frequencies (equal to `expected` for balanced classes).
+        n_classes: number of classes.
+        n_samples: samples the loss was measured on.
+        ratio: `measured / expected`.
+    """
+
+    name = "initial_loss"
+
+    def __init__(self, *, measured=None, expected=None, prior_entropy=None,
+                 n_classes=None, n_samples=0, **kwargs):
+        super().__init__(**kwargs)
+        self.measured = measured
+        self.expected = expected
+        self.prior_entropy = prior_entropy
+        self.n_classes = n_classes
+        self.n_samples = n_samples
+        self.ratio = (measured / expected
+                      if measured is not None and expected else None)
+
+    def _summary(self):
+        return f"measured={self.measured:.4g} expected={self.expected:.4g}"
+
+
+def initial_loss(model, x, y, *, n_samples: int = 512, tolerance: float = 0.5,
+                 batch_size: int = 128, seed: int = 0) -> InitialLossResult:
+    """Compare the loss at initialisation with what a fresh classifier should give.
+
+    A freshly initialised C-class softmax classifier predicts roughly uniform
+    probabilities, so its cross-entropy sits near -ln(1/C) (2.303 for ten
+    classes), or near the entropy of the label prior when the output bias is
+    set to the class log-prior. A loss far above that means an output scaled
+    up (large logits), a bad initialisation of the last layer, or
+    unnormalised inputs. The loss is measured in inference mode on a copy of
+    the model, without regularisation terms. Only cross-entropy losses are
+    checked; other losses, and models that were already trained
+    (`optimizer.iterations > 0`), are skipped.
+
+    Args:
+        model: a compiled Keras classifier.
+        x: inputs.
+        y: labels in the encoding the loss expects.
+        n_samples: samples (drawn at random) to measure the loss on; the
+            probe's budget (one forward pass over them). Defaults to `512`.
+        tolerance: the probe fires when the measured loss exceeds
+            `(1 + tolerance) * -ln(1/C)`. Defaults to `0.5`.
+        batch_size: batch size of the forward passes. Defaults to `128`.
+        seed: seed of the sample draw. Defaults to `0`.
+
+    Returns:
+        An `InitialLossResult` (finding code `probe.initial_loss`).
+
+    Example:
+
+    >>> result = initial_loss(model, x_train, y_train)  # doctest: +SKIP
+    >>> result.measured, result.expected                # doctest: +SKIP
+    (2.41, 2.303)
+    """
+    _common.check_compiled(model)
+    x, y = _common.check_xy(x, y)
+    n_samples = check_int(n_samples, "n_samples", minimum=1)
+    tolerance = check_float(tolerance, "tolerance", minimum=0.0)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    _common.check_common(seed, None)
+    start = time.perf_counter()
+
+    kind = _common.loss_kind(model.loss)
+    if kind is None:
+        return InitialLossResult(skipped=(
+            f"loss {model.loss!r} is not a cross-entropy; the expected initial "
+            "loss is only known for classifiers"))
+    iterations = int(np.asarray(model.optimizer.iterations)) if model.optimizer else 0
+    if iterations > 0:
+        return InitialLossResult(skipped=(
+            f"the model has already been trained (optimizer.iterations={iterations}); "
+            "the initial loss is only meaningful before training"))
+
+    with _common.preserved_global_rng():
+        rng = np.random.default_rng(seed)
+        take = np.sort(rng.choice(len(x), size=min(n_samples, len(x)), replace=False))
+        clone = _common.probe_copy(model, seed=seed, compile=False, sample_x=x[:1])
+        fn = _common.per_sample_loss(model.loss)
+        losses = []
+        for begin in range(0, len(take), batch_size):
+            index = take[begin:begin + batch_size]
+            y_pred = clone(x[index], training=False)
+            losses.append(np.asarray(fn(y[index], y_pred), dtype=np.float64).reshape(-1))
+        measured = float(np.mean(np.concatenate(losses)))
+
+    units = int(np.prod(clone.outputs[0].shape[1:])) if getattr(clone, "outputs", None) \
+        else int(np.prod(np.shape(y_pred)[1:]))
+    n_classes = 2 if kind == "binary" else units
+    expected = math.log(n_classes)
+    prior_entropy = _common.entropy(_common.label_prior(y, n_classes, kind))
+
+    findings = []
+    limit = (1.0 + tolerance) * expected
+    if not _common.finite(measured) or measured > limit:
+        findings.append(Finding(
+            "probe.initial_loss",
+            message=(f"The loss at initialisation is {measured:.4g}, far above the "
+                     f"{expected:.4g} (-ln(1/{n_classes})) a fresh {n_classes}-class "
+                     "classifier should start from."),
+            evidence={"measured": measured, "expected": expected,
+                      "prior_entropy": prior_entropy, "limit": limit,
+                      "ratio": measured / expected, "n_classes": n_classes,
+                      "n_samples": int(len(take))},
+            fix=("Look for logits scaled up before the softmax (a multiply, a "
+                 "temperature, a large-scale initializer on the last layer), and "
+                 "scale inputs to [0, 1]; the last layer should start with small "
+                 "weights and its bias at zero or at the log class prior."),
+        ))
+    return InitialLossResult(
+        measured=measured, expected=expected, prior_entropy=prior_entropy,
+        n_classes=n_classes, n_samples=int(len(take)), findings=findings,
+        seconds=time.perf_counter() - start)

@@ -1,0 +1,258 @@
+"""Probe: the learning-rate range test (exponential sweep on a copy)."""
+
+import math
+import time
+from typing import Optional
+
+import numpy as np
+
+from kerasdoc._errors import InvalidInputError
+from kerasdoc._validation import check_choice, check_float, check_int, received
+from kerasdoc.findings import Finding
+from kerasdoc.probes import _common
+from kerasdoc.probes._result import ProbeResult, get_axes
+
+__all__ = ["LRRangeResult", "lr_range_test"]
+
+
+class LRRangeResult(ProbeResult):
+    """The loss as the learning rate grows exponentially, step by step.
+
+    Attributes:
+        learning_rates: rate used at each step.
+        losses: raw training loss at each step.
+        smoothed: bias-corrected exponential moving average of `losses`.
+        diverged_at: the rate at which the smoothed loss exceeded
+            `diverge_factor` times its minimum (or became non-finite), or
+            `None` if the sweep never diverged.
+        configured_lr: the model's own learning rate (a schedule's current
+            value), or `None` if unreadable.
+    """
+
+    name = "lr_range_test"
+
+    def __init__(self, *, learning_rates=(), losses=(), smoothed=(),
+                 diverged_at=None, configured_lr=None, skip_start=5,
+                 min_drop=0.05, **kwargs):
+        super().__init__(**kwargs)
+        self.learning_rates = np.asarray(learning_rates, dtype=np.float64)
+        self.losses = np.asarray(losses, dtype=np.float64)
+        self.smoothed = np.asarray(smoothed, dtype=np.float64)
+        self.diverged_at = diverged_at
+        self.configured_lr = configured_lr
+        self._skip_start = skip_start
+        self.min_drop = min_drop
+
+    def _summary(self):
+        suggestion = self.suggestion()
+        text = "no suggestion" if suggestion is None else f"suggestion={suggestion:.3g}"
+        return f"{text} diverged_at={self.diverged_at}"
+
+    def _usable(self):
+        """Indices of finite points from the start to the lowest smoothed loss."""
+        finite = np.isfinite(self.smoothed)
+        if not finite.any():
+            return np.arange(0)
+        low = int(np.nanargmin(np.where(finite, self.smoothed, np.nan)))
+        keep = np.arange(min(self._skip_start, low), low + 1)
+        return keep[finite[keep]]
+
+    def suggestion(self, method: str = "steepest") -> Optional[float]:
+        """A learning rate read off the curve.
+
+        Args:
+            method: `"steepest"`: where the smoothed loss falls fastest per
+                decade of learning rate, before its minimum; `"minimum"`: a
+                tenth of the rate at the lowest smoothed loss.
+                Defaults to `"steepest"`.
+
+        Returns:
+            The rate, or `None` when the curve is too short or the loss never
+            fell by `min_drop` (a fraction of its starting value).
+        """
+        check_choice(method, "method", ("steepest", "minimum"))
+        keep = self._usable()
+        if len(keep) < 3:
+            return None
+        first = self.smoothed[keep[0]]
+        if first - self.smoothed[keep[-1]] < self.min_drop * abs(first):
+            return None
+        lrs, loss = self.learning_rates[keep], self.smoothed[keep]
+        if method == "minimum":
+            return float(lrs[int(np.argmin(loss))] / 10)
+        slope = np.gradient(loss, np.log10(lrs))
+        return float(lrs[int(np.argmin(slope))])
+
+    def plot(self, ax=None, *, suggest: bool = True):
+        """Plot smoothed loss against learning rate (log x axis).
+
+        Args:
+            ax: matplotlib axes. Defaults to `None` (a new figure).
+            suggest: mark `suggestion()`, the configured rate and the
+                divergence point. Defaults to `True`.
+
+        Returns:
+            self, with `ax_` and `figure_` set.
+        """
+        ax = get_axes(ax)
+        ax.plot(self.learning_rates, self.smoothed, label="smoothed loss")
+        ax.set_xscale("log")
+        if suggest:
+            rate = self.suggestion()
+            if rate is not None:
+                ax.axvline(rate, color="tab:green", linestyle="--",
+                           label=f"suggestion {rate:.2g}")
+            if self.configured_lr:
+                ax.axvline(self.configured_lr, color="tab:blue", linestyle=":",
+                           label=f"configured {self.configured_lr:.2g}")
+            if self.diverged_at is not None:
+                ax.axvline(self.diverged_at, color="tab:red", linestyle="-.",
+                           label=f"diverged {self.diverged_at:.2g}")
+        finite = self.smoothed[np.isfinite(self.smoothed)]
+        if len(finite):
+            low = finite.min()
+            ax.set_ylim(low - 0.05 * abs(low), max(finite[0], low) * 2 + 1e-12)
+        ax.set_xlabel("learning rate")
+        ax.set_ylabel("loss")
+        ax.set_title("Learning-rate range test")
+        ax.legend()
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+
+def _sweep_optimizer(optimizer, min_lr):
+    config = dict(optimizer.get_config())
+    if "learning_rate" not in config:
+        return None
+    config["learning_rate"] = float(min_lr)
+    return optimizer.__class__.from_config(config)
+
+
+def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0,
+                  max_steps: int = 100, batch_size: int = 32,
+                  smoothing: float = 0.9, diverge_factor: float = 4.0,
+                  below_factor: float = 100.0, min_drop: float = 0.05,
+                  time_budget: Optional[float] = 60.0,
+                  seed: int = 0) -> LRRangeResult:
+    """Sweep the learning rate exponentially on a copy and find where it works.
+
+    The copy starts from the model's weights with a fresh optimizer of the
+    same class and config, except that its learning rate grows from `min_lr`
+    to `max_lr` over `max_steps` steps (one batch each). The loss is
+    smoothed with a bias-corrected exponential moving average; the sweep
+    stops once the smoothed loss is `diverge_factor` times its minimum or
+    non-finite. The probe warns when the configured rate is at or past the
+    divergence point, or more than `below_factor` times below the suggested
+    rate.
+
+    Args:
+        model: a compiled Keras model.
+        x: inputs.
+        y: labels.
+        min_lr: first rate of the sweep. Defaults to `1e-7`.
+        max_lr: last rate of the sweep. Defaults to `10.0`.
+        max_steps: steps of the sweep (the step budget). Defaults to `100`.
+        batch_size: samples per step. Defaults to `32`.
+        smoothing: weight of the past in the moving average (higher is
+            smoother but lags further behind the rate). Defaults to `0.9`.
+        diverge_factor: smoothed loss over its minimum that counts as
+            divergence. Defaults to `4.0`.
+        below_factor: how far below the suggestion the configured rate may
+            be before the probe warns. Defaults to `100.0`.
+        min_drop: the smoothed loss must fall by this fraction of its start
+            before a rate is suggested (a flat curve suggests nothing).
+            Defaults to `0.05`.
+        time_budget: seconds before the sweep stops, or `None`.
+            Defaults to `60.0`.
+        seed: seed of the batch order and the copy's dropout. Defaults to `0`.
+
+    Returns:
+        An `LRRangeResult` with `suggestion()` and `plot(ax=None)` (finding
+        code `probe.learning_rate`).
+
+    Example:
+
+    >>> result = lr_range_test(model, x_train, y_train)  # doctest: +SKIP
+    >>> result.suggestion()                               # doctest: +SKIP
+    0.0032
+    >>> result.plot()                                     # doctest: +SKIP
+    """
+    _common.check_compiled(model)
+    x, y = _common.check_xy(x, y)
+    min_lr = check_float(min_lr, "min_lr", minimum=0.0, exclusive_minimum=True)
+    max_lr = check_float(max_lr, "max_lr", minimum=0.0, exclusive_minimum=True)
+    if max_lr <= min_lr:
+        raise InvalidInputError(
+            f"`max_lr` must be greater than `min_lr` ({min_lr}). "
+            f"{received('max_lr', max_lr)}")
+    max_steps = check_int(max_steps, "max_steps", minimum=3)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    smoothing = check_float(smoothing, "smoothing", minimum=0.0, maximum=0.999)
+    diverge_factor = check_float(diverge_factor, "diverge_factor", minimum=1.0,
+                                 exclusive_minimum=True)
+    below_factor = check_float(below_factor, "below_factor", minimum=1.0)
+    min_drop = check_float(min_drop, "min_drop", minimum=0.0, maximum=1.0)
+    _common.check_common(seed, time_budget)
+    start = time.perf_counter()
+
+    configured = _common.configured_learning_rate(model.optimizer)
+    optimizer = _sweep_optimizer(model.optimizer, min_lr)
+    if optimizer is None:
+        return LRRangeResult(skipped=(
+            f"the optimizer {type(model.optimizer).__name__} has no "
+            "`learning_rate` in its config"))
+    rates = min_lr * (max_lr / min_lr) ** (np.arange(max_steps) / (max_steps - 1))
+
+    with _common.preserved_global_rng():
+        rng = np.random.default_rng(seed)
+        clone = _common.probe_copy(model, seed=seed, optimizer=optimizer,
+                                   sample_x=x[:1])
+        batches = _common.batch_indices(len(x), batch_size, rng)
+        budget = _common.Budget(max_steps, time_budget)
+        losses, smoothed, average, best = [], [], 0.0, math.inf
+        diverged_at, stopped = None, None
+        while stopped is None:
+            step = len(losses)
+            rate = float(rates[step])
+            clone.optimizer.learning_rate = rate
+            index = next(batches)
+            loss = _common.train_loss(clone, x[index], y[index])
+            losses.append(loss)
+            average = smoothing * average + (1 - smoothing) * loss
+            value = average / (1 - smoothing ** (step + 1))
+            smoothed.append(value)
+            if not math.isfinite(value) or (step > 0 and value > diverge_factor * best):
+                diverged_at, stopped = rate, "diverged"
+            best = min(best, value) if math.isfinite(value) else best
+            stopped = stopped or budget.reason(len(losses))
+
+    result = LRRangeResult(
+        learning_rates=rates[:len(losses)], losses=losses, smoothed=smoothed,
+        diverged_at=diverged_at, configured_lr=configured, min_drop=min_drop,
+        stopped=stopped)
+    findings = []
+    suggestion = result.suggestion()
+    evidence = {"configured_lr": configured, "suggestion": suggestion,
+                "diverged_at": diverged_at, "min_lr": min_lr,
+                "max_lr": float(result.learning_rates[-1]), "steps": len(losses)}
+    if configured is not None and diverged_at is not None and configured >= diverged_at:
+        findings.append(Finding(
+            "probe.learning_rate",
+            message=(f"The configured learning rate {configured:.3g} is at or past "
+                     f"{diverged_at:.3g}, where the loss diverged in the range test."),
+            evidence=evidence,
+            fix=(f"Use a learning rate near the suggestion ({suggestion:.2g})."
+                 if suggestion else "Lower the learning rate by 10x or more."),
+        ))
+    elif configured is not None and suggestion and configured * below_factor < suggestion:
+        findings.append(Finding(
+            "probe.learning_rate",
+            message=(f"The configured learning rate {configured:.3g} is more than "
+                     f"{below_factor:g}x below the range where the loss falls "
+                     f"fastest (around {suggestion:.3g})."),
+            evidence=evidence,
+            fix=f"Raise the learning rate towards {suggestion:.2g}.",
+        ))
+    result.findings = tuple(findings)
+    result.seconds = time.perf_counter() - start
+    return result

@@ -1,0 +1,254 @@
+"""Probe: can the model drive the loss on one small batch to (almost) zero?"""
+
+import math
+import time
+from typing import Optional
+
+import numpy as np
+
+from kerasdoc._validation import check_float, check_int
+from kerasdoc.findings import Finding
+from kerasdoc.probes import _common
+from kerasdoc.probes._result import ProbeResult, get_axes
+
+__all__ = ["OverfitResult", "overfit_batch", "classify_curve"]
+
+_PATTERN_TEXT = {
+    "nonfinite": "the loss became NaN/Inf",
+    "rising": "the loss rose instead of falling",
+    "rising_after_falling": "the loss fell, then rose again",
+    "oscillating": "the loss oscillates without settling",
+    "plateau": "the loss is stuck at a floor",
+    "still_falling": "the loss was still falling when the budget ran out",
+}
+
+_FIXES = {
+    "nonfinite": ("Lower the learning rate (try Adam at 1e-3), clip gradients, "
+                  "and check for log(0) or division by zero in custom losses."),
+    "rising": ("Lower the learning rate by 10x; check that the loss is minimised "
+               "(not a metric maximised) and that the labels match the outputs."),
+    "rising_after_falling": ("Lower the learning rate or add a decay schedule; "
+                             "the step size is too large once the loss is small."),
+    "oscillating": ("Lower the learning rate; with SGD add momentum or switch "
+                    "to Adam."),
+    "plateau": ("Check the two most common causes: labels loaded in a different "
+                "order than the inputs, and softmax applied twice (a softmax "
+                "output fed to a loss with from_logits=True, or an activation "
+                "before the softmax). Also check the model sees its input, has "
+                "enough capacity, and that dropout/weight decay are not holding "
+                "the loss up."),
+    "still_falling": "Raise `max_steps` or the learning rate and run the probe again.",
+}
+
+
+class OverfitResult(ProbeResult):
+    """The loss curve of training on one fixed batch.
+
+    Attributes:
+        losses: training loss at each step (numpy array).
+        initial: loss before the first update.
+        target: the loss the batch had to reach.
+        reached: whether the smoothed loss reached `target`.
+        pattern: `"converged"` or the failure shape: `"nonfinite"`,
+            `"rising"`, `"rising_after_falling"`, `"oscillating"`,
+            `"plateau"`, `"still_falling"`.
+        batch_size: samples in the batch.
+    """
+
+    name = "overfit_batch"
+
+    def __init__(self, *, losses=(), initial=None, target=None, reached=False,
+                 pattern=None, batch_size=0, **kwargs):
+        super().__init__(**kwargs)
+        self.losses = np.asarray(losses, dtype=np.float64)
+        self.initial = initial
+        self.target = target
+        self.reached = reached
+        self.pattern = pattern
+        self.batch_size = batch_size
+
+    def _summary(self):
+        return f"{self.pattern} after {len(self.losses)} steps"
+
+    def plot(self, ax=None):
+        """Plot the loss curve and the target; sets `ax_`, `figure_`, returns self."""
+        ax = get_axes(ax)
+        steps = np.arange(1, len(self.losses) + 1)
+        ax.plot(steps, self.losses, label="training loss")
+        if self.target is not None:
+            ax.axhline(self.target, color="tab:green", linestyle="--",
+                       label=f"target {self.target:.3g}")
+        if len(self.losses) and np.all(self.losses[np.isfinite(self.losses)] > 0):
+            ax.set_yscale("log")
+        ax.set_xlabel("step")
+        ax.set_ylabel("loss")
+        ax.set_title(f"Overfit one batch of {self.batch_size}: {self.pattern}")
+        ax.legend()
+        self.ax_, self.figure_ = ax, ax.figure
+        return self
+
+
+def _smooth(losses, window):
+    """Trailing moving average (shorter at the start)."""
+    values = np.asarray(losses, dtype=np.float64)
+    out = np.empty_like(values)
+    for i in range(len(values)):
+        out[i] = values[max(0, i - window + 1):i + 1].mean()
+    return out
+
+
+def classify_curve(losses, *, initial, target, window=5):
+    """Name the shape of a loss curve that did not reach `target`.
+
+    A pure function of the numbers, so it is tested without training.
+
+    Args:
+        losses: loss per step.
+        initial: the loss before training.
+        target: the loss that counts as success.
+        window: moving-average window used to smooth noise. Defaults to `5`.
+
+    Returns:
+        One of `"converged"`, `"nonfinite"`, `"rising"`,
+        `"rising_after_falling"`, `"oscillating"`, `"plateau"`,
+        `"still_falling"`.
+    """
+    values = np.asarray(losses, dtype=np.float64)
+    if len(values) == 0:
+        return "plateau"
+    if not np.all(np.isfinite(values)):
+        return "nonfinite"
+    smooth = _smooth(values, window)
+    if smooth.min() <= target:
+        return "converged"
+    final = smooth[-1]
+    best = smooth.min()
+    progress = initial - best
+    if final > initial * 1.1 and progress < 0.2 * abs(initial):
+        return "rising"
+    if progress > 0.2 * abs(initial) and final - best > 0.5 * progress:
+        return "rising_after_falling"
+    tail = values[-max(10, len(values) // 4):]
+    diffs = np.diff(tail)
+    if len(diffs) >= 6:
+        flips = np.mean(np.sign(diffs[1:]) != np.sign(diffs[:-1]))
+        swing = (tail.max() - tail.min()) / max(abs(tail.mean()), 1e-12)
+        if flips > 0.5 and swing > 0.3:
+            return "oscillating"
+    half = max(1, len(smooth) // 2)
+    recent = smooth[half:]
+    if len(recent) >= 4 and recent[-1] < recent[0] * 0.9:
+        return "still_falling"
+    return "plateau"
+
+
+def overfit_batch(model, x, y, *, batch_size: int = 16, max_steps: int = 300,
+                  target_ratio: float = 0.05, patience: int = 60,
+                  time_budget: Optional[float] = 60.0,
+                  seed: int = 0) -> OverfitResult:
+    """Train a copy of the model on one small batch until the loss nears zero.
+
+    A healthy model memorises a handful of samples in a few dozen steps.
+    When it cannot, the shape of the curve says why: a rising loss or NaN
+    points at the learning rate, a floor at labels that do not belong to
+    their inputs or a softmax applied twice. The copy uses the model's loss
+    and a fresh optimizer built from its config; the original is not touched.
+
+    The loop stops as soon as the answer is clear: the smoothed loss reached
+    the target, the loss became non-finite or grew tenfold, or it made no
+    new low for `patience` steps.
+
+    Args:
+        model: a compiled Keras model.
+        x: inputs.
+        y: labels.
+        batch_size: samples in the batch. Defaults to `16`.
+        max_steps: most optimizer steps. Defaults to `300`.
+        target_ratio: success when the loss (5-step moving average) falls to
+            `target_ratio` times the reference loss: -ln(1/C) for cross-entropy
+            classifiers, otherwise the loss before training. Defaults to `0.05`.
+        patience: steps without a new low (by 1%) before stopping at a floor.
+            Defaults to `60`.
+        time_budget: seconds before the loop stops, or `None`.
+            Defaults to `60.0`.
+        seed: seed of the batch draw and the copy's dropout. Defaults to `0`.
+
+    Returns:
+        An `OverfitResult` (finding code `probe.cannot_overfit_batch`).
+
+    Example:
+
+    >>> result = overfit_batch(model, x_train, y_train)  # doctest: +SKIP
+    >>> result.pattern, result.losses[-1]                 # doctest: +SKIP
+    ('converged', 0.09)
+    """
+    _common.check_compiled(model)
+    x, y = _common.check_xy(x, y)
+    batch_size = check_int(batch_size, "batch_size", minimum=1)
+    max_steps = check_int(max_steps, "max_steps", minimum=1)
+    target_ratio = check_float(target_ratio, "target_ratio", minimum=0.0,
+                               exclusive_minimum=True)
+    patience = check_int(patience, "patience", minimum=1)
+    _common.check_common(seed, time_budget)
+    start = time.perf_counter()
+
+    with _common.preserved_global_rng():
+        rng = np.random.default_rng(seed)
+        index = np.sort(rng.choice(len(x), size=min(batch_size, len(x)), replace=False))
+        xb, yb = x[index], y[index]
+        clone = _common.probe_copy(model, seed=seed, sample_x=xb)
+        fn = _common.per_sample_loss(model.loss)
+        initial = (None if fn is None else
+                   float(np.mean(np.asarray(fn(yb, clone(xb, training=False))))))
+        kind = _common.loss_kind(model.loss)
+        budget = _common.Budget(max_steps, time_budget)
+        losses, best, since_best, stopped = [], math.inf, 0, None
+        target = None
+        while stopped is None:
+            loss = _common.train_loss(clone, xb, yb)
+            losses.append(loss)
+            if initial is None:
+                initial = loss
+            if target is None:
+                reference = (math.log(2 if kind == "binary" else
+                                      int(np.prod(clone.outputs[0].shape[1:])))
+                             if kind and getattr(clone, "outputs", None) else initial)
+                target = target_ratio * abs(reference)
+            smooth = float(np.mean(losses[-5:]))
+            if not math.isfinite(loss) or loss > 10 * max(abs(initial), 1e-12):
+                stopped = "diverged"
+            elif smooth <= target:
+                stopped = "converged"
+            else:
+                if smooth < best * 0.99:
+                    best, since_best = smooth, 0
+                else:
+                    since_best += 1
+                if since_best >= patience:
+                    stopped = "plateau"
+            stopped = stopped or budget.reason(len(losses))
+
+    pattern = classify_curve(losses, initial=initial, target=target)
+    findings = []
+    if pattern != "converged":
+        severity = "info" if pattern == "still_falling" else None
+        final = losses[-1]
+        findings.append(Finding(
+            "probe.cannot_overfit_batch", severity=severity,
+            message=(f"Training on a single batch of {len(index)} samples did not "
+                     f"bring the loss near zero: {_PATTERN_TEXT[pattern]} "
+                     f"({initial:.4g} -> {final:.4g} in {len(losses)} steps, "
+                     f"target {target:.3g})."),
+            evidence={"pattern": pattern, "initial_loss": initial,
+                      "final_loss": final,
+                      "min_loss": float(np.nanmin(losses)) if np.any(
+                          np.isfinite(losses)) else float("nan"),
+                      "target": target, "steps": len(losses),
+                      "batch_size": int(len(index)), "stopped": stopped},
+            fix=_FIXES[pattern],
+        ))
+    return OverfitResult(
+        losses=losses, initial=initial, target=target,
+        reached=pattern == "converged", pattern=pattern,
+        batch_size=int(len(index)), findings=findings, stopped=stopped,
+        seconds=time.perf_counter() - start)

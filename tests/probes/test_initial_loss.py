@@ -1,0 +1,75 @@
+"""probe.initial_loss: loss at initialisation vs -ln(1/C) and the prior entropy."""
+
+import math
+
+import numpy as np
+import pytest
+
+from kerasdoc.probes import initial_loss
+
+
+def test_silent_on_baseline(baseline, small):
+    result = initial_loss(baseline, *small)
+    assert result.findings == ()
+    assert result.expected == pytest.approx(math.log(10))
+    assert result.n_classes == 10
+    assert result.n_samples == 256
+    assert 1.8 < result.measured < 3.0
+    assert result.report.ran == ("initial_loss",)
+
+
+def test_fires_on_output_scaled_by_100(twins, small):
+    result = initial_loss(twins.scaled_output(), *small)
+    assert [f.code for f in result.findings] == ["probe.initial_loss"]
+    finding = result.findings[0]
+    assert str(finding.severity) == "warning"
+    assert finding.evidence["measured"] > 10 * math.log(10)
+    assert finding.evidence["expected"] == pytest.approx(math.log(10))
+    assert finding.evidence["ratio"] > 4
+    assert "softmax" in finding.fix
+
+
+def test_tolerance_is_the_threshold(twins, small):
+    result = initial_loss(twins.scaled_output(), *small)
+    looser = initial_loss(twins.scaled_output(), *small,
+                          tolerance=result.ratio)  # limit above the measurement
+    assert looser.findings == ()
+
+
+def test_prior_entropy_of_imbalanced_labels(baseline, small):
+    x, y = small
+    y = np.where(np.arange(len(y)) % 10 == 0, y, 0)  # ~90% class 0
+    result = initial_loss(baseline, x, y)
+    counts = np.bincount(y, minlength=10) / len(y)
+    p = counts[counts > 0]
+    assert result.prior_entropy == pytest.approx(float(-(p * np.log(p)).sum()))
+    assert result.prior_entropy < result.expected
+
+
+def test_skipped_for_regression_losses(small):
+    import keras
+
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                              keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    result = initial_loss(model, small[0], small[1].astype("float32"))
+    assert result.findings == ()
+    assert "cross-entropy" in result.skipped
+    assert result.report.skipped == {"initial_loss": result.skipped}
+
+
+def test_skipped_for_a_trained_model(baseline, small):
+    x, y = small
+    baseline.fit(x[:32], y[:32], epochs=1, batch_size=32, verbose=0)
+    result = initial_loss(baseline, x, y)
+    assert "already been trained" in result.skipped
+
+
+def test_bad_arguments(baseline, small):
+    x, y = small
+    with pytest.raises(ValueError, match="Received: tolerance=-1"):
+        initial_loss(baseline, x, y, tolerance=-1)
+    with pytest.raises(ValueError, match="n_samples"):
+        initial_loss(baseline, x, y, n_samples=0)
+    with pytest.raises(ValueError, match="same number of samples"):
+        initial_loss(baseline, x, y[:-1])

@@ -1,0 +1,93 @@
+"""probe.cannot_overfit_batch: memorise one small batch, classify the failures."""
+
+import numpy as np
+import pytest
+
+from kerasdoc.probes import overfit_batch
+from kerasdoc.probes._overfit import classify_curve
+
+
+# -- the curve classifier, on numbers --------------------------------------
+
+@pytest.mark.parametrize("curve, pattern", [
+    (np.geomspace(2.3, 0.01, 50), "converged"),
+    (np.r_[np.linspace(2.3, 2.0, 10), [np.nan]], "nonfinite"),
+    (np.linspace(2.3, 30.0, 20), "rising"),
+    (np.r_[np.linspace(2.3, 0.5, 30), np.linspace(0.5, 2.0, 30)], "rising_after_falling"),
+    (2.0 + 0.8 * (-1.0) ** np.arange(60), "oscillating"),
+    (np.r_[np.linspace(2.3, 1.5, 20), np.full(60, 1.5)], "plateau"),
+    (np.linspace(2.3, 0.5, 60), "still_falling"),
+])
+def test_classify_curve(curve, pattern):
+    assert classify_curve(curve, initial=2.3, target=0.115) == pattern
+
+
+def test_classify_curve_smooths_noise_before_deciding():
+    rng = np.random.default_rng(0)
+    curve = np.r_[np.linspace(2.3, 0.05, 40), 0.05 + 0.02 * rng.random(10)]
+    assert classify_curve(curve, initial=2.3, target=0.115) == "converged"
+
+
+# -- the probe -------------------------------------------------------------
+
+def test_silent_on_baseline(baseline, small):
+    result = overfit_batch(baseline, *small)
+    assert result.findings == ()
+    assert result.reached and result.pattern == "converged"
+    assert result.stopped == "converged"
+    assert len(result.losses) < 150  # stops as soon as the target is reached
+    assert np.mean(result.losses[-5:]) <= result.target
+    assert result.target == pytest.approx(0.05 * np.log(10))
+
+
+def test_fires_on_sgd_with_learning_rate_10(twins, small):
+    result = overfit_batch(twins.sgd_lr10(), *small)
+    [finding] = result.findings
+    assert finding.code == "probe.cannot_overfit_batch"
+    assert str(finding.severity) == "error"
+    assert result.pattern in ("rising", "nonfinite")
+    assert result.stopped == "diverged"
+    assert len(result.losses) < 20
+    assert "learning rate" in finding.fix
+
+
+def test_fires_on_softmax_applied_twice(twins, small):
+    result = overfit_batch(twins.double_softmax(), *small, max_steps=150, patience=30)
+    [finding] = result.findings
+    assert finding.evidence["pattern"] == "plateau"
+    assert finding.evidence["min_loss"] > 1.0  # softmax of probabilities: floor ~1.46
+    assert "softmax applied twice" in finding.fix
+    assert "labels" in finding.fix
+
+
+def test_fires_on_a_model_that_ignores_its_input(twins, small):
+    result = overfit_batch(twins.input_ignorer(), *small, max_steps=120)
+    assert [f.code for f in result.findings] == ["probe.cannot_overfit_batch"]
+    assert result.pattern == "plateau"
+
+
+def test_budget_exhausted_while_falling_is_info_not_error(twins, small):
+    import keras
+
+    model = twins.with_optimizer(keras.optimizers.SGD(0.02))
+    result = overfit_batch(model, *small, max_steps=15)
+    [finding] = result.findings
+    assert result.pattern == "still_falling"
+    assert str(finding.severity) == "info"
+    assert result.stopped == "max_steps"
+
+
+def test_plot(baseline, small, pyplot):
+    result = overfit_batch(baseline, *small, max_steps=20)
+    fig, ax = pyplot.subplots()
+    assert result.plot(ax=ax) is result
+    assert result.ax_ is ax and result.figure_ is fig
+    assert len(ax.lines[0].get_ydata()) == len(result.losses)
+
+
+def test_bad_arguments(baseline, small):
+    x, y = small
+    with pytest.raises(ValueError, match="Received: target_ratio=0"):
+        overfit_batch(baseline, x, y, target_ratio=0)
+    with pytest.raises(TypeError, match="max_steps"):
+        overfit_batch(baseline, x, y, max_steps=1.5)
