@@ -1,0 +1,184 @@
+"""`audit_model`: the static model audit runner."""
+
+import time
+from typing import Optional
+
+import numpy as np
+
+from kerasdoc._validation import (check_array, check_float, check_int, check_model,
+                                  check_same_length)
+from kerasdoc.findings import Report
+from kerasdoc.model import _graph, _init_checks, _layers, _optim, _output_bias
+from kerasdoc.model import _output_loss
+from kerasdoc.model._labels import describe_labels, loss_spec, output_kind_from_values
+
+KERAS_DEFAULT_BATCH = 32
+
+
+def _output_info(model, x, n_forward):
+    """(OutputInfo or None, reason when None)."""
+    outputs = getattr(model, "outputs", None)
+    if outputs is not None and len(outputs) > 1:
+        return None, "the model has several outputs"
+    layer = _graph.output_layer(model)
+    units = None
+    if outputs:
+        units = outputs[0].shape[-1]
+    activation = _graph.layer_activation(layer) if layer is not None else None
+    if activation is not None and units is not None:
+        return _output_loss.OutputInfo(activation, int(units), layer, "config"), None
+    if x is None:
+        return None, ("the output activation cannot be read from the layers "
+                      "(subclassed or nested output); pass `x` to measure it")
+    pred = model(x[:n_forward], training=False)
+    if isinstance(pred, (list, tuple, dict)):
+        return None, "the model has several outputs"
+    pred = np.asarray(pred)
+    units = int(pred.shape[-1]) if pred.ndim >= 2 else 1
+    if layer is None:  # subclassed: the last tracked layer of that width
+        candidates = [l for l in _graph.all_layers(model)
+                      if getattr(l, "units", None) == units or
+                      getattr(l, "filters", None) == units]
+        layer = candidates[-1] if candidates else None
+    return _output_loss.OutputInfo(output_kind_from_values(pred), units, layer,
+                                   "forward pass"), None
+
+
+def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
+                constant_atol: float = 1e-8, init_mismatch_min_layers: int = 4,
+                min_batchnorm_batch: int = 16, max_dropout_rate: float = 0.5,
+                lr_ranges: Optional[dict] = None, max_batch_fraction: float = 0.25,
+                imbalance_ratio: float = 10.0, bias_tolerance: float = 1.0,
+                n_forward: int = 8) -> Report:
+    """Audit a built (ideally compiled) Keras model without training it.
+
+    Reads the layers, their configs and weights, the compiled loss and
+    optimizer, and (when given) the training arrays, and reports every
+    `model.*` and `optim.*` finding of the catalogue: constant kernels,
+    initialiser/activation pairings, output activation vs loss vs labels,
+    output width, missing bias, bias regularisers, BatchNorm with small
+    batches, dropout, frozen models, learning rate, plain SGD, batch size and
+    the output bias on imbalanced labels. The model is never modified; at
+    most a forward pass in inference mode on `n_forward` samples of `x` runs,
+    and only when the output activation cannot be read from the layers.
+
+    Args:
+        model: a built Keras 3 model (Sequential, functional, or subclassed).
+        x: the training inputs (array). Used for the dataset size and, when
+            needed, a forward pass. Defaults to `None`.
+        y: the training targets, to check the output layer and loss against
+            them and for the output-bias check. Defaults to `None`.
+        batch_size: the batch size given to `fit`. When `None` and `x` is
+            given, Keras' default of 32 is assumed. Defaults to `None`.
+        constant_atol: relative spread below which a kernel counts as
+            constant (`model.zero_init`). Defaults to `1e-8`.
+        init_mismatch_min_layers: mismatched initialiser/activation layers
+            that make a deep stack. Defaults to `4`.
+        min_batchnorm_batch: smallest batch size for BatchNormalization.
+            Defaults to `16`.
+        max_dropout_rate: highest dropout rate not reported. Defaults to `0.5`.
+        lr_ranges: per-optimizer (low, high) learning-rate ranges overriding
+            `kerasdoc.model.DEFAULT_LR_RANGES`. Defaults to `None`.
+        max_batch_fraction: largest batch_size / len(x) not reported.
+            Defaults to `0.25`.
+        imbalance_ratio: class count ratio from which the output bias should
+            be the log-prior. Defaults to `10.0`.
+        bias_tolerance: allowed gap (nats) between output bias and log-prior.
+            Defaults to `1.0`.
+        n_forward: samples of `x` used for a forward pass. Defaults to `8`.
+
+    Returns:
+        A `kerasdoc.Report`; `report.skipped` names the checks that could not
+        run and why.
+
+    Example:
+
+    >>> model = kerasdoc.examples.baseline_mlp()
+    >>> kerasdoc.audit_model(model).worst is None
+    True
+    """
+    check_model(model)
+    batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
+    check_float(constant_atol, "constant_atol", minimum=0.0)
+    check_int(init_mismatch_min_layers, "init_mismatch_min_layers", minimum=1)
+    check_int(min_batchnorm_batch, "min_batchnorm_batch", minimum=1)
+    check_float(max_dropout_rate, "max_dropout_rate", minimum=0.0, maximum=1.0)
+    check_float(max_batch_fraction, "max_batch_fraction", minimum=0.0,
+                maximum=1.0, exclusive_minimum=True)
+    check_float(imbalance_ratio, "imbalance_ratio", minimum=1.0)
+    check_float(bias_tolerance, "bias_tolerance", minimum=0.0)
+    n_forward = check_int(n_forward, "n_forward", minimum=1)
+    if x is not None:
+        x = check_array(x, "x")
+    if y is not None:
+        y = check_array(y, "y")
+        if x is not None:
+            check_same_length(x, "x", y, "y")
+
+    findings, ran, skipped, timings = [], [], {}, {}
+
+    def run(name, fn, *args, **kwargs):
+        start = time.perf_counter()
+        findings.extend(fn(*args, **kwargs))
+        timings[name] = time.perf_counter() - start
+        ran.append(name)
+
+    compiled = bool(getattr(model, "compiled", False))
+    loss = loss_spec(model) if compiled else None
+    labels = describe_labels(y) if y is not None else None
+    n_samples = len(x) if x is not None else (len(y) if y is not None else None)
+    assumed = batch_size is None and n_samples is not None
+    effective_batch = batch_size if batch_size is not None else (
+        min(KERAS_DEFAULT_BATCH, n_samples) if n_samples is not None else None)
+
+    run("zero_init", _init_checks.check_zero_init, model, constant_atol=constant_atol)
+    run("init_activation", _init_checks.check_init_activation, model,
+        min_layers=init_mismatch_min_layers)
+    run("missing_bias", _layers.check_missing_bias, model)
+    run("bias_regularizer", _layers.check_bias_regularizer, model)
+    run("dropout", _layers.check_dropout, model, max_rate=max_dropout_rate)
+    if effective_batch is None:
+        skipped["batchnorm_batch"] = "needs `batch_size` or `x`"
+    else:
+        run("batchnorm_batch", _layers.check_batchnorm_batch, model, effective_batch,
+            min_batch_size=min_batchnorm_batch)
+
+    start = time.perf_counter()
+    out, reason = _output_info(model, x, n_forward)
+    timings["output"] = time.perf_counter() - start
+    run("frozen", _layers.check_frozen, model, out.layer if out else None)
+
+    if out is None:
+        for name in ("output_activation", "loss", "output_units", "output_bias"):
+            skipped[name] = reason
+    else:
+        run("output_activation", _output_loss.check_output_activation, out, loss, labels)
+        run("activation_before_softmax", _output_loss.check_activation_before_softmax,
+            model, out)
+        if loss is None:
+            skipped["loss"] = ("the model is not compiled" if not compiled else
+                               "several losses (multi-output) are not audited")
+        else:
+            run("loss", _output_loss.check_loss, out, loss, labels)
+        if labels is None:
+            skipped["output_units"] = "needs `y`"
+            skipped["output_bias"] = "needs `y`"
+        else:
+            run("output_units", _output_loss.check_output_units, out, loss, labels)
+            run("output_bias", _output_bias.check_output_bias, out.layer,
+                out.activation, labels, imbalance_ratio=imbalance_ratio,
+                tolerance=bias_tolerance)
+
+    optimizer = getattr(model, "optimizer", None) if compiled else None
+    if optimizer is None:
+        skipped["learning_rate"] = skipped["vanilla_sgd"] = "the model is not compiled"
+    else:
+        run("learning_rate", _optim.check_learning_rate, optimizer, lr_ranges=lr_ranges)
+        run("vanilla_sgd", _optim.check_vanilla_sgd, optimizer)
+    if n_samples is None:
+        skipped["batch_size"] = "needs `x` (the dataset size)"
+    else:
+        run("batch_size", _optim.check_batch_size, n_samples, effective_batch,
+            max_batch_fraction=max_batch_fraction, assumed=assumed)
+    return Report(findings, ran=ran, skipped=skipped, timings=timings,
+                  title=f"kerasdoc model audit: {model.name}")
