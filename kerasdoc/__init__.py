@@ -39,6 +39,7 @@ _EXPORTS = {
     "LoadedSubset": "kerasdoc.data", "Subset": "kerasdoc.data", "load_subset": "kerasdoc.data", "save_subset": "kerasdoc.data", "stratified_subset": "kerasdoc.data",
     # -- kerasdoc.data: data audit (issue 4) --
     # -- kerasdoc.model (issue 3) --
+    "audit_model": "kerasdoc.model", "check_preprocessing": "kerasdoc.model", "DEFAULT_LR_RANGES": "kerasdoc.model", "FAMILIES": "kerasdoc.model",
     # -- kerasdoc.probes (issue 5) --
     "BatchMixingResult": "kerasdoc.probes", "GradientCheckResult": "kerasdoc.probes", "InitialLossResult": "kerasdoc.probes", "InputIndependenceResult": "kerasdoc.probes", "LRRangeResult": "kerasdoc.probes", "OverfitResult": "kerasdoc.probes", "ProbeResult": "kerasdoc.probes", "batch_mixing": "kerasdoc.probes", "gradient_check": "kerasdoc.probes", "initial_loss": "kerasdoc.probes", "input_independence": "kerasdoc.probes", "lr_range_test": "kerasdoc.probes", "overfit_batch": "kerasdoc.probes", "sanity_check": "kerasdoc.probes",
     # -- kerasdoc.training (issue 6) --
