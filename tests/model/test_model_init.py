@@ -1,0 +1,115 @@
+"""model.zero_init and model.init_activation_mismatch: firing and silent twins."""
+
+import numpy as np
+import pytest
+
+from kerasdoc import audit_model
+
+
+def _zero_relu(keras, kit, initializer):
+    return kit.compiled(kit.mlp(
+        keras.layers.Dense(64, activation="relu", kernel_initializer=initializer),
+        keras.layers.Dense(4, activation="softmax")))
+
+
+def test_zero_init_fires_on_the_walkthrough_zeros_relu_layer(keras, kit):
+    report = audit_model(_zero_relu(keras, kit, "zeros"))
+    (finding,) = report.by_code("model.zero_init")
+    assert str(finding.severity) == "error"
+    assert finding.evidence["configured_initializer"] == "Zeros"
+    assert finding.evidence["value"] == 0.0 and tuple(finding.evidence["shape"]) == (8, 64)
+    assert "he_normal" in finding.fix
+
+
+def test_zero_init_silent_on_he_normal_twin(keras, kit):
+    assert not audit_model(_zero_relu(keras, kit, "he_normal")).has("model.zero_init")
+
+
+def test_zero_init_fires_on_a_constant_kernel(keras, kit):
+    report = audit_model(_zero_relu(keras, kit, keras.initializers.Constant(0.05)))
+    (finding,) = report.by_code("model.zero_init")
+    assert finding.evidence["value"] == pytest.approx(0.05)
+    assert "constant" in finding.message
+
+
+def test_zero_init_reads_the_weights_not_the_config(keras, kit):
+    # Configured 'zeros' but since set to random values (e.g. loaded): silent.
+    model = _zero_relu(keras, kit, "zeros")
+    kernel = model.layers[0].kernel
+    kernel.assign(np.random.default_rng(0).normal(0, 0.1, kernel.shape))
+    assert not audit_model(model).has("model.zero_init")
+    # Configured he_normal but all-equal weights in the built model: fires.
+    model = _zero_relu(keras, kit, "he_normal")
+    model.layers[0].kernel.assign(np.full(model.layers[0].kernel.shape, 0.3))
+    report = audit_model(model)
+    assert report.by_code("model.zero_init")[0].evidence["configured_initializer"] == \
+        "HeNormal"
+
+
+def test_zero_init_ignores_biases_and_batchnorm(keras, kit):
+    from kerasdoc.examples import small_cnn
+
+    assert not audit_model(small_cnn()).has("model.zero_init")
+
+
+def _stack(keras, kit, activation, initializer, *, separate=False, depth=5,
+           batchnorm=False):
+    layers = []
+    for _ in range(depth):
+        if separate:
+            layers.append(keras.layers.Dense(32, kernel_initializer=initializer))
+            if batchnorm:
+                layers.append(keras.layers.BatchNormalization())
+            layers.append(keras.layers.ReLU() if activation == "relu"
+                          else keras.layers.Activation(activation))
+        else:
+            layers.append(keras.layers.Dense(32, activation=activation,
+                                             kernel_initializer=initializer))
+    layers.append(keras.layers.Dense(4, activation="softmax"))
+    return kit.compiled(kit.mlp(*layers))
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_he_with_saturating_activation_fires_in_a_deep_stack(keras, kit, activation):
+    report = audit_model(_stack(keras, kit, activation, "he_normal"))
+    (finding,) = report.by_code("model.init_activation_mismatch")
+    assert str(finding.severity) == "warning"
+    assert finding.evidence["longest_chain"] == 5
+    assert set(finding.evidence["activations"]) == {activation}
+    assert "glorot" in finding.fix
+
+
+@pytest.mark.parametrize("activation", ["tanh", "sigmoid"])
+def test_glorot_with_saturating_activation_is_silent(keras, kit, activation):
+    report = audit_model(_stack(keras, kit, activation, "glorot_uniform"))
+    assert not report.has("model.init_activation_mismatch")
+
+
+def test_glorot_with_relu_layers_fires_through_separate_relu_layers(keras, kit):
+    report = audit_model(_stack(keras, kit, "relu", "glorot_uniform", separate=True))
+    (finding,) = report.by_code("model.init_activation_mismatch")
+    assert finding.evidence["initializers"][0] == "GlorotUniform"
+    assert "he_normal" in finding.fix
+
+
+def test_he_with_relu_is_silent(keras, kit):
+    assert not audit_model(_stack(keras, kit, "relu", "he_normal", separate=True)).has(
+        "model.init_activation_mismatch")
+
+
+def test_glorot_relu_shallow_or_normalized_is_silent(keras, kit):
+    shallow = _stack(keras, kit, "relu", "glorot_uniform", depth=2)
+    assert not audit_model(shallow).has("model.init_activation_mismatch")
+    normalized = _stack(keras, kit, "relu", "glorot_uniform", separate=True,
+                        batchnorm=True)
+    assert not audit_model(normalized).has("model.init_activation_mismatch")
+    assert audit_model(shallow, init_mismatch_min_layers=2).has(
+        "model.init_activation_mismatch")
+
+
+def test_init_mismatch_ignores_trained_weights(keras, kit):
+    # Pretrained/trained kernels no longer have the initialiser's spread.
+    model = _stack(keras, kit, "tanh", "he_normal")
+    for layer in model.layers[:-1]:
+        layer.kernel.assign(layer.kernel.numpy() * 0.3)
+    assert not audit_model(model).has("model.init_activation_mismatch")
