@@ -265,7 +265,11 @@ class Doctor(keras.callbacks.Callback):
     def on_train_batch_end(self, batch, logs=None):
         self._armed = False
         self._steps += batch - self._batch_begin + 1
-        if self._steps // self.every > self._last_read // self.every:
+        # Keras has already turned the logs into Python numbers: a NaN loss
+        # is seen here at no extra transfer, and read at once.
+        loss = (logs or {}).get("loss")
+        bad = isinstance(loss, float) and not np.isfinite(loss)
+        if bad or self._steps // self.every > self._last_read // self.every:
             self._read(epoch_end=False)
 
     def on_epoch_end(self, epoch, logs=None):

@@ -95,6 +95,11 @@ class StatsHistory:
         out = {k: np.full(n, nan) for k in (
             "activation_mean", "activation_std", "activation_nonfinite",
             "saturated_fraction", "max_logit", "dead_fraction")}
+        if n and self._epoch_samples > 0:
+            # The "ever active" masks span the epoch so far, not the window.
+            relu = [i for i, t in enumerate(taps) if t.kind == "relu" and t.units]
+            for i, mask in zip(relu, reduced["masks"]):
+                out["dead_fraction"][i] = 1.0 - float(np.mean(mask))
         if not n or samples <= 0:
             return out
         count = np.maximum(a[S.A_COUNT], 1.0)
@@ -107,10 +112,6 @@ class StatsHistory:
                 out["saturated_fraction"][i] = a[S.A_SAT][i] / count[i]
             if tap.kind in ("softmax", "sigmoid"):
                 out["max_logit"][i] = reduced["a_logit"][i]
-        if self._epoch_samples > 0:
-            relu = [i for i, t in enumerate(taps) if t.kind == "relu" and t.units]
-            for i, mask in zip(relu, reduced["masks"]):
-                out["dead_fraction"][i] = 1.0 - float(np.mean(mask))
         return out
 
     def _first_nonfinite(self, first):

@@ -1,0 +1,172 @@
+"""The Doctor on real fits: exactness, the swap of the train step, arguments."""
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+import kerasdoc  # noqa: E402
+from kerasdoc import Doctor, InvalidInputError, InvalidTypeError  # noqa: E402
+from kerasdoc._modelcopy import ModelState  # noqa: E402
+from kerasdoc.examples import baseline_mlp, small_cnn  # noqa: E402
+
+
+def _fit(model, x, y, callbacks=(), **kw):
+    kw.setdefault("epochs", 1)
+    model.fit(x, y, batch_size=32, shuffle=False, verbose=0,
+              callbacks=list(callbacks), **kw)
+    return model.get_weights()
+
+
+@pytest.mark.parametrize("build", [baseline_mlp, small_cnn], ids=["mlp", "cnn"])
+def test_exactness_with_doctor_attached(build, small01, weights_close):
+    x, y = small01
+    keras.utils.set_random_seed(0)
+    plain = build(input_shape=(28, 28))
+    start = plain.get_weights()
+    keras.utils.set_random_seed(0)
+    watched = build(input_shape=(28, 28))
+    watched.set_weights(start)
+    expected = _fit(plain, x, y, epochs=2)
+    doctor = Doctor(every=4)
+    got = _fit(watched, x, y, [doctor], epochs=2)
+    assert weights_close(expected, got, atol=1e-5)
+    h = doctor.history
+    assert h["step"][-1] == 20  # 2 epochs of 10 steps, read every 4 and at epoch ends
+    assert np.all(np.isfinite(h["grad_norm"][h["samples"] > 0]))
+
+
+def test_steps_per_execution_goes_through_keras_make_function(small01, weights_close):
+    # The step is built by the model's private `_make_function` (pinned here):
+    # steps_per_execution loops over the iterator exactly as Keras does.
+    assert callable(getattr(keras.Model, "_make_function", None))
+    x, y = small01
+    keras.utils.set_random_seed(0)
+    plain = baseline_mlp()
+    plain.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  steps_per_execution=3)
+    watched = baseline_mlp()
+    watched.set_weights(plain.get_weights())
+    watched.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                    steps_per_execution=3)
+    expected = _fit(plain, x, y)
+    doctor = Doctor(every=4)
+    got = _fit(watched, x, y, [doctor])
+    assert weights_close(expected, got)
+    h = doctor.history
+    # calls end at steps 3, 6, 9, 10: reads when a multiple of 4 is crossed + epoch end
+    assert h["step"].tolist() == [6, 9, 10]
+    assert h["loss"].shape == (3,) and np.all(np.isfinite(h["loss"]))
+
+
+def test_train_function_restored_and_model_settings_untouched(small01):
+    x, y = small01
+    model = baseline_mlp()
+    _fit(model, x[:64], y[:64])
+    before = ModelState.capture(model)
+    _fit(model, x, y, [Doctor()])
+    after = ModelState.capture(model)
+    diff = after.diff(before)
+    assert not [d for d in diff if not d.startswith(("weight ", "optimizer variable"))]
+    assert model.train_function is not None
+    assert not getattr(model.train_function, "_kerasdoc_doctor", False)
+
+
+class _Boom(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 2:
+            raise RuntimeError("boom")
+
+
+def test_next_fit_does_not_run_the_doctor_step_after_an_exception(small01):
+    x, y = small01
+    model = baseline_mlp()
+    doctor = Doctor(every=1)
+    with pytest.raises(RuntimeError, match="boom"):
+        _fit(model, x, y, [doctor, _Boom()])
+    counter = int(doctor._instrument.counter.numpy())
+    assert counter == 3
+    _fit(model, x, y)  # plain fit: must run Keras's own step
+    assert int(doctor._instrument.counter.numpy()) == counter
+    assert not getattr(model.train_function, "_kerasdoc_doctor", False)
+    # and the same Doctor works again afterwards
+    _fit(model, x, y, [doctor])
+    assert doctor.history["step"][-1] == 10
+
+
+def test_one_doctor_serves_several_fits(small01):
+    x, y = small01
+    model = baseline_mlp()
+    doctor = Doctor(every=5)
+    _fit(model, x, y, [doctor])
+    first = doctor.history["step"].tolist()
+    _fit(model, x, y, [doctor])
+    assert doctor.history["step"].tolist() == first == [5, 10]
+
+
+def test_xla_compiled_step(small01, weights_close):
+    x, y = small01
+    keras.utils.set_random_seed(0)
+    plain = baseline_mlp()
+    plain.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  jit_compile=True)
+    watched = baseline_mlp()
+    watched.set_weights(plain.get_weights())
+    watched.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                    jit_compile=True)
+    expected = _fit(plain, x, y)
+    doctor = Doctor(every=4)
+    assert weights_close(expected, _fit(watched, x, y, [doctor]), atol=1e-4)
+    h = doctor.history
+    assert np.all(np.isfinite(h["activation_mean"][h["samples"] > 0]))
+
+
+class SubclassedMLP(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.flat = keras.layers.Flatten()
+        self.hidden = keras.layers.Dense(32, activation="relu")
+        self.out = keras.layers.Dense(10, activation="softmax")
+
+    def call(self, x):
+        return self.out(self.hidden(self.flat(x)))
+
+
+def test_subclassed_model_falls_back_and_says_so(small01):
+    x, y = small01
+    model = SubclassedMLP()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    doctor = Doctor(every=5)
+    _fit(model, x, y)
+    _fit(model, x, y, [doctor])
+    h = doctor.history
+    assert h["activation_mean"].shape == (2, 0)
+    assert h["grad_norm"].shape == (2, 2) and np.all(h["grad_norm"] > 0)
+    assert "subclassed" in doctor.report.skipped["activation statistics"]
+    assert len(doctor.report) == 0
+
+
+@pytest.mark.parametrize("kwargs, name", [
+    ({"every": 0}, "every"),
+    ({"stop_on": "fatal"}, "stop_on"),
+    ({"clip_norm": -1.0}, "clip_norm"),
+    ({"dead_relu_fraction": 1.5}, "dead_relu_fraction"),
+    ({"histogram_bins": 1}, "histogram_bins"),
+])
+def test_bad_arguments_name_the_argument(kwargs, name):
+    with pytest.raises(InvalidInputError, match=f"Received: {name}="):
+        Doctor(**kwargs)
+
+
+def test_bad_argument_types_and_combinations():
+    with pytest.raises(InvalidTypeError, match="Received: every='16'"):
+        Doctor(every="16")
+    with pytest.raises(InvalidInputError, match="at most one"):
+        Doctor(clip_norm=1.0, clip_value=0.5)
+    with pytest.raises(InvalidInputError, match="update_ratio_low"):
+        Doctor(update_ratio_low=1.0, update_ratio_high=0.5)
+
+
+def test_public_export():
+    assert kerasdoc.Doctor is Doctor
+    assert Doctor().report.codes == set() and Doctor().history == {}

@@ -1,0 +1,162 @@
+"""Live detection on real fits: each broken run fires its code, the healthy
+twins (walkthrough baseline and small CNN on the bundled subset) stay silent."""
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+tf = pytest.importorskip("tensorflow")
+
+from kerasdoc import Doctor  # noqa: E402
+from kerasdoc.examples import baseline_mlp, small_cnn  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+def _mlp(*hidden, lr=1e-3, loss="sparse_categorical_crossentropy", out=None):
+    model = keras.Sequential(
+        [keras.Input((28, 28)), keras.layers.Flatten()] + list(hidden)
+        + [out or keras.layers.Dense(10, activation="softmax", name="out")])
+    model.compile(optimizer=keras.optimizers.Adam(lr), loss=loss,
+                  metrics=["accuracy"])
+    return model
+
+
+def _watch(model, x, y, epochs=1, **kw):
+    kw.setdefault("stop_on", None)
+    doctor = Doctor(every=kw.pop("every", 4), **kw)
+    model.fit(x, y, batch_size=32, epochs=epochs, verbose=0, callbacks=[doctor])
+    return doctor
+
+
+@pytest.mark.parametrize("build, epochs", [(baseline_mlp, 5), (small_cnn, 2)],
+                         ids=["baseline_mlp", "small_cnn"])
+def test_healthy_walkthrough_runs_are_silent(build, epochs, subset01):
+    x, y, xv, yv = subset01
+    model = build(input_shape=(28, 28))
+    doctor = Doctor()
+    model.fit(x, y, batch_size=32, epochs=epochs, verbose=0,
+              validation_data=(xv, yv), callbacks=[doctor])
+    assert len(doctor.report) == 0, doctor.report.to_text(color=False)
+    h = doctor.history
+    assert h["epoch/val_loss"].shape == (epochs,)
+    assert np.nanmax(h["dead_fraction"]) < 0.5
+
+
+def test_zero_init_freezes_hidden_layer(small01):
+    x, y = small01
+    model = _mlp(keras.layers.Dense(64, activation="relu",
+                                    kernel_initializer="zeros", name="hidden"),
+                 out=keras.layers.Dense(10, activation="softmax",
+                                        kernel_initializer="zeros", name="out"))
+    report = _watch(model, x, y, epochs=2).report
+    assert report.has("train.weights_unchanged", "error")
+    assert report.by_code("train.weights_unchanged")[0].layer == "hidden"
+    assert report.by_code("train.vanishing_gradients")[0].layer == "hidden"
+    assert "train.nonfinite" not in report.codes
+
+
+def test_zero_init_plateau(small01):
+    x, y = small01
+    model = _mlp(keras.layers.Dense(64, activation="relu",
+                                    kernel_initializer="zeros", name="hidden"))
+    report = _watch(model, x, y, epochs=4, every=2, plateau_window=6).report
+    assert report.has("train.loss_plateau")
+
+
+def test_huge_negative_bias_kills_relu(small01):
+    x, y = small01
+    model = _mlp(keras.layers.Dense(64, activation="relu", name="hidden",
+                                    bias_initializer=keras.initializers.Constant(-100.0)))
+    (finding,) = _watch(model, x, y).report.by_code("train.dead_relu")
+    assert finding.layer == "hidden" and finding.evidence["dead_fraction"] == 1.0
+
+
+def test_sigmoid_saturation_from_large_init(small01):
+    x, y = small01
+    big = keras.initializers.RandomNormal(stddev=5.0, seed=0)
+    saturated = _mlp(keras.layers.Dense(64, activation="sigmoid", name="hidden",
+                                        kernel_initializer=big))
+    (finding,) = _watch(saturated, x, y).report.by_code("train.saturated_activations")
+    assert finding.layer == "hidden" and finding.evidence["saturated_fraction"] > 0.5
+    healthy = _mlp(keras.layers.Dense(64, activation="sigmoid", name="hidden"))
+    assert "train.saturated_activations" not in _watch(healthy, x, y).report.codes
+
+
+class Poison(keras.layers.Layer):
+    """Turns its input into NaN (log of a negative number)."""
+
+    def call(self, x):
+        return x + tf.math.log(tf.reduce_min(x) * 0.0 - 1.0)
+
+
+def test_nan_injected_at_a_layer_is_located_and_stops_training(small01):
+    x, y = small01
+    model = _mlp(keras.layers.Dense(32, activation="relu", name="hidden"),
+                 Poison(name="poison"))
+    doctor = _watch(model, x, y, epochs=3, every=100, stop_on="error")
+    (finding,) = doctor.report.by_code("train.nonfinite")
+    assert finding.layer == "poison" and finding.step == 1
+    assert finding.evidence["where"] == "activation"
+    assert doctor.history["step"][-1] == 1  # stopped after the first step
+
+
+def test_frozen_model(small01):
+    x, y = small01
+    model = baseline_mlp(compile=False)
+    for layer in model.layers:
+        layer.trainable = False
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    with pytest.warns(UserWarning, match="trainable weights"):
+        report = _watch(model, x, y).report
+    (finding,) = report.by_code("train.weights_unchanged")
+    assert finding.evidence["trainable_weights"] == 0
+
+
+def test_learning_rate_10_diverges(small01):
+    x, y = small01
+    model = baseline_mlp(learning_rate=10.0)
+    report = _watch(model, x, y).report
+    assert report.has("train.loss_diverging", "error")
+    assert report.has("train.logits_blowup")
+    assert report.has("train.update_ratio", "info")
+
+
+def test_exploding_gradients_and_stop_on(rng):
+    # Linear regression on large inputs with SGD: each step overshoots more.
+    x = rng.normal(0, 30.0, (256, 8)).astype("float32")
+    y = x @ rng.normal(size=(8, 1)).astype("float32")
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1, name="lin")])
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+    doctor = Doctor(every=1, stop_on="error")
+    model.fit(x, y, batch_size=16, epochs=5, verbose=0, callbacks=[doctor])
+    report = doctor.report
+    assert report.has("train.exploding_gradients", "error")
+    assert report.by_code("train.exploding_gradients")[0].layer == "lin"
+    assert doctor.history["step"][-1] < 5 * 16  # stop_on="error" stopped it
+    # normalised inputs (the fix): silent
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1, name="lin")])
+    model.compile(optimizer=keras.optimizers.SGD(0.01), loss="mse")
+    doctor = Doctor(every=1)
+    model.fit(x / 30.0, y / 30.0, batch_size=16, epochs=2, verbose=0,
+              callbacks=[doctor])
+    assert "train.exploding_gradients" not in doctor.report.codes
+
+
+def test_validation_gap_from_noisy_training_labels(subset01):
+    x, y, _, _ = subset01
+    x, y = x[:500], y[:500]
+    noisy = y.copy()
+    flip = np.random.default_rng(0).random(len(y)) < 0.6
+    noisy[flip] = np.random.default_rng(1).integers(0, 10, flip.sum())
+    model = baseline_mlp()
+    doctor = Doctor(stop_on=None)
+    model.fit(x, noisy, batch_size=32, epochs=4, verbose=0,
+              validation_data=(x, y), callbacks=[doctor])
+    assert doctor.report.has("train.validation_gap")
+    # clean labels on both sides: no gap
+    model = baseline_mlp()
+    doctor = Doctor(stop_on=None)
+    model.fit(x, y, batch_size=32, epochs=4, verbose=0,
+              validation_data=(x, y), callbacks=[doctor])
+    assert "train.validation_gap" not in doctor.report.codes
