@@ -117,7 +117,8 @@ def test_subset_missing_dataset_files(tmp_path, monkeypatch, capsys):
     code = main(["subset", "--dataset", "fashion_mnist", "--train-per-class", "1",
                  "--test-per-class", "1", "--out", str(tmp_path / "o")])
     assert code == EXIT_USAGE
-    assert "FashionMNIST files not found" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "FashionMNIST files not found" in err and "--download" in err
 
 
 @pytest.mark.slow

@@ -135,9 +135,14 @@ def run(args, *, stdout=None, stderr=None):
         from kerasdoc.datasets import find_fashion_mnist, load_fashion_mnist
 
         directory = find_fashion_mnist(args.data_dir, download=args.download)
+        if directory is None:
+            raise InvalidInputError(
+                "FashionMNIST files not found (looked in --data-dir, $KERASDOC_DATA, "
+                "/usr/share/datasets/fashion-mnist, ~/.keras/datasets/fashion-mnist). "
+                "Point --data-dir at the four official .gz files or add --download. "
+                f"Received: data_dir={args.data_dir!r}")
         (x, y), (x_test, y_test), names = load_fashion_mnist(
-            directory if directory is not None else args.data_dir,
-            download=args.download, progress=progress)
+            directory, download=False, progress=progress)
         source = {"dataset": "fashion_mnist",
                   "files": "official IDX (train-*-ubyte.gz, t10k-*-ubyte.gz)"}
         test_size = _size(args.test_per_class, args.test_fraction, "test")

@@ -195,3 +195,27 @@ def test_chunked_rank_lookup_equals_a_global_stable_sort(chunk):
     for c, r in ranks.items():
         np.testing.assert_array_equal(got[c], by_class[starts[c] + r])
         assert (labels[got[c]] == c).all()
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=40, deadline=None)
+@given(counts=st.lists(st.integers(1, 60), min_size=1, max_size=8),
+       per_class=st.integers(1, 60), seed=st.integers(0, 2**32))
+def test_property_balanced_unique_and_consistent(counts, per_class, seed):
+    x, y = labelled(counts, features=1, label_dtype=np.uint8, seed=seed % 1000)
+    if per_class > min(counts):
+        with pytest.raises(InvalidInputError, match="fewer than per_class"):
+            stratified_subset(x, y, per_class=per_class, seed=seed)
+        sub = stratified_subset(x, y, per_class=per_class, seed=seed, allow_fewer=True)
+        expected = [min(c, per_class) for c in counts]
+    else:
+        sub = stratified_subset(x, y, per_class=per_class, seed=seed)
+        expected = [per_class] * len(counts)
+    assert list(sub.counts.values()) == expected
+    np.testing.assert_array_equal(np.bincount(sub.y, minlength=len(counts)), expected)
+    assert len(np.unique(sub.indices)) == len(sub)
+    np.testing.assert_array_equal(sub.x[:, 0], sub.indices)  # rows encode their index
+    np.testing.assert_array_equal(sub.y, y[sub.indices])
