@@ -46,7 +46,7 @@ _EXPORTS = {
     "Doctor": "kerasdoc.training",
     "clip_gradients": "kerasdoc.training",
     # -- kerasdoc.plot and diagnose (issue 7) --
-    "ConfusionMatrixDisplay": "kerasdoc.plot", "SinglePredictionDisplay": "kerasdoc.plot", "SubsetDisplay": "kerasdoc.plot", "TopLossesDisplay": "kerasdoc.plot", "TrainingCurvesDisplay": "kerasdoc.plot", "figures_html": "kerasdoc.plot", "write_html_report": "kerasdoc.plot", "diagnose": "kerasdoc._diagnose",
+    "ActivationStatsDisplay": "kerasdoc.plot", "ConfusionMatrixDisplay": "kerasdoc.plot", "GradientFlowDisplay": "kerasdoc.plot", "SinglePredictionDisplay": "kerasdoc.plot", "SubsetDisplay": "kerasdoc.plot", "TopLossesDisplay": "kerasdoc.plot", "TrainingCurvesDisplay": "kerasdoc.plot", "figures_html": "kerasdoc.plot", "write_html_report": "kerasdoc.plot", "diagnose": "kerasdoc._diagnose",
 }
 
 __all__ = sorted(_EXPORTS) + ["datasets", "examples"]

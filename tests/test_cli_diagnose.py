@@ -98,10 +98,11 @@ def test_demo_writes_report_and_plots(tmp_path, repo_root, capsys):
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert code == (EXIT_FINDINGS if report["summary"]["errors"] else EXIT_OK)
     for name in ("confusion_matrix.png", "training_curves.png", "top_losses.png",
-                 "single_prediction_12.png", "single_prediction_101.png"):
+                 "gradient_flow.png", "activations.png", "single_prediction_12.png",
+                 "single_prediction_101.png"):
         assert (out / name).read_bytes()[:8] == PNG, name
     page = (out / "report.html").read_text(encoding="utf-8")
-    assert page.count("data:image/png;base64,") == 7
+    assert page.count("data:image/png;base64,") == 9
     assert "most confused:" in captured.out
     assert f"report: {out / 'report.html'}" in captured.out
     assert "is predicted as" in captured.out

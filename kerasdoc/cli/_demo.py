@@ -6,8 +6,9 @@ Loads and verifies the subset, scales pixels to [0, 1], trains the baseline
 (Flatten, Dense(128, relu, he_normal), Dense(10, softmax); Adam, sparse
 categorical cross-entropy; 5 epochs, batch 32) with the `Doctor` attached,
 diagnoses it, and writes `report.html`, `report.json`,
-`confusion_matrix.png`, `training_curves.png`, `top_losses.png` and a few
-`single_prediction_<i>.png` into the output folder. Exit code 1 when an
+`confusion_matrix.png`, `training_curves.png`, `top_losses.png`,
+`gradient_flow.png`, `activations.png` and a few `single_prediction_<i>.png`
+into the output folder. Exit code 1 when an
 error-level finding exists.
 """
 
@@ -83,7 +84,9 @@ def run(args):
     from kerasdoc.examples import baseline_mlp
     from kerasdoc.findings import Report
     from kerasdoc.plot import (
+        ActivationStatsDisplay,
         ConfusionMatrixDisplay,
+        GradientFlowDisplay,
         SinglePredictionDisplay,
         TopLossesDisplay,
         TrainingCurvesDisplay,
@@ -124,11 +127,16 @@ def run(args):
                                                  n_classes=proba.shape[1])
     curves = TrainingCurvesDisplay.from_history(history)
     top = TopLossesDisplay.from_predictions(x_test, y_test, proba, n=10, class_names=names)
+    flow = GradientFlowDisplay.from_doctor(doctor)
+    activations = ActivationStatsDisplay.from_doctor(doctor)
     written = [_save_png(cm, os.path.join(out, "confusion_matrix.png")),
                _save_png(curves, os.path.join(out, "training_curves.png")),
-               _save_png(top, os.path.join(out, "top_losses.png"))]
+               _save_png(top, os.path.join(out, "top_losses.png")),
+               _save_png(flow, os.path.join(out, "gradient_flow.png")),
+               _save_png(activations, os.path.join(out, "activations.png"))]
     figures = {"Confusion matrix (test)": cm, "Training curves": curves,
-               "Highest-loss test samples": top}
+               "Highest-loss test samples": top, "Gradient flow (Doctor)": flow,
+               "Activations (Doctor)": activations}
     notes = {"Confusion matrix (test)": cm.pairs_text(3)}
     for index in WALKTHROUGH_INDICES:
         if index >= len(x_test):

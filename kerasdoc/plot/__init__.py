@@ -5,15 +5,19 @@ Every Display computes its data in a `from_model` / `from_predictions` (or
 keeps `ax_` / `figure_`. matplotlib is imported only when something is drawn.
 """
 
+from kerasdoc.plot._activations import ActivationStatsDisplay
 from kerasdoc.plot._confusion import ConfusionMatrixDisplay
 from kerasdoc.plot._curves import TrainingCurvesDisplay
+from kerasdoc.plot._gradient_flow import GradientFlowDisplay
 from kerasdoc.plot._html import figures_html, write_html_report
 from kerasdoc.plot._single import SinglePredictionDisplay
 from kerasdoc.plot._subset_view import SubsetDisplay
 from kerasdoc.plot._top_losses import TopLossesDisplay
 
 __all__ = [
+    "ActivationStatsDisplay",
     "ConfusionMatrixDisplay",
+    "GradientFlowDisplay",
     "SinglePredictionDisplay",
     "SubsetDisplay",
     "TopLossesDisplay",

@@ -36,3 +36,20 @@ def tiny_model(tiny_data):
     history = model.fit(x, y, validation_data=(xt, yt), epochs=3, batch_size=16,
                         verbose=0)
     return model, history
+
+
+@pytest.fixture(scope="session")
+def tiny_doctor(tiny_data):
+    """A Doctor that watched 3 epochs of the tiny model (every 4 steps)."""
+    import keras
+
+    import kerasdoc
+    from kerasdoc.examples import baseline_mlp
+
+    keras.utils.set_random_seed(0)
+    (x, y), (xt, yt), _ = tiny_data
+    model = baseline_mlp((8, 8), 3)
+    doctor = kerasdoc.Doctor(every=4)
+    model.fit(x, y, validation_data=(xt, yt), epochs=3, batch_size=16, verbose=0,
+              callbacks=[doctor])
+    return doctor

@@ -95,13 +95,16 @@ def test_opens_in_headless_chromium(tmp_path, report, figures):
         result = subprocess.run(
             [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
              "--no-first-run", "--disable-background-networking",
-             "--disable-component-update", "--disable-sync",
+             "--disable-component-update", "--disable-sync", "--enable-logging=stderr",
              f"--user-data-dir={profile}", "--window-size=1000,1400",
              f"--screenshot={shot}", f"file://{page}"],
             capture_output=True, text=True, timeout=120)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     assert result.returncode == 0, result.stderr[-2000:]
+    # The page loads nothing: no failed requests, no blocked local resources.
+    for problem in ("net::ERR", "Not allowed to load", "Uncaught"):
+        assert problem not in result.stderr
     import matplotlib.image
 
     pixels = matplotlib.image.imread(shot)
