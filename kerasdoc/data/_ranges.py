@@ -1,0 +1,125 @@
+"""Value checks: `data.nonfinite`, `data.not_normalized`, `data.label_range`."""
+
+import numpy as np
+
+from kerasdoc.findings import Finding
+
+_SHOW = 20  # indices listed in evidence
+
+
+def check_nonfinite(stats_by_split, labels_by_split):
+    """NaN/Inf in any input or label array."""
+    findings = []
+    for split, stats in stats_by_split.items():
+        if stats is not None and stats.nonfinite_count:
+            rows = stats.nonfinite_rows
+            findings.append(Finding(
+                "data.nonfinite",
+                message=(f"x_{split} holds {stats.nonfinite_count} NaN/Inf values "
+                         f"in {len(rows)} of {stats.n} samples."),
+                evidence={"split": split, "n_values": stats.nonfinite_count,
+                          "n_samples": int(len(rows)),
+                          "indices": rows[:_SHOW].tolist()},
+                fix=("Drop or impute these samples before training; one NaN input "
+                     "turns the loss and then every weight into NaN.")))
+    for split, labels in labels_by_split.items():
+        if labels is not None and len(labels.nonfinite_rows):
+            rows = labels.nonfinite_rows
+            findings.append(Finding(
+                "data.nonfinite",
+                message=f"y_{split} holds NaN/Inf in {len(rows)} labels.",
+                evidence={"split": split, "n_samples": int(len(rows)),
+                          "indices": rows[:_SHOW].tolist()},
+                fix="Drop the samples whose label is missing, or fix how labels are read."))
+    return findings
+
+
+def check_not_normalized(stats, *, max_magnitude, scale_ratio):
+    """Raw-scale inputs (e.g. 0-255 pixels) or tabular features of very different ranges."""
+    findings = []
+    with np.errstate(invalid="ignore"):
+        rms = np.sqrt(stats.feature_std ** 2 + stats.feature_mean ** 2)
+    peak = float(np.nanmax(rms)) if np.isfinite(rms).any() else 0.0
+    if peak > max_magnitude:
+        lo, hi = stats.finite_min, stats.finite_max
+        pixels = stats.is_image and lo >= 0 and hi > 1.5 and hi <= 255
+        findings.append(Finding(
+            "data.not_normalized",
+            message=(f"x_train values reach {hi:.4g} (range [{lo:.4g}, {hi:.4g}]), far "
+                     "outside the [0, 1] or [-1, 1] range networks train well on."),
+            evidence={"min": lo, "max": hi, "max_feature_rms": peak,
+                      "max_magnitude": max_magnitude,
+                      "feature": int(np.nanargmax(rms))},
+            fix=("Scale the inputs, e.g. x / 255.0 for 8-bit pixels, or a "
+                 "keras.layers.Rescaling(1 / 255) first layer." if pixels else
+                 "Standardise the inputs (subtract the training mean, divide by the "
+                 "training std), e.g. with keras.layers.Normalization adapted on x_train.")))
+    if not stats.is_image and stats.n_features > 1:
+        ranges = stats.feature_max - stats.feature_min
+        live = np.flatnonzero(np.isfinite(ranges) & (ranges > 0))
+        if len(live) > 1:
+            widest, narrowest = live[np.argmax(ranges[live])], live[np.argmin(ranges[live])]
+            ratio = float(ranges[widest] / ranges[narrowest])
+            if ratio > scale_ratio:
+                findings.append(Finding(
+                    "data.not_normalized",
+                    message=(f"Feature {widest} spans a range {ratio:.0f}x wider than "
+                             f"feature {narrowest}, so it dominates the gradients."),
+                    evidence={"widest_feature": int(widest),
+                              "widest_range": float(ranges[widest]),
+                              "narrowest_feature": int(narrowest),
+                              "narrowest_range": float(ranges[narrowest]),
+                              "ratio": ratio, "scale_ratio": scale_ratio},
+                    fix=("Standardise the continuous columns (fit the scaler on x_train "
+                         "only) so every feature has a comparable scale.")))
+    return findings
+
+
+def check_label_range(labels_by_split, *, n_classes):
+    """Labels outside [0, n_classes), bad one-hot rows, or a class count mismatch."""
+    findings = []
+    for split, labels in labels_by_split.items():
+        if labels is None:
+            continue
+        problems = {
+            "out_of_range": labels.out_of_range_rows,
+            "not_integer": labels.non_integer_rows,
+            "bad_one_hot": labels.bad_one_hot_rows,
+        }
+        for kind, rows in problems.items():
+            if not len(rows):
+                continue
+            what = {
+                "out_of_range": f"outside [0, {labels.n_classes})",
+                "not_integer": "that are not whole numbers",
+                "bad_one_hot": "whose one-hot rows do not sum to 1",
+            }[kind]
+            findings.append(Finding(
+                "data.label_range",
+                message=f"y_{split} has {len(rows)} labels {what}.",
+                evidence={"split": split, "problem": kind, "n_samples": int(len(rows)),
+                          "indices": rows[:_SHOW].tolist(),
+                          "n_classes": labels.n_classes},
+                fix=("Map labels to 0..n_classes-1 (e.g. with "
+                     "sklearn.preprocessing.LabelEncoder) and make sure n_classes "
+                     "matches the model's output units.")))
+        if n_classes is not None and labels.one_hot and labels.n_classes != n_classes:
+            findings.append(Finding(
+                "data.label_range",
+                message=(f"y_{split} is one-hot with {labels.n_classes} columns but "
+                         f"n_classes={n_classes}."),
+                evidence={"split": split, "label_columns": labels.n_classes,
+                          "n_classes": n_classes},
+                fix="Encode the labels with exactly n_classes columns."))
+        if split == "train" and n_classes is not None:
+            present = np.unique(labels.ids[labels.valid])
+            missing = sorted(set(range(n_classes)) - set(present.tolist()))
+            if missing and len(present):
+                findings.append(Finding(
+                    "data.label_range", severity="warning",
+                    message=(f"{len(missing)} of {n_classes} classes never occur in "
+                             "y_train, so the model cannot learn them."),
+                    evidence={"missing_classes": missing, "n_classes": n_classes},
+                    fix=("Check that n_classes matches the data, or add training "
+                         "samples of the missing classes.")))
+    return findings

@@ -1,0 +1,95 @@
+"""`data.distribution_shift`: train and test differ in class mix or in their inputs.
+
+Class mix: total variation distance between the two label distributions.
+Inputs: a domain classifier (scikit-learn logistic regression, cross-validated
+ROC AUC) tries to tell seeded, equal-sized samples of train and test apart
+from PCA features plus per-sample summary statistics (mean, spread and, for
+images, the mean absolute difference of neighbouring pixels, which drops
+when images were upscaled from a lower resolution). AUC near 0.5 means the
+two splits look alike.
+"""
+
+import warnings
+
+import numpy as np
+
+from kerasdoc.findings import Finding
+
+SUMMARY_NAMES = ("mean", "std", "sharpness")
+
+
+def summary_features(raw, is_image):
+    """Per-sample mean, std and (images) neighbouring-pixel contrast."""
+    flat = raw.reshape(len(raw), -1).astype(np.float32)
+    flat = np.where(np.isfinite(flat), flat, 0.0)
+    mean = flat.mean(axis=1)
+    std = flat.std(axis=1)
+    if is_image:
+        img = flat.reshape(raw.shape)
+        dx = np.abs(np.diff(img, axis=2)).reshape(len(raw), -1).mean(axis=1)
+        dy = np.abs(np.diff(img, axis=1)).reshape(len(raw), -1).mean(axis=1)
+        sharp = (dx + dy) / np.where(std > 0, std, 1.0)
+    else:
+        sharp = np.zeros_like(mean)
+    return np.stack([mean, std, sharp], axis=1)
+
+
+def check_class_mix(y_train, y_test, n_classes, *, class_shift):
+    """Warning when the train and test class frequencies differ by `class_shift` (TV)."""
+    p = np.bincount(y_train, minlength=n_classes) / max(len(y_train), 1)
+    q = np.bincount(y_test, minlength=n_classes) / max(len(y_test), 1)
+    tv = 0.5 * float(np.abs(p - q).sum())
+    if tv <= class_shift:
+        return []
+    worst = int(np.argmax(np.abs(p - q)))
+    return [Finding(
+        "data.distribution_shift",
+        message=(f"The class mix of train and test differs (total variation "
+                 f"{tv:.2f}); class {worst} makes up {p[worst]:.1%} of train but "
+                 f"{q[worst]:.1%} of test."),
+        evidence={"kind": "class_mix", "total_variation": tv,
+                  "class_shift": class_shift,
+                  "train_fraction": np.round(p, 4).tolist(),
+                  "test_fraction": np.round(q, 4).tolist()},
+        fix=("Use a stratified split (train_test_split(..., stratify=y)), or, if the "
+             "deployment mix really differs, weight classes or report per-class metrics."))]
+
+
+def check_input_shift(train_feats, test_feats, *, shift_auc, seed, names):
+    """Warning when a classifier separates train from test samples (CV ROC AUC)."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.metrics import roc_auc_score
+
+    m = min(len(train_feats), len(test_feats))
+    if m < 20:
+        return [], f"needs at least 20 test samples, got {m}"
+    features = np.concatenate([train_feats[:m], test_feats[:m]])
+    mu, sd = features.mean(axis=0), features.std(axis=0)
+    features = (features - mu) / np.where(sd > 0, sd, 1.0)
+    domain = np.r_[np.zeros(m, int), np.ones(m, int)]
+    cv = StratifiedKFold(3, shuffle=True, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        score = cross_val_predict(LogisticRegression(max_iter=100), features, domain,
+                                  cv=cv, method="decision_function")
+    auc = float(roc_auc_score(domain, score))
+    if auc <= shift_auc:
+        return [], None
+    a, b = train_feats[:m], test_feats[:m]
+    pooled = np.sqrt((a.var(axis=0) + b.var(axis=0)) / 2)
+    effect = (b.mean(axis=0) - a.mean(axis=0)) / np.where(pooled > 0, pooled, 1.0)
+    top = np.argsort(-np.abs(effect))[:5]
+    return [Finding(
+        "data.distribution_shift",
+        message=(f"A linear classifier tells test inputs from training inputs with "
+                 f"ROC AUC {auc:.2f} (0.5 = indistinguishable): the splits come from "
+                 "different distributions."),
+        evidence={"kind": "inputs", "domain_auc": auc, "shift_auc": shift_auc,
+                  "n_per_split": m,
+                  "most_shifted": [{"feature": names[i], "effect_size": float(effect[i])}
+                                   for i in top]},
+        fix=("Preprocess train and test identically (same resizing, scaling and "
+             "normalisation statistics fitted on train) and draw both splits from the "
+             "same source; the listed statistics show what differs."))], None

@@ -1,0 +1,250 @@
+"""check_data on synthetic data: every data.* code fires on a broken case and
+stays silent on its healthy twin."""
+
+import numpy as np
+import pytest
+
+from kerasdoc import check_data
+
+N_CLASSES = 5
+
+
+def make_images(n, seed, *, side=16, noise=0.15):
+    """Class prototypes (smooth random blobs) plus per-sample noise, in [0, 1]."""
+    rng = np.random.default_rng(seed)
+    protos = np.random.default_rng(123).random((N_CLASSES, 4, 4))
+    protos = np.kron(protos, np.ones((side // 4, side // 4)))
+    y = rng.permutation(np.arange(n) % N_CLASSES)
+    shift = rng.integers(-1, 2, size=n)
+    x = np.stack([np.roll(protos[c], s, axis=1) for c, s in zip(y, shift)])
+    x = x + noise * rng.standard_normal(x.shape)
+    return np.clip(x, 0, 1).astype(np.float32), y
+
+
+def make_tabular(n, seed):
+    """Gaussian clusters, standardised continuous columns and two 0/1 columns."""
+    rng = np.random.default_rng(seed)
+    y = rng.permutation(np.arange(n) % N_CLASSES)
+    centers = np.random.default_rng(7).standard_normal((N_CLASSES, 4)) * 2
+    cont = centers[y] + rng.standard_normal((n, 4))
+    cont = (cont - cont.mean(0)) / cont.std(0)
+    binary = (rng.random((n, 2)) < 0.4).astype(np.float32)
+    return np.concatenate([cont, binary], axis=1).astype(np.float32), y
+
+
+@pytest.fixture(scope="module")
+def images():
+    x, y = make_images(1000, 1)
+    xt, yt = make_images(300, 2)
+    return x, y, xt, yt
+
+
+@pytest.fixture(scope="module")
+def healthy_report(images):
+    x, y, xt, yt = images
+    return check_data(x, y, x_test=xt, y_test=yt, n_classes=N_CLASSES, label_noise=True)
+
+
+def test_healthy_images_are_silent(healthy_report):
+    assert len(healthy_report) == 0, healthy_report.to_text(color=False)
+    assert set(healthy_report.ran) == {
+        "nonfinite", "not_normalized", "label_range", "label_misalignment",
+        "class_imbalance", "duplicates", "split_leakage", "distribution_shift",
+        "unshuffled", "label_noise"}
+    assert "categorical_scaled" in healthy_report.skipped
+
+
+def test_healthy_tabular_is_silent():
+    x, y = make_tabular(1000, 1)
+    xt, yt = make_tabular(300, 2)
+    report = check_data(x, y, x_test=xt, y_test=yt, label_noise=True)
+    assert len(report) == 0, report.to_text(color=False)
+    assert "categorical_scaled" in report.ran
+
+
+# data.nonfinite -------------------------------------------------------------
+def test_nonfinite_inputs_and_labels(images):
+    x, y, _, _ = images
+    x = x.copy()
+    x[[3, 40]] = np.nan
+    x[41, 0, 0] = np.inf
+    report = check_data(x, y.astype(float))
+    (f,) = report.by_code("data.nonfinite")
+    assert f.evidence["indices"] == (3, 40, 41)
+    assert f.evidence["n_samples"] == 3
+    y_bad = y.astype(float)
+    y_bad[7] = np.nan
+    report = check_data(images[0], y_bad)
+    assert report.has("data.nonfinite", "error")
+    assert report.by_code("data.nonfinite")[0].evidence["indices"] == (7,)
+
+
+# data.not_normalized ----------------------------------------------------------
+def test_raw_pixels_fire(images):
+    x, y, _, _ = images
+    report = check_data((x * 255).astype(np.uint8), y)
+    (f,) = report.by_code("data.not_normalized")
+    assert f.evidence["max"] > 200 and "255" in f.fix
+
+
+def test_standardised_images_are_silent(images):
+    x, y, _, _ = images
+    report = check_data((x - x.mean()) / x.std(), y)
+    assert not report.has("data.not_normalized")
+
+
+def test_tabular_scale_ratio_fires():
+    x, y = make_tabular(600, 3)
+    x[:, 1] = x[:, 1] * 5000 + 40000  # an unscaled income column
+    report = check_data(x, y)
+    codes = [f.evidence.get("widest_feature") for f in report.by_code("data.not_normalized")]
+    assert 1 in codes
+
+
+# data.label_range -----------------------------------------------------------
+def test_labels_out_of_range(images):
+    x, y, _, _ = images
+    y = y.copy()
+    y[[2, 9]] = N_CLASSES
+    report = check_data(x, y, n_classes=N_CLASSES)
+    (f,) = [f for f in report.by_code("data.label_range") if f.evidence["problem"] == "out_of_range"]
+    assert f.evidence["indices"] == (2, 9)
+    assert str(f.severity) == "error"
+
+
+def test_one_hot_problems(images):
+    x, y, _, _ = images
+    onehot = np.eye(N_CLASSES)[y]
+    assert not check_data(x, onehot, n_classes=N_CLASSES).has("data.label_range")
+    bad = onehot.copy()
+    bad[4, (y[4] + 1) % N_CLASSES] = 1.0
+    report = check_data(x, bad, n_classes=N_CLASSES)
+    assert report.by_code("data.label_range")[0].evidence["indices"] == (4,)
+    wrong_width = check_data(x, onehot, n_classes=N_CLASSES + 2)
+    assert any(f.evidence.get("label_columns") == N_CLASSES
+               for f in wrong_width.by_code("data.label_range"))
+
+
+def test_missing_class_is_a_warning(images):
+    x, y, _, _ = images
+    report = check_data(x, y, n_classes=N_CLASSES + 1)
+    (f,) = report.by_code("data.label_range")
+    assert f.evidence["missing_classes"] == (N_CLASSES,)
+    assert str(f.severity) == "warning"
+
+
+# data.label_misalignment ------------------------------------------------------
+def test_labels_shuffled_apart_fire(images, rng):
+    x, y, _, _ = images
+    report = check_data(x, rng.permutation(y))
+    (f,) = report.by_code("data.label_misalignment")
+    assert str(f.severity) == "error"
+    assert f.evidence["information"] < 0.1
+    assert not check_data(x, y).has("data.label_misalignment")
+
+
+# data.class_imbalance ---------------------------------------------------------
+def test_imbalance_fires_and_names_the_majority_rate(images):
+    x, y, _, _ = images
+    keep = np.flatnonzero((y != 1) | (np.cumsum(y == 1) <= 4))
+    report = check_data(x[keep], y[keep])
+    (f,) = report.by_code("data.class_imbalance")
+    assert f.evidence["minority_class"] == 1 and f.evidence["ratio"] == 50.0
+    assert f.evidence["majority_class_accuracy"] == pytest.approx(200 / len(keep))
+    assert "balanced accuracy" in f.fix
+
+
+# data.duplicates --------------------------------------------------------------
+def test_exact_duplicates_fire(images):
+    x, y, _, _ = images
+    copies = np.arange(50)
+    report = check_data(np.concatenate([x, x[copies]]), np.concatenate([y, y[copies]]))
+    (f,) = report.by_code("data.duplicates")
+    assert f.evidence["n_extra_copies"] == 50
+    assert f.evidence["groups"][0] == (0, 1000)
+    assert f.evidence["n_groups_with_conflicting_labels"] == 0
+
+
+# data.split_leakage -----------------------------------------------------------
+def test_test_copies_in_train_are_an_error(images):
+    x, y, xt, yt = images
+    leaked = np.arange(0, 300, 30)  # 10 of 300 test samples
+    report = check_data(np.concatenate([x, xt[leaked]]), np.concatenate([y, yt[leaked]]),
+                        x_test=xt, y_test=yt)
+    (f,) = report.by_code("data.split_leakage")
+    assert str(f.severity) == "error"
+    assert f.evidence["test_indices"] == tuple(leaked)
+    assert f.evidence["n_exact"] == 10
+
+
+def test_near_duplicates_are_found(images, rng):
+    x, y, xt, yt = images
+    leaked = np.arange(5, 300, 60)
+    near = np.clip(xt[leaked] * 0.9 + 0.05 + 0.002 * rng.standard_normal(xt[leaked].shape), 0, 1)
+    report = check_data(np.concatenate([x, near]), np.concatenate([y, yt[leaked]]),
+                        x_test=xt, y_test=yt)
+    (f,) = report.by_code("data.split_leakage")
+    assert f.evidence["n_near"] == len(leaked) and f.evidence["n_exact"] == 0
+    assert sorted(p["train"] for p in f.evidence["pairs"]) == list(range(1000, 1000 + len(leaked)))
+
+
+# data.distribution_shift ------------------------------------------------------
+def test_class_mix_shift(images):
+    x, y, xt, yt = images
+    keep = np.flatnonzero(yt != 0)
+    report = check_data(x, y, x_test=xt[keep], y_test=yt[keep])
+    kinds = [f.evidence["kind"] for f in report.by_code("data.distribution_shift")]
+    assert "class_mix" in kinds
+
+
+def test_low_resolution_train_vs_high_resolution_test(images):
+    x, y, xt, yt = images
+    low = x.reshape(len(x), 8, 2, 8, 2).mean(axis=(2, 4)).repeat(2, 1).repeat(2, 2)
+    report = check_data(low, y, x_test=xt, y_test=yt)
+    (f,) = [f for f in report.by_code("data.distribution_shift") if f.evidence["kind"] == "inputs"]
+    assert f.evidence["domain_auc"] > 0.9
+    assert f.evidence["most_shifted"][0]["feature"] == "sharpness"
+
+
+# data.unshuffled --------------------------------------------------------------
+def test_sorted_labels_fire(images):
+    x, y, _, _ = images
+    order = np.argsort(y, kind="stable")
+    report = check_data(x[order], y[order])
+    (f,) = report.by_code("data.unshuffled")
+    assert f.evidence["longest_run"]["length"] == 200
+    assert f.evidence["single_class_batches"] >= 25
+
+
+# data.categorical_scaled ------------------------------------------------------
+def test_standard_scaled_binary_columns_fire():
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = make_tabular(600, 4)
+    report = check_data(StandardScaler().fit_transform(x), y)
+    (f,) = report.by_code("data.categorical_scaled")
+    assert f.evidence["columns"] == (4, 5)
+
+
+def test_declared_categorical_columns():
+    x, y = make_tabular(600, 5)
+    x = x.copy()
+    x[:, 5] = np.random.default_rng(0).integers(0, 3, len(x))  # 3 categories, unscaled
+    assert not check_data(x, y, categorical_columns=[5]).has("data.categorical_scaled")
+    x[:, 5] = (x[:, 5] - x[:, 5].mean()) / x[:, 5].std()
+    report = check_data(x, y, categorical_columns=[5])
+    assert report.by_code("data.categorical_scaled")[0].evidence["columns"] == (5,)
+
+
+# data.label_noise -------------------------------------------------------------
+def test_label_noise_fires_with_ranked_suspects(images, rng):
+    x, y, _, _ = images
+    noisy = rng.choice(len(y), 100, replace=False)
+    y_noisy = y.copy()
+    y_noisy[noisy] = (y[noisy] + rng.integers(1, N_CLASSES, 100)) % N_CLASSES
+    report = check_data(x, y_noisy, label_noise=True)
+    (f,) = report.by_code("data.label_noise")
+    top = np.asarray(f.evidence["indices"][:100])
+    assert np.isin(top, noisy).mean() >= 0.9
+    assert not report.has("data.label_misalignment")
+    assert "label_noise" in check_data(x, y_noisy).skipped
