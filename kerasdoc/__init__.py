@@ -38,6 +38,7 @@ _EXPORTS = {
     # -- kerasdoc.data: subset builder and persistence (issue 2) --
     "LoadedSubset": "kerasdoc.data", "Subset": "kerasdoc.data", "load_subset": "kerasdoc.data", "save_subset": "kerasdoc.data", "stratified_subset": "kerasdoc.data",
     # -- kerasdoc.data: data audit (issue 4) --
+    "check_data": "kerasdoc.data",
     # -- kerasdoc.model (issue 3) --
     "audit_model": "kerasdoc.model", "check_preprocessing": "kerasdoc.model", "DEFAULT_LR_RANGES": "kerasdoc.model", "FAMILIES": "kerasdoc.model",
     # -- kerasdoc.probes (issue 5) --

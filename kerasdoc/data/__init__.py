@@ -10,4 +10,6 @@ from kerasdoc.data._subset import Subset, stratified_subset  # noqa: E402
 __all__ += ["LoadedSubset", "Subset", "load_subset", "save_subset", "stratified_subset"]
 
 # -- data audit (issue 4): import and extend __all__ below --
+from kerasdoc.data._audit import check_data  # noqa: E402
 
+__all__ += ["check_data"]
