@@ -148,7 +148,12 @@ class Instrument:
 
     def _scale_tensor(self):
         if self.loss_scale == "dynamic":
-            return tf.identity(self.model.optimizer.dynamic_scale)
+            # As LossScaleOptimizer.scale_loss: the initial scale while the
+            # optimizer is unbuilt (first trace), its variable afterwards.
+            optimizer = self.model.optimizer
+            if not optimizer.built:
+                return tf.constant(float(optimizer.initial_scale))
+            return tf.identity(optimizer.dynamic_scale)
         if self.loss_scale is not None:
             return tf.constant(self.loss_scale)
         return None
