@@ -92,6 +92,13 @@ def _clone_architecture(model):
     try:
         return keras.models.clone_model(model)
     except Exception as first_error:  # subclassed models without clone support
+        try:  # compiled with custom objects clone_model cannot re-compile from config
+            custom = {type(layer).__name__: type(layer)
+                      for layer in model._flatten_layers(include_self=True)}
+            with keras.saving.custom_object_scope(custom):
+                return model.__class__.from_config(model.get_config())
+        except Exception:
+            pass
         try:
             return keras.saving.deserialize_keras_object(
                 keras.saving.serialize_keras_object(model)

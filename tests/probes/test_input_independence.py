@@ -1,0 +1,57 @@
+"""probe.input_independent: real inputs must beat zeroed inputs."""
+
+import numpy as np
+import pytest
+
+from kerasdoc.probes import input_independence
+
+
+def test_silent_on_baseline(baseline, small):
+    result = input_independence(baseline, *small)
+    assert result.findings == ()
+    assert result.conclusive
+    assert result.real_loss < 0.5 * result.zero_loss
+    assert result.stopped == "clear"  # stopped early: the answer was clear
+    assert len(result.real_losses) < 100
+    assert result.output_spread > 1e-3
+
+
+def test_fires_on_a_model_that_ignores_its_input(twins, small):
+    result = input_independence(twins.input_ignorer(), *small, max_steps=40)
+    [finding] = result.findings
+    assert finding.code == "probe.input_independent"
+    assert str(finding.severity) == "error"
+    assert finding.evidence["output_constant"] is True
+    assert finding.evidence["real_loss"] == pytest.approx(
+        finding.evidence["zero_loss"], rel=0.05)
+    assert len(result.real_losses) == len(result.zero_losses) == 40
+
+
+def test_silent_when_training_diverges(twins, small):
+    # SGD at 10 kills every ReLU: both copies end up constant, which says
+    # nothing about whether the architecture uses its input.
+    result = input_independence(twins.sgd_lr10(), *small, max_steps=30)
+    assert result.findings == ()
+    assert not result.conclusive
+
+
+def test_silent_when_nothing_learns(twins, small):
+    import keras
+
+    model = twins.with_optimizer(keras.optimizers.SGD(1e-9))
+    result = input_independence(model, *small, max_steps=20)
+    assert result.findings == ()
+    assert not result.conclusive
+
+
+def test_plot(baseline, small, pyplot):
+    result = input_independence(baseline, *small, max_steps=20)
+    assert result.plot() is result
+    assert len(result.ax_.lines) == 2
+
+
+def test_bad_arguments(baseline, small):
+    with pytest.raises(ValueError, match="Received: margin=2"):
+        input_independence(baseline, *small, margin=2)
+    with pytest.raises(ValueError, match="time_budget"):
+        input_independence(baseline, *small, time_budget=0)

@@ -1,0 +1,72 @@
+"""probe.learning_rate: the learning-rate range test."""
+
+import numpy as np
+import pytest
+
+from kerasdoc.probes import lr_range_test
+from kerasdoc.probes._lr_range import LRRangeResult
+
+
+def test_silent_on_baseline(baseline, subset):
+    result = lr_range_test(baseline, *subset)
+    assert result.findings == ()
+    assert result.configured_lr == pytest.approx(1e-3)
+    assert result.diverged_at is not None and result.diverged_at > 1e-2
+    assert result.stopped == "diverged"  # stopped early, before max_lr
+    assert len(result.losses) < 100
+    suggestion = result.suggestion()
+    assert 1e-4 < suggestion < result.diverged_at
+    assert 1e-5 < result.suggestion("minimum") < result.diverged_at
+    rates = result.learning_rates
+    assert rates[0] == pytest.approx(1e-7)
+    assert np.allclose(np.diff(np.log(rates)), np.log(rates[1] / rates[0]))
+
+
+def test_fires_on_sgd_with_learning_rate_10(twins, subset):
+    result = lr_range_test(twins.sgd_lr10(), *subset)
+    [finding] = result.findings
+    assert finding.code == "probe.learning_rate"
+    assert str(finding.severity) == "warning"
+    assert finding.evidence["configured_lr"] == pytest.approx(10.0)
+    assert finding.evidence["diverged_at"] <= 10.0
+    assert "past" in finding.message
+
+
+def test_fires_when_far_below_the_useful_range(twins, subset):
+    import keras
+
+    result = lr_range_test(twins.with_optimizer(keras.optimizers.Adam(1e-7)), *subset)
+    [finding] = result.findings
+    assert "below" in finding.message
+    assert finding.evidence["suggestion"] > 100 * 1e-7
+
+
+def test_flat_curve_suggests_nothing(twins, small):
+    result = lr_range_test(twins.input_ignorer(), *small, max_steps=40)
+    assert result.suggestion() is None
+    assert result.findings == ()
+
+
+def test_suggestion_on_a_synthetic_curve():
+    rates = np.geomspace(1e-6, 1.0, 61)
+    loss = 2.3 - 2.0 / (1 + np.exp(-(np.log10(rates) + 3) * 3))  # steepest at 1e-3
+    result = LRRangeResult(learning_rates=rates, losses=loss, smoothed=loss)
+    assert result.suggestion() == pytest.approx(1e-3, rel=0.3)
+    assert result.suggestion("minimum") == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="Received: method='valley'"):
+        result.suggestion("valley")
+
+
+def test_plot(baseline, small, pyplot):
+    result = lr_range_test(baseline, *small, max_steps=30)
+    fig, ax = pyplot.subplots()
+    assert result.plot(ax=ax) is result
+    assert ax.get_xscale() == "log"
+    assert result.figure_ is fig
+
+
+def test_bad_arguments(baseline, small):
+    with pytest.raises(ValueError, match="Received: max_lr=1e-08"):
+        lr_range_test(baseline, *small, max_lr=1e-8)
+    with pytest.raises(ValueError, match="smoothing"):
+        lr_range_test(baseline, *small, smoothing=1.0)
