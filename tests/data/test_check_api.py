@@ -101,3 +101,23 @@ def test_report_records_timings_and_skips(small):
                                    "categorical_scaled", "label_noise"}
     assert "scan" in report.timings and "label_misalignment" in report.timings
     assert len(report) == 0
+
+
+def test_label_noise_on_a_sample_reports_what_it_checked(small):
+    x, y = small
+    y_noisy = y.copy()
+    y_noisy[:60] = (y[:60] + 1) % 4
+    report = check_data(x, y_noisy, label_noise=200, label_noise_fraction=0.0)
+    assert "label_noise" in report.ran
+    (f,) = report.by_code("data.label_noise")
+    assert f.evidence["n_checked"] == 200
+    assert set(f.evidence["indices"]) <= set(range(len(y)))
+
+
+def test_docstring_example_runs():
+    import doctest
+
+    from kerasdoc.data import _audit
+
+    result = doctest.testmod(_audit, optionflags=doctest.ELLIPSIS)
+    assert result.attempted >= 3 and result.failed == 0
