@@ -223,3 +223,29 @@ def test_model_ignoring_its_input_fails_the_probes(small):
     report = kerasdoc.diagnose(model, x, y, parts=["probes"])
     assert report.has("probe.input_independent", "error") or report.has(
         "probe.cannot_overfit_batch", "error"), report.to_text()
+
+
+@pytest.mark.slow
+def test_pretrained_backbone_fed_raw_pixels(bundled_subset):
+    _needs("check_preprocessing")
+    import keras
+
+    keras.utils.set_random_seed(0)
+    backbone = keras.applications.MobileNetV2(input_shape=(32, 32, 3), alpha=0.35,
+                                              include_top=False, weights=None)
+    inputs = keras.Input((32, 32, 3))
+    features = keras.layers.GlobalAveragePooling2D()(backbone(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(10, activation="softmax")(features))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    raw = np.pad(bundled_subset.x_train[:64].astype("float32"), [(0, 0), (2, 2), (2, 2)])
+    raw = np.repeat(raw[..., None], 3, axis=-1)
+    y = bundled_subset.y_train[:64]
+    report = kerasdoc.diagnose(model, raw, y, parts=["preprocessing"])
+    assert report.ran == ("preprocessing",)
+    assert report.has("preprocess.pretrained_mismatch", "error")
+    fixed = keras.applications.mobilenet_v2.preprocess_input(raw.copy())
+    twin = kerasdoc.diagnose(model, fixed, y, parts=["preprocessing"])
+    assert twin.ran == ("preprocessing",) and len(twin) == 0
+    plain = kerasdoc.diagnose(_baseline(), raw[..., 0], y, parts=["preprocessing"])
+    assert plain.skipped["preprocessing"] == (
+        "no keras.applications backbone recognised in the model")
