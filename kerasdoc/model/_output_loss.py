@@ -159,9 +159,8 @@ def check_loss(out: OutputInfo, loss: LossSpec, labels: Optional[Labels]):
             found.append(_f(
                 "model.loss_mismatch",
                 f"binary_crossentropy is used for {out.units} mutually exclusive "
-                "classes: each unit is trained as its own yes/no problem and the "
-                "'accuracy' metric becomes per-unit binary accuracy (misleadingly "
-                "high).",
+                "classes: each unit is trained as its own yes/no problem instead of "
+                "one distribution over the classes (it still trains, a little worse).",
                 "Use categorical_crossentropy with a softmax output (keep "
                 "binary_crossentropy for multi-label targets).", ev, name, "warning"))
     elif loss.kind == "bce" and labels is None and out.activation == "softmax" \

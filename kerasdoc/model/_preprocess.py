@@ -23,11 +23,30 @@ def _producer(tensor):
     return None if history is None else history.operation
 
 
-def _input_of(layer):
-    nodes = getattr(layer, "_inbound_nodes", None)
-    if not nodes or len(nodes[0].input_tensors) != 1:
+def _node_of(layer, graph=None):
+    """The node of `layer` that belongs to `graph` (a functional model), or its first."""
+    nodes = getattr(layer, "_inbound_nodes", None) or []
+    if graph is not None:
+        graph = getattr(graph, "_functional", None) or graph  # Sequential
+        by_depth = getattr(graph, "_nodes_by_depth", None) or {}
+        in_graph = {id(n) for group in by_depth.values() for n in group}
+        nodes = [n for n in nodes if id(n) in in_graph]
+    return nodes[0] if nodes else None
+
+
+def _input_of(layer, graph=None):
+    node = _node_of(layer, graph)
+    if node is None or len(node.input_tensors) != 1:
         return None
-    return nodes[0].input_tensors[0]
+    return node.input_tensors[0]
+
+
+def _producer_node(tensor):
+    history = getattr(tensor, "_keras_history", None)
+    if history is None:
+        return None
+    nodes = getattr(history.operation, "_inbound_nodes", None) or []
+    return nodes[history.node_index] if history.node_index < len(nodes) else None
 
 
 def _stem(layers):
@@ -47,10 +66,10 @@ def _walk_back(tensor, through):
         if op is None or type(op).__name__ not in through:
             break
         seen.append(type(op).__name__)
-        previous = _input_of(op)
-        if previous is None:
+        node = _producer_node(tensor)
+        if node is None or len(node.input_tensors) != 1:
             break
-        tensor = previous
+        tensor = node.input_tensors[0]
     return tensor, seen
 
 
@@ -89,14 +108,14 @@ def _upstream_normalizations(model, tensor):
     """Normalization layers between the model's inputs and `tensor`."""
     out, stack, seen = [], [tensor], set()
     while stack:
-        op = _producer(stack.pop())
-        if op is None or id(op) in seen:
+        tensor = stack.pop()
+        op, node = _producer(tensor), _producer_node(tensor)
+        if op is None or node is None or id(node) in seen:
             continue
-        seen.add(id(op))
+        seen.add(id(node))
         if type(op).__name__ == "Normalization" and not getattr(op, "invert", False):
             out.append(op)
-        for node in getattr(op, "_inbound_nodes", [])[:1]:
-            stack.extend(node.input_tensors)
+        stack.extend(node.input_tensors)
     return out
 
 
@@ -177,7 +196,7 @@ def _mean_finding(source, mean, expected, family, own_mean, tolerance):
 
 
 def check_preprocessing(model_or_backbone, x_batch, *, datagen=None,
-                        range_tolerance: float = 0.05, min_contrast: float = 0.15,
+                        range_tolerance: float = 0.1, min_contrast: float = 0.15,
                         channel_order_margin: float = 15.0,
                         mean_tolerance: float = 0.04) -> Report:
     """Check that a keras.applications backbone gets inputs in its own convention.
@@ -214,7 +233,7 @@ def check_preprocessing(model_or_backbone, x_batch, *, datagen=None,
             `preprocessing_function`, `standardize`) attributes. Defaults to
             `None`.
         range_tolerance: how far (fraction of 255) reconstructed pixels may
-            leave [0, 255]. Defaults to `0.05`.
+            leave [0, 255]. Defaults to `0.1`.
         min_contrast: reconstructed pixels must reach below and above
             mid-grey by this fraction of 255. Defaults to `0.15`.
         channel_order_margin: report swapped channels when the reconstructed
@@ -260,7 +279,7 @@ def check_preprocessing(model_or_backbone, x_batch, *, datagen=None,
     for backbone, family, nested in backbones:
         convention, inner = _expected_convention(backbone.layers, family)
         if nested:
-            tensor = _input_of(backbone)
+            tensor = _input_of(backbone, model)
         else:
             tensor = inner if inner is not None else model.inputs[0]
         if tensor is None:
