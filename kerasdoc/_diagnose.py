@@ -127,22 +127,29 @@ def _budget_callback(budget, state):
 
 
 def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, seed):
-    import keras
+    import random
+
+    import numpy as np
 
     from kerasdoc._modelcopy import copy_model
+    from kerasdoc.probes._common import preserved_global_rng, seed_model
 
     Doctor = _public("Doctor")
     if Doctor is None:
         return None, "kerasdoc.Doctor is not available in this installation"
     if not getattr(model, "compiled", False):
         return None, "the model is not compiled (call model.compile first)"
-    keras.utils.set_random_seed(seed)
-    clone = copy_model(model, sample_x=x[:1])
-    doctor = Doctor()
-    state = {}
-    clone.fit(x, y, validation_data=validation_data, batch_size=batch_size,
-              epochs=epochs, shuffle=True, verbose=0,
-              callbacks=[doctor, _budget_callback(budget, state)])
+    # Seeded, but the user's global random streams are put back afterwards.
+    with preserved_global_rng():
+        random.seed(seed)
+        np.random.seed(seed)
+        clone = copy_model(model, sample_x=x[:1])
+        seed_model(clone, seed)
+        doctor = Doctor()
+        state = {}
+        clone.fit(x, y, validation_data=validation_data, batch_size=batch_size,
+                  epochs=epochs, shuffle=True, verbose=0,
+                  callbacks=[doctor, _budget_callback(budget, state)])
     note = None
     if "stopped_at_step" in state:
         note = (f"training stopped by the time budget after {state['steps']} steps "

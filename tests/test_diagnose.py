@@ -249,3 +249,19 @@ def test_pretrained_backbone_fed_raw_pixels(bundled_subset):
     plain = kerasdoc.diagnose(_baseline(), raw[..., 0], y, parts=["preprocessing"])
     assert plain.skipped["preprocessing"] == (
         "no keras.applications backbone recognised in the model")
+
+
+def test_global_random_state_is_left_alone(small):
+    _needs("Doctor")
+    import random
+
+    x, y, _, _, _ = small
+    model = _baseline()
+    np.random.seed(123)
+    random.seed(123)
+    np_state, py_state = np.random.get_state(), random.getstate()
+    report = kerasdoc.diagnose(model, x[:64], y[:64], parts=["training"], epochs=1)
+    assert report.ran == ("training",)
+    after = np.random.get_state()
+    assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1])
+    assert random.getstate() == py_state
