@@ -38,12 +38,24 @@ class LossSpec:
         return self.kind in ("sparse_cce", "cce", "bce")
 
 
+def _resolve(name):
+    """The Keras loss object or function a compile string names (or the string)."""
+    import keras
+
+    try:
+        return keras.losses.get(name)
+    except (ValueError, TypeError):
+        return name
+
+
 def loss_spec(model) -> Optional[LossSpec]:
     """The model's single compiled loss, or None (not compiled, several losses)."""
     loss = getattr(model, "loss", None)
     if loss is None or isinstance(loss, (list, tuple, dict)):
         return None
     from_logits = False
+    if isinstance(loss, str):
+        loss = _resolve(loss)
     if isinstance(loss, str):
         name = loss
     elif hasattr(loss, "fn") and callable(loss.fn):  # keras LossFunctionWrapper

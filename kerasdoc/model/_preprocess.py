@@ -5,118 +5,13 @@ import numpy as np
 from kerasdoc._errors import InvalidInputError, InvalidTypeError
 from kerasdoc._validation import check_array, check_float, check_model, received
 from kerasdoc.findings import Finding, Report
-from kerasdoc.model import _families
+from kerasdoc.model import _backbones, _families
 from kerasdoc.model._families import CONVENTIONS, FAMILIES, IMAGENET_MEAN_RGB_255
 
-__all__ = ["check_preprocessing", "FAMILIES"]
-
-_PADDING = ("ZeroPadding2D",)
-_PREPROCESSING = ("Rescaling", "Normalization")
 _EXPECTED_MEAN = {  # mean an ImageNet model expects subtracted (0-255, RGB)
     "caffe": IMAGENET_MEAN_RGB_255,
     "torch": _families.TORCH_MEAN_RGB * 255.0,
 }
-
-
-def _producer(tensor):
-    history = getattr(tensor, "_keras_history", None)
-    return None if history is None else history.operation
-
-
-def _node_of(layer, graph=None):
-    """The node of `layer` that belongs to `graph` (a functional model), or its first."""
-    nodes = getattr(layer, "_inbound_nodes", None) or []
-    if graph is not None:
-        graph = getattr(graph, "_functional", None) or graph  # Sequential
-        by_depth = getattr(graph, "_nodes_by_depth", None) or {}
-        in_graph = {id(n) for group in by_depth.values() for n in group}
-        nodes = [n for n in nodes if id(n) in in_graph]
-    return nodes[0] if nodes else None
-
-
-def _input_of(layer, graph=None):
-    node = _node_of(layer, graph)
-    if node is None or len(node.input_tensors) != 1:
-        return None
-    return node.input_tensors[0]
-
-
-def _producer_node(tensor):
-    history = getattr(tensor, "_keras_history", None)
-    if history is None:
-        return None
-    nodes = getattr(history.operation, "_inbound_nodes", None) or []
-    return nodes[history.node_index] if history.node_index < len(nodes) else None
-
-
-def _stem(layers):
-    import keras
-
-    for layer in layers:
-        if "Conv" in type(layer).__name__ or isinstance(layer, keras.Model):
-            return layer
-    return None
-
-
-def _walk_back(tensor, through):
-    """Follow single-input layers of the given classes back; (tensor, classes seen)."""
-    seen = []
-    while tensor is not None:
-        op = _producer(tensor)
-        if op is None or type(op).__name__ not in through:
-            break
-        seen.append(type(op).__name__)
-        node = _producer_node(tensor)
-        if node is None or len(node.input_tensors) != 1:
-            break
-        tensor = node.input_tensors[0]
-    return tensor, seen
-
-
-def find_backbones(model):
-    """[(backbone, family, nested)] for every keras.applications backbone in `model`."""
-    import keras
-
-    found = []
-    if _families.family_of(l.name for l in model.layers):
-        found.append((model, _families.family_of(l.name for l in model.layers), False))
-    for layer in model._flatten_layers(include_self=False, recursive=True):
-        if isinstance(layer, keras.Model) and getattr(layer, "layers", None):
-            family = _families.family_of(l.name for l in layer.layers)
-            if family is not None and not any(layer is b for b, _, _ in found):
-                found.append((layer, family, True))
-    return found
-
-
-def _expected_convention(backbone_layers, family):
-    """The convention at the backbone's input, and the tensor where it applies."""
-    stem = _stem(backbone_layers)
-    if stem is None:
-        return family.convention, None
-    start = _input_of(stem)
-    after_pad, _ = _walk_back(start, _PADDING)
-    chain_start, seen = _walk_back(start, _PADDING + _PREPROCESSING)
-    internal = any(c in _PREPROCESSING for c in seen)
-    if family.convention != "raw":
-        return family.convention, after_pad
-    if internal or family.fallback is None:
-        return "raw", chain_start
-    return family.fallback, after_pad
-
-
-def _upstream_normalizations(model, tensor):
-    """Normalization layers between the model's inputs and `tensor`."""
-    out, stack, seen = [], [tensor], set()
-    while stack:
-        tensor = stack.pop()
-        op, node = _producer(tensor), _producer_node(tensor)
-        if op is None or node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        if type(op).__name__ == "Normalization" and not getattr(op, "invert", False):
-            out.append(op)
-        stack.extend(node.input_tensors)
-    return out
 
 
 def _apply_datagen(datagen, x):
@@ -271,15 +166,15 @@ def check_preprocessing(model_or_backbone, x_batch, *, datagen=None,
     datagen_mean = None
     if datagen is not None:
         x, datagen_mean = _apply_datagen(datagen, x)
-    backbones = find_backbones(model)
+    backbones = _backbones.find_backbones(model)
     if not backbones:
         return Report([], ran=(), title="kerasdoc preprocessing check", skipped={
             "preprocessing": "no keras.applications backbone recognised in the model"})
     findings = []
     for backbone, family, nested in backbones:
-        convention, inner = _expected_convention(backbone.layers, family)
+        convention, inner = _backbones.expected_convention(backbone.layers, family)
         if nested:
-            tensor = _input_of(backbone, model)
+            tensor = _backbones.input_of(backbone, model)
         else:
             tensor = inner if inner is not None else model.inputs[0]
         if tensor is None:
@@ -290,7 +185,7 @@ def check_preprocessing(model_or_backbone, x_batch, *, datagen=None,
             sources = [] if datagen_mean is None else [("datagen", datagen_mean)]
             sources += [(f"Normalization layer {layer.name}",
                          np.asarray(layer.mean, dtype=np.float64).reshape(-1))
-                        for layer in _upstream_normalizations(model, tensor)
+                        for layer in _backbones.upstream_normalizations(model, tensor)
                         if getattr(layer, "mean", None) is not None]
             for source, mean in sources:
                 if not _matches_imagenet(mean, expected, mean_tolerance):
