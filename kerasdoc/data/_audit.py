@@ -45,7 +45,10 @@ def check_data(
     labels `(N,)` or one-hot rows `(N, K)`, and memory-mapped arrays (read in
     chunks of `chunk_size` rows, never converted whole to float64). Inputs are
     never modified. Model-based checks (label misalignment, label noise, input
-    shift) fit small scikit-learn models on seeded samples.
+    shift) fit small scikit-learn models on seeded samples; they need at least
+    `max(50, 4 * n_classes)` labelled samples (20 per split for the shift) and
+    are listed in `report.skipped` otherwise. Near-duplicates are searched
+    for images; tabular rows are compared exactly.
 
     Args:
         x_train: training inputs, `(N, ...)`.

@@ -140,19 +140,18 @@ def scan(x, *, chunk_size):
                       fmin, fmax, mean, std, hashes)
 
 
-def image_embedding(x, *, chunk_size, side=7, indices=None, normalise=True):
+def image_embedding(x, *, chunk_size, side=7, normalise=True):
     """Block-averaged images, centred and L2-normalised per sample (float32).
 
     Images `(N, H, W[, C])` are averaged over blocks of `H // side` pixels, so
     the embedding ignores brightness and contrast and small pixel noise: two
     copies of one photo land next to each other.
     """
-    source = x if indices is None else _Rows(x, indices)
     h, w = x.shape[1], x.shape[2]
     fh, fw = max(1, h // side), max(1, w // side)
     oh, ow = h // fh, w // fw
     parts = []
-    for _, _, raw in iter_chunks(source, chunk_size):
+    for _, _, raw in iter_chunks(x, chunk_size):
         raw = raw[:, :oh * fh, :ow * fw].astype(np.float32)
         shape = (len(raw), oh, fh, ow, fw) + raw.shape[3:]
         pooled = raw.reshape(shape).mean(axis=(2, 4)).reshape(len(raw), -1)

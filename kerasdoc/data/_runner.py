@@ -63,7 +63,8 @@ class Audit:
             if self.n_classes is None and not lab_tr.one_hot and not lab_te.one_hot:
                 k = max(k, lab_te.n_classes)
                 lab_tr, lab_te = decode_labels(self.y_train, k), decode_labels(self.y_test, k)
-        self.k = max(k, 2)
+        seen = [lab.ids.max() + 1 for lab in (lab_tr, lab_te) if lab is not None and lab.ids.size]
+        self.k = int(max([k, 2] + seen))
         st_tr = self._timed("scan", lambda: scan(self.x_train, chunk_size=o["chunk_size"]))
         st_te = None
         if self.x_test is not None:
@@ -110,7 +111,7 @@ class Audit:
                 return _noise.check_label_noise(
                     noise_proba[1], lab_tr.ids[idx], idx,
                     confidence=o["noise_confidence"], max_fraction=o["noise_fraction"],
-                    min_samples=4 * self.k)
+                    min_samples=max(50, 4 * self.k))
             self._run_check("label_noise", noise)
 
         def misalignment():
@@ -122,7 +123,7 @@ class Audit:
                 proba = self._proba(st_tr, idx)
             return _labels.check_misalignment(
                 proba, lab_tr.ids[idx], min_information=o["min_information"],
-                min_samples=4 * self.k)
+                min_samples=max(50, 4 * self.k))
         self._run_check("label_misalignment", misalignment)
         return Report(self.findings, ran=self.ran, skipped=self.skipped,
                       timings=self.timings, title="kerasdoc data audit")

@@ -248,3 +248,27 @@ def test_label_noise_fires_with_ranked_suspects(images, rng):
     assert np.isin(top, noisy).mean() >= 0.9
     assert not report.has("data.label_misalignment")
     assert "label_noise" in check_data(x, y_noisy).skipped
+
+
+def test_walkthrough_standard_scaler_over_binary_columns():
+    """Age, Bounties, Sex, Has_Masters, Has_Bachelors, scaled three ways."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.preprocessing import StandardScaler
+
+    rng = np.random.default_rng(0)
+    n = 500
+    y = rng.integers(0, 2, n)
+    data = np.column_stack([
+        rng.integers(18, 60, n) + 5 * y,          # Age
+        rng.integers(0, 100_000, n) + 20_000 * y,  # Bounties
+        rng.integers(0, 2, n), rng.integers(0, 2, n), rng.integers(0, 2, n),
+    ]).astype(np.float64)
+    raw = check_data(data, y)
+    assert raw.has("data.not_normalized") and not raw.has("data.categorical_scaled")
+    everything = check_data(StandardScaler().fit_transform(data), y)
+    (f,) = everything.by_code("data.categorical_scaled")
+    assert f.evidence["columns"] == (2, 3, 4)
+    assert not everything.has("data.not_normalized")
+    right = ColumnTransformer([("scale", StandardScaler(), [0, 1])],
+                              remainder="passthrough").fit_transform(data)
+    assert len(check_data(right, y)) == 0
