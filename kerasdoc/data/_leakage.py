@@ -125,7 +125,7 @@ def check_split_leakage(exact, near, n_test, *, y_train, y_test, leakage_fractio
                   "leakage_fraction": leakage_fraction,
                   "near_duplicate_similarity": similarity,
                   "pairs_with_same_label": same_label,
-                  "test_indices": leaked[:100], "pairs": pairs[:_SHOW]},
+                  "test_indices": leaked, "pairs": pairs[:_SHOW]},
         fix=("Split by source (object, patient, video) rather than by sample, e.g. "
              "sklearn.model_selection.GroupShuffleSplit, and drop the listed test "
              "samples or their training copies."))]
