@@ -109,3 +109,14 @@ def test_demo_writes_report_and_plots(tmp_path, repo_root, capsys):
     assert "kerasdoc: training the baseline: 5 epochs, batch 32, 1000 images" in captured.err
     assert "kerasdoc: done in" in captured.err
     assert "fit (Doctor)" in report["ran"]
+
+
+def test_rescale_accepts_fractions(cli_case, capsys):
+    from kerasdoc.cli._diagnose import _factor
+
+    assert _factor("1/255") == pytest.approx(1 / 255)
+    assert _factor("0.5") == 0.5
+    root = cli_case
+    assert main(["diagnose", str(root / "healthy.keras"), "--data", str(root / "data"),
+                 "--rescale", "1/0", "--quiet"]) == EXIT_USAGE
+    assert "fraction such as 1/255" in capsys.readouterr().err

@@ -31,9 +31,9 @@ def add_parser(subparsers):
     src.add_argument("--y", help="training labels .npy")
     src.add_argument("--x-val", help="validation inputs .npy (optional)")
     src.add_argument("--y-val", help="validation labels .npy (optional)")
-    parser.add_argument("--rescale", type=float, default=None,
-                        help="multiply inputs by this before checking (e.g. 0.00392156 "
-                             "for 1/255), as the model was trained")
+    parser.add_argument("--rescale", type=_factor, default=None,
+                        help="multiply inputs by this before checking, as the model "
+                             "was trained (a number or a fraction such as 1/255)")
     parser.add_argument("--out", help="write a self-contained HTML report here")
     parser.add_argument("--json", action="store_true",
                         help="print the report as JSON on stdout instead of text")
@@ -49,6 +49,20 @@ def add_parser(subparsers):
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(func=run)
     return parser
+
+
+def _factor(text):
+    """A number or a fraction `a/b` (argparse type of `--rescale`)."""
+    import argparse
+
+    try:
+        if "/" in text:
+            top, bottom = text.split("/", 1)
+            return float(top) / float(bottom)
+        return float(text)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(
+            f"expected a number or a fraction such as 1/255, got {text!r}") from None
 
 
 def progress_printer(quiet, stream=None):
