@@ -1,6 +1,5 @@
 """probe.input_independent: real inputs must beat zeroed inputs."""
 
-import numpy as np
 import pytest
 
 from kerasdoc.probes import input_independence
