@@ -11,10 +11,6 @@ from kerasdoc.findings import Report
 
 _clock = time.perf_counter  # the benchmark swaps in time.process_time
 
-CHECKS = ("nonfinite", "not_normalized", "label_range", "label_misalignment",
-          "class_imbalance", "duplicates", "split_leakage", "distribution_shift",
-          "unshuffled", "categorical_scaled", "label_noise")
-
 
 class Audit:
     """Runs the checks in order, recording timings and skips."""
@@ -101,17 +97,23 @@ class Audit:
                 self.x_train, st_tr, categorical_columns=self.columns,
                 chunk_size=o["chunk_size"]))
         noise_proba = None
-        if self.noise_samples == 0:
+        min_model = max(50, 4 * self.k)
+        too_few = f"needs at least {min_model} labelled samples, got {len(valid)}"
+        if len(valid) < min_model:
+            self._skip("label_misalignment", too_few)
+            if self.noise_samples != 0:
+                self._skip("label_noise", too_few)
+        elif self.noise_samples == 0:
             self._skip("label_noise", "off (pass label_noise=True to run it)")
         else:
             def noise():
                 nonlocal noise_proba
                 idx = valid[sample_indices(len(valid), self.noise_samples, o["seed"])]
-                noise_proba = (idx, self._proba(st_tr, idx))
+                noise_proba = (idx, self._proba(st_tr, idx, lab_tr.ids[idx]))
                 return _noise.check_label_noise(
                     noise_proba[1], lab_tr.ids[idx], idx,
                     confidence=o["noise_confidence"], max_fraction=o["noise_fraction"],
-                    min_samples=max(50, 4 * self.k))
+                    min_samples=min_model)
             self._run_check("label_noise", noise)
 
         def misalignment():
@@ -120,25 +122,22 @@ class Audit:
                 idx, proba = noise_proba
             else:
                 idx = valid[sample_indices(len(valid), o["model_samples"], o["seed"])]
-                proba = self._proba(st_tr, idx)
+                proba = self._proba(st_tr, idx, lab_tr.ids[idx])
             return _labels.check_misalignment(
                 proba, lab_tr.ids[idx], min_information=o["min_information"],
-                min_samples=max(50, 4 * self.k))
-        self._run_check("label_misalignment", misalignment)
+                min_samples=min_model)
+        if len(valid) >= min_model:
+            self._run_check("label_misalignment", misalignment)
         return Report(self.findings, ran=self.ran, skipped=self.skipped,
                       timings=self.timings, title="kerasdoc data audit")
 
-    def _proba(self, stats, idx):
+    def _proba(self, stats, idx, y):
         if stats.is_image:
             values = self._pooled("train")[idx]
         else:
             values = tabular_rows(self.x_train, stats, idx, chunk_size=self.o["chunk_size"])
         features = pca_features(values, seed=self.o["seed"])
-        return _labels.cross_val_proba(features, self.y_ids(idx), n_classes=self.k,
-                                       seed=self.o["seed"])
-
-    def y_ids(self, idx):
-        return decode_labels(np.asarray(self.y_train)[idx], self.k).ids
+        return _labels.cross_val_proba(features, y, n_classes=self.k, seed=self.o["seed"])
 
     def _duplicates(self, st_tr, st_te, lab_tr, lab_te):
         o = self.o

@@ -121,3 +121,11 @@ def test_docstring_example_runs():
 
     result = doctest.testmod(_audit, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 3 and result.failed == 0
+
+
+def test_model_checks_skip_without_enough_labels():
+    x = np.random.default_rng(0).random((30, 4))
+    report = check_data(x, np.full(30, np.nan), label_noise=True)
+    assert report.codes == {"data.nonfinite"}
+    assert "needs at least 50" in report.skipped["label_misalignment"]
+    assert "needs at least 50" in report.skipped["label_noise"]
