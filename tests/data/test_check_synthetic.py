@@ -272,3 +272,13 @@ def test_walkthrough_standard_scaler_over_binary_columns():
     right = ColumnTransformer([("scale", StandardScaler(), [0, 1])],
                               remainder="passthrough").fit_transform(data)
     assert len(check_data(right, y)) == 0
+
+
+def test_colour_images_channels_last(images):
+    x, y, xt, yt = images
+    rgb = np.stack([x, 1 - x, x * 0.5], axis=-1)
+    rgb_test = np.stack([xt, 1 - xt, xt * 0.5], axis=-1)
+    assert len(check_data(rgb, y, x_test=rgb_test, y_test=yt)) == 0
+    leaked = check_data(np.concatenate([rgb, rgb_test[:20]]), np.concatenate([y, yt[:20]]),
+                        x_test=rgb_test, y_test=yt)
+    assert leaked.by_code("data.split_leakage")[0].evidence["n_exact"] == 20
