@@ -102,7 +102,8 @@ class Doctor(keras.callbacks.Callback):
     set()
     """
 
-    async_safe = True
+    # Not `async_safe`: on TensorFlow Keras never dispatches batch-end hooks
+    # asynchronously anyway, and the read-backs below must stay in step order.
 
     def __init__(self, every: int = 16, *, clip_global_norm: float = None,
                  clip_norm: float = None, clip_value: float = None,
@@ -263,7 +264,6 @@ class Doctor(keras.callbacks.Callback):
         self._batch_begin = batch
 
     def on_train_batch_end(self, batch, logs=None):
-        self._armed = False
         self._steps += batch - self._batch_begin + 1
         # Keras has already turned the logs into Python numbers: a NaN loss
         # is seen here at no extra transfer, and read at once.

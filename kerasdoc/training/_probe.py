@@ -72,11 +72,12 @@ class Probe:
     def from_model(cls, model):
         """Build the probe of a (built) Keras 3 model."""
         import keras
+        from keras.src.models.functional import Functional
 
         weight_names, weight_layer, weight_layers = _weight_groups(model)
         graph = getattr(model, "_functional", None) if isinstance(
             model, keras.Sequential) else model
-        if not isinstance(graph, keras.src.models.functional.Functional):
+        if not isinstance(graph, Functional):
             return cls((), None, None, 0, weight_names, weight_layer,
                        weight_layers,
                        note=(f"{type(model).__name__} is a subclassed model: "

@@ -21,22 +21,26 @@ def sum_squares(x):
 
 
 def nonfinite_count(x):
-    """Number of NaN or Inf elements, as float32."""
+    """Number of NaN or Inf elements, as float32 (one full pass; see `flag`)."""
     x = as_float32(x)
     return tf.reduce_sum(tf.cast(tf.logical_not(tf.math.is_finite(x)), tf.float32))
 
 
-def finite_moments(x):
-    """`(sum, sum of squares, count)` over the finite elements of `x`.
+def flag(total):
+    """1.0 if a reduction such as `sum_squares` is not finite, else 0.0.
 
-    Non-finite elements are left out so that one NaN does not hide the
-    statistics of the rest (it is counted by `nonfinite_count`).
+    A NaN or Inf anywhere in a tensor makes its sum of squares non-finite, so
+    this detects them without another pass over the data (it also fires if
+    the squares overflow float32, i.e. for values above ~1.8e19).
     """
+    return 1.0 - tf.cast(tf.math.is_finite(total), tf.float32)
+
+
+def moments(x):
+    """`(sum, sum of squares, count)` of `x` in float32 (NaN if `x` has NaN)."""
     x = as_float32(x)
-    finite = tf.math.is_finite(x)
-    clean = tf.where(finite, x, tf.zeros_like(x))
-    return (tf.reduce_sum(clean), tf.reduce_sum(tf.square(clean)),
-            tf.reduce_sum(tf.cast(finite, tf.float32)))
+    return (tf.reduce_sum(x), tf.reduce_sum(tf.square(x)),
+            tf.cast(tf.size(x), tf.float32))
 
 
 def active_units(x):

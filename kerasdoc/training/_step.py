@@ -170,28 +170,30 @@ class Instrument:
         zero = tf.constant(0.0)
         rows = [[], [], [], [], []]
         for grad, weight, shadow in zip(grads, self.weights, self.shadows):
-            value = weight.value
             if grad is None:
                 rows[W_GRAD_SQ].append(zero)
                 rows[W_GRAD_NF].append(zero)
             else:
-                g = _stats.as_float32(grad) * factor
-                rows[W_GRAD_SQ].append(_stats.sum_squares(g))
-                rows[W_GRAD_NF].append(_stats.nonfinite_count(g))
-            rows[W_SQ].append(_stats.sum_squares(shadow))
-            rows[W_NF].append(_stats.nonfinite_count(value))
-            rows[W_UPD_SQ].append(_stats.sum_squares(
-                _stats.as_float32(value) - _stats.as_float32(shadow)))
+                squares = _stats.sum_squares(_stats.as_float32(grad) * factor)
+                rows[W_GRAD_SQ].append(squares)
+                rows[W_GRAD_NF].append(_stats.flag(squares))
+            before = _stats.sum_squares(shadow)
+            update = _stats.sum_squares(_stats.as_float32(weight.value)
+                                        - _stats.as_float32(shadow))
+            rows[W_SQ].append(before)
+            rows[W_UPD_SQ].append(update)
+            # NaN/Inf in the weights before or after this step's update.
+            rows[W_NF].append(_stats.flag(before + update))
         if self.weights:
             self.w_stats.assign_add(tf.stack([tf.stack(r) for r in rows]))
         a_rows = [[], [], [], [], []]
         logits = []
         for tap, act in zip(self.probe.taps, acts):
-            total, squares, count = _stats.finite_moments(act)
+            total, squares, count = _stats.moments(act)
             a_rows[A_SUM].append(total)
             a_rows[A_SQ].append(squares)
             a_rows[A_COUNT].append(count)
-            a_rows[A_NF].append(_stats.nonfinite_count(act))
+            a_rows[A_NF].append(_stats.flag(squares))
             if tap.kind in _SATURATION_RANGE and not tap.is_output:
                 low, high = _SATURATION_RANGE[tap.kind]
                 a_rows[A_SAT].append(_stats.saturated_count(
