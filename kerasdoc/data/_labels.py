@@ -91,7 +91,8 @@ def check_unshuffled(y, *, run_ratio, batch_size, min_samples):
     return [Finding(
         "data.unshuffled",
         message=(f"y_train comes in runs of {mean_run:.1f} equal labels on average, "
-                 f"{ratio:.0f}x longer than in a random order, so batches hold one class."),
+                 f"{ratio:.0f}x longer than in a random order: batches taken in this "
+                 "order hold one class, and validation_split would hold the last classes."),
         evidence={"mean_run_length": mean_run, "expected_run_length": expected,
                   "ratio": ratio, "run_ratio": run_ratio,
                   "longest_run": {"start": int(bounds[longest]),
@@ -99,6 +100,7 @@ def check_unshuffled(y, *, run_ratio, batch_size, min_samples):
                                   "label": int(y[bounds[longest]])},
                   "single_class_batches": single, "batches": n_batches,
                   "batch_size": batch_size},
-        fix=("Shuffle once before training (`p = rng.permutation(n); x, y = x[p], y[p]`) "
-             "and keep `shuffle=True` in model.fit; note that validation_split takes "
-             "the last samples before shuffling."))], None
+        fix=("Shuffle once before splitting and training (`p = rng.permutation(n); "
+             "x, y = x[p], y[p]`): model.fit shuffles NumPy arrays only after "
+             "validation_split has taken the last samples, and a tf.data pipeline "
+             "needs its own .shuffle()."))], None
