@@ -7,6 +7,7 @@ from kerasdoc._validation import check_array, check_float, check_model, received
 from kerasdoc.findings import Finding, Report
 from kerasdoc.model import _backbones, _families
 from kerasdoc.model._families import CONVENTIONS, FAMILIES, IMAGENET_MEAN_RGB_255
+from kerasdoc.model._backbones import find_backbones  # noqa: F401 (kerasdoc._diagnose)
 
 _EXPECTED_MEAN = {  # mean an ImageNet model expects subtracted (0-255, RGB)
     "caffe": IMAGENET_MEAN_RGB_255,
