@@ -258,10 +258,11 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
         check_preprocessing = _public("check_preprocessing")
         if check_preprocessing is None:
             return None, "kerasdoc.check_preprocessing is not available in this installation"
-        backbone = _find_backbone(model)
-        if backbone is None:
-            return None, "no keras.applications backbone recognised in the model"
-        return check_preprocessing(model, x[: min(len(x), 64)]), None
+        report = check_preprocessing(model, x[: min(len(x), 64)])
+        if not report.ran and not len(report):
+            # No backbone recognised: the check says so in its own `skipped`.
+            return None, "; ".join(report.skipped.values()) or "did not run"
+        return report, None
 
     def run_probes():
         sanity_check = _public("sanity_check")
@@ -311,12 +312,3 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
     return Report(deduplicate(found), ran=ran, skipped=skipped, timings=timings,
                   title="kerasdoc diagnose")
 
-
-def _find_backbone(model):
-    """The first nested `keras.applications` backbone, or `None`."""
-    try:
-        from kerasdoc.model._preprocess import find_backbones
-    except ImportError:
-        return None
-    found = find_backbones(model)
-    return found[0][0] if found else None
