@@ -94,7 +94,8 @@ def test_one_to_fifty_imbalance_is_found(real):
 def test_official_split_warnings_are_true(fashion_mnist):
     """The full official split: no error; its near-duplicates across train/test are real."""
     (x_train, y_train), (x_test, y_test), _ = fashion_mnist
-    report = check_data(x_train, y_train, x_test=x_test, y_test=y_test, n_classes=10)
+    report = check_data(x_train, y_train, x_test=x_test, y_test=y_test, n_classes=10,
+                        label_noise=True)
     assert not report.errors, report.to_text(color=False)
     assert report.codes == {"data.not_normalized", "data.split_leakage"}
     assert x_train.max() == 255  # raw pixels: not_normalized is true
