@@ -45,7 +45,8 @@ def _output_info(model, x, n_forward):
 
 
 def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
-                constant_atol: float = 1e-8, init_mismatch_min_layers: int = 4,
+                constant_atol: float = 1e-8, he_saturating_min_layers: int = 3,
+                glorot_relu_min_layers: int = 6,
                 min_batchnorm_batch: int = 16, max_dropout_rate: float = 0.5,
                 lr_ranges: Optional[dict] = None, max_batch_fraction: float = 0.25,
                 imbalance_ratio: float = 10.0, bias_tolerance: float = 1.0,
@@ -72,8 +73,11 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
             given, Keras' default of 32 is assumed. Defaults to `None`.
         constant_atol: relative spread below which a kernel counts as
             constant (`model.zero_init`). Defaults to `1e-8`.
-        init_mismatch_min_layers: mismatched initialiser/activation layers
-            that make a deep stack. Defaults to `4`.
+        he_saturating_min_layers: He-initialised tanh/sigmoid layers on one
+            path that make a deep stack (`model.init_activation_mismatch`).
+            Defaults to `3`.
+        glorot_relu_min_layers: Glorot-initialised ReLU layers on one path
+            that make a deep stack. Defaults to `6`.
         min_batchnorm_batch: smallest batch size for BatchNormalization.
             Defaults to `16`.
         max_dropout_rate: highest dropout rate not reported. Defaults to `0.5`.
@@ -100,7 +104,8 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
     check_model(model)
     batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
     check_float(constant_atol, "constant_atol", minimum=0.0)
-    check_int(init_mismatch_min_layers, "init_mismatch_min_layers", minimum=1)
+    check_int(he_saturating_min_layers, "he_saturating_min_layers", minimum=1)
+    check_int(glorot_relu_min_layers, "glorot_relu_min_layers", minimum=1)
     check_int(min_batchnorm_batch, "min_batchnorm_batch", minimum=1)
     check_float(max_dropout_rate, "max_dropout_rate", minimum=0.0, maximum=1.0)
     check_float(max_batch_fraction, "max_batch_fraction", minimum=0.0,
@@ -133,7 +138,8 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
 
     run("zero_init", _init_checks.check_zero_init, model, constant_atol=constant_atol)
     run("init_activation", _init_checks.check_init_activation, model,
-        min_layers=init_mismatch_min_layers)
+        he_saturating_min_layers=he_saturating_min_layers,
+        glorot_relu_min_layers=glorot_relu_min_layers)
     run("missing_bias", _layers.check_missing_bias, model)
     run("bias_regularizer", _layers.check_bias_regularizer, model)
     run("dropout", _layers.check_dropout, model, max_rate=max_dropout_rate)

@@ -102,14 +102,16 @@ def _chain_depth(layers, names, *, graph=True):
     return best
 
 
-def check_init_activation(model, *, min_layers=4):
+def check_init_activation(model, *, he_saturating_min_layers=3, glorot_relu_min_layers=6):
     """`model.init_activation_mismatch`: He with tanh/sigmoid, Glorot with ReLU.
 
     He initialisation doubles the variance a saturating activation sees;
     Glorot halves the signal at each ReLU layer. Either compounds with depth,
-    so the finding fires only when at least `min_layers` layers with the same
-    mismatched pairing lie on one path through the model (a normalization
-    layer on the path starts the count again). The activation is the layer's own
+    so the finding fires only when enough layers with the same mismatched
+    pairing lie on one path through the model (a normalization layer on the
+    path starts the count again). Saturation from He init shows within a few
+    layers; the shrinking from Glorot under ReLU (half the variance per layer)
+    needs a deeper stack to matter. The activation is the layer's own
     or a separate `Activation`/`ReLU` layer right after it; layers followed by
     a normalization layer are skipped (it resets the scale), and so are
     kernels whose spread is no longer the initialiser's (trained or
@@ -117,8 +119,10 @@ def check_init_activation(model, *, min_layers=4):
 
     Args:
         model: a built Keras model.
-        min_layers: how many mismatched layers make a "deep stack".
-            Defaults to `4`.
+        he_saturating_min_layers: He-initialised tanh/sigmoid layers on one
+            path that make a deep stack. Defaults to `3`.
+        glorot_relu_min_layers: Glorot-initialised ReLU-family layers on one
+            path that make a deep stack. Defaults to `6`.
     """
     groups = {"he_saturating": [], "glorot_relu": []}
     for layer in _graph.all_layers(model):
@@ -143,6 +147,8 @@ def check_init_activation(model, *, min_layers=4):
     layers = _graph.all_layers(model)
     for kind, hits in groups.items():
         depth = _chain_depth(layers, {h[0] for h in hits}, graph=_graph.has_graph(model))
+        min_layers = (he_saturating_min_layers if kind == "he_saturating"
+                      else glorot_relu_min_layers)
         if depth < min_layers:
             continue
         names = [h[0] for h in hits]

@@ -86,25 +86,31 @@ def test_glorot_with_saturating_activation_is_silent(keras, kit, activation):
 
 
 def test_glorot_with_relu_layers_fires_through_separate_relu_layers(keras, kit):
-    report = audit_model(_stack(keras, kit, "relu", "glorot_uniform", separate=True))
+    report = audit_model(_stack(keras, kit, "relu", "glorot_uniform", separate=True,
+                                depth=6))
     (finding,) = report.by_code("model.init_activation_mismatch")
     assert finding.evidence["initializers"][0] == "GlorotUniform"
     assert "he_normal" in finding.fix
 
 
 def test_he_with_relu_is_silent(keras, kit):
-    assert not audit_model(_stack(keras, kit, "relu", "he_normal", separate=True)).has(
-        "model.init_activation_mismatch")
+    assert not audit_model(_stack(keras, kit, "relu", "he_normal", separate=True,
+                                  depth=6)).has("model.init_activation_mismatch")
 
 
 def test_glorot_relu_shallow_or_normalized_is_silent(keras, kit):
-    shallow = _stack(keras, kit, "relu", "glorot_uniform", depth=2)
+    shallow = _stack(keras, kit, "relu", "glorot_uniform", depth=4)
     assert not audit_model(shallow).has("model.init_activation_mismatch")
     normalized = _stack(keras, kit, "relu", "glorot_uniform", separate=True,
-                        batchnorm=True)
+                        batchnorm=True, depth=6)
     assert not audit_model(normalized).has("model.init_activation_mismatch")
-    assert audit_model(shallow, init_mismatch_min_layers=2).has(
+    assert audit_model(shallow, glorot_relu_min_layers=4).has(
         "model.init_activation_mismatch")
+
+
+def test_he_tanh_two_layers_is_silent(keras, kit):
+    report = audit_model(_stack(keras, kit, "tanh", "he_normal", depth=2))
+    assert not report.has("model.init_activation_mismatch")
 
 
 def test_init_mismatch_ignores_trained_weights(keras, kit):
