@@ -193,6 +193,11 @@ def configured_learning_rate(optimizer):
         return None
 
 
+def n_classes_of(kind, y_pred):
+    """Number of classes of a classifier's predictions (2 for binary)."""
+    return 2 if kind == "binary" else int(np.prod(np.shape(y_pred)[1:]))
+
+
 def label_prior(y, n_classes, kind):
     """Class frequencies of the labels `y` for a classification loss."""
     if kind == "sparse":

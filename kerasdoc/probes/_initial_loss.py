@@ -107,9 +107,7 @@ def initial_loss(model, x, y, *, n_samples: int = 512, tolerance: float = 0.5,
             losses.append(np.asarray(fn(y[index], y_pred), dtype=np.float64).reshape(-1))
         measured = float(np.mean(np.concatenate(losses)))
 
-    units = int(np.prod(clone.outputs[0].shape[1:])) if getattr(clone, "outputs", None) \
-        else int(np.prod(np.shape(y_pred)[1:]))
-    n_classes = 2 if kind == "binary" else units
+    n_classes = _common.n_classes_of(kind, y_pred)
     expected = math.log(n_classes)
     prior_entropy = _common.entropy(_common.label_prior(y, n_classes, kind))
 

@@ -198,8 +198,8 @@ def overfit_batch(model, x, y, *, batch_size: int = 16, max_steps: int = 300,
         xb, yb = x[index], y[index]
         clone = _common.probe_copy(model, seed=seed, sample_x=xb)
         fn = _common.per_sample_loss(model.loss)
-        initial = (None if fn is None else
-                   float(np.mean(np.asarray(fn(yb, clone(xb, training=False))))))
+        y_pred = clone(xb, training=False)
+        initial = None if fn is None else float(np.mean(np.asarray(fn(yb, y_pred))))
         kind = _common.loss_kind(model.loss)
         budget = _common.Budget(max_steps, time_budget)
         losses, best, since_best, stopped = [], math.inf, 0, None
@@ -210,9 +210,8 @@ def overfit_batch(model, x, y, *, batch_size: int = 16, max_steps: int = 300,
             if initial is None:
                 initial = loss
             if target is None:
-                reference = (math.log(2 if kind == "binary" else
-                                      int(np.prod(clone.outputs[0].shape[1:])))
-                             if kind and getattr(clone, "outputs", None) else initial)
+                reference = (math.log(_common.n_classes_of(kind, y_pred)) if kind
+                             else initial)
                 target = target_ratio * abs(reference)
             smooth = float(np.mean(losses[-5:]))
             if not math.isfinite(loss) or loss > 10 * max(abs(initial), 1e-12):
