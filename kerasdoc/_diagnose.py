@@ -258,6 +258,9 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
         check_preprocessing = _public("check_preprocessing")
         if check_preprocessing is None:
             return None, "kerasdoc.check_preprocessing is not available in this installation"
+        if x.ndim != 4:
+            return None, ("inputs are not image batches (N, H, W, C), so no "
+                          "keras.applications backbone can be fed")
         report = check_preprocessing(model, x[: min(len(x), 64)])
         if not report.ran and not len(report):
             # No backbone recognised: the check says so in its own `skipped`.
