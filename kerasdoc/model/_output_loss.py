@@ -147,6 +147,25 @@ def check_loss(out: OutputInfo, loss: LossSpec, labels: Optional[Labels]):
             "categorical_crossentropy (one-hot) with a softmax output; "
             "binary_crossentropy with one sigmoid unit for two classes.",
             ev, name, "error" if severe else "warning"))
+    if loss.kind in ("sparse_cce", "cce") and out.units == 1:
+        found.append(_f(
+            "model.loss_mismatch",
+            f"{loss.name} needs one output unit per class but the output has a "
+            "single unit: the softmax over it is always 1 and the loss cannot "
+            "learn anything.",
+            "For two classes use Dense(1, activation='sigmoid') with "
+            "binary_crossentropy, or Dense(2, activation='softmax') with "
+            f"{loss.name}.", ev, name, "error"))
+    if loss.kind == "bce" and labels is not None and labels.form == "sparse" \
+            and out.units > 1 and (labels.n_classes or 0) <= 2:
+        found.append(_f(
+            "model.loss_mismatch",
+            f"binary_crossentropy compares each of the {out.units} output units with "
+            f"integer labels of shape {list(labels.shape)}: the labels are "
+            "broadcast against every unit.",
+            "Use Dense(1, activation='sigmoid') for a binary task, or "
+            "sparse_categorical_crossentropy with the softmax output.",
+            ev, name, "error"))
     if loss.kind == "bce" and labels is not None:
         if labels.form == "sparse" and (labels.n_classes or 0) > 2:
             found.append(_f(

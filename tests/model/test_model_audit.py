@@ -92,6 +92,17 @@ def test_panel_mobilenet_v2_with_its_preprocessing(keras, kit, mobilenet_v2):
     assert len(check_preprocessing(model, x[:8])) == 0
 
 
+def test_panel_frozen_backbone_feature_extraction_with_small_batches(keras, kit):
+    base = keras.applications.MobileNetV2(weights=None, input_shape=(32, 32, 3),
+                                          include_top=False, alpha=0.35)
+    base.trainable = False
+    model = _classifier_on(keras, base, 5)
+    x = keras.applications.mobilenet_v2.preprocess_input(kit.natural_images(160))
+    report = audit_model(model, x=x, y=np.arange(160) % 5, batch_size=8)
+    _no_warnings(report)
+    assert not report.has("model.batchnorm_small_batch")
+
+
 @pytest.fixture(scope="module")
 def resnet50(keras):
     """Full-size ResNet50 (weights=None, with its 1000-way softmax top), built once."""

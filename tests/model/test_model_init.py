@@ -119,3 +119,12 @@ def test_init_mismatch_ignores_trained_weights(keras, kit):
     for layer in model.layers[:-1]:
         layer.kernel.assign(layer.kernel.numpy() * 0.3)
     assert not audit_model(model).has("model.init_activation_mismatch")
+
+
+def test_zero_init_in_a_conv_layer(keras, kit):
+    model = kit.compiled(kit.mlp(
+        keras.layers.Conv2D(4, 3, kernel_initializer="zeros", activation="relu"),
+        keras.layers.Flatten(), keras.layers.Dense(4, activation="softmax"),
+        input_shape=(8, 8, 1)))
+    (finding,) = audit_model(model).by_code("model.zero_init")
+    assert tuple(finding.evidence["shape"]) == (3, 3, 1, 4)

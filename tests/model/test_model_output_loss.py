@@ -184,6 +184,21 @@ def test_kl_divergence_on_distributions_is_silent(keras, kit, tabular):
     assert len(report) == 0
 
 
+def test_categorical_loss_on_one_unit_or_binary_ce_on_two_units_fires(keras, kit, tabular):
+    x, _ = tabular
+    y = np.arange(len(x)) % 2
+    one_unit = _head(keras, kit, 1, "sigmoid", "sparse_categorical_crossentropy")
+    (finding,) = audit_model(one_unit, x=x, y=y).by_code("model.loss_mismatch")
+    assert str(finding.severity) == "error" and finding.evidence["units"] == 1
+    two_units = _head(keras, kit, 2, "softmax", "binary_crossentropy")
+    assert audit_model(two_units, x=x, y=y).has("model.loss_mismatch", "error")
+    # Twins: one sigmoid unit with binary CE, two softmax units with sparse CE.
+    assert len(audit_model(_head(keras, kit, 1, "sigmoid", "binary_crossentropy"),
+                           x=x, y=y)) == 0
+    assert len(audit_model(_head(keras, kit, 2, "softmax",
+                                 "sparse_categorical_crossentropy"), x=x, y=y)) == 0
+
+
 # --- output units ---------------------------------------------------------------------
 def test_output_units_fewer_than_classes_fires(keras, kit, tabular):
     x, _ = tabular
