@@ -1,5 +1,9 @@
 """Live detectors: pure functions from read-back statistics to `Finding`s.
 
+This module holds the per-layer detectors and the registry `DETECTORS` of
+all `train.*` codes; the loss-curve and epoch-log detectors live in
+`_curves`.
+
 Each detector takes the `history` dict that `Doctor.history` exposes (numpy
 arrays, one row per read-back; per-layer arrays have one column per layer)
 plus its thresholds as keywords, and returns a list of findings. Nothing
@@ -15,6 +19,14 @@ per-epoch logs under `epoch/<name>` (`epoch/loss`, `epoch/val_loss`, ...).
 import numpy as np
 
 from kerasdoc.findings import Finding
+from kerasdoc.training._curves import (
+    detect_loss_accuracy_divergence,
+    detect_loss_diverging,
+    detect_loss_oscillating,
+    detect_loss_plateau,
+    detect_overfitting,
+    detect_validation_gap,
+)
 
 def _rows_with_samples(history):
     return np.flatnonzero(np.asarray(history["samples"]) > 0)
@@ -114,7 +126,7 @@ def detect_vanishing_gradients(history, *, ratio=1e-4):
     return []
 
 
-def detect_dead_relu(history, *, fraction=0.5):
+def detect_dead_relu(history, *, fraction=0.7):
     """`train.dead_relu`: at an epoch's end, > `fraction` of a ReLU layer's units never fired."""
     dead = np.asarray(history["dead_fraction"], dtype=float)
     ends = np.flatnonzero(np.asarray(history["epoch_end"], dtype=bool))
@@ -195,94 +207,6 @@ def detect_logits_blowup(history, *, threshold=50.0):
     return []
 
 
-def _finite_loss(history):
-    loss = np.asarray(history["loss"], dtype=float)
-    rows = np.flatnonzero(np.isfinite(loss))
-    return rows, loss[rows]
-
-
-def detect_loss_diverging(history, *, factor=10.0, window=5):
-    """`train.loss_diverging`: loss `factor`x above its minimum or the first step's, or rising `window` checks in a row.
-
-    The loss must also end above the first check's loss, so noise around a
-    small converged loss does not count. `initial_loss` (the loss of the
-    very first step) catches a blow-up inside the first window.
-    """
-    rows, loss = _finite_loss(history)
-    if not len(loss):
-        return []
-    initial = float(history.get("initial_loss", np.nan))
-    reference = np.minimum.accumulate(
-        np.concatenate([[initial if np.isfinite(initial) else loss[0]], loss]))
-    start = max(loss[0], initial) if np.isfinite(initial) else loss[0]
-    for i in range(len(loss)):
-        jump = loss[i] > factor * reference[i] and loss[i] >= start
-        rising = (i >= window and np.all(np.diff(loss[i - window:i + 1]) > 0)
-                  and loss[i] > loss[0])
-        if jump or rising:
-            return [Finding(
-                "train.loss_diverging",
-                message=(f"The training loss rose to {loss[i]:.4g} by step "
-                         f"{_step_at(history, rows[i])} from a minimum of "
-                         f"{reference[i]:.4g}."),
-                evidence={"loss": float(loss[i]), "min_before": float(reference[i]),
-                          "initial_loss": initial, "factor": factor,
-                          "steadily_rising": bool(rising and not jump)},
-                fix=("Lower the learning rate (try 10x smaller), add gradient "
-                     "clipping, and check the loss for a wrong sign or target."),
-                step=_step_at(history, rows[i]))]
-    return []
-
-
-def detect_loss_oscillating(history, *, window=8, amplitude=0.3):
-    """`train.loss_oscillating`: over `window` checks the loss swings without a trend."""
-    rows, loss = _finite_loss(history)
-    if len(loss) < window:
-        return []
-    recent = loss[-window:]
-    d = np.diff(recent)
-    if not np.all(d != 0):
-        return []
-    changes = np.mean(np.sign(d[1:]) != np.sign(d[:-1]))
-    swing = np.mean(np.abs(d)) / max(np.mean(recent), 1e-12)
-    trendless = abs(recent[-1] - recent[0]) < 0.25 * np.sum(np.abs(d))
-    if changes >= 0.6 and swing > amplitude and trendless:
-        return [Finding(
-            "train.loss_oscillating",
-            message=(f"The loss swung by {swing:.0%} between checks with no "
-                     f"trend over the last {window} checks."),
-            evidence={"relative_swing": float(swing), "sign_changes": float(changes),
-                      "amplitude": amplitude, "recent_loss": recent.tolist()},
-            fix=("Lower the learning rate or raise the batch size; check that "
-                 "the data is shuffled (one-class batches make the loss swing)."),
-            step=_step_at(history, rows[-1]))]
-    return []
-
-
-def detect_loss_plateau(history, *, window=10, tolerance=0.01, fraction=0.8):
-    """`train.loss_plateau`: `window` checks improve < `tolerance` while loss > `fraction` x first."""
-    rows, loss = _finite_loss(history)
-    if len(loss) < max(window, 2):
-        return []
-    recent = loss[-window:]
-    half = len(recent) // 2
-    before, after = np.mean(recent[:half]), np.mean(recent[half:])
-    improvement = (before - after) / max(abs(before), 1e-12)
-    if improvement < tolerance and after > fraction * loss[0]:
-        return [Finding(
-            "train.loss_plateau",
-            message=(f"The loss has stalled at {after:.4g} ({after / loss[0]:.0%} "
-                     f"of the first check) over the last {window} checks."),
-            evidence={"loss": float(after), "first_loss": float(loss[0]),
-                      "relative_improvement": float(improvement),
-                      "tolerance": tolerance, "fraction": fraction},
-            fix=("Check for dead units or zero initialisation, raise the "
-                 "learning rate (run an LR range test), and check the labels "
-                 "match the inputs."),
-            step=_step_at(history, rows[-1]))]
-    return []
-
-
 def detect_weights_unchanged(history, *, checks=3):
     """`train.weights_unchanged`: no trainable weights, or a layer's update is exactly 0 for `checks` checks."""
     if history.get("n_trainable", 1) == 0:
@@ -337,94 +261,6 @@ def detect_update_ratio(history, *, low=1e-6, high=0.1):
                      "if the ratio is large."),
                 layer=layer, step=_step_at(history, int(rows[-1]))))
     return out
-
-
-def _epoch_series(history, name):
-    value = history.get(f"epoch/{name}")
-    return None if value is None else np.asarray(value, dtype=float)
-
-
-def _accuracy_name(history):
-    for key in history:
-        if key.startswith("epoch/val_") and "acc" in key:
-            name = key[len("epoch/val_"):]
-            if f"epoch/{name}" in history:
-                return name
-    return None
-
-
-def _rising(series, patience):
-    return len(series) > patience and np.all(np.diff(series[-patience - 1:]) > 0)
-
-
-def detect_overfitting(history, *, patience=3, tolerance=0.1):
-    """`train.overfitting`: val loss rose `patience` epochs in a row (> `tolerance` over its min) as train loss fell."""
-    loss, val = _epoch_series(history, "loss"), _epoch_series(history, "val_loss")
-    if loss is None or val is None or not _rising(val, patience):
-        return []
-    if not (loss[-1] < loss[-patience - 1] and val[-1] > (1 + tolerance) * np.min(val)):
-        return []
-    return [Finding(
-        "train.overfitting",
-        message=(f"Validation loss rose for {patience} epochs to {val[-1]:.4g} "
-                 f"while training loss fell to {loss[-1]:.4g}."),
-        evidence={"val_loss": val.tolist(), "loss": loss.tolist(),
-                  "best_epoch": int(np.argmin(val)), "patience": patience},
-        fix=("Stop earlier (keras.callbacks.EarlyStopping(restore_best_weights="
-             "True)), add data augmentation, dropout or weight decay, or "
-             "use a smaller model."))]
-
-
-def detect_loss_accuracy_divergence(history, *, patience=3):
-    """`train.loss_accuracy_divergence`: val loss and val accuracy both rise for `patience` epochs."""
-    name = _accuracy_name(history)
-    val = _epoch_series(history, "val_loss")
-    if name is None or val is None or not _rising(val, patience):
-        return []
-    acc = _epoch_series(history, f"val_{name}")
-    if not acc[-1] > acc[-patience - 1]:
-        return []
-    return [Finding(
-        "train.loss_accuracy_divergence",
-        message=(f"Validation loss rose for {patience} epochs while validation "
-                 f"{name} kept rising: predictions are getting over-confident."),
-        evidence={"val_loss": val.tolist(), f"val_{name}": acc.tolist()},
-        fix=("Watch the validation loss, not only accuracy; add label "
-             "smoothing or weight decay, or stop at the best validation loss."))]
-
-
-def detect_validation_gap(history, *, gap=0.1, skip_epochs=1, epochs=2):
-    """`train.validation_gap`: validation accuracy above training by > `gap` for `epochs` epochs.
-
-    The first `skip_epochs` epochs are ignored (their training metric is an
-    average over a still-improving model). Without an accuracy metric, the
-    validation loss below half the training loss counts as the gap.
-    """
-    name = _accuracy_name(history)
-    if name is not None:
-        train = _epoch_series(history, name)[skip_epochs:]
-        val = _epoch_series(history, f"val_{name}")[skip_epochs:]
-        better = val - train > gap
-        label = name
-    else:
-        train = _epoch_series(history, "loss")
-        val = _epoch_series(history, "val_loss")
-        if train is None or val is None:
-            return []
-        train, val = train[skip_epochs:], val[skip_epochs:]
-        better = val < 0.5 * train
-        label = "loss"
-    if len(better) < epochs or not np.all(better[-epochs:]):
-        return []
-    return [Finding(
-        "train.validation_gap",
-        message=(f"Validation {label} ({val[-1]:.4g}) has been far better than "
-                 f"training {label} ({train[-1]:.4g}) for {epochs} epochs."),
-        evidence={f"train_{label}": train.tolist(), f"val_{label}": val.tolist(),
-                  "gap": gap},
-        fix=("Check that validation samples are not also training samples, "
-             "that training labels are not noisier than validation labels, "
-             "and that dropout/augmentation explains the gap."))]
 
 
 DETECTORS = {

@@ -56,7 +56,9 @@ class Doctor(keras.callbacks.Callback):
         vanishing_ratio: an earlier layer's median gradient norm below this
             times the last layer's is vanishing. Defaults to `1e-4`.
         dead_relu_fraction: share of a ReLU layer's units that never fired
-            during an epoch above which it is reported. Defaults to `0.5`.
+            on the instrumented batches of an epoch above which it is
+            reported (healthy small models reach ~0.5 with few instrumented
+            batches). Defaults to `0.7`.
         saturation_margin: share of a tanh/sigmoid's output range next to
             each asymptote counted as saturated. Defaults to `0.02`.
         saturation_fraction: median share of saturated outputs above which
@@ -109,7 +111,7 @@ class Doctor(keras.callbacks.Callback):
                  clip_norm: float = None, clip_value: float = None,
                  stop_on: str = "error", exploding_threshold: float = 1e3,
                  exploding_growth: float = 1e3, vanishing_ratio: float = 1e-4,
-                 dead_relu_fraction: float = 0.5, saturation_margin: float = 0.02,
+                 dead_relu_fraction: float = 0.7, saturation_margin: float = 0.02,
                  saturation_fraction: float = 0.5, logits_threshold: float = 50.0,
                  diverging_factor: float = 10.0, diverging_window: int = 5,
                  oscillation_window: int = 8, oscillation_amplitude: float = 0.3,
@@ -194,10 +196,16 @@ class Doctor(keras.callbacks.Callback):
         the window), `loss_nonfinite`, `samples` (instrumented steps in the
         window). Per layer with weights (`weight_layers` names the columns):
         `grad_norm`, `weight_norm`, `update_norm`, `update_ratio`,
-        `grad_nonfinite`, `weight_nonfinite`. Per observed layer output
+        `grad_nonfinite`, `weight_nonfinite` (norms are root-mean-square
+        over the instrumented steps of the window; the non-finite columns
+        count tensors holding NaN/Inf). Per observed layer output
         (`activation_layers`, `activation_kinds`): `activation_mean`,
         `activation_std`, `activation_nonfinite`, `saturated_fraction`,
-        `max_logit`, `dead_fraction` (NaN where not applicable). Clipping:
+        `max_logit`, `dead_fraction` (share of ReLU units that never fired
+        on the instrumented batches of the epoch so far; NaN where not
+        applicable). `initial_loss` is the loss of the very first step and
+        `first_nonfinite` is `(where, step)` of the first NaN/Inf, with
+        `where` like `"activation:dense"`, or `(None, None)`. Clipping:
         `clip_norm_before`, `clip_norm_after`, `clipped_fraction`. Epoch
         logs as `epoch/<name>`, e.g. `epoch/val_loss`.
         """
