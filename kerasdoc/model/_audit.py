@@ -44,6 +44,16 @@ def _output_info(model, x, n_forward):
                                    "forward pass"), None
 
 
+def _bias_layer(layer):
+    """The layer holding the output bias: the output layer, or the one feeding a
+    separate Activation/Softmax output layer."""
+    while layer is not None and _graph.class_name(layer) in (
+            "Activation", "Softmax", "Dropout"):
+        preds = _graph.predecessors(layer)
+        layer = preds[0] if preds and len(preds) == 1 else None
+    return layer
+
+
 def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
                 constant_atol: float = 1e-8, he_saturating_min_layers: int = 3,
                 glorot_relu_min_layers: int = 6,
@@ -171,7 +181,7 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
             skipped["output_bias"] = "needs `y`"
         else:
             run("output_units", _output_loss.check_output_units, out, loss, labels)
-            run("output_bias", _output_bias.check_output_bias, out.layer,
+            run("output_bias", _output_bias.check_output_bias, _bias_layer(out.layer),
                 out.activation, labels, imbalance_ratio=imbalance_ratio,
                 tolerance=bias_tolerance)
 

@@ -202,3 +202,12 @@ def test_output_bias_softmax_imbalanced(keras, kit, tabular):
     counts = np.bincount(y)
     model.layers[-1].bias.assign(np.log(counts / counts.sum()))
     assert not audit_model(model, x=x, y=y).has("model.output_bias_init")
+
+
+def test_output_bias_found_behind_a_separate_softmax_layer(keras, kit, tabular):
+    x, _ = tabular
+    y = np.array([0] * 170 + [1] * 10 + [2] * 10 + [3] * 10)
+    model = kit.compiled(kit.mlp(_dense(keras), keras.layers.Dense(4),
+                                 keras.layers.Activation("softmax")))
+    (finding,) = audit_model(model, x=x, y=y).by_code("model.output_bias_init")
+    assert finding.layer == model.layers[1].name
