@@ -115,8 +115,18 @@ class SubsetDisplay:
             )
         from kerasdoc.data import load_subset
 
-        return cls.from_subset(load_subset(directory), split=split,
-                               per_class=per_class, plot=plot, **plot_kwargs)
+        check_choice(split, "split", ("train", "test"))
+        subset = load_subset(directory)  # raises DataIntegrityError if modified
+        x, y = getattr(subset, f"x_{split}"), getattr(subset, f"y_{split}")
+        if x is None:
+            raise InvalidInputError(
+                f"The subset in {directory} has no {split} split. "
+                f"{received('split', split)}"
+            )
+        return cls.from_arrays(
+            x, y, class_names=subset.class_names, per_class=per_class,
+            title=f"{split}: {len(y)} samples, verified against manifest.json",
+            plot=plot, **plot_kwargs)
 
     def plot(self, *, cmap=None, panel_size=1.1):
         """Draw the grid: rows are classes (named with their counts).

@@ -43,5 +43,15 @@ def test_from_directory_round_trip(pyplot, tmp_path, rng):
     np.testing.assert_array_equal(disp.indices, [[0, 3], [1, 4], [2, 5]])
     np.testing.assert_array_equal(disp.x, x)
     assert disp.class_names == ["p", "q", "r"]
+    assert disp.figure_._suptitle.get_text() == (
+        "train: 6 samples, verified against manifest.json")
+    # A modified file is refused, not shown.
+    from kerasdoc import DataIntegrityError
+
+    tampered = np.load(tmp_path / "s" / "x_train_s.npy")
+    tampered[0, 0, 0] ^= 1
+    np.save(tmp_path / "s" / "x_train_s.npy", tampered)
+    with pytest.raises(DataIntegrityError):
+        SubsetDisplay.from_directory(tmp_path / "s", plot=False)
     with pytest.raises(InvalidInputError, match="existing folder"):
         SubsetDisplay.from_directory(tmp_path / "missing")
