@@ -107,7 +107,8 @@ def test_labels_out_of_range(images):
     y = y.copy()
     y[[2, 9]] = N_CLASSES
     report = check_data(x, y, n_classes=N_CLASSES)
-    (f,) = [f for f in report.by_code("data.label_range") if f.evidence["problem"] == "out_of_range"]
+    (f,) = [f for f in report.by_code("data.label_range")
+            if f.evidence["problem"] == "out_of_range"]
     assert f.evidence["indices"] == (2, 9)
     assert str(f.severity) == "error"
 
