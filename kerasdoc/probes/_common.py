@@ -173,8 +173,20 @@ def per_sample_loss(loss):
     if obj is None:
         return None
     if isinstance(obj, keras.losses.Loss):
-        return obj.call
-    return obj
+        return obj.call  # LossFunctionWrapper.call aligns the ranks itself
+    return lambda y_true, y_pred: obj(*_same_rank(y_true, y_pred))
+
+
+def _same_rank(y_true, y_pred):
+    """Add or drop a trailing unit axis of `y_true`, as Keras's loss wrapper does."""
+    from keras import ops
+
+    true_rank, pred_rank = len(np.shape(y_true)), len(np.shape(y_pred))
+    if true_rank == pred_rank - 1 and np.shape(y_pred)[-1] == 1:
+        y_true = ops.expand_dims(y_true, -1)
+    elif true_rank == pred_rank + 1 and np.shape(y_true)[-1] == 1:
+        y_true = ops.squeeze(y_true, -1)
+    return y_true, y_pred
 
 
 def mean_loss(fn, y_true, y_pred):

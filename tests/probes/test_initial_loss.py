@@ -73,3 +73,17 @@ def test_bad_arguments(baseline, small):
         initial_loss(baseline, x, y, n_samples=0)
     with pytest.raises(ValueError, match="same number of samples"):
         initial_loss(baseline, x, y[:-1])
+
+
+def test_binary_classifier_with_flat_labels(small):
+    import keras
+
+    model = keras.Sequential([keras.Input((28, 28)), keras.layers.Flatten(),
+                              keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    x, y = small
+    result = initial_loss(model, x, (y > 4).astype("float32"))  # shape (n,) vs (n, 1)
+    assert result.n_classes == 2
+    assert result.expected == pytest.approx(math.log(2))
+    assert result.findings == ()
