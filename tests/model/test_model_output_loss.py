@@ -96,7 +96,7 @@ def _separate_softmax(keras, kit, activation):
 def test_relu_before_softmax_fires(keras, kit):
     report = audit_model(_separate_softmax(keras, kit, "relu"))
     (finding,) = report.by_code("model.output_activation")
-    assert finding.evidence["activation"] == "relu"
+    assert finding.evidence["activation"] == "relu" and str(finding.severity) == "error"
     assert finding.layer == finding.evidence["layer_before_softmax"]
 
 
