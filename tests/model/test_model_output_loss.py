@@ -114,6 +114,19 @@ def test_sigmoid_for_single_label_multiclass_fires(keras, kit, tabular):
         ("model.output_activation", "warning")]
 
 
+def test_severity_measured_sigmoid_with_categorical_ce_trains_like_softmax(keras, kit,
+                                                                           tabular):
+    """The reason for 'warning': on TF the loss reads the logits under the sigmoid."""
+    x, y = tabular
+    sigmoid = _head(keras, kit, 4, "sigmoid", "sparse_categorical_crossentropy")
+    logits = _head(keras, kit, 4, None,
+                   keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    logits.set_weights(sigmoid.get_weights())
+    assert sigmoid.evaluate(x, y, verbose=0) == pytest.approx(
+        logits.evaluate(x, y, verbose=0), rel=1e-5)
+    assert not np.allclose(sigmoid.predict(x[:8], verbose=0).sum(axis=1), 1.0)
+
+
 def test_sigmoid_multilabel_with_binary_ce_is_silent(keras, kit, tabular):
     x, _ = tabular
     y = (np.random.default_rng(0).random((len(x), 4)) > 0.5).astype("float32")
