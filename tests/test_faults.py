@@ -1,9 +1,10 @@
 """The fault gallery benchmark (benchmarks/faults): its cases, its scoring, and the fast subset.
 
-The fast subset runs in-process through `kerasdoc.diagnose` (or
-`check_preprocessing` for the preprocess.* cases): every broken program must
-be reported with its code at the expected severity, and every healthy twin
-must get no warning or error.
+The fast subset runs in-process through `kerasdoc.diagnose`, focused on the
+part that owns each case's code (`check_preprocessing` for preprocess.*):
+every broken program must be reported with its code at the expected
+severity, and every healthy twin must get no warning or error from that
+part. The full, unfocused run is `python -m benchmarks.faults.score`.
 """
 
 import sys
@@ -93,7 +94,7 @@ def test_command_line_rejects_unknown_case():
 @pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(fast_cases()))
 def test_fast_case_detected_and_twin_silent(name):
-    result = score.run_case(CASES[name])
+    result = score.run_case(CASES[name], focused=True)
     assert result.broken.crash is None, result.broken.crash
     assert result.detected_expected, (
         f"{name}: expected {result.code} at {result.expected}, got {result.broken.findings}")

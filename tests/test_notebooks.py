@@ -131,4 +131,4 @@ def test_fault_gallery_runs(venv_kernel):
 @pytest.mark.slow
 def test_transfer_learning_runs(venv_kernel):
     nb = _execute(NOTEBOOK_DIR / EXPECTED[2], venv_kernel)
-    assert _check_tagged_cells(nb) == 8
+    assert _check_tagged_cells(nb) == 10

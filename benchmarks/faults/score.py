@@ -8,10 +8,15 @@ severity" also requires the catalogue severity the case names. A false alarm
 is any warning or error on the healthy twin (codes the twin legitimately
 carries, listed in `Program.tolerated`, excepted), or a crash.
 
+`--focused` (implied by `--fast`, the test suite's mode) runs only the
+`diagnose` part that owns each case's code (data, model, preprocessing or
+training; a probe.* case runs its one probe through `sanity_check`), so
+false alarms are then counted within that part.
+
 Usage:
 
     python -m benchmarks.faults.score            # every case
-    python -m benchmarks.faults.score --fast     # the quick subset
+    python -m benchmarks.faults.score --fast     # the quick subset, focused parts
     python -m benchmarks.faults.score --case model.zero_init --json out.json
 
 The last line sums it up: `recall=..., false_alarms=.../...`.
@@ -36,6 +41,16 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 ALARM_SEVERITIES = ("warning", "error")
 
+# With `focused=True`, diagnose runs only the part that owns the case's code,
+# and a probe.* case runs only its own probe through `sanity_check`.
+PARTS_BY_AREA = {"data": ("data",), "preprocess": ("preprocessing",), "model": ("model",),
+                 "optim": ("model",), "probe": ("probes",), "train": ("training",)}
+PROBE_OF_CODE = {"probe.initial_loss": "initial_loss", "probe.batch_mixing": "batch_mixing",
+                 "probe.gradient_check": "gradient_check",
+                 "probe.cannot_overfit_batch": "overfit_batch",
+                 "probe.input_independent": "input_independence",
+                 "probe.learning_rate": "lr_range_test"}
+
 
 @dataclasses.dataclass
 class Outcome:
@@ -44,6 +59,7 @@ class Outcome:
     findings: Tuple[Tuple[str, str], ...] = ()
     crash: Optional[str] = None
     seconds: float = 0.0
+    failed_parts: Tuple[str, ...] = ()  # parts the entry point skipped because they raised
 
     def severities(self, code):
         return sorted({s for c, s in self.findings if c == code})
@@ -91,18 +107,26 @@ def _seed():
     keras.utils.set_random_seed(0)
 
 
-def run_entry(program, *, budget_s=None):
-    """Run `program` through its kerasdoc entry point; return the `Report`."""
+def run_entry(program, *, budget_s=None, parts=None):
+    """Run `program` through its kerasdoc entry point; return the `Report`.
+
+    `parts` (diagnose only) restricts `diagnose` to those parts.
+    """
     import kerasdoc
 
     _seed()
     model = program.model_fn()
     x_val, y_val = program.validation_data or (None, None)
     if program.entry == "diagnose":
+        options = dict(program.extra)
+        if budget_s is not None:
+            options["budget_s"] = budget_s
+        if parts is not None:
+            options["parts"] = parts
         return kerasdoc.diagnose(
             model, program.x, program.y, validation_data=program.validation_data,
             batch_size=program.batch_size, epochs=program.epochs,
-            class_names=program.class_names, budget_s=budget_s, **program.extra)
+            class_names=program.class_names, **options)
     if program.entry == "check_preprocessing":
         return kerasdoc.check_preprocessing(model, program.x, **program.extra)
     if program.entry == "check_data":
@@ -112,40 +136,55 @@ def run_entry(program, *, budget_s=None):
         return kerasdoc.audit_model(model, x=program.x, y=program.y,
                                     batch_size=program.batch_size)
     return kerasdoc.sanity_check(model, program.x, program.y,
-                                 batch_size=program.batch_size)
+                                 batch_size=program.batch_size, **program.extra)
 
 
-def run_program(program, *, budget_s=None):
+def run_program(program, *, budget_s=None, parts=None):
     """Run one program, timing it and catching (recording) any exception."""
     start = time.perf_counter()
     try:
-        report = run_entry(program, budget_s=budget_s)
+        report = run_entry(program, budget_s=budget_s, parts=parts)
     except Exception as exc:  # a crash is a result: recorded, scored, reported
         last = traceback.extract_tb(exc.__traceback__)[-1]
         where = f"{Path(last.filename).name}:{last.lineno}"
         return Outcome(crash=f"{type(exc).__name__} at {where}: {str(exc)[:300]}",
                        seconds=time.perf_counter() - start)
     findings = tuple((f.code, str(f.severity)) for f in report)
-    return Outcome(findings=findings, seconds=time.perf_counter() - start)
+    failed = tuple(f"{part}: {why}" for part, why in getattr(report, "skipped", {}).items()
+                   if "failed" in str(why))
+    return Outcome(findings=findings, seconds=time.perf_counter() - start,
+                   failed_parts=failed)
 
 
-def run_case(fault_case, *, budget_s=None):
-    """Run a `FaultCase`'s broken program and healthy twin; return a `CaseResult`."""
-    broken_program = fault_case.broken()
-    broken = run_program(broken_program, budget_s=budget_s)
-    healthy_program = fault_case.healthy()
-    healthy = run_program(healthy_program, budget_s=budget_s)
+def run_case(fault_case, *, budget_s=None, focused=False):
+    """Run a `FaultCase`'s broken program and healthy twin; return a `CaseResult`.
+
+    Args:
+        fault_case: the `FaultCase`.
+        budget_s: `budget_s` for `diagnose` (its own default if `None`).
+        focused: run only the `diagnose` part that owns the case's code (the
+            quick mode of the test suite); false alarms are then counted
+            within that part only. Defaults to `False` (every part).
+    """
+    parts = PARTS_BY_AREA[fault_case.code.split(".")[0]] if focused else None
+    broken_program, healthy_program = fault_case.broken(), fault_case.healthy()
+    if focused and fault_case.code in PROBE_OF_CODE and broken_program.entry == "diagnose":
+        only = {"checks": (PROBE_OF_CODE[fault_case.code],)}
+        broken_program = dataclasses.replace(broken_program, entry="sanity_check", extra=only)
+        healthy_program = dataclasses.replace(healthy_program, entry="sanity_check", extra=only)
+    broken = run_program(broken_program, budget_s=budget_s, parts=parts)
+    healthy = run_program(healthy_program, budget_s=budget_s, parts=parts)
     return CaseResult(name=fault_case.name, code=fault_case.code,
                       expected=fault_case.severities, entry=broken_program.entry,
                       broken=broken, healthy=healthy,
                       tolerated=tuple(sorted(healthy_program.tolerated)))
 
 
-def score(cases, *, budget_s=None, progress=None) -> List[CaseResult]:
+def score(cases, *, budget_s=None, focused=False, progress=None) -> List[CaseResult]:
     """Run every case in `cases` (an iterable of `FaultCase`), in order."""
     results = []
     for fault_case in cases:
-        result = run_case(fault_case, budget_s=budget_s)
+        result = run_case(fault_case, budget_s=budget_s, focused=focused)
         results.append(result)
         if progress is not None:
             progress(format_row(result))
@@ -200,6 +239,13 @@ def format_report(results):
     if crashes:
         lines.append("")
         lines += [f"crash: {name} ({kind}): {text}" for name, kind, text in crashes]
+    failures = [(r.name, kind, part) for r in results
+                for kind, o in (("broken", r.broken), ("healthy", r.healthy))
+                for part in o.failed_parts]
+    if failures:
+        lines.append("")
+        lines += [f"part failed: {name} ({kind}): {text[:300]}"
+                  for name, kind, text in failures]
     total = sum(r.broken.seconds + r.healthy.seconds for r in results)
     lines.append("")
     lines.append(f"total {total:.0f} s for {len(results)} cases")
@@ -224,7 +270,10 @@ def _select(args):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m benchmarks.faults.score",
                                      description=__doc__.splitlines()[0])
-    parser.add_argument("--fast", action="store_true", help="run only the quick subset")
+    parser.add_argument("--fast", action="store_true",
+                        help="run only the quick subset, focused (implies --focused)")
+    parser.add_argument("--focused", action="store_true",
+                        help="run only the diagnose part that owns each case's code")
     parser.add_argument("--case", action="append", help="run this case (repeatable)")
     parser.add_argument("--code", action="append",
                         help="run cases whose code starts with this prefix (repeatable)")
@@ -234,7 +283,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     cases = _select(args)
     print(HEADER, file=sys.stderr)
-    results = score(cases, budget_s=args.budget,
+    results = score(cases, budget_s=args.budget, focused=args.fast or args.focused,
                     progress=lambda row: print(row, file=sys.stderr, flush=True))
     print(format_report(results))
     if args.json:
