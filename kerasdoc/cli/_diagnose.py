@@ -139,8 +139,7 @@ def report_figures(model, x_val, y_val, class_names):
     top = TopLossesDisplay.from_predictions(x_val, y_val, proba, n=10,
                                             class_names=class_names)
     return {"Confusion matrix (validation data)": cm,
-            "Highest-loss validation samples": top}, {
-        "Confusion matrix (validation data)": cm.pairs_text(3)}
+            "Highest-loss validation samples": top}
 
 
 def run(args):
@@ -171,11 +170,11 @@ def run(args):
     if args.out:
         from kerasdoc.plot import write_html_report
 
-        figures, notes = {}, {}
+        figures = {}
         if val is not None:
             say("plotting")
-            figures, notes = report_figures(model, val[0], val[1], class_names)
-        write_html_report(report, args.out, figures=figures, notes=notes)
+            figures = report_figures(model, val[0], val[1], class_names)
+        write_html_report(report, args.out, figures=figures)
         say(f"wrote {os.path.abspath(args.out)}")
     print(report.to_json() if args.json else report.to_text())
     return EXIT_FINDINGS if report.errors else EXIT_OK

@@ -68,8 +68,19 @@ def figures_html(figures, *, notes=None):
     return "<h3>Plots</h3>" + "".join(blocks)
 
 
-def write_text_atomic(path, text):
-    """Write `text` to `path` through a temporary file and `os.replace`."""
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_bytes_atomic(path, data):
+    """Write `data` to `path` through a temporary file and `os.replace`.
+
+    Readers see the old file or the complete new one, never a partial
+    write. The file gets the usual permissions (0666 minus the umask), not
+    the temporary file's 0600.
+    """
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
@@ -78,30 +89,22 @@ def write_text_atomic(path, text):
         )
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=".kerasdoc-", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
-
-
-def write_bytes_atomic(path, data):
-    """Write `data` to `path` through a temporary file and `os.replace`."""
-    path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".kerasdoc-", suffix=".tmp")
-    try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
     return path
+
+
+def write_text_atomic(path, text):
+    """Write `text` (UTF-8) to `path` atomically, like `write_bytes_atomic`."""
+    return write_bytes_atomic(path, text.encode("utf-8"))
 
 
 def write_html_report(report, path, *, figures=None, notes=None,

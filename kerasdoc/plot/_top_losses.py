@@ -116,7 +116,7 @@ class TopLossesDisplay:
                                     plot=plot, ax=ax, **plot_kwargs)
 
     def plot(self, *, ax=None, ncols=5, cmap=None):
-        """Draw one panel per sample, titled predicted/true/loss/probability.
+        """Draw one panel per sample, titled with predicted and true class, loss, probability.
 
         Args:
             ax: at least as many Axes as samples. Defaults to `None` (new figure).
@@ -128,7 +128,7 @@ class TopLossesDisplay:
         """
         ncols = check_int(ncols, "ncols", minimum=1)
         count = max(1, len(self.indices))
-        fig, axes = new_axes_grid(ax, count, ncols=ncols, panel_size=(2.0, 2.3))
+        fig, axes = new_axes_grid(ax, count, ncols=ncols, panel_size=(2.0, 2.6))
         for i, a in enumerate(axes):
             a.set_xticks([])
             a.set_yticks([])
@@ -142,11 +142,12 @@ class TopLossesDisplay:
                 a.imshow(image, cmap=cmap or default_cmap)
             wrong = self.y_pred[i] != self.y_true[i]
             a.set_title(
-                f"#{self.indices[i]} {self.class_names[self.y_pred[i]]}"
-                f"/{self.class_names[self.y_true[i]]}\n"
+                f"#{self.indices[i]} pred {self.class_names[self.y_pred[i]]}\n"
+                f"true {self.class_names[self.y_true[i]]}\n"
                 f"loss {self.losses[i]:.2f}, p {self.probabilities[i]:.2f}",
                 fontsize="small", color="#c62828" if wrong else "#2e7d32")
-        fig.suptitle("Top losses: predicted/true, loss, probability of prediction")
+        fig.suptitle("Top losses: predicted and true class, loss, "
+                     "probability of the prediction")
         self.ax_ = axes
         self.figure_ = fig
         return self

@@ -52,6 +52,9 @@ def test_self_contained_page(tmp_path, report, figures):
         assert base64.b64decode(src.split(",", 1)[1])[:8] == b"\x89PNG\r\n\x1a\n"
     assert not re.search(r"(href|src)=\"(https?:|//|file:)", page)
     assert os.listdir(tmp_path) == ["report.html"]  # no temporary file left
+    mask = os.umask(0)
+    os.umask(mask)
+    assert os.stat(tmp_path / "report.html").st_mode & 0o777 == 0o666 & ~mask
 
 
 def test_title_override_and_png_bytes(tmp_path, report):

@@ -25,8 +25,9 @@ def test_picks_highest_losses_in_order(pyplot, predictions):
     visible = [a for a in disp.ax_ if a.get_visible()]
     assert len(visible) == 4
     first = expected[0]
-    assert visible[0].get_title().startswith(
-        f"#{first} {'abc'[proba[first].argmax()]}/{'abc'[y[first]]}\nloss {losses[first]:.2f}")
+    assert visible[0].get_title() == (
+        f"#{first} pred {'abc'[proba[first].argmax()]}\ntrue {'abc'[y[first]]}\n"
+        f"loss {losses[first]:.2f}, p {proba[first].max():.2f}")
     assert disp.figure_._suptitle.get_text().startswith("Top losses")
 
 
