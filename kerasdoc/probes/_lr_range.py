@@ -57,6 +57,19 @@ class LRRangeResult(ProbeResult):
         keep = np.arange(min(self._skip_start, low), low + 1)
         return keep[finite[keep]]
 
+    @property
+    def turned(self):
+        """Whether the curve turned up before the sweep ended (diverged, or its
+        minimum lies before the last tenth of the steps). A curve still falling
+        at `max_lr` says more about the inputs' scale than about the rate."""
+        if self.diverged_at is not None:
+            return True
+        finite = np.isfinite(self.smoothed)
+        if not finite.any():
+            return False
+        low = int(np.nanargmin(np.where(finite, self.smoothed, np.nan)))
+        return low < len(self.smoothed) - max(1, len(self.smoothed) // 10)
+
     def suggestion(self, method: str = "steepest") -> Optional[float]:
         """A learning rate read off the curve.
 
@@ -143,7 +156,8 @@ def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0,
     stops once the smoothed loss is `diverge_factor` times its minimum or
     non-finite. The probe warns when the configured rate is at or past the
     divergence point, or more than `below_factor` times below the suggested
-    rate.
+    rate (only when the curve turned up before `max_lr`: a loss still falling
+    at a rate of 10 points at the inputs' scale, not at the rate).
 
     Args:
         model: a compiled Keras model.
@@ -244,7 +258,8 @@ def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0,
             fix=(f"Use a learning rate near the suggestion ({suggestion:.2g})."
                  if suggestion else "Lower the learning rate by 10x or more."),
         ))
-    elif configured is not None and suggestion and configured * below_factor < suggestion:
+    elif (configured is not None and suggestion and result.turned
+          and configured * below_factor < suggestion):
         findings.append(Finding(
             "probe.learning_rate",
             message=(f"The configured learning rate {configured:.3g} is more than "

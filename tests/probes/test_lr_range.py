@@ -55,6 +55,9 @@ def test_suggestion_on_a_synthetic_curve():
     assert result.suggestion("minimum") == pytest.approx(0.1)
     with pytest.raises(ValueError, match="Received: method='valley'"):
         result.suggestion("valley")
+    assert not result.turned  # still falling at the last rate: no "far below" claim
+    valley = np.r_[loss[:50], loss[50] + np.linspace(0, 1, 11)]
+    assert LRRangeResult(learning_rates=rates, losses=valley, smoothed=valley).turned
 
 
 def test_plot(baseline, small, pyplot):
