@@ -159,7 +159,7 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
 
 def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = None,
              epochs: Optional[int] = None, class_names=None,
-             budget_s: Optional[float] = 120.0, parts=None, seed: int = 0,
+             budget_s: Optional[float] = 60.0, parts=None, seed: int = 0,
              progress: Optional[Callable[[str], None]] = None) -> Report:
     """Run every kerasdoc check on a model and its data; return one report.
 
@@ -186,9 +186,10 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
             (5, the walkthrough's).
         class_names: names of the classes (used for the class count when the
             model's output does not tell it). Defaults to `None`.
-        budget_s: wall-clock budget in seconds. Training stops at the end of
-            a batch when it is spent, and later parts are skipped; `None`
-            for no limit. Defaults to `120.0`.
+        budget_s: wall-clock budget in seconds. Once it is spent, the
+            training run stops at the end of its current batch and parts
+            not yet started are skipped (a part already running finishes);
+            `None` for no limit. Defaults to `60.0`.
         parts: the parts to run, a subset of `("data", "model",
             "preprocessing", "probes", "training")`. Defaults to `None` (all).
         seed: seed for the probes and the training run. Defaults to `0`.

@@ -35,8 +35,8 @@ def add_parser(subparsers):
                         help="training epochs (default 5, the walkthrough's)")
     parser.add_argument("--batch-size", type=int, default=32, help="batch size (default 32)")
     parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    parser.add_argument("--budget", type=float, default=120.0,
-                        help="time budget of the diagnosis in seconds (default 120)")
+    parser.add_argument("--budget", type=float, default=60.0,
+                        help="time budget of the diagnosis in seconds (default 60)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(func=run)
     return parser

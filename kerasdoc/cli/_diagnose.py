@@ -41,8 +41,8 @@ def add_parser(subparsers):
                         help="epochs of the instrumented training run (default 5)")
     parser.add_argument("--batch-size", type=int, default=None,
                         help="batch size for probes and training (default 32)")
-    parser.add_argument("--budget", type=float, default=120.0,
-                        help="time budget in seconds (default 120)")
+    parser.add_argument("--budget", type=float, default=60.0,
+                        help="time budget in seconds (default 60)")
     parser.add_argument("--parts", default=None,
                         help="comma-separated parts to run (default all: "
                              "data,model,preprocessing,probes,training)")
