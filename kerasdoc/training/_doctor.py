@@ -176,10 +176,10 @@ class Doctor(keras.callbacks.Callback):
                 f"update_ratio_high={update_ratio_high}")
         self.tensorboard_dir = tensorboard_dir
         self.histogram_bins = check_int(histogram_bins, "histogram_bins", minimum=2)
-        self._stats = None
+        self._stats = self._instrument = self._compiled = None
         self._findings = []
         self._skipped = {}
-        self._armed = False
+        self._armed = self._pending_setup = False
 
     # -- public results ------------------------------------------------------
     @property
@@ -213,21 +213,14 @@ class Doctor(keras.callbacks.Callback):
 
     # -- installing the step -----------------------------------------------
     def on_train_begin(self, logs=None):
-        model = check_model(self.model)
+        model = check_model(self.model, built=False)
         if not hasattr(model, "_make_function"):
             raise KerasDocError(
                 "Doctor needs the TensorFlow backend's Trainer._make_function "
                 f"(Keras 3 on TensorFlow). Received: model={type(model).__name__}")
-        probe = Probe.from_model(model)
-        self._instrument = Instrument(
-            model, probe, every=self.every, clipping=self.clipping,
-            saturation_margin=self.saturation_margin,
-            histogram_bins=self.histogram_bins if self.tensorboard_dir else None)
-        self._stats = StatsHistory(probe, n_trainable=len(model.trainable_weights),
-                                   loss_scaled=self._instrument.loss_scale is not None)
-        self._findings, self._seen = [], set()
-        self._skipped = {"activation statistics": probe.note} if probe.note else {}
-        self._steps = self._last_read = self._last_detect = 0
+        self._instrument = self._stats = self._compiled = None
+        self._findings, self._seen, self._skipped = [], set(), {}
+        self._steps = self._last_read = self._last_detect = self._offset = 0
         self._epoch = 0
         self._writer = None
         if self.tensorboard_dir is not None:
@@ -235,10 +228,34 @@ class Doctor(keras.callbacks.Callback):
 
             self._writer = HistogramWriter(self.tensorboard_dir)
         current = model.train_function
-        self._original = None if getattr(current, "_kerasdoc_doctor", False) else current
-        self._install(model, model._make_function(self._instrument.train_step))
+        if getattr(current, "_kerasdoc_doctor", False):
+            current = None  # left behind by a fit that raised
+        self._original = current
+        if model.built:
+            self._setup(model)
+        # else: Keras builds the model while tracing its first step, so the
+        # first step runs Keras's own function and the Doctor starts after.
+        self._install(model, current or model._make_function(model.train_step))
 
-    def _install(self, model, compiled):
+    def _setup(self, model):
+        probe = Probe.from_model(model)
+        self._instrument = Instrument(
+            model, probe, every=self.every, clipping=self.clipping,
+            saturation_margin=self.saturation_margin,
+            histogram_bins=self.histogram_bins if self.tensorboard_dir else None)
+        self._stats = StatsHistory(probe, n_trainable=len(model.trainable_weights),
+                                   loss_scaled=self._instrument.loss_scale is not None)
+        self._stats.start_epoch()
+        self._offset = self._steps
+        if probe.note:
+            self._skipped["activation statistics"] = probe.note
+        if self._offset:
+            self._skipped["first steps"] = (
+                f"the model was built by its first {self._offset} step(s), "
+                "which ran without instrumentation")
+        self._compiled = model._make_function(self._instrument.train_step)
+
+    def _install(self, model, keras_function):
         doctor = self
 
         def train_function(iterator):
@@ -249,7 +266,11 @@ class Doctor(keras.callbacks.Callback):
                 model.make_train_function()
                 return model.train_function(iterator)
             doctor._armed = False
-            return compiled(iterator)
+            if doctor._compiled is None:
+                logs = keras_function(iterator)  # builds the model
+                doctor._pending_setup = True
+                return logs
+            return doctor._compiled(iterator)
 
         train_function._kerasdoc_doctor = True
         model.train_function = train_function
@@ -258,14 +279,16 @@ class Doctor(keras.callbacks.Callback):
         self._armed = False
         self._read(epoch_end=False, force_detect=True)
         self.model.train_function = self._original
+        self._compiled = None
         if self._writer is not None:
             self._writer.close()
 
     # -- per batch / epoch ------------------------------------------------
     def on_epoch_begin(self, epoch, logs=None):
         self._epoch = epoch
-        self._instrument.reset_masks()
-        self._stats.start_epoch()
+        if self._instrument is not None:
+            self._instrument.reset_masks()
+            self._stats.start_epoch()
 
     def on_train_batch_begin(self, batch, logs=None):
         self._armed = True
@@ -273,6 +296,12 @@ class Doctor(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         self._steps += batch - self._batch_begin + 1
+        if self._instrument is None:
+            if getattr(self, "_pending_setup", False):
+                self._pending_setup = False
+                self._setup(self.model)
+                self._last_read = self._steps
+            return
         # Keras has already turned the logs into Python numbers: a NaN loss
         # is seen here at no extra transfer, and read at once.
         loss = (logs or {}).get("loss")
@@ -281,6 +310,8 @@ class Doctor(keras.callbacks.Callback):
             self._read(epoch_end=False)
 
     def on_epoch_end(self, epoch, logs=None):
+        if self._instrument is None:
+            return
         if self._steps > self._last_read:
             self._read(epoch_end=True, detect=False)
         else:
@@ -290,8 +321,10 @@ class Doctor(keras.callbacks.Callback):
 
     # -- reading and detecting -------------------------------------------
     def _read(self, *, epoch_end, force_detect=False, detect=True):
+        if self._instrument is None:
+            return
         if self._steps > self._last_read:
-            raw = reduce_replicas(self._instrument.read())
+            raw = reduce_replicas(self._instrument.read(), offset=self._offset)
             self._last_read = self._steps
             row = self._stats.append(raw, epoch=self._epoch, epoch_end=epoch_end)
             if self._writer is not None:

@@ -285,10 +285,13 @@ class Instrument:
                 mask.assign(tf.zeros_like(mask))
 
 
-def reduce_replicas(raw):
-    """Combine per-replica values: sums add, norms average, maxima and masks max."""
+def reduce_replicas(raw, offset=0):
+    """Combine per-replica values: sums add, norms average, maxima and masks max.
+
+    `offset` is added to step numbers (steps run before the instrument existed).
+    """
     out = {
-        "counter": int(raw["counter"][0]),
+        "counter": int(raw["counter"][0]) + offset,
         "cheap": raw["cheap"].mean(axis=0),
         "samples": float(raw["samples"][0]),
         "w_stats": raw["w_stats"].copy(),
@@ -306,8 +309,8 @@ def reduce_replicas(raw):
     out["w_stats"][W_NF] = w[:, W_NF].max(axis=0)
     first = raw["first_nonfinite"]
     hits = first[first[:, 0] > 0]
-    out["first_nonfinite"] = (hits[np.argmin(hits[:, 1])] if len(hits)
-                              else np.zeros(2))
+    out["first_nonfinite"] = (hits[np.argmin(hits[:, 1])] + [0, offset]
+                              if len(hits) else np.zeros(2))
     if "hist" in raw:
         out["hist"] = raw["hist"][0]
     return out

@@ -132,18 +132,39 @@ class SubclassedMLP(keras.Model):
         return self.out(self.hidden(self.flat(x)))
 
 
-def test_subclassed_model_falls_back_and_says_so(small01):
+def test_subclassed_model_falls_back_and_says_so(small01, weights_close):
     x, y = small01
-    model = SubclassedMLP()
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    keras.utils.set_random_seed(0)
+    plain = SubclassedMLP()
+    plain.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    _fit(plain, x[:32], y[:32])
+    model = SubclassedMLP()  # unbuilt: Keras builds it in the first step
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
     doctor = Doctor(every=5)
-    _fit(model, x, y)
-    _fit(model, x, y, [doctor])
+    _fit(model, x[:32], y[:32], [doctor])  # builds it
+    model.set_weights(plain.get_weights())
+    expected = _fit(plain, x, y)
+    assert weights_close(expected, _fit(model, x, y, [doctor]))
     h = doctor.history
+    assert h["step"].tolist() == [5, 10]
     assert h["activation_mean"].shape == (2, 0)
     assert h["grad_norm"].shape == (2, 2) and np.all(h["grad_norm"] > 0)
     assert "subclassed" in doctor.report.skipped["activation statistics"]
     assert len(doctor.report) == 0
+
+
+def test_unbuilt_model_first_step_runs_uninstrumented(small01):
+    x, y = small01
+    model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    assert not model.built
+    doctor = Doctor(every=4)
+    _fit(model, x, y, [doctor])
+    h = doctor.history
+    assert h["step"].tolist() == [4, 8, 10]
+    assert "first 1 step" in doctor.report.skipped["first steps"]
+    assert h["activation_mean"].shape[1] == 3  # the graph exists after step 1
 
 
 @pytest.mark.parametrize("kwargs, name", [
