@@ -93,7 +93,9 @@ def test_html_report_with_plots_and_progress(cli_case, capsys):
 @pytest.mark.slow
 def test_demo_writes_report_and_plots(tmp_path, repo_root, capsys):
     out = tmp_path / "out"
-    code = main(["demo", "--data", str(repo_root / "data"), "--out", str(out)])
+    # The defaults (5 epochs) are the README's main job; 2 epochs keep the test short.
+    code = main(["demo", "--data", str(repo_root / "data"), "--out", str(out),
+                 "--epochs", "2"])
     captured = capsys.readouterr()
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert code == (EXIT_FINDINGS if report["summary"]["errors"] else EXIT_OK)
@@ -106,7 +108,8 @@ def test_demo_writes_report_and_plots(tmp_path, repo_root, capsys):
     assert "most confused:" in captured.out
     assert f"report: {out / 'report.html'}" in captured.out
     assert "is predicted as" in captured.out
-    assert "kerasdoc: training the baseline: 5 epochs, batch 32, 1000 images" in captured.err
+    assert "kerasdoc: training the baseline: 2 epochs, batch 32, 1000 images" in captured.err
+    assert "kerasdoc:   epoch 2/2: loss" in captured.err
     assert "kerasdoc: done in" in captured.err
     assert "fit (Doctor)" in report["ran"]
 
@@ -120,3 +123,16 @@ def test_rescale_accepts_fractions(cli_case, capsys):
     assert main(["diagnose", str(root / "healthy.keras"), "--data", str(root / "data"),
                  "--rescale", "1/0", "--quiet"]) == EXIT_USAGE
     assert "fraction such as 1/255" in capsys.readouterr().err
+
+
+def test_demo_usage_errors(tmp_path, capsys):
+    assert main(["demo", "--data", str(tmp_path), "--epochs", "0"]) == EXIT_USAGE
+    assert "Received: --epochs=0" in capsys.readouterr().err
+    (tmp_path / "file").write_text("x")
+    assert main(["demo", "--data", str(tmp_path), "--out", str(tmp_path / "file"),
+                 "--quiet"]) == EXIT_USAGE
+    assert "--out must be a folder" in capsys.readouterr().err
+    assert main(["demo", "--data", str(tmp_path / "missing"), "--out",
+                 str(tmp_path / "o"), "--quiet"]) == EXIT_USAGE
+    assert "not found" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()

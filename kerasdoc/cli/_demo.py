@@ -113,7 +113,7 @@ def run(args):
                         callbacks=[doctor, EpochProgress()])
     say("diagnosing the trained baseline")
     checkup = diagnose(model, x_train, y_train, validation_data=(x_test, y_test),
-                       batch_size=args.batch_size, class_names=names,
+                       batch_size=args.batch_size, epochs=args.epochs, class_names=names,
                        budget_s=args.budget, seed=args.seed, progress=say)
     report = Report(
         deduplicate([("diagnose", list(checkup)), ("fit", list(doctor.report))]),
