@@ -314,5 +314,5 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
         say(f"{part}: {len(report)} finding(s) in {timings[part]:.1f} s")
     timings["total"] = time.perf_counter() - budget.start
     return Report(deduplicate(found), ran=ran, skipped=skipped, timings=timings,
-                  title="kerasdoc diagnose")
+                  title=f"kerasdoc diagnose of {model.name}")
 

@@ -81,7 +81,7 @@ def test_html_report_with_plots_and_progress(cli_case, capsys):
                  "--out", str(out)])
     captured = capsys.readouterr()
     assert code == EXIT_OK, captured.out
-    assert captured.out.startswith("kerasdoc diagnose: 0 errors")
+    assert captured.out.startswith("kerasdoc diagnose of baseline_mlp: 0 errors")
     assert "kerasdoc: model: running" in captured.err
     assert f"kerasdoc: wrote {out}" in captured.err
     page = out.read_text(encoding="utf-8")

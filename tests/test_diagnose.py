@@ -138,6 +138,7 @@ def test_healthy_baseline_has_no_errors_or_warnings(healthy_run):
     report, model_changes, seconds = healthy_run
     print(f"\ndiagnose on the walkthrough baseline: {seconds:.1f} s\n{report.to_text()}")
     assert model_changes == []
+    assert report.title == "kerasdoc diagnose of baseline_mlp"
     assert report.errors == [] and report.warnings == [], report.to_text()
     assert "training" in report.ran
     assert set(report.ran) | {k for k in report.skipped if k in PARTS} == set(PARTS)
