@@ -59,7 +59,10 @@ def test_probe_of_the_walkthrough_model():
     model = small_cnn(input_shape=(28, 28))
     probe = Probe.from_model(model)
     kinds = {t.name: t.kind for t in probe.taps}
-    assert kinds["re_lu"] == "relu" or any(k == "relu" for k in kinds.values())
+    relu_layer = next(layer for layer in model.layers
+                      if isinstance(layer, keras.layers.ReLU))
+    assert kinds[relu_layer.name] == "relu"
+    assert kinds[model.layers[-2].name] == "relu"  # Dense(64, activation="relu")
     assert [t.kind for t in probe.taps][-1] == "softmax" and probe.taps[-1].is_output
     conv, bn = model.layers[1], model.layers[2]
     assert probe.weight_layers[:2] == (conv.name, bn.name)
