@@ -88,9 +88,11 @@ class Probe:
         flat_outputs = keras.tree.flatten(outputs_struct)
         output_ids = {id(t) for t in flat_outputs}
         taps, tensors, skipped = [], [], []
+        reshaping = (keras.layers.InputLayer, keras.layers.Flatten,
+                     keras.layers.Reshape, keras.layers.Permute)
         for layer in model.layers:
-            if isinstance(layer, keras.layers.InputLayer):
-                continue
+            if isinstance(layer, reshaping):
+                continue  # same values as the layer before: nothing new to see
             try:
                 tensor = layer.output
             except (AttributeError, ValueError, RuntimeError):

@@ -49,10 +49,9 @@ def active_units(x):
     For ReLU outputs this is the "ever active" mask; OR-ing it over the
     steps of a window (a running maximum) gives the units that never fired.
     """
-    x = as_float32(x)
     units = tf.shape(x)[-1]
-    flat = tf.reshape(x, [-1, units])
-    return tf.cast(tf.reduce_any(flat > 0.0, axis=0), tf.float32)
+    peak = tf.reduce_max(tf.reshape(x, [-1, units]), axis=0)
+    return tf.cast(peak > 0, tf.float32)
 
 
 def saturated_count(x, *, low, high, margin):
