@@ -51,7 +51,10 @@ def check_float(value, name, *, minimum=None, maximum=None, allow_none=False,
         return None
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise InvalidTypeError(f"`{name}` must be a number. {received(name, value)}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an int beyond the float range
+        value = float("inf")
     if not np.isfinite(value):
         raise InvalidInputError(f"`{name}` must be finite. {received(name, value)}")
     if minimum is not None:
@@ -116,6 +119,11 @@ def check_array(value, name, *, min_ndim=1, max_ndim=None, allow_empty=False,
 
 def check_same_length(a, a_name, b, b_name):
     """Raise unless `a` and `b` have the same first dimension."""
+    for value, name in ((a, a_name), (b, b_name)):
+        if np.ndim(value) == 0:
+            raise InvalidInputError(
+                f"`{name}` must be an array of samples, not a scalar. "
+                f"{received(name, value)}")
     if len(a) != len(b):
         raise InvalidInputError(
             f"`{a_name}` and `{b_name}` must have the same number of samples. "

@@ -15,6 +15,7 @@ import numbers
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -167,7 +168,8 @@ def save_subset(out_dir, *, x_train=None, y_train=None, x_test=None, y_test=None
         raise InvalidInputError("`indices['test']` was given without x_test/y_test.")
     n_classes = max(len(s[2]) for s in splits.values())
     if class_names is not None:
-        if isinstance(class_names, str) or not all(isinstance(n, str) for n in class_names):
+        if isinstance(class_names, str) or not isinstance(class_names, Iterable) or not all(
+                isinstance(n, str) for n in class_names):
             raise InvalidTypeError("`class_names` must be a sequence of strings. "
                                    f"{received('class_names', class_names)}")
         class_names = list(class_names)
@@ -186,6 +188,8 @@ def save_subset(out_dir, *, x_train=None, y_train=None, x_test=None, y_test=None
                 f"`seed` must be an integer or None. {received('seed', seed)}")
         seed = int(seed)
 
+    if not isinstance(out_dir, (str, os.PathLike)) or "\x00" in os.fspath(out_dir):
+        raise InvalidTypeError(f"`out_dir` must be a path. {received('out_dir', out_dir)}")
     out_dir = Path(out_dir)
     existing = out_dir.exists()
     if existing and not out_dir.is_dir():

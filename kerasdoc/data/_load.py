@@ -1,12 +1,13 @@
 """Loading subsets written by `save_subset`, verified against the manifest."""
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from kerasdoc._errors import DataIntegrityError, InvalidInputError
+from kerasdoc._errors import DataIntegrityError, InvalidInputError, InvalidTypeError
 from kerasdoc._validation import received
 from kerasdoc.data._io import FORMAT, MANIFEST_NAME, SUBSET_FILES, _sha256
 from kerasdoc.data._subset import class_counts, labels_to_int
@@ -112,6 +113,8 @@ def load_subset(directory, *, verify: bool = True) -> LoadedSubset:
     >>> data.x_train.shape, data.class_names[6]
     ((1000, 28, 28), 'Shirt')
     """
+    if not isinstance(directory, (str, os.PathLike)):
+        raise InvalidTypeError(f"`directory` must be a path. {received('directory', directory)}")
     directory = Path(directory)
     if not directory.is_dir():
         raise InvalidInputError(f"Subset directory not found: {directory}. "

@@ -235,8 +235,9 @@ def stratified_subset(x, y, *, per_class: int | None = None,
         present = np.ones_like(present)
 
     if per_class is not None:
-        take = np.where(present, per_class, 0)
-        short = np.flatnonzero(present & (available < per_class))
+        wanted = min(per_class, int(available.max()) + 1)  # numpy-safe for huge asks
+        take = np.where(present, wanted, 0)
+        short = np.flatnonzero(present & (available < wanted))
         if short.size and not allow_fewer:
             c = int(short[0])
             others = "" if short.size == 1 else (

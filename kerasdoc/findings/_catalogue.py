@@ -27,7 +27,7 @@ CATALOGUE = _load()
 
 def is_known_code(code):
     """Whether `code` is in the catalogue."""
-    return code in CATALOGUE
+    return isinstance(code, str) and code in CATALOGUE
 
 
 def default_severity(code):
@@ -37,4 +37,9 @@ def default_severity(code):
 
 def describe(code):
     """The catalogue's one-line description of when `code` fires."""
+    if not is_known_code(code):
+        from kerasdoc._errors import InvalidInputError
+
+        raise InvalidInputError(
+            f"`code` must be a finding code of kerasdoc.CATALOGUE. Received: code={code!r}")
     return CATALOGUE[code][1]

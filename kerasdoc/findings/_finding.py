@@ -4,6 +4,7 @@ import dataclasses
 import types
 from typing import Any, Mapping, Optional
 
+from kerasdoc._errors import InvalidInputError, InvalidTypeError
 from kerasdoc.findings._catalogue import default_severity, is_known_code
 from kerasdoc.findings._severity import Severity
 
@@ -49,9 +50,15 @@ class Finding:
 
     def __post_init__(self):
         if not is_known_code(self.code):
-            raise ValueError(
+            raise InvalidInputError(
                 f"Unknown finding code {self.code!r}: add it to "
-                "kerasdoc/findings/codes.json before using it."
+                "kerasdoc/findings/codes.json before using it. "
+                f"Received: code={self.code!r}"
+            )
+        if self.evidence is not None and not isinstance(self.evidence, Mapping):
+            raise InvalidTypeError(
+                "`evidence` must be a dict. "
+                f"Received: evidence={type(self.evidence).__name__}"
             )
         severity = (
             default_severity(self.code)

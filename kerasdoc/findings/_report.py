@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from kerasdoc._errors import FindingsError
+from kerasdoc._errors import FindingsError, InvalidTypeError
 from kerasdoc.findings._finding import Finding, _thaw
 from kerasdoc.findings._severity import Severity
 
@@ -24,6 +24,17 @@ _HTML_COLORS = {
     Severity.WARNING: "#ef6c00",
     Severity.INFO: "#1565c0",
 }
+
+
+def _sequence(value, name):
+    """`value` as a list, or an error naming `name` (a str is not a sequence here)."""
+    if isinstance(value, (str, bytes, dict)):
+        raise InvalidTypeError(f"`{name}` must be a list. Received: {name}={value!r}")
+    try:
+        return list(value)
+    except TypeError:
+        raise InvalidTypeError(
+            f"`{name}` must be a list. Received: {name}={type(value).__name__}") from None
 
 
 def _json_default(value):
@@ -91,19 +102,33 @@ class Report(Sequence):
 
     def __init__(self, findings=(), *, ran=(), skipped=None, timings=None,
                  title="kerasdoc report"):
-        findings = list(findings)
+        findings = _sequence(findings, "findings")
         for f in findings:
             if not isinstance(f, Finding):
-                raise TypeError(
-                    f"A Report holds Finding objects. Received: {type(f).__name__}"
+                raise InvalidTypeError(
+                    f"A Report holds Finding objects (`findings`). "
+                    f"Received: {type(f).__name__}"
                 )
+        ran = _sequence(ran, "ran")
+        if not all(isinstance(name, str) for name in ran):
+            raise InvalidTypeError(f"`ran` must hold check names. Received: ran={ran!r}")
+        for name, value in (("skipped", skipped), ("timings", timings)):
+            if value is not None and not isinstance(value, dict):
+                raise InvalidTypeError(
+                    f"`{name}` must be a dict. Received: {name}={type(value).__name__}")
+        try:
+            timings = {k: float(v) for k, v in (timings or {}).items()}
+        except (TypeError, ValueError):
+            raise InvalidTypeError(
+                f"`timings` must map names to seconds. Received: timings={timings!r}"
+            ) from None
         order = {id(f): i for i, f in enumerate(findings)}
         self._findings = tuple(
             sorted(findings, key=lambda f: (-int(f.severity), order[id(f)]))
         )
         self.ran = tuple(ran)
-        self.skipped = dict(skipped or {})
-        self.timings = {k: float(v) for k, v in (timings or {}).items()}
+        self.skipped = {str(k): str(v) for k, v in (skipped or {}).items()}
+        self.timings = timings
         self.title = title
 
     # Sequence protocol -------------------------------------------------
