@@ -205,6 +205,24 @@ def pretrained_mismatch(broken):
                    entry="check_preprocessing")
 
 
+@case("preprocess.pretrained_mismatch", "error", variant="diagnose")
+def pretrained_mismatch_diagnose(broken):
+    """The same MobileNetV2 mismatch through `diagnose` (data, model and preprocessing parts).
+
+    `diagnose` runs `check_preprocessing` itself when it recognises a
+    keras.applications backbone; probes and training are left out because
+    training MobileNetV2 on a CPU is not what this case measures.
+    """
+    import keras
+
+    batch = _rgb_batch()
+    if not broken:
+        batch = keras.applications.mobilenet_v2.preprocess_input(batch.copy())
+    return Program(model_fn=functools.partial(_backbone_model, "MobileNetV2"), x=batch,
+                   y=fashion()["y"][: len(batch)], batch_size=16,
+                   extra={"parts": ("data", "model", "preprocessing")})
+
+
 @case("preprocess.dataset_mean", "warning", fast=True)
 def dataset_mean(broken):
     """VGG16 fine-tuning with ImageDataGenerator centred on the dataset mean, not ImageNet's."""
