@@ -7,14 +7,17 @@ from kerasdoc._errors import InvalidInputError, InvalidTypeError
 from kerasdoc._validation import (check_array, check_float, check_int,
                                   check_same_length, received)
 from kerasdoc.data._runner import Audit
+from kerasdoc.data._stream import is_dataset, spooled
 from kerasdoc.findings import Report
 
 __all__ = ["check_data"]
 
+_DATA_ARGS = ("x_train", "y_train", "x_test", "y_test")
+
 
 def check_data(
     x_train,
-    y_train,
+    y_train=None,
     *,
     x_test=None,
     y_test=None,
@@ -42,18 +45,27 @@ def check_data(
     """Audit classification data before training: every `data.*` check.
 
     Works on images `(N, H, W[, C])` and tabular `(N, F)` arrays, integer
-    labels `(N,)` or one-hot rows `(N, K)`, and memory-mapped arrays (read in
-    chunks of `chunk_size` rows, never converted whole to float64). Inputs are
-    never modified. Model-based checks (label misalignment, label noise, input
+    labels `(N,)` or one-hot rows `(N, K)`, memory-mapped arrays (read in
+    chunks of `chunk_size` rows, never converted whole to float64), and
+    `tf.data.Dataset`s of `(x, y)` elements or batches (streamed once into a
+    temporary memory-mapped file, removed afterwards). Inputs are never
+    modified. Memory: besides `chunk_size` rows at a time, the audit keeps
+    about 30 bytes per sample (row hashes and class ids), whatever the size of
+    a sample; with `x_test`, the cross-split near-duplicate search also holds
+    a 7x7 block-averaged copy of every image of both splits (196 bytes each). Model-based checks (label misalignment, label noise, input
     shift) fit small scikit-learn models on seeded samples; they need at least
     `max(50, 4 * n_classes)` labelled samples (20 per split for the shift) and
     are listed in `report.skipped` otherwise. Near-duplicates are searched
     for images; tabular rows are compared exactly.
 
     Args:
-        x_train: training inputs, `(N, ...)`.
-        y_train: training labels, `(N,)` class ids or `(N, K)` one-hot.
-        x_test: test or validation inputs, same per-sample shape as `x_train`.
+        x_train: training inputs, `(N, ...)`, or a `tf.data.Dataset` yielding
+            `(x, y)` samples or batches (batches are recognised by an unknown
+            or shared leading dimension in its `element_spec`).
+        y_train: training labels, `(N,)` class ids or `(N, K)` one-hot;
+            `None` when `x_train` is a dataset. Defaults to `None`.
+        x_test: test or validation inputs, same per-sample shape as `x_train`,
+            or a `tf.data.Dataset` like `x_train`.
             Enables `data.split_leakage` and `data.distribution_shift`.
             Defaults to `None`.
         y_test: labels of `x_test`. Defaults to `None`.
@@ -103,8 +115,8 @@ def check_data(
             this fraction of the checked samples. Defaults to `0.03`.
         model_samples: seeded sample size for the label-misalignment model.
             Defaults to `5000`.
-        chunk_size: rows read at a time for the statistics and hashes.
-            Defaults to `8192`.
+        chunk_size: rows read (and, for a dataset, written) at a time for the
+            statistics and hashes; peak memory grows with it. Defaults to `8192`.
         seed: seed of every sample and model. Defaults to `0`.
 
     Returns:
@@ -120,6 +132,17 @@ def check_data(
     >>> sorted(report.codes)
     ['data.label_misalignment', 'data.not_normalized', 'data.unshuffled']
     """
+    if is_dataset(x_train) or is_dataset(x_test):
+        given = dict(locals())  # the arguments: this is the first statement
+        options = {k: v for k, v in given.items() if k not in _DATA_ARGS}
+        pairs = [(x_train, y_train, "x_train", "y_train"),
+                 (x_test, y_test, "x_test", "y_test")]
+        with spooled(pairs, chunk_size=check_int(chunk_size, "chunk_size", minimum=1)) \
+                as ((x_train, y_train), (x_test, y_test)):
+            return check_data(x_train, y_train, x_test=x_test, y_test=y_test, **options)
+    if y_train is None:
+        raise InvalidInputError(
+            "`y_train` is required when `x_train` is an array. Received: y_train=None")
     x_train = check_array(x_train, "x_train", min_ndim=2)
     y_train = check_array(y_train, "y_train", min_ndim=1, max_ndim=2)
     check_same_length(x_train, "x_train", y_train, "y_train")

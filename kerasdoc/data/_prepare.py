@@ -42,6 +42,13 @@ def decode_labels(y, n_classes=None):
         ids = np.where(finite & ~bad, np.argmax(np.where(finite[:, None], values, 0), axis=1), -1)
         return Labels(ids.astype(np.int64), int(y.shape[1]), True,
                       np.flatnonzero(~finite), empty, np.flatnonzero(bad), empty)
+    if np.issubdtype(y.dtype, np.integer):  # no float64 copy of millions of ids
+        ids = y.astype(np.int64)
+        observed = int(ids.max()) + 1 if ids.size and ids.max() >= 0 else 0
+        k = int(n_classes) if n_classes is not None else observed
+        out = (ids < 0) | (ids >= k)
+        ids[out] = -1
+        return Labels(ids, k, False, empty, np.flatnonzero(out), empty, empty)
     values = y.astype(np.float64, copy=False)
     finite = np.isfinite(values)
     integral = finite & (np.floor(np.where(finite, values, 0)) == values)
@@ -150,13 +157,16 @@ def image_embedding(x, *, chunk_size, side=7, normalise=True):
     h, w = x.shape[1], x.shape[2]
     fh, fw = max(1, h // side), max(1, w // side)
     oh, ow = h // fh, w // fw
-    parts = []
-    for _, _, raw in iter_chunks(x, chunk_size):
+    emb = None  # filled in place: no list of parts concatenated at the end
+    for start, _, raw in iter_chunks(x, chunk_size):
         raw = raw[:, :oh * fh, :ow * fw].astype(np.float32)
         shape = (len(raw), oh, fh, ow, fw) + raw.shape[3:]
         pooled = raw.reshape(shape).mean(axis=(2, 4)).reshape(len(raw), -1)
-        parts.append(pooled)
-    emb = np.concatenate(parts) if parts else np.zeros((0, 1), np.float32)
+        if emb is None:
+            emb = np.empty((len(x), pooled.shape[1]), np.float32)
+        emb[start:start + len(raw)] = pooled
+    if emb is None:
+        emb = np.zeros((0, 1), np.float32)
     return normalise_rows(emb) if normalise else emb
 
 

@@ -29,12 +29,23 @@ class Audit:
         self.timings[name] = self.timings.get(name, 0.0) + _clock() - start
         return result
 
-    def _pooled(self, split):
-        """Block-averaged images of a split, computed once (images only)."""
-        if split not in self._pooled_cache:
-            x = self.x_train if split == "train" else self.x_test
-            self._pooled_cache[split] = self._timed("embedding", lambda: image_embedding(
-                x, chunk_size=self.o["chunk_size"], normalise=False))
+    def _pooled(self, split, idx=None):
+        """Block-averaged images of a split (images only).
+
+        The whole split's embedding (196 bytes per 28x28 image) is computed
+        once when the cross-split near-duplicate search needs it; otherwise
+        only the rows `idx` asked for are read and embedded, so memory does
+        not grow with the number of images.
+        """
+        x = self.x_train if split == "train" else self.x_test
+        if split in self._pooled_cache:
+            full = self._pooled_cache[split]
+            return full if idx is None else full[idx]
+        if idx is not None:
+            return self._timed("embedding", lambda: image_embedding(
+                _Rows(x, idx), chunk_size=self.o["chunk_size"], normalise=False))
+        self._pooled_cache[split] = self._timed("embedding", lambda: image_embedding(
+            x, chunk_size=self.o["chunk_size"], normalise=False))
         return self._pooled_cache[split]
 
     def _run_check(self, name, fn):
@@ -65,10 +76,9 @@ class Audit:
         st_te = None
         if self.x_test is not None:
             st_te = self._timed("scan", lambda: scan(self.x_test, chunk_size=o["chunk_size"]))
-        if st_tr.is_image:  # shared by leakage, shift and the label models
+        if st_tr.is_image and self.x_test is not None:  # leakage, shift, label models
             self._pooled("train")
-            if self.x_test is not None:
-                self._pooled("test")
+            self._pooled("test")
         labels = {"train": lab_tr, "test": lab_te}
         self._run_check("nonfinite", lambda: _ranges.check_nonfinite(
             {"train": st_tr, "test": st_te}, labels))
@@ -133,7 +143,7 @@ class Audit:
 
     def _proba(self, stats, idx, y):
         if stats.is_image:
-            values = self._pooled("train")[idx]
+            values = self._pooled("train", idx)
         else:
             values = tabular_rows(self.x_train, stats, idx, chunk_size=self.o["chunk_size"])
         features = pca_features(values, seed=self.o["seed"])
@@ -192,7 +202,7 @@ class Audit:
             _shift.summary_features(raw, is_image)
             for _, _, raw in iter_chunks(rows, self.o["chunk_size"])])
         if is_image:
-            body = self._pooled("train" if x is self.x_train else "test")[idx]
+            body = self._pooled("train" if x is self.x_train else "test", idx)
         else:
             body = np.concatenate([c for _, c, _ in iter_chunks(rows, self.o["chunk_size"])])
             body = np.nan_to_num(body, nan=0.0, posinf=0.0, neginf=0.0)
