@@ -112,6 +112,9 @@ def test_demo_writes_report_and_plots(tmp_path, repo_root, capsys):
     assert "kerasdoc:   epoch 2/2: loss" in captured.err
     assert "kerasdoc: done in" in captured.err
     assert "fit (Doctor)" in report["ran"]
+    # The checkup ran on the fresh model, so the initial-loss probe was not skipped.
+    assert "probes/initial_loss" not in report["skipped"]
+    assert "diagnosing the fresh baseline" in captured.err
 
 
 def test_rescale_accepts_fractions(cli_case, capsys):
