@@ -195,17 +195,18 @@ def _mark(flag):
     return "yes" if flag else "NO"
 
 
-HEADER = (f"{'case':<46} {'entry':<12} {'expected':<13} {'found as':<14} "
-          f"{'expected':>8} {'any':>4}  {'s/case':>6}  false alarms on twin")
+HEADER = (f"{'case':<46} {'entry':<19} {'expected':<13} {'found as':<14} "
+          f"{'at sev.':>7} {'any':>4}  {'s/case':>6}  false alarms on twin")
 
 
 def format_row(result):
+    """One table row; `s/case` is the broken program's plus the twin's seconds."""
     found = ",".join(result.broken.severities(result.code)) or (
         "crash" if result.broken.crash else "-")
     alarms = ", ".join(result.false_alarms) or "-"
     seconds = result.broken.seconds + result.healthy.seconds
-    return (f"{result.name:<46} {result.entry:<12} {'/'.join(result.expected):<13} "
-            f"{found:<14} {_mark(result.detected_expected):>8} "
+    return (f"{result.name:<46} {result.entry:<19} {'/'.join(result.expected):<13} "
+            f"{found:<14} {_mark(result.detected_expected):>7} "
             f"{_mark(result.detected):>4}  {seconds:6.1f}  {alarms}")
 
 
@@ -244,7 +245,7 @@ def format_report(results):
                 for part in o.failed_parts]
     if failures:
         lines.append("")
-        lines += [f"part failed: {name} ({kind}): {text[:300]}"
+        lines += [f"part failed: {name} ({kind}): {text.splitlines()[0][:200]}"
                   for name, kind, text in failures]
     total = sum(r.broken.seconds + r.healthy.seconds for r in results)
     lines.append("")
