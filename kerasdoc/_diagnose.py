@@ -11,6 +11,7 @@ several parts report for the same cause are merged into one.
 import time
 from typing import Callable, Optional
 
+from kerasdoc._causes import fold_symptoms
 from kerasdoc._errors import InvalidInputError, InvalidTypeError
 from kerasdoc._validation import (
     check_array,
@@ -160,6 +161,7 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
 def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = None,
              epochs: Optional[int] = None, class_names=None,
              budget_s: Optional[float] = 60.0, parts=None, seed: int = 0,
+             group_symptoms: bool = True,
              progress: Optional[Callable[[str], None]] = None) -> Report:
     """Run every kerasdoc check on a model and its data; return one report.
 
@@ -171,8 +173,11 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
     is never modified: probes and training work on copies.
 
     Findings reported by several parts for the same cause (same code and
-    layer) appear once, with the evidence of every part. The report lists
-    the parts that ran, those skipped and why, and the seconds each took.
+    layer) appear once, with the evidence of every part. Downstream symptoms
+    of a root cause the data or model audit found (e.g. a huge initial loss
+    and exploding gradients from raw 0-255 pixels) are folded into that cause
+    (see `kerasdoc._causes.SYMPTOMS`). The report lists the parts that ran,
+    those skipped and why, and the seconds each took.
 
     Args:
         model: a built, compiled `keras.Model`.
@@ -193,6 +198,11 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
         parts: the parts to run, a subset of `("data", "model",
             "preprocessing", "probes", "training")`. Defaults to `None` (all).
         seed: seed for the probes and the training run. Defaults to `0`.
+        group_symptoms: fold symptoms into the root cause that explains them,
+            keeping each symptom's message and evidence under
+            `evidence["symptoms"]` and raising the cause to the worst
+            severity among them; `False` lists every finding separately.
+            Defaults to `True`.
         progress: called with a one-line message as each part starts and
             ends (the command line prints them to stderr). Defaults to `None`.
 
@@ -206,6 +216,10 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
     >>> report.raise_for("error")  # doctest: +SKIP
     """
     check_model(model)
+    if not isinstance(group_symptoms, bool):
+        raise InvalidTypeError(
+            f"`group_symptoms` must be True or False. "
+            f"{received('group_symptoms', group_symptoms)}")
     x = check_array(x, "x")
     y = check_array(y, "y")
     check_same_length(x, "x", y, "y")
@@ -232,6 +246,9 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
     if parts is None:
         parts = PARTS
     else:
+        if isinstance(parts, str) or not hasattr(parts, "__iter__"):
+            raise InvalidTypeError(
+                f"`parts` must be a list of names from {PARTS}. {received('parts', parts)}")
         parts = tuple(parts)
         unknown = [p for p in parts if p not in PARTS]
         if unknown:
@@ -313,6 +330,9 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
         found.append((part, list(report)))
         say(f"{part}: {len(report)} finding(s) in {timings[part]:.1f} s")
     timings["total"] = time.perf_counter() - budget.start
-    return Report(deduplicate(found), ran=ran, skipped=skipped, timings=timings,
+    findings = deduplicate(found)
+    if group_symptoms:
+        findings = fold_symptoms(findings)
+    return Report(findings, ran=ran, skipped=skipped, timings=timings,
                   title=f"kerasdoc diagnose of {model.name}")
 

@@ -80,6 +80,7 @@ def run(args):
 
     matplotlib.use("Agg")
     import kerasdoc
+    from kerasdoc._causes import fold_symptoms
     from kerasdoc._diagnose import deduplicate, diagnose
     from kerasdoc.examples import baseline_mlp
     from kerasdoc.findings import Report
@@ -120,7 +121,8 @@ def run(args):
                         callbacks=[doctor, EpochProgress()])
     timings = dict(checkup.timings, **{"fit (Doctor)": time.perf_counter() - fit_start})
     report = Report(
-        deduplicate([("diagnose", list(checkup)), ("fit", list(doctor.report))]),
+        fold_symptoms(deduplicate([("diagnose", list(checkup)),
+                                   ("fit", list(doctor.report))])),
         ran=checkup.ran + ("fit (Doctor)",), skipped=checkup.skipped,
         timings=timings, title="kerasdoc demo: walkthrough baseline")
 
