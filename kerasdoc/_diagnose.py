@@ -29,16 +29,6 @@ PARTS = ("data", "model", "preprocessing", "probes", "training")
 """The parts of `diagnose`, in the order they run."""
 
 
-def _public(name):
-    """A public kerasdoc function, or `None` while its issue has not landed."""
-    import kerasdoc
-
-    try:
-        return getattr(kerasdoc, name)
-    except (AttributeError, ImportError):
-        return None
-
-
 def _n_classes(model, y, class_names):
     shape = getattr(model, "output_shape", None)
     if isinstance(shape, tuple) and shape and isinstance(shape[-1], int) and shape[-1] > 1:
@@ -135,9 +125,8 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
     from kerasdoc._modelcopy import copy_model
     from kerasdoc.probes._common import preserved_global_rng, seed_model
 
-    Doctor = _public("Doctor")
-    if Doctor is None:
-        return None, "kerasdoc.Doctor is not available in this installation"
+    from kerasdoc.training import Doctor
+
     if not getattr(model, "compiled", False):
         return None, "the model is not compiled (call model.compile first)"
     # Seeded, but the user's global random streams are put back afterwards.
@@ -260,22 +249,19 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
     budget = _Budget(budget_s)
 
     def run_data():
-        check_data = _public("check_data")
-        if check_data is None:
-            return None, "kerasdoc.check_data is not available in this installation"
+        from kerasdoc.data import check_data
+
         x_test, y_test = validation_data if validation_data is not None else (None, None)
         return check_data(x, y, x_test=x_test, y_test=y_test, n_classes=n_classes), None
 
     def run_model():
-        audit_model = _public("audit_model")
-        if audit_model is None:
-            return None, "kerasdoc.audit_model is not available in this installation"
+        from kerasdoc.model import audit_model
+
         return audit_model(model, x=x, y=y, batch_size=batch_size), None
 
     def run_preprocessing():
-        check_preprocessing = _public("check_preprocessing")
-        if check_preprocessing is None:
-            return None, "kerasdoc.check_preprocessing is not available in this installation"
+        from kerasdoc.model import check_preprocessing
+
         if x.ndim != 4:
             return None, ("inputs are not image batches (N, H, W, C), so no "
                           "keras.applications backbone can be fed")
@@ -286,9 +272,8 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
         return report, None
 
     def run_probes():
-        sanity_check = _public("sanity_check")
-        if sanity_check is None:
-            return None, "kerasdoc.sanity_check is not available in this installation"
+        from kerasdoc.probes import sanity_check
+
         return sanity_check(model, x, y, batch_size=batch_size, seed=seed), None
 
     def run_training():
