@@ -131,6 +131,27 @@ def check_same_length(a, a_name, b, b_name):
         )
 
 
+def check_model_input(x, model, name="x"):
+    """Raise unless the per-sample shape of array `x` fits `model`'s single input.
+
+    Models without a graph (subclassed, unbuilt) or with several inputs are
+    not checked.
+    """
+    try:
+        inputs = list(getattr(model, "inputs", None) or ())
+    except Exception:  # subclassed models raise when they have no graph
+        return x
+    if len(inputs) != 1:
+        return x
+    expected, got = tuple(inputs[0].shape[1:]), tuple(np.shape(x)[1:])
+    if len(got) != len(expected) or any(e is not None and e != g
+                                        for e, g in zip(expected, got)):
+        raise InvalidInputError(
+            f"`{name}` must hold samples of `model`'s input shape {expected}. "
+            f"Received: {name}.shape={np.shape(x)}")
+    return x
+
+
 def check_model(model, name="model", *, built=True):
     """Raise unless `model` is a Keras 3 model (built, when asked)."""
     import keras

@@ -10,7 +10,8 @@ import io
 import numpy as np
 
 from kerasdoc._errors import InvalidInputError, InvalidTypeError
-from kerasdoc._validation import check_array, check_int, received
+from kerasdoc._validation import (check_array, check_int, check_model, check_model_input,
+                                  received)
 
 
 def pyplot():
@@ -76,7 +77,7 @@ def class_names_for(class_names, n_classes, name="class_names"):
     """A list of `n_classes` display names (the indices when `class_names` is None)."""
     if class_names is None:
         return [str(i) for i in range(n_classes)]
-    if isinstance(class_names, (str, bytes)):
+    if isinstance(class_names, (str, bytes)) or not hasattr(class_names, "__iter__"):
         raise InvalidTypeError(
             f"`{name}` must be a sequence of names. {received(name, class_names)}"
         )
@@ -124,6 +125,8 @@ def predict_proba(model, x, *, batch_size=None):
         raise InvalidTypeError(
             f"`model` must be a keras.Model. {received('model', model)}"
         )
+    check_model(model)
+    x = check_model_input(check_array(x, "x"), model)
     batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
     out = model.predict(x, batch_size=batch_size or 256, verbose=0)
     if isinstance(out, (list, tuple, dict)):

@@ -5,7 +5,7 @@ from typing import Optional
 
 import numpy as np
 
-from kerasdoc._errors import InvalidInputError
+from kerasdoc._errors import InvalidInputError, InvalidTypeError
 from kerasdoc._validation import check_array, check_int, check_same_length, received
 from kerasdoc.plot._common import (
     class_names_for,
@@ -47,6 +47,9 @@ class ConfusionMatrixDisplay:
 
     def __init__(self, confusion_matrix, *, display_labels=None):
         cm = check_array(confusion_matrix, "confusion_matrix", min_ndim=2, max_ndim=2)
+        if cm.dtype.kind == "c":
+            raise InvalidTypeError("`confusion_matrix` must hold real counts. "
+                                   f"{received('confusion_matrix', cm)}")
         if cm.shape[0] != cm.shape[1] or np.any(cm < 0):
             raise InvalidInputError(
                 "`confusion_matrix` must be a square matrix of non-negative "
@@ -77,6 +80,8 @@ class ConfusionMatrixDisplay:
         Returns:
             `ConfusionMatrixDisplay`.
         """
+        if class_names is not None:
+            class_names = class_names_for(class_names, 0, name="class_names")
         y_true = labels_1d(y_true, "y_true")
         y_pred = labels_1d(y_pred, "y_pred")
         check_same_length(y_true, "y_true", y_pred, "y_pred")
@@ -89,6 +94,8 @@ class ConfusionMatrixDisplay:
                 f"Labels must be below n_classes={n}. Received: "
                 f"max(y_true)={y_true.max()}, max(y_pred)={y_pred.max()}"
             )
+        if class_names is not None:
+            class_names_for(class_names, n, name="class_names")
         cm = np.zeros((n, n), dtype=np.int64)
         np.add.at(cm, (y_true, y_pred), 1)
         disp = cls(cm, display_labels=class_names)
@@ -118,6 +125,8 @@ class ConfusionMatrixDisplay:
             `ConfusionMatrixDisplay`.
         """
         proba = predict_proba(model, x, batch_size=batch_size)
+        y = labels_1d(y, "y")
+        check_same_length(proba, "x", y, "y")
         return cls.from_predictions(y, proba, class_names=class_names,
                                     n_classes=proba.shape[1], plot=plot, ax=ax,
                                     **plot_kwargs)

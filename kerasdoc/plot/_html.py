@@ -81,7 +81,14 @@ def write_bytes_atomic(path, data):
     write. The file gets the usual permissions (0666 minus the umask), not
     the temporary file's 0600.
     """
+    if not isinstance(path, (str, os.PathLike)) or not os.fspath(path) \
+            or "\x00" in str(os.fspath(path)):
+        raise InvalidTypeError(f"`path` must be a file path. {received('path', path)}")
     path = os.fspath(path)
+    if os.path.isdir(path):
+        raise InvalidInputError(
+            f"`path` is a folder; give a file name such as report.html. "
+            f"{received('path', path)}")
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise InvalidInputError(

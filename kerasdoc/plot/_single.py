@@ -82,8 +82,13 @@ class SinglePredictionDisplay:
             ax: a pair of Axes `(image, bars)`. Defaults to `None`.
             **plot_kwargs: passed to `plot`.
         """
+        x = check_array(x, "x")
         index = _check_index(index, len(x))
         proba = check_array(y_proba, "y_proba", min_ndim=2, max_ndim=2)
+        if not np.all(np.isfinite(proba[index])):
+            raise InvalidInputError(
+                f"`y_proba` holds NaN or Inf values at index {index}. "
+                f"{received('y_proba', proba)}")
         if len(proba) != len(x):
             raise InvalidInputError(
                 "`x` and `y_proba` must have the same number of samples. "

@@ -44,7 +44,7 @@ class SubsetDisplay:
         x = check_array(x, "x")
         y = labels_1d(y, "y")
         check_same_length(x, "x", y, "y")
-        self.per_class = check_int(per_class, "per_class", minimum=1)
+        self.per_class = check_int(per_class, "per_class", minimum=1, maximum=len(x))
         n_classes = int(y.max()) + 1
         if class_names is not None:
             n_classes = max(n_classes, len(class_names))
@@ -109,6 +109,9 @@ class SubsetDisplay:
 
         >>> SubsetDisplay.from_directory("data")  # doctest: +SKIP
         """
+        if not isinstance(directory, (str, os.PathLike)):
+            raise InvalidTypeError(
+                f"`directory` must be a path. {received('directory', directory)}")
         if not os.path.isdir(os.fspath(directory)):
             raise InvalidInputError(
                 f"`directory` must be an existing folder. {received('directory', directory)}"

@@ -84,7 +84,7 @@ def batch_mixing(model, x, *, batch_size: int = 8, n_checks: int = 4,
     import keras
 
     check_model(model)
-    x = check_array(x, "x")
+    x = _common.check_input(check_array(x, "x"), model)
     batch_size = check_int(batch_size, "batch_size", minimum=2)
     n_checks = check_int(n_checks, "n_checks", minimum=1)
     tolerance = check_float(tolerance, "tolerance", minimum=0.0)

@@ -17,7 +17,7 @@ import numpy as np
 from kerasdoc._errors import InvalidInputError
 from kerasdoc._modelcopy import copy_model
 from kerasdoc._validation import (check_array, check_float, check_int, check_model,
-                                  check_same_length, received)
+                                  check_model_input, check_same_length, received)
 
 # Loss function names -> how the labels are encoded.
 _CLASSIFICATION_LOSSES = {
@@ -39,12 +39,61 @@ def check_compiled(model, name="model"):
     return model
 
 
-def check_xy(x, y):
-    """Validate the data arguments of a probe; return them as arrays."""
+def check_xy(x, y, model=None):
+    """Validate the data arguments of a probe; return them as arrays.
+
+    With `model`, `x` must match its input shape and, for a sparse or
+    categorical cross-entropy, `y` must hold class ids below (or one-hot
+    rows as wide as) its number of outputs, so bad data gets an error
+    naming the argument instead of one from inside TensorFlow.
+    """
     x = check_array(x, "x")
     y = check_array(y, "y")
     check_same_length(x, "x", y, "y")
+    if model is not None:
+        check_input(x, model)
+        _check_labels(y, model)
     return x, y
+
+
+def check_input(x, model):
+    """Raise unless `x`'s per-sample shape fits the model's (single) input."""
+    return check_model_input(x, model)
+
+
+def _graph_tensors(model, attribute):
+    """`model.inputs`/`model.outputs`, or None for models without a graph."""
+    try:
+        return list(getattr(model, attribute, None) or ())
+    except Exception:  # subclassed models raise when they have no graph
+        return None
+
+
+def _check_labels(y, model):
+    kind = loss_kind(getattr(model, "loss", None))
+    outputs = _graph_tensors(model, "outputs")
+    if kind not in ("sparse", "categorical") or not outputs or len(outputs) != 1:
+        return
+    k = outputs[0].shape[-1]
+    if kind == "categorical":
+        if y.ndim != 2 or (k is not None and y.shape[1] != k):
+            raise InvalidInputError(
+                f"`y` must be one-hot rows of width {k} for categorical cross-entropy. "
+                f"Received: y.shape={y.shape}")
+        return
+    if y.ndim > 2 or (y.ndim == 2 and y.shape[1] != 1):
+        raise InvalidInputError(
+            "`y` must be class ids of shape (n,) or (n, 1) for sparse categorical "
+            f"cross-entropy. Received: y.shape={y.shape}")
+    with np.errstate(invalid="ignore"):
+        values = y.real.astype(np.float64).ravel()
+        bad = ~(np.isfinite(values) & (values == np.floor(values)) & (values >= 0)
+                & ((values < k) if k is not None else True))
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InvalidInputError(
+            f"`y` must hold class ids 0..{'n_classes' if k is None else k}-1 (the "
+            f"model's outputs); y[{i}]={y.ravel()[i]!r}. {received('y', y)}")
 
 
 def check_common(seed, time_budget):

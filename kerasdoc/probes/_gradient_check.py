@@ -182,7 +182,7 @@ def gradient_check(model, x, y, *, layers="custom", n_samples: int = 4,
     import tensorflow as tf
 
     _common.check_model(model)
-    x, y = _common.check_xy(x, y)
+    x, y = _common.check_xy(x, y, model)
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     epsilon = check_float(epsilon, "epsilon", minimum=0.0, exclusive_minimum=True)
     tolerance = check_float(tolerance, "tolerance", minimum=0.0, exclusive_minimum=True)

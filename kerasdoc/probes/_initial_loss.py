@@ -77,7 +77,7 @@ def initial_loss(model, x, y, *, n_samples: int = 512, tolerance: float = 0.5,
     (2.41, 2.303)
     """
     _common.check_compiled(model)
-    x, y = _common.check_xy(x, y)
+    x, y = _common.check_xy(x, y, model)
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     tolerance = check_float(tolerance, "tolerance", minimum=0.0)
     batch_size = check_int(batch_size, "batch_size", minimum=1)

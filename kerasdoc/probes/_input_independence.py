@@ -119,7 +119,7 @@ def input_independence(model, x, y, *, batch_size: int = 32, n_samples: int = 25
     True
     """
     _common.check_compiled(model)
-    x, y = _common.check_xy(x, y)
+    x, y = _common.check_xy(x, y, model)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     max_steps = check_int(max_steps, "max_steps", minimum=1)

@@ -192,14 +192,14 @@ def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0,
     >>> result.plot()                                     # doctest: +SKIP
     """
     _common.check_compiled(model)
-    x, y = _common.check_xy(x, y)
+    x, y = _common.check_xy(x, y, model)
     min_lr = check_float(min_lr, "min_lr", minimum=0.0, exclusive_minimum=True)
     max_lr = check_float(max_lr, "max_lr", minimum=0.0, exclusive_minimum=True)
     if max_lr <= min_lr:
         raise InvalidInputError(
             f"`max_lr` must be greater than `min_lr` ({min_lr}). "
             f"{received('max_lr', max_lr)}")
-    max_steps = check_int(max_steps, "max_steps", minimum=3)
+    max_steps = check_int(max_steps, "max_steps", minimum=3, maximum=1_000_000)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     smoothing = check_float(smoothing, "smoothing", minimum=0.0, maximum=0.999)
     diverge_factor = check_float(diverge_factor, "diverge_factor", minimum=1.0,

@@ -183,7 +183,7 @@ def overfit_batch(model, x, y, *, batch_size: int = 16, max_steps: int = 300,
     ('converged', 0.09)
     """
     _common.check_compiled(model)
-    x, y = _common.check_xy(x, y)
+    x, y = _common.check_xy(x, y, model)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     max_steps = check_int(max_steps, "max_steps", minimum=1)
     target_ratio = check_float(target_ratio, "target_ratio", minimum=0.0,

@@ -92,13 +92,14 @@ def sanity_check(model, x, y, *, batch_size: int = 32,
     set()
     """
     _common.check_compiled(model)
-    x, y = _common.check_xy(x, y)
+    x, y = _common.check_xy(x, y, model)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     check_int(seed, "seed", minimum=0)
     if checks is None:
         names = list(PROBES)
     else:
-        if isinstance(checks, str) or not all(isinstance(c, str) for c in checks):
+        if isinstance(checks, str) or not hasattr(checks, "__iter__") or not all(
+                isinstance(c, str) for c in checks):
             raise InvalidInputError(
                 "`checks` must be a list of probe names such as "
                 f"['overfit_batch']. {received('checks', checks)}")

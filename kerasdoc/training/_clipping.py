@@ -10,8 +10,8 @@ gives the weights of a run compiled with `optimizer(clipnorm=c)`.
 
 import tensorflow as tf
 
-from kerasdoc._errors import InvalidInputError
-from kerasdoc._validation import check_float
+from kerasdoc._errors import InvalidInputError, InvalidTypeError
+from kerasdoc._validation import check_float, received
 
 
 def check_clipping(clip_global_norm=None, clip_norm=None, clip_value=None):
@@ -57,6 +57,24 @@ def _clip_by_global_norm(grads, clip_norm):
     return [g * scale if g is not None else g for g in grads]
 
 
+def _check_grads(grads):
+    """Raise unless `grads` is a list of floating-point tensors (or None)."""
+    if not isinstance(grads, (list, tuple)):
+        raise InvalidTypeError(
+            f"`grads` must be a list of gradient tensors. {received('grads', grads)}")
+    for i, g in enumerate(grads):
+        if g is None:
+            continue
+        try:
+            floating = tf.as_dtype(g.dtype).is_floating
+        except (AttributeError, TypeError):
+            floating = False
+        if not floating:
+            raise InvalidTypeError(
+                f"`grads` must hold floating-point tensors; grads[{i}] has dtype "
+                f"{getattr(g, 'dtype', type(g).__name__)}. {received('grads', grads)}")
+
+
 def clip_gradients(grads, *, clip_global_norm=None, clip_norm=None,
                    clip_value=None):
     """Clip `grads` as Keras's optimizer would, and measure the effect.
@@ -82,6 +100,7 @@ def clip_gradients(grads, *, clip_global_norm=None, clip_norm=None,
     >>> float(stats["norm_after"])  # doctest: +ELLIPSIS
     1.0...
     """
+    _check_grads(grads)
     before = global_norm(grads)
     if clip_norm is not None:
         clipped = [_clip_by_norm(g, clip_norm) if g is not None else g

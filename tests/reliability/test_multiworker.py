@@ -156,9 +156,10 @@ def test_two_workers_train_with_the_doctor_and_report_each_finding_once(clusters
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="issue 6 (kerasdoc/training) active: under "
+@pytest.mark.xfail(strict=True, reason="kerasdoc/training: under "
                    "MultiWorkerMirroredStrategy the Doctor reduces only this worker's "
-                   "replicas, so each worker reports the statistics of its own shard")
+                   "replicas (host-side reduce_replicas), so each worker reports the "
+                   "statistics of its own shard; needs a cross-worker all-reduce")
 def test_statistics_are_the_clusters_not_the_workers(clusters):
     a, b = clusters["healthy"]
     np.testing.assert_allclose(a["grad_norm"], b["grad_norm"], rtol=1e-5)
