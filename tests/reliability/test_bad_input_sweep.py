@@ -14,11 +14,10 @@ a TensorFlow error, or a call running past `CALL_TIMEOUT` seconds) fails.
 Result containers that kerasdoc returns rather than takes (`Subset`,
 `LoadedSubset`, the probe `*Result` classes) and the constant dicts are not
 swept. The number of distinct inputs tried per function is printed at the
-end of the module and written to `$KERASDOC_SWEEP_REPORT` when set.
+end of the run (tests/reliability/conftest.py) and written to
+`$KERASDOC_SWEEP_REPORT` when set.
 """
 
-import json
-import os
 import re
 import signal
 import warnings
@@ -33,7 +32,7 @@ import kerasdoc
 from kerasdoc._errors import KerasDocError
 
 settings.register_profile(
-    "kerasdoc-sweep", max_examples=15, deadline=None, derandomize=True,
+    "kerasdoc-sweep", max_examples=25, deadline=None, derandomize=True,
     database=None, print_blob=True, phases=[Phase.explicit, Phase.generate],
     suppress_health_check=[HealthCheck.function_scoped_fixture,
                            HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -555,19 +554,11 @@ def test_bad_input(name, data, ctx):
 
 @pytest.fixture(scope="module", autouse=True)
 def _sweep_summary(request):
+    """Hand the per-function counts to conftest's terminal summary."""
     yield
-    counts = {name: len(keys) for name, keys in sorted(TRIED.items())}
-    if not counts:
-        return
-    path = os.environ.get("KERASDOC_SWEEP_REPORT")
-    if path:
-        with open(path, "w") as handle:
-            json.dump(counts, handle, indent=1)
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line("")
-        reporter.write_line("distinct inputs tried per function: " + ", ".join(
-            f"{n}={c}" for n, c in counts.items()))
+    counts = getattr(request.config, "kerasdoc_sweep_counts", {})
+    counts["public API"] = {name: len(keys) for name, keys in TRIED.items()}
+    request.config.kerasdoc_sweep_counts = counts
 
 
 # Inputs the sweep found that raised bare Python/numpy errors, fixed in the
