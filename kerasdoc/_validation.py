@@ -135,7 +135,8 @@ def check_model_input(x, model, name="x"):
     """Raise unless the per-sample shape of array `x` fits `model`'s single input.
 
     Models without a graph (subclassed, unbuilt) or with several inputs are
-    not checked.
+    not checked. A trailing axis of size 1 may be missing or extra, as Keras
+    itself accepts.
     """
     try:
         inputs = list(getattr(model, "inputs", None) or ())
@@ -143,11 +144,18 @@ def check_model_input(x, model, name="x"):
         return x
     if len(inputs) != 1:
         return x
-    expected, got = tuple(inputs[0].shape[1:]), tuple(np.shape(x)[1:])
+    declared = expected = tuple(inputs[0].shape[1:])
+    got = tuple(np.shape(x)[1:])
+    # Keras's functional models adapt a rank that differs by a trailing axis
+    # of size 1 ((n, 28, 28) into Input((28, 28, 1)) and the reverse).
+    if len(got) == len(expected) + 1 and got[-1:] == (1,):
+        got = got[:-1]
+    elif len(expected) == len(got) + 1 and expected[-1:] == (1,):
+        expected = expected[:-1]
     if len(got) != len(expected) or any(e is not None and e != g
                                         for e, g in zip(expected, got)):
         raise InvalidInputError(
-            f"`{name}` must hold samples of `model`'s input shape {expected}. "
+            f"`{name}` must hold samples of `model`'s input shape {declared}. "
             f"Received: {name}.shape={np.shape(x)}")
     return x
 
