@@ -3,7 +3,8 @@
 Every case's broken program and healthy twin run through `kerasdoc.diagnose`
 (or, for the two `preprocess.*` codes, `kerasdoc.check_preprocessing`, since
 `diagnose` is not given the preprocessing pipeline by design). A broken
-program counts as detected if its report holds the case's code; "at expected
+program counts as detected if its report holds the case's code (also as a
+symptom folded into its root cause, see `kerasdoc._causes`); "at expected
 severity" also requires the catalogue severity the case names. A false alarm
 is any warning or error on the healthy twin (codes the twin legitimately
 carries, listed in `Program.tolerated`, excepted), or a crash.
@@ -149,7 +150,11 @@ def run_program(program, *, budget_s=None, parts=None):
         where = f"{Path(last.filename).name}:{last.lineno}"
         return Outcome(crash=f"{type(exc).__name__} at {where}: {str(exc)[:300]}",
                        seconds=time.perf_counter() - start)
-    findings = tuple((f.code, str(f.severity)) for f in report)
+    # A symptom that diagnose folded into its root cause was still detected,
+    # at its own severity (kept in the cause's evidence["symptoms"]).
+    findings = tuple((f.code, str(f.severity)) for f in report) + tuple(
+        (s["code"], s["severity"]) for f in report
+        for s in f.evidence.get("symptoms", ()))
     failed = tuple(f"{part}: {why}" for part, why in getattr(report, "skipped", {}).items()
                    if "failed" in str(why))
     return Outcome(findings=findings, seconds=time.perf_counter() - start,
