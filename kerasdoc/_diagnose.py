@@ -44,6 +44,38 @@ def _merge_key(finding):
     return (finding.code, finding.layer)
 
 
+def _input_scaling_layers(model):
+    """The Rescaling/Normalization layers a single-input model starts with."""
+    import keras
+
+    try:
+        if len(getattr(model, "inputs", None) or ()) != 1:
+            return []
+    except Exception:  # subclassed models without a graph
+        return []
+    scaling = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        if not isinstance(layer, (keras.layers.Rescaling, keras.layers.Normalization)):
+            break
+        scaling.append(layer)
+    return scaling
+
+
+def _apply_layers(layers, x, chunk=4096):
+    """`x` passed through `layers` (in chunks), as a float32 numpy array."""
+    import numpy as np
+
+    out = []
+    for start in range(0, len(x), chunk):
+        part = np.asarray(x[start:start + chunk], dtype="float32")
+        for layer in layers:
+            part = layer(part)
+        out.append(np.asarray(part))
+    return np.concatenate(out)
+
+
 def deduplicate(findings_by_part):
     """Merge findings of the same cause reported by several parts.
 
@@ -252,7 +284,19 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
         from kerasdoc.data import check_data
 
         x_test, y_test = validation_data if validation_data is not None else (None, None)
-        return check_data(x, y, x_test=x_test, y_test=y_test, n_classes=n_classes), None
+        # Audit the inputs as the network sees them: a model that starts with
+        # Rescaling(1/255) is right to be fed raw 0-255 pixels.
+        scaling = _input_scaling_layers(model)
+        note = None
+        if scaling:
+            x_seen = _apply_layers(scaling, x)
+            x_test = None if x_test is None else _apply_layers(scaling, x_test)
+            names = ", ".join(f"{type(l).__name__} '{l.name}'" for l in scaling)
+            note = (f"inputs audited after the model's own input scaling ({names})")
+        else:
+            x_seen = x
+        return check_data(x_seen, y, x_test=x_test, y_test=y_test,
+                          n_classes=n_classes), note
 
     def run_model():
         from kerasdoc.model import audit_model

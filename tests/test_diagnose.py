@@ -273,3 +273,24 @@ def test_global_random_state_is_left_alone(small):
     after = np.random.get_state()
     assert after[0] == np_state[0] and np.array_equal(after[1], np_state[1])
     assert random.getstate() == py_state
+
+
+def test_model_that_rescales_its_own_inputs_is_fed_raw_pixels_rightly(bundled_subset):
+    """Raw 0-255 pixels into a model whose first layer is Rescaling(1/255): no alarm."""
+    import keras
+
+    s = bundled_subset
+    x, y = s.x_train[:300].astype("float32"), s.y_train[:300]
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((28, 28)), keras.layers.Rescaling(1 / 255),
+        keras.layers.Flatten(),
+        keras.layers.Dense(128, activation="relu", kernel_initializer="he_normal"),
+        keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    report = kerasdoc.diagnose(model, x, y, parts=["data"])
+    assert not report.has("data.not_normalized"), report.to_text()
+    assert "Rescaling 'rescaling'" in report.skipped["data (rest)"]
+    # The twin without the Rescaling layer is warned (raw pixels reach the Dense).
+    raw = kerasdoc.diagnose(_baseline(), x, y, parts=["data"])
+    assert raw.has("data.not_normalized", "warning")
