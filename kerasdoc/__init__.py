@@ -36,18 +36,47 @@ _EXPORTS = {
     "describe": "kerasdoc.findings",
     "is_known_code": "kerasdoc.findings",
     # -- kerasdoc.data: subset builder and persistence (issue 2) --
-    "LoadedSubset": "kerasdoc.data", "Subset": "kerasdoc.data", "load_subset": "kerasdoc.data", "save_subset": "kerasdoc.data", "stratified_subset": "kerasdoc.data",
+    "LoadedSubset": "kerasdoc.data",
+    "Subset": "kerasdoc.data",
+    "load_subset": "kerasdoc.data",
+    "save_subset": "kerasdoc.data",
+    "stratified_subset": "kerasdoc.data",
     # -- kerasdoc.data: data audit (issue 4) --
     "check_data": "kerasdoc.data",
     # -- kerasdoc.model (issue 3) --
-    "audit_model": "kerasdoc.model", "check_preprocessing": "kerasdoc.model", "DEFAULT_LR_RANGES": "kerasdoc.model", "FAMILIES": "kerasdoc.model",
+    "audit_model": "kerasdoc.model",
+    "check_preprocessing": "kerasdoc.model",
+    "DEFAULT_LR_RANGES": "kerasdoc.model",
+    "FAMILIES": "kerasdoc.model",
     # -- kerasdoc.probes (issue 5) --
-    "BatchMixingResult": "kerasdoc.probes", "GradientCheckResult": "kerasdoc.probes", "InitialLossResult": "kerasdoc.probes", "InputIndependenceResult": "kerasdoc.probes", "LRRangeResult": "kerasdoc.probes", "OverfitResult": "kerasdoc.probes", "ProbeResult": "kerasdoc.probes", "batch_mixing": "kerasdoc.probes", "gradient_check": "kerasdoc.probes", "initial_loss": "kerasdoc.probes", "input_independence": "kerasdoc.probes", "lr_range_test": "kerasdoc.probes", "overfit_batch": "kerasdoc.probes", "sanity_check": "kerasdoc.probes",
+    "BatchMixingResult": "kerasdoc.probes",
+    "GradientCheckResult": "kerasdoc.probes",
+    "InitialLossResult": "kerasdoc.probes",
+    "InputIndependenceResult": "kerasdoc.probes",
+    "LRRangeResult": "kerasdoc.probes",
+    "OverfitResult": "kerasdoc.probes",
+    "ProbeResult": "kerasdoc.probes",
+    "batch_mixing": "kerasdoc.probes",
+    "gradient_check": "kerasdoc.probes",
+    "initial_loss": "kerasdoc.probes",
+    "input_independence": "kerasdoc.probes",
+    "lr_range_test": "kerasdoc.probes",
+    "overfit_batch": "kerasdoc.probes",
+    "sanity_check": "kerasdoc.probes",
     # -- kerasdoc.training (issue 6) --
     "Doctor": "kerasdoc.training",
     "clip_gradients": "kerasdoc.training",
     # -- kerasdoc.plot and diagnose (issue 7) --
-    "ActivationStatsDisplay": "kerasdoc.plot", "ConfusionMatrixDisplay": "kerasdoc.plot", "GradientFlowDisplay": "kerasdoc.plot", "SinglePredictionDisplay": "kerasdoc.plot", "SubsetDisplay": "kerasdoc.plot", "TopLossesDisplay": "kerasdoc.plot", "TrainingCurvesDisplay": "kerasdoc.plot", "figures_html": "kerasdoc.plot", "write_html_report": "kerasdoc.plot", "diagnose": "kerasdoc._diagnose",
+    "ActivationStatsDisplay": "kerasdoc.plot",
+    "ConfusionMatrixDisplay": "kerasdoc.plot",
+    "GradientFlowDisplay": "kerasdoc.plot",
+    "SinglePredictionDisplay": "kerasdoc.plot",
+    "SubsetDisplay": "kerasdoc.plot",
+    "TopLossesDisplay": "kerasdoc.plot",
+    "TrainingCurvesDisplay": "kerasdoc.plot",
+    "figures_html": "kerasdoc.plot",
+    "write_html_report": "kerasdoc.plot",
+    "diagnose": "kerasdoc._diagnose",
 }
 
 __all__ = sorted(_EXPORTS) + ["datasets", "examples"]
