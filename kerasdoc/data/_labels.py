@@ -2,8 +2,16 @@
 
 `data.label_misalignment`: a cheap linear model (scikit-learn logistic
 regression on PCA features) predicts labels out of sample; if it does no
-better than always guessing the majority class, the labels carry no
-information about the inputs, the signature of `x` and `y` shuffled apart.
+better than chance, the labels carry no information about the inputs, the
+signature of `x` and `y` shuffled apart. "Better than chance" must hold under
+class imbalance, where plain accuracy of a useful model can equal the majority
+rate (it rarely predicts a minority class, yet ranks them well). So the check
+takes the largest of three chance-corrected scores, each 0 at chance and 1 when
+perfect: balanced accuracy rescaled from `1/C`; the log-loss improvement over
+always predicting the class frequencies, as a fraction of that prior's entropy;
+and the macro one-vs-rest ROC AUC rescaled from 0.5 (`2 * AUC - 1`). Labels
+shuffled apart score about 0 (or below: cross-validation on random labels
+anti-correlates) on all three.
 
 `data.unshuffled`: the mean length of runs of equal consecutive labels,
 against its expectation for a random order, `1 / (1 - sum_c p_c**2)`.
@@ -38,27 +46,68 @@ def cross_val_proba(features, y, *, n_classes, seed, folds=3):
     return proba
 
 
+def _macro_auc(proba, y, present):
+    """Mean over present classes of the one-vs-rest ROC AUC of their probability."""
+    from sklearn.metrics import roc_auc_score
+
+    return float(np.mean([roc_auc_score(y == c, proba[:, c]) for c in present]))
+
+
+def _chance_corrected(proba, y, counts):
+    """Scores (0 = chance, 1 = perfect) and the raw figures they come from."""
+    present = np.flatnonzero(counts)
+    predicted = proba.argmax(axis=1)
+    recalls = [float(np.mean(predicted[y == c] == c)) for c in present]
+    balanced = float(np.mean(recalls))
+    chance = 1.0 / len(present)
+    balanced_score = (balanced - chance) / (1.0 - chance)
+    prior = counts[present] / len(y)
+    entropy = float(-np.sum(prior * np.log(prior)))
+    picked = np.clip(proba[np.arange(len(y)), y], 1e-15, 1.0)
+    log_loss = float(-np.mean(np.log(picked)))
+    log_loss_score = (entropy - log_loss) / entropy
+    auc = _macro_auc(proba, y, present)
+    return {"balanced_accuracy_score": balanced_score, "log_loss_score": log_loss_score,
+            "auc_score": 2 * auc - 1, "cv_balanced_accuracy": balanced,
+            "cv_log_loss": log_loss, "prior_entropy": entropy, "cv_macro_auc": auc}
+
+
 def check_misalignment(proba, y, *, min_information, min_samples):
-    """Error when out-of-sample accuracy is near the majority-class rate."""
+    """Error when out-of-sample predictions are no better than chance.
+
+    `information` is the largest of the chance-corrected balanced accuracy,
+    relative log-loss improvement over the class prior and macro ROC AUC
+    (see the module docstring): all about 0 for labels shuffled apart, while
+    the AUC stays well above 0 for aligned, heavily imbalanced data.
+    """
     n = len(y)
     if n < min_samples:
         return [], f"needs at least {min_samples} labelled samples, got {n}"
     counts = np.bincount(y, minlength=proba.shape[1])
     if np.count_nonzero(counts) < 2:
         return [], "needs at least two classes"
+    if counts[counts > 0].min() < 2:
+        # cross_val_proba cannot cross-validate: its prior-only fallback
+        # would read as "no information" and raise a false error.
+        return [], (f"needs at least 2 samples of every class present, class "
+                    f"{int(np.flatnonzero(counts == 1)[0])} has 1")
     accuracy = float(np.mean(proba.argmax(axis=1) == y))
     majority = float(counts.max() / n)
-    information = (accuracy - majority) / (1.0 - majority)
+    scores = _chance_corrected(proba, y, counts)
+    information = max(scores["balanced_accuracy_score"], scores["log_loss_score"],
+                      scores["auc_score"])
     if information >= min_information:
         return [], None
     return [Finding(
         "data.label_misalignment",
-        message=(f"A linear model predicts y_train from x_train with {accuracy:.1%} "
-                 f"accuracy out of sample, no better than always guessing the majority "
-                 f"class ({majority:.1%}): the labels do not belong to their inputs."),
-        evidence={"cv_accuracy": accuracy, "majority_rate": majority,
-                  "information": information, "min_information": min_information,
-                  "n_samples": n},
+        message=(f"A linear model predicts y_train from x_train no better than chance "
+                 f"out of sample (balanced accuracy {scores['cv_balanced_accuracy']:.1%} "
+                 f"vs {1 / np.count_nonzero(counts):.1%}, macro ROC AUC "
+                 f"{scores['cv_macro_auc']:.2f} vs 0.5): the labels do not belong to "
+                 f"their inputs."),
+        evidence={"cv_accuracy": accuracy, "majority_rate": majority, **scores,
+                  "information": information,
+                  "min_information": min_information, "n_samples": n},
         fix=("Check that inputs and labels were shuffled together (one permutation: "
              "`p = rng.permutation(n); x, y = x[p], y[p]`) and that files and labels "
              "are paired in the same order."))], None

@@ -90,6 +90,24 @@ def test_one_to_fifty_imbalance_is_found(real):
     assert f.evidence["minority_class"] == 3 and f.evidence["ratio"] >= 50
 
 
+
+def test_aligned_one_to_fifty_subset_is_not_misaligned(bundled_subset, rng):
+    """Notebook 02: 100 T-shirts and 2 of every other class (majority rate 84.7%).
+
+    The linear model always predicts the majority class here (accuracy equals
+    the majority rate), yet ranks the classes well: no misalignment.
+    """
+    s = bundled_subset
+    x, y = s.x_train.astype(np.float32) / 255, s.y_train.astype(np.int64)
+    keep = np.concatenate([np.flatnonzero(y == c)[: 100 if c == 0 else 2] for c in range(10)])
+    keep = np.random.default_rng(2).permutation(keep)
+    report = check_data(x[keep], y[keep])
+    assert "label_misalignment" in report.ran
+    assert not report.has("data.label_misalignment")
+    (f,) = check_data(x[keep], rng.permutation(y[keep])).by_code("data.label_misalignment")
+    assert f.evidence["cv_accuracy"] <= f.evidence["majority_rate"] + 0.02
+    assert f.evidence["auc_score"] < 0.1
+
 @pytest.mark.slow
 def test_official_split_warnings_are_true(fashion_mnist):
     """The full official split: no error; its near-duplicates across train/test are real."""

@@ -144,6 +144,40 @@ def test_labels_shuffled_apart_fire(images, rng):
     assert not check_data(x, y).has("data.label_misalignment")
 
 
+
+def _one_to_fifty(y, n_classes, seed=2):
+    """Indices of 100 samples of class 0 and 2 of every other class, shuffled."""
+    keep = np.concatenate([np.flatnonzero(y == c)[: 100 if c == 0 else 2]
+                           for c in range(n_classes)])
+    return np.random.default_rng(seed).permutation(keep)
+
+
+def test_aligned_imbalanced_labels_are_silent(images):
+    # Notebook 02's case: plain accuracy can equal the majority rate here,
+    # yet the labels are informative (chance-corrected scores say so).
+    x, y, _, _ = images
+    keep = _one_to_fifty(y, N_CLASSES)
+    report = check_data(x[keep], y[keep])
+    assert "label_misalignment" in report.ran
+    assert not report.has("data.label_misalignment")
+
+
+def test_imbalanced_labels_shuffled_apart_fire(images, rng):
+    x, y, _, _ = images
+    keep = _one_to_fifty(y, N_CLASSES)
+    (f,) = check_data(x[keep], rng.permutation(y[keep])).by_code("data.label_misalignment")
+    assert f.evidence["information"] < 0.1
+    assert f.evidence["cv_log_loss"] > f.evidence["prior_entropy"]
+
+
+def test_misalignment_skips_a_class_with_one_sample(images):
+    x, y, _, _ = images
+    keep = np.r_[np.flatnonzero(y != 4), np.flatnonzero(y == 4)[:1]]
+    report = check_data(x[keep], y[keep])
+    assert "2 samples of every class" in report.skipped["label_misalignment"]
+    assert not report.has("data.label_misalignment")
+
+
 # data.class_imbalance ---------------------------------------------------------
 def test_imbalance_fires_and_names_the_majority_rate(images):
     x, y, _, _ = images
