@@ -23,20 +23,29 @@ class InputIndependenceResult(ProbeResult):
         zero_loss: the same for the zero-input copy.
         output_spread: how much the outputs of the untrained copy vary across
             samples, relative to their size (0 when the output ignores the input).
-        conclusive: False when neither copy learned anything in the budget, or
-            training diverged, so equal losses say nothing about the input.
+        gap: mean over the samples of (zero-input copy's loss on zeros minus
+            real copy's loss on the real inputs), both in inference mode after
+            training, or `None` when the loss has no per-sample form.
+        gap_z: `gap` in standard errors of that paired mean (`inf` when every
+            difference is equal and positive), or `None`.
+        conclusive: False when the real-input copy learned nothing in the
+            budget, or training diverged, so equal losses say nothing about
+            the input.
     """
 
     name = "input_independence"
 
     def __init__(self, *, real_losses=(), zero_losses=(), real_loss=None,
-                 zero_loss=None, output_spread=None, conclusive=True, **kwargs):
+                 zero_loss=None, output_spread=None, gap=None, gap_z=None,
+                 conclusive=True, **kwargs):
         super().__init__(**kwargs)
         self.real_losses = np.asarray(real_losses, dtype=np.float64)
         self.zero_losses = np.asarray(zero_losses, dtype=np.float64)
         self.real_loss = real_loss
         self.zero_loss = zero_loss
         self.output_spread = output_spread
+        self.gap = gap
+        self.gap_z = gap_z
         self.conclusive = conclusive
 
     def _summary(self):
@@ -72,9 +81,27 @@ def _initial(loss, model, xs, ys):
     return float(np.mean(np.asarray(fn(ys, model(xs, training=False)))))
 
 
+def _paired_gap(fn, real, blank, xs, zeros, ys):
+    """(mean, z) of per-sample zero-copy loss minus real-copy loss, or (None, None)."""
+    if fn is None:
+        return None, None
+    n = len(xs)
+    lose_real = np.asarray(fn(ys, real(xs, training=False)), np.float64).reshape(n, -1)
+    lose_zero = np.asarray(fn(ys, blank(zeros, training=False)), np.float64).reshape(n, -1)
+    diff = lose_zero.mean(axis=1) - lose_real.mean(axis=1)
+    gap = float(np.mean(diff))
+    if not np.isfinite(gap):
+        return None, None
+    error = float(np.std(diff, ddof=1) / np.sqrt(n)) if n > 1 else 0.0
+    if error > 0:
+        return gap, gap / error
+    return gap, (np.inf if gap > 0 else 0.0)
+
+
 def input_independence(model, x, y, *, batch_size: int = 32, n_samples: int = 256,
                        max_steps: int = 100, check_every: int = 10,
-                       margin: float = 0.1, spread_tolerance: float = 1e-6,
+                       margin: float = 0.1, z: float = 3.0,
+                       spread_tolerance: float = 1e-6,
                        time_budget: Optional[float] = 60.0,
                        seed: int = 0) -> InputIndependenceResult:
     """Train one copy on real inputs and one on zeros; compare their losses.
@@ -86,11 +113,18 @@ def input_independence(model, x, y, *, batch_size: int = 32, n_samples: int = 25
     model's weights, use its loss and a fresh copy of its optimizer, and see
     the same batches in the same order.
 
-    When neither copy's loss moved in the budget (a learning rate far too
-    small) or training diverged (far too large: dead units make any model
-    constant), equal losses prove nothing; the result is then marked
-    inconclusive and the probe stays silent unless the untrained model's
-    outputs do not vary with the input at all.
+    Early in training a model that uses its input may beat the zero-input
+    copy only by a few percent. So after training both copies are scored
+    per sample (inference mode, the same samples): the real copy counts as
+    better when it wins by `margin` of the zero-input loss, or when its mean
+    per-sample advantage is `z` standard errors above zero (a paired test).
+    The loop stops early once both hold.
+
+    When the real-input copy's loss did not move in the budget (a learning
+    rate far too small) or training diverged (far too large: dead units make
+    any model constant), equal losses prove nothing; the result is then
+    marked inconclusive and the probe stays silent unless the untrained
+    model's outputs do not vary with the input at all.
 
     Args:
         model: a compiled Keras model.
@@ -100,9 +134,11 @@ def input_independence(model, x, y, *, batch_size: int = 32, n_samples: int = 25
         n_samples: samples (drawn at random) to train on. Defaults to `256`.
         max_steps: most steps per copy. Defaults to `100`.
         check_every: steps between comparisons; the loop stops early once the
-            real copy's loss is under half the zero copy's. Defaults to `10`.
-        margin: the probe fires when the real loss is not at least this
+            real copy is better by both `margin` and `z`. Defaults to `10`.
+        margin: the real copy is better when its loss is at least this
             fraction below the zero-input loss. Defaults to `0.1`.
+        z: the real copy is also better when its per-sample advantage is at
+            least this many standard errors above zero. Defaults to `3.0`.
         spread_tolerance: relative output variation across samples below
             which the output counts as constant. Defaults to `1e-6`.
         time_budget: seconds before the loop stops, or `None`.
@@ -125,6 +161,7 @@ def input_independence(model, x, y, *, batch_size: int = 32, n_samples: int = 25
     max_steps = check_int(max_steps, "max_steps", minimum=1)
     check_every = check_int(check_every, "check_every", minimum=1)
     margin = check_float(margin, "margin", minimum=0.0, maximum=1.0)
+    z = check_float(z, "z", minimum=0.0)
     spread_tolerance = check_float(spread_tolerance, "spread_tolerance", minimum=0.0)
     _common.check_common(seed, time_budget)
     start = time.perf_counter()
@@ -141,31 +178,38 @@ def input_independence(model, x, y, *, batch_size: int = 32, n_samples: int = 25
         spread = _output_spread(real, xs[:batch_size])
         start_real = _initial(model.loss, real, xs, ys)
         start_zero = _initial(model.loss, blank, zeros, ys)
+        per_sample = _common.per_sample_loss(model.loss)
         real_losses, zero_losses, stopped = [], [], None
+        gap, gap_z = None, None
         while stopped is None:
             index = next(batches)
             real_losses.append(_common.train_loss(real, xs[index], ys[index]))
             zero_losses.append(_common.train_loss(blank, zeros[index], ys[index]))
             step = len(real_losses)
             if step % check_every == 0 and step >= 2 * check_every:
-                if np.mean(real_losses[-check_every:]) < 0.5 * np.mean(
-                        zero_losses[-check_every:]):
+                gap, gap_z = _paired_gap(per_sample, real, blank, xs, zeros, ys)
+                if np.mean(real_losses[-check_every:]) < (1 - margin) * np.mean(
+                        zero_losses[-check_every:]) and (gap_z is None or gap_z >= z):
                     stopped = "clear"
             stopped = stopped or budget.reason(step)
+        if stopped != "clear":
+            gap, gap_z = _paired_gap(per_sample, real, blank, xs, zeros, ys)
 
     window = max(1, min(check_every, len(real_losses) // 2))
     real_loss = float(np.mean(real_losses[-window:]))
     zero_loss = float(np.mean(zero_losses[-window:]))
     start_real = real_losses[0] if start_real is None else start_real
     start_zero = zero_losses[0] if start_zero is None else start_zero
-    learned = (real_loss < start_real * (1 - margin)
-               or zero_loss < start_zero * (1 - margin))
+    # Judged on the real copy alone: the zero copy learning the label prior
+    # while the real one learns nothing is no evidence that the input is unused.
+    learned = real_loss < start_real * (1 - margin)
     curves = np.array(real_losses + zero_losses)
     diverged = not np.all(np.isfinite(curves)) or curves.max() > 10 * max(
         abs(start_real), abs(start_zero), 1e-12)
     constant = spread <= spread_tolerance
     conclusive = constant or (learned and not diverged)
-    no_better = not (real_loss < zero_loss * (1 - margin))
+    significant = gap_z is not None and gap_z >= z and gap > 0
+    no_better = not (real_loss < zero_loss * (1 - margin) or significant)
     findings = []
     if conclusive and no_better:
         findings.append(Finding(
@@ -174,7 +218,8 @@ def input_independence(model, x, y, *, batch_size: int = 32, n_samples: int = 25
                      f"(training loss {real_loss:.4g} on real inputs vs "
                      f"{zero_loss:.4g} on zeros after {len(real_losses)} steps)."),
             evidence={"real_loss": real_loss, "zero_loss": zero_loss,
-                      "margin": margin, "steps": len(real_losses),
+                      "margin": margin, "gap": gap, "gap_z": gap_z, "z": z,
+                      "steps": len(real_losses),
                       "output_spread": spread, "output_constant": constant,
                       "n_samples": int(len(take))},
             fix=("Check that the input reaches the output: a layer that "
@@ -184,5 +229,6 @@ def input_independence(model, x, y, *, batch_size: int = 32, n_samples: int = 25
         ))
     return InputIndependenceResult(
         real_losses=real_losses, zero_losses=zero_losses, real_loss=real_loss,
-        zero_loss=zero_loss, output_spread=spread, conclusive=conclusive,
+        zero_loss=zero_loss, output_spread=spread, gap=gap, gap_z=gap_z,
+        conclusive=conclusive,
         findings=findings, stopped=stopped, seconds=time.perf_counter() - start)

@@ -9,6 +9,7 @@ import numpy as np
 from kerasdoc._errors import InvalidInputError
 from kerasdoc._validation import check_choice, check_float, check_int, received
 from kerasdoc.findings import Finding
+from kerasdoc.model._optim import DEFAULT_LR_RANGES
 from kerasdoc.probes import _common
 from kerasdoc.probes._result import ProbeResult, get_axes
 
@@ -141,10 +142,20 @@ def _sweep_optimizer(optimizer, min_lr):
     return optimizer.__class__.from_config(config)
 
 
+def _sane_low(optimizer, lr_ranges):
+    """Lower end of the optimizer's sane learning-rate range, or None if unknown."""
+    while hasattr(optimizer, "inner_optimizer"):
+        optimizer = optimizer.inner_optimizer
+    ranges = dict(DEFAULT_LR_RANGES, **(lr_ranges or {}))
+    low_high = ranges.get(type(optimizer).__name__.lower())
+    return None if low_high is None else float(low_high[0])
+
+
 def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0,
                   max_steps: int = 100, batch_size: int = 32,
                   smoothing: float = 0.9, diverge_factor: float = 4.0,
                   below_factor: float = 100.0, min_drop: float = 0.05,
+                  lr_ranges: Optional[dict] = None, warmup: Optional[int] = None,
                   time_budget: Optional[float] = 60.0,
                   seed: int = 0) -> LRRangeResult:
     """Sweep the learning rate exponentially on a copy and find where it works.
@@ -152,12 +163,19 @@ def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0,
     The copy starts from the model's weights with a fresh optimizer of the
     same class and config, except that its learning rate grows from `min_lr`
     to `max_lr` over `max_steps` steps (one batch each). The loss is
-    smoothed with a bias-corrected exponential moving average; the sweep
-    stops once the smoothed loss is `diverge_factor` times its minimum or
-    non-finite. The probe warns when the configured rate is at or past the
-    divergence point, or more than `below_factor` times below the suggested
-    rate (only when the curve turned up before `max_lr`: a loss still falling
-    at a rate of 10 points at the inputs' scale, not at the rate).
+    smoothed with a bias-corrected exponential moving average; once the
+    average has warmed up (`warmup` steps), the sweep stops when it is
+    `diverge_factor` times its minimum since then, or non-finite. Before
+    that, a jump in the loss is batch noise (e.g. the first batch holding a
+    rare class), not the rate. The probe warns when the configured rate is at
+    or past the divergence point, or far below the useful range: more than
+    `below_factor` times below the suggested rate AND below the sane range of
+    the optimizer (`lr_ranges`). The suggestion is a rough guide (the sweep
+    spends a step or two at each rate, so the steepest fall lags behind rates
+    that work well over a real training run): Adam at its default 1e-3 is
+    never "far below". The "below" warning also needs the curve to turn up
+    before `max_lr` (a loss still falling at a rate of 10 points at the
+    inputs' scale, not at the rate).
 
     Args:
         model: a compiled Keras model.
@@ -176,6 +194,13 @@ def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0,
         min_drop: the smoothed loss must fall by this fraction of its start
             before a rate is suggested (a flat curve suggests nothing).
             Defaults to `0.05`.
+        lr_ranges: dict optimizer class name (lower case) -> (low, high),
+            merged over `kerasdoc.model.DEFAULT_LR_RANGES`; a configured rate
+            at or above `low` is never reported as too low. For an optimizer
+            not listed, `below_factor` alone decides. Defaults to `None`.
+        warmup: steps before divergence can be declared, or `None` for
+            `ceil(1 / (1 - smoothing))` (the span of the moving average).
+            Defaults to `None`.
         time_budget: seconds before the sweep stops, or `None`.
             Defaults to `60.0`.
         seed: seed of the batch order and the copy's dropout. Defaults to `0`.
@@ -206,6 +231,13 @@ def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0,
                                  exclusive_minimum=True)
     below_factor = check_float(below_factor, "below_factor", minimum=1.0)
     min_drop = check_float(min_drop, "min_drop", minimum=0.0, maximum=1.0)
+    if lr_ranges is not None and not isinstance(lr_ranges, dict):
+        raise InvalidInputError(
+            f"`lr_ranges` must be a dict of optimizer name -> (low, high) or None. "
+            f"{received('lr_ranges', lr_ranges)}")
+    if warmup is None:
+        warmup = math.ceil(1.0 / (1.0 - smoothing))
+    warmup = check_int(warmup, "warmup", minimum=0)
     _common.check_common(seed, time_budget)
     start = time.perf_counter()
 
@@ -235,9 +267,10 @@ def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0,
             average = smoothing * average + (1 - smoothing) * loss
             value = average / (1 - smoothing ** (step + 1))
             smoothed.append(value)
-            if not math.isfinite(value) or (step > 0 and value > diverge_factor * best):
+            if not math.isfinite(value) or (step > warmup and value > diverge_factor * best):
                 diverged_at, stopped = rate, "diverged"
-            best = min(best, value) if math.isfinite(value) else best
+            if step >= warmup and math.isfinite(value):
+                best = min(best, value)
             stopped = stopped or budget.reason(len(losses))
 
     result = LRRangeResult(
@@ -246,7 +279,9 @@ def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0,
         stopped=stopped)
     findings = []
     suggestion = result.suggestion()
+    sane_low = _sane_low(model.optimizer, lr_ranges)
     evidence = {"configured_lr": configured, "suggestion": suggestion,
+                "sane_low": sane_low,
                 "diverged_at": diverged_at, "min_lr": min_lr,
                 "max_lr": float(result.learning_rates[-1]), "steps": len(losses)}
     if configured is not None and diverged_at is not None and configured >= diverged_at:
@@ -259,7 +294,8 @@ def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0,
                  if suggestion else "Lower the learning rate by 10x or more."),
         ))
     elif (configured is not None and suggestion and result.turned
-          and configured * below_factor < suggestion):
+          and configured * below_factor < suggestion
+          and (sane_low is None or configured < sane_low)):
         findings.append(Finding(
             "probe.learning_rate",
             message=(f"The configured learning rate {configured:.3g} is more than "

@@ -184,3 +184,39 @@ def baseline():
     from kerasdoc.examples import baseline_mlp
 
     return baseline_mlp()
+
+
+def _tabular(n, seed):
+    """Benchmark case data.categorical_scaled's healthy twin: 6 standardised
+    continuous columns, a one-hot of 4 and a 0/1 flag; 3 classes from a score."""
+    rng = np.random.default_rng(seed)
+    continuous = rng.normal(size=(n, 6)) * [1.0, 5.0, 0.2, 3.0, 1.0, 2.0]
+    category = rng.integers(0, 4, size=n)
+    flag = rng.integers(0, 2, size=n)
+    score = continuous[:, 0] + continuous[:, 1] / 5.0 + 1.5 * (category == 2) - 1.5 * flag
+    y = np.digitize(score, [-1.0, 1.0]).astype("int64")
+    scaled = (continuous - continuous.mean(0)) / continuous.std(0)
+    return np.concatenate([scaled, np.eye(4)[category], flag[:, None]], axis=1).astype(
+        "float32"), y
+
+
+@pytest.fixture(scope="session")
+def tabular():
+    """(x, y): 600 rows of healthy tabular data with 3 classes."""
+    return _tabular(600, 10)
+
+
+@pytest.fixture
+def tabular_mlp():
+    """A fresh small tabular MLP (Dense 32 relu, softmax 3; Adam 1e-3), seeded."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input(shape=(11,)),
+        keras.layers.Dense(32, activation="relu", kernel_initializer="he_normal"),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                  loss="sparse_categorical_crossentropy")
+    return model

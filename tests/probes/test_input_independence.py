@@ -54,3 +54,25 @@ def test_bad_arguments(baseline, small):
         input_independence(baseline, *small, margin=2)
     with pytest.raises(ValueError, match="time_budget"):
         input_independence(baseline, *small, time_budget=0)
+
+
+def test_silent_on_a_healthy_tabular_model_early_in_training(tabular_mlp, tabular):
+    # After 100 Adam steps the real copy beats zeros by less than `margin`
+    # (a margin-only rule cried wolf here), but per sample the advantage is
+    # many standard errors above zero: the model uses its input.
+    result = input_independence(tabular_mlp, *tabular)
+    assert result.findings == ()
+    assert result.conclusive
+    assert result.gap > 0 and result.gap_z >= 3.0
+    assert result.real_loss < result.zero_loss
+
+
+def test_inconclusive_when_only_the_zero_copy_learns(twins, small):
+    import keras
+
+    # The real copy barely moves in 20 steps: the zero copy learning the
+    # label prior says nothing about whether the input is used.
+    model = twins.with_optimizer(keras.optimizers.SGD(1e-6))
+    result = input_independence(model, *small, max_steps=20)
+    assert not result.conclusive
+    assert result.findings == ()

@@ -73,3 +73,44 @@ def test_bad_arguments(baseline, small):
         lr_range_test(baseline, *small, max_lr=1e-8)
     with pytest.raises(ValueError, match="smoothing"):
         lr_range_test(baseline, *small, smoothing=1.0)
+
+
+def test_silent_on_adam_default_rate_for_a_healthy_tabular_model(tabular_mlp, tabular):
+    # The sweep's steepest fall lies far above 1e-3 (a rough guide: a step or
+    # two per rate), but 1e-3 is inside Adam's sane range: no warning.
+    result = lr_range_test(tabular_mlp, *tabular)
+    assert result.findings == ()
+    assert result.configured_lr == pytest.approx(1e-3)
+    assert result.suggestion() > 1e-3
+
+
+def test_silent_on_a_rare_class_model_with_its_bias_at_the_prior(subset):
+    import keras
+
+    # Bags vs the rest at 1:45, output bias at the log prior odds: most
+    # batches hold no bag, so the first smoothed losses jump with the batch,
+    # not the rate (that read as "diverged at 1.2e-07" before the warm-up).
+    x, y = subset
+    keep = np.sort(np.r_[np.flatnonzero(y == 8)[:20], np.flatnonzero(y != 8)])
+    x, y = x[keep], (y[keep] == 8).astype("float32")
+    keras.utils.set_random_seed(0)
+    prior = float(y.mean())
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28)), keras.layers.Flatten(),
+        keras.layers.Dense(128, activation="relu", kernel_initializer="he_normal"),
+        keras.layers.Dense(1, activation="sigmoid",
+                           bias_initializer=keras.initializers.Constant(
+                               np.log(prior / (1 - prior))))])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="binary_crossentropy")
+    result = lr_range_test(model, x, y)
+    assert result.findings == ()
+    assert result.diverged_at is None or result.diverged_at > 1e-3
+
+
+def test_fires_when_sgd_rate_is_far_below_its_sane_range(twins, subset):
+    import keras
+
+    result = lr_range_test(twins.with_optimizer(keras.optimizers.SGD(1e-7)), *subset)
+    [finding] = result.findings
+    assert "below" in finding.message
+    assert finding.evidence["sane_low"] == pytest.approx(1e-5)
