@@ -51,9 +51,14 @@ def new_axes_grid(ax, n, *, ncols, panel_size=(1.6, 1.9)):
     return axes[0].figure, axes
 
 
+_MAX_CLASS_ID = 1 << 14  # a 16384-class confusion matrix is already 2 GB
+
+
 def labels_1d(y, name="y"):
     """Integer class labels from integer labels or one-hot / probability rows."""
     y = check_array(y, name, min_ndim=1, max_ndim=2)
+    if np.iscomplexobj(y):
+        raise InvalidTypeError(f"`{name}` must hold real class labels. {received(name, y)}")
     if y.ndim == 2:
         if y.shape[1] == 1:
             y = y[:, 0]
@@ -70,6 +75,10 @@ def labels_1d(y, name="y"):
             f"`{name}` must not hold negative class labels. "
             f"Received: min({name})={y.min()}"
         )
+    if y.size and y.max() >= _MAX_CLASS_ID:  # one row/column per class is drawn
+        raise InvalidInputError(
+            f"`{name}` must hold class ids below {_MAX_CLASS_ID}; map labels to "
+            f"0..n_classes-1 first. Received: max({name})={y.max()}")
     return y.astype(np.int64)
 
 

@@ -50,7 +50,7 @@ class ConfusionMatrixDisplay:
         if cm.dtype.kind == "c":
             raise InvalidTypeError("`confusion_matrix` must hold real counts. "
                                    f"{received('confusion_matrix', cm)}")
-        if cm.shape[0] != cm.shape[1] or np.any(cm < 0):
+        if cm.shape[0] != cm.shape[1] or not np.all(np.isfinite(cm)) or np.any(cm < 0):
             raise InvalidInputError(
                 "`confusion_matrix` must be a square matrix of non-negative "
                 f"counts. {received('confusion_matrix', cm)}"

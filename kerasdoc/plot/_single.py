@@ -95,6 +95,10 @@ class SinglePredictionDisplay:
                 f"Received: len(x)={len(x)}, len(y_proba)={len(proba)}"
             )
         true = None if y_true is None else int(labels_1d(y_true, "y_true")[index])
+        if true is not None and true >= proba.shape[1]:
+            raise InvalidInputError(
+                f"`y_true` holds class {true} at index {index} but `y_proba` has only "
+                f"{proba.shape[1]} columns. {received('y_true', y_true)}")
         disp = cls(x[index], proba[index], true_label=true, class_names=class_names,
                    index=index)
         if plot:

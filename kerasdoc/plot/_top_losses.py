@@ -73,6 +73,7 @@ class TopLossesDisplay:
         y = labels_1d(y_true, "y_true")
         proba = as_probabilities(y_proba, "y_proba")
         check_same_length(y, "y_true", proba, "y_proba")
+        x = check_array(x, "x")
         check_same_length(x, "x", y, "y_true")
         if y.max() >= proba.shape[1]:
             raise InvalidInputError(

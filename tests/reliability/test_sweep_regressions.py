@@ -154,3 +154,19 @@ def test_checks_and_parts_not_sequences(mlp_data):
 def test_confusion_matrix_complex():
     _raises_naming(lambda: kerasdoc.ConfusionMatrixDisplay(np.eye(3, dtype=np.complex64)),
                    "confusion_matrix")
+
+
+def test_display_inputs_found_with_more_examples():
+    proba = np.full((4, 10), 0.1)
+    _raises_naming(lambda: kerasdoc.ConfusionMatrixDisplay(np.full((3, 3), np.nan)),
+                   "confusion_matrix")
+    _raises_naming(lambda: kerasdoc.SinglePredictionDisplay.from_predictions(
+        np.zeros((4, 28, 28)), np.full(4, 10**12), proba, 0, plot=False), "y_true")
+    _raises_naming(lambda: kerasdoc.TopLossesDisplay.from_predictions(
+        np.array(["a"] * 4), np.zeros(4, int), proba, plot=False), "x")
+
+
+@pytest.mark.timeout(60)
+def test_huge_class_ids_do_not_hang_the_subset_view():
+    _raises_naming(lambda: kerasdoc.SubsetDisplay.from_arrays(
+        np.zeros((4, 28, 28)), np.full(4, 2**62), plot=False), "y")
