@@ -231,10 +231,16 @@ def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0,
                                  exclusive_minimum=True)
     below_factor = check_float(below_factor, "below_factor", minimum=1.0)
     min_drop = check_float(min_drop, "min_drop", minimum=0.0, maximum=1.0)
-    if lr_ranges is not None and not isinstance(lr_ranges, dict):
-        raise InvalidInputError(
-            f"`lr_ranges` must be a dict of optimizer name -> (low, high) or None. "
-            f"{received('lr_ranges', lr_ranges)}")
+    if lr_ranges is not None:
+        bad = not isinstance(lr_ranges, dict) or not all(
+            isinstance(k, str) and isinstance(v, (tuple, list)) and len(v) == 2
+            and all(isinstance(b, (int, float)) and not isinstance(b, bool)
+                    and 0 < b < math.inf for b in v) and v[0] <= v[1]
+            for k, v in lr_ranges.items())
+        if bad:
+            raise InvalidInputError(
+                "`lr_ranges` must be a dict of optimizer name -> (low, high) with "
+                f"0 < low <= high, or None. {received('lr_ranges', lr_ranges)}")
     if warmup is None:
         warmup = math.ceil(1.0 / (1.0 - smoothing))
     warmup = check_int(warmup, "warmup", minimum=0)

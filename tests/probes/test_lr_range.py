@@ -114,3 +114,22 @@ def test_fires_when_sgd_rate_is_far_below_its_sane_range(twins, subset):
     [finding] = result.findings
     assert "below" in finding.message
     assert finding.evidence["sane_low"] == pytest.approx(1e-5)
+
+
+def test_lr_ranges_and_warmup_are_validated(baseline, small):
+    with pytest.raises(ValueError, match="Received: lr_ranges="):
+        lr_range_test(baseline, *small, lr_ranges={"adam": (1e-2, 1e-6)})
+    with pytest.raises(ValueError, match="Received: lr_ranges="):
+        lr_range_test(baseline, *small, lr_ranges=[("adam", 1e-6, 1e-2)])
+    with pytest.raises(ValueError, match="warmup"):
+        lr_range_test(baseline, *small, warmup=-1)
+
+
+def test_a_custom_sane_range_lets_the_below_warning_through(twins, subset):
+    import keras
+
+    model = twins.with_optimizer(keras.optimizers.Adam(1e-5))
+    assert lr_range_test(model, *subset).findings == ()  # inside Adam's default range
+    result = lr_range_test(model, *subset, lr_ranges={"adam": (1e-4, 1e-2)})
+    [finding] = result.findings
+    assert finding.evidence["sane_low"] == pytest.approx(1e-4)
