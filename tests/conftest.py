@@ -51,12 +51,10 @@ def fashion_mnist(fashion_mnist_dir):
 
 @pytest.fixture(autouse=True)
 def _seed():
-    """Fixed seeds for every test; keras is seeded only if a test imported it."""
-    np.random.seed(0)
-    import sys
+    """Fixed seeds (Python, numpy, TensorFlow/Keras) before every test."""
+    import keras
 
-    if "keras" in sys.modules:
-        sys.modules["keras"].utils.set_random_seed(0)
+    keras.utils.set_random_seed(0)
     yield
 
 

@@ -79,9 +79,13 @@ def check_data(
             square exceeds this (raw 0-255 pixels reach ~100). Defaults to `10.0`.
         scale_ratio: `data.not_normalized` fires when the widest tabular feature
             range is this many times the narrowest. Defaults to `100.0`.
-        min_information: `data.label_misalignment` fires when a linear model's
-            out-of-sample accuracy, rescaled so 0 is the majority-class rate and
-            1 is perfect, is below this. Defaults to `0.1`.
+        min_information: `data.label_misalignment` fires when a linear
+            model's out-of-sample information about the labels is below this:
+            the largest of three chance-corrected scores (balanced accuracy
+            against 1/C, log-loss gain over the class frequencies, and
+            2 * macro one-vs-rest ROC AUC - 1), each 0 at chance and 1 when
+            perfect, so class imbalance does not pass for misalignment.
+            Defaults to `0.1`.
         imbalance_ratio: `data.class_imbalance` fires above this largest/smallest
             class count ratio. Defaults to `10.0`.
         duplicate_fraction: `data.duplicates` fires when exact extra copies
