@@ -4,8 +4,11 @@ For Sequential and functional models, `Probe.from_model` builds a "tap"
 model: a functional model over the same graph (sharing every layer and
 weight) whose outputs are the model's outputs followed by each layer's
 output. Calling it once gives the predictions and every activation from the
-same forward pass. Subclassed models have no graph to tap: the probe then
-observes gradients, weights and the loss only, and says so in `note`.
+same forward pass. A nested model (a `keras.applications` backbone, a
+Sequential inside a Sequential) is one layer of the outer graph: its output
+in that graph is tapped, not its inner layers. Subclassed models have no
+graph to tap, and a tap model that cannot be built is not fatal: the probe
+then observes gradients, weights and the loss only, and says so in `note`.
 """
 
 import dataclasses
@@ -87,17 +90,21 @@ class Probe:
         outputs_struct = graph._outputs_struct
         flat_outputs = keras.tree.flatten(outputs_struct)
         output_ids = {id(t) for t in flat_outputs}
+        nodes = _graph_nodes(graph)
         taps, tensors, skipped = [], [], []
         reshaping = (keras.layers.InputLayer, keras.layers.Flatten,
                      keras.layers.Reshape, keras.layers.Permute)
         for layer in model.layers:
             if isinstance(layer, reshaping):
                 continue  # same values as the layer before: nothing new to see
-            try:
-                tensor = layer.output
-            except (AttributeError, ValueError, RuntimeError):
-                skipped.append(layer.name)  # shared layer or no single output
+            # The tensor this layer produces in THIS graph: `layer.output` is
+            # its first call anywhere, which for a nested model is the output
+            # of its own inner graph, not connected to the outer inputs.
+            calls = nodes.get(id(layer), [])
+            if len(calls) != 1 or len(calls[0].outputs) != 1:
+                skipped.append(layer.name)  # shared layer or several outputs
                 continue
+            tensor = calls[0].outputs[0]
             if not isinstance(tensor, keras.KerasTensor):
                 skipped.append(layer.name)
                 continue
@@ -105,13 +112,20 @@ class Probe:
             taps.append(Tap(layer.name, activation_kind(layer), units,
                             id(tensor) in output_ids))
             tensors.append(tensor)
-        tap_model = keras.Model(graph._inputs_struct,
-                                list(flat_outputs) + tensors,
-                                name=f"{model.name}_kerasdoc_taps")
         note = ""
         if skipped:
             note = ("no activation statistics for layers used more than once "
                     f"or with several outputs: {', '.join(skipped)}")
+        try:
+            tap_model = _tap_model(graph._inputs_struct,
+                                   list(flat_outputs) + tensors,
+                                   name=f"{model.name}_kerasdoc_taps")
+        except Exception as error:  # never break the user's fit over a tap
+            return cls((), None, None, 0, weight_names, weight_layer,
+                       weight_layers,
+                       note=("could not build the activation tap model "
+                             f"({type(error).__name__}: {error}), so only "
+                             "gradients, weights and the loss are observed."))
         return cls(tuple(taps), tap_model, outputs_struct, len(flat_outputs),
                    weight_names, weight_layer, weight_layers, note)
 
@@ -127,6 +141,22 @@ class Probe:
         y_pred = keras.tree.pack_sequence_as(self.outputs_struct,
                                              outs[:self.n_outputs])
         return y_pred, list(outs[self.n_outputs:])
+
+
+def _tap_model(inputs, outputs, name):
+    import keras
+
+    return keras.Model(inputs, outputs, name=name)
+
+
+def _graph_nodes(graph):
+    """Nodes of `graph` itself (not of nested models), by `id` of their layer."""
+    nodes = {}
+    for depth_nodes in graph._nodes_by_depth.values():
+        for node in depth_nodes:
+            if node.operation is not None and not node.is_input:
+                nodes.setdefault(id(node.operation), []).append(node)
+    return nodes
 
 
 def _weight_groups(model):
