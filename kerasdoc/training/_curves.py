@@ -22,32 +22,59 @@ def _finite_loss(history):
     return rows, loss[rows]
 
 
-def detect_loss_diverging(history, *, factor=10.0, window=5):
-    """`train.loss_diverging`: loss `factor`x above its minimum or the first step's, or rising `window` checks in a row.
+def _smoothed(history, rows, loss):
+    """Each check's loss averaged with the check before (weighted by steps)."""
+    samples = np.asarray(history.get("samples", np.ones(len(history["loss"]))),
+                         dtype=float)[rows]
+    weights = np.where(np.isfinite(samples) & (samples > 0), samples, 1.0)
+    total = loss * weights
+    out = loss.copy()
+    out[1:] = (total[1:] + total[:-1]) / (weights[1:] + weights[:-1])
+    return out
 
-    The loss must also end above the first check's loss, so noise around a
-    small converged loss does not count. `initial_loss` (the loss of the
-    very first step) catches a blow-up inside the first window.
+
+def detect_loss_diverging(history, *, factor=10.0, window=5):
+    """`train.loss_diverging`: loss jumped by orders of magnitude, or rose `window` checks in a row.
+
+    The jump test runs on the loss smoothed over two consecutive checks: a
+    smoothed loss above `factor` times the lowest smoothed loss so far, or
+    above `factor ** 2` times `initial_loss` (the loss of the very first
+    step, which catches a blow-up inside the first window), and above the
+    first check's loss (and the first step's), is a jump. Per-check losses
+    are means over few batches and the first step's is a single batch: on
+    imbalanced data one window without the rare class has a tiny loss (a
+    sigmoid with the log-prior bias on 1:45 labels: ~0.005 next to ~0.1),
+    which is noise, not a minimum to diverge from. Loss rising `window`
+    checks in a row, ending above the first check's loss, is diverging too.
     """
     rows, loss = _finite_loss(history)
     if not len(loss):
         return []
     initial = float(history.get("initial_loss", np.nan))
-    reference = np.minimum.accumulate(
-        np.concatenate([[initial if np.isfinite(initial) else loss[0]], loss]))
-    start = max(loss[0], initial) if np.isfinite(initial) else loss[0]
+    has_initial = np.isfinite(initial)
+    smooth = _smoothed(history, rows, loss)
+    running_min = np.minimum.accumulate(smooth)
+    start = max(loss[0], initial) if has_initial else loss[0]
     for i in range(len(loss)):
-        jump = loss[i] > factor * reference[i] and loss[i] >= start
+        above_min = smooth[i] > factor * running_min[i]
+        above_initial = has_initial and smooth[i] > factor ** 2 * initial
+        jump = (above_min or above_initial) and smooth[i] >= start
         rising = (i >= window and np.all(np.diff(loss[i - window:i + 1]) > 0)
                   and loss[i] > loss[0])
         if jump or rising:
+            from_initial = bool(jump and not above_min)
+            reference = initial if from_initial else float(running_min[i])
             return [Finding(
                 "train.loss_diverging",
                 message=(f"The training loss rose to {loss[i]:.4g} by step "
-                         f"{_step_at(history, rows[i])} from a minimum of "
-                         f"{reference[i]:.4g}."),
-                evidence={"loss": float(loss[i]), "min_before": float(reference[i]),
+                         f"{_step_at(history, rows[i])} from "
+                         + ("the first step's " if from_initial
+                            else "a (two-check average) minimum of ")
+                         + f"{reference:.4g}."),
+                evidence={"loss": float(loss[i]), "smoothed_loss": float(smooth[i]),
+                          "min_before": float(running_min[i]),
                           "initial_loss": initial, "factor": factor,
+                          "versus_first_step": from_initial,
                           "steadily_rising": bool(rising and not jump)},
                 fix=("Lower the learning rate (try 10x smaller), add gradient "
                      "clipping, and check the loss for a wrong sign or target."),

@@ -28,6 +28,12 @@ from kerasdoc.training._curves import (
     detect_validation_gap,
 )
 
+def _nan_median(values):
+    """`np.nanmedian` without its warning when every value is NaN."""
+    values = values[~np.isnan(values)]
+    return float(np.median(values)) if len(values) else np.nan
+
+
 def _rows_with_samples(history):
     return np.flatnonzero(np.asarray(history["samples"]) > 0)
 
@@ -104,11 +110,11 @@ def detect_vanishing_gradients(history, *, ratio=1e-4):
     if not len(rows) or g.ndim != 2 or g.shape[1] < 2:
         return []
     g = g[rows]
-    last = np.nanmedian(g[:, -1])
+    last = _nan_median(g[:, -1])
     if not np.isfinite(last) or last <= 0:
         return []
     for col in range(g.shape[1] - 1):
-        early = np.nanmedian(g[:, col])
+        early = _nan_median(g[:, col])
         if np.isfinite(early) and early / last < ratio:
             layer = history["weight_layers"][col]
             return [Finding(

@@ -65,8 +65,10 @@ class Doctor(keras.callbacks.Callback):
             a hidden tanh/sigmoid layer is reported. Defaults to `0.5`.
         logits_threshold: |logit| before softmax/sigmoid above which logits
             blew up. Defaults to `50.0`.
-        diverging_factor: loss above this times its running minimum (and
-            above the first check's loss) is diverging. Defaults to `10.0`.
+        diverging_factor: loss (averaged over two consecutive checks) above
+            this times its running minimum, or above its square times the
+            first step's (one-batch, so noisier) loss, and above the first
+            check's loss, is diverging. Defaults to `10.0`.
         diverging_window: that many consecutive rising checks (ending above
             the first check's loss) is diverging too. Defaults to `5`.
         oscillation_window: checks looked at for oscillation. Defaults to `8`.

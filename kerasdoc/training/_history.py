@@ -103,9 +103,13 @@ class StatsHistory:
         if not n or samples <= 0:
             return out
         count = np.maximum(a[S.A_COUNT], 1.0)
-        mean = a[S.A_SUM] / count
+        # Non-finite activations make NaN moments (counted apart in
+        # activation_nonfinite): no RuntimeWarning for them.
+        with np.errstate(invalid="ignore", over="ignore"):
+            mean = a[S.A_SUM] / count
+            std = np.sqrt(np.maximum(a[S.A_SQ] / count - mean ** 2, 0.0))
         out["activation_mean"] = mean
-        out["activation_std"] = np.sqrt(np.maximum(a[S.A_SQ] / count - mean ** 2, 0.0))
+        out["activation_std"] = std
         out["activation_nonfinite"] = a[S.A_NF]
         for i, tap in enumerate(taps):
             if tap.kind in ("tanh", "sigmoid") and not tap.is_output:

@@ -259,7 +259,7 @@ class Instrument:
             masks, window, strategy = self.masks, self._window, self.strategy
             hist = self.hist
 
-            @tf.function
+            @tf.function(autograph=False)  # no tensor-dependent control flow
             def read_and_reset():
                 out = {n: tf.stack(strategy.experimental_local_results(v))
                        for n, v in zip(names, variables)}

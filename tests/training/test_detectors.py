@@ -120,6 +120,29 @@ def test_loss_diverging_jump_and_steady_rise():
     h = healthy()
     h["loss"] = np.array([1e5, 300.0, 8.0, 3.5] + [3.0] * 8)
     assert D.detect_loss_diverging(h)
+    (f,) = D.detect_loss_diverging(h)
+    assert f.evidence["versus_first_step"]
+
+
+def test_loss_diverging_silent_on_a_one_batch_initial_loss():
+    # Imbalanced binary task, log-prior bias: the first batch had no positive
+    # (loss 0.007) while the window means are ~0.1, noisy but falling.
+    h = healthy()
+    h["initial_loss"] = 0.0069
+    h["loss"] = np.array([0.1415, 0.0919, 0.105, 0.074, 0.0615, 0.071, 0.058,
+                          0.066, 0.052, 0.049, 0.055, 0.047])
+    assert not D.detect_loss_diverging(h)
+    # ... but a real blow-up from the same start still fires
+    h["loss"] = np.array([0.1415, 0.0919, 3.0, 40.0] + [50.0] * 8)
+    (f,) = D.detect_loss_diverging(h)
+    assert f.step == h["step"][2] and not f.evidence["versus_first_step"]
+    # one window without the rare class (0.004) next to one rich in it (0.63)
+    h = healthy()
+    h["initial_loss"] = 0.0248
+    h["loss"] = np.array([0.2, 0.004, 0.63, 0.16, 0.022])
+    h["samples"] = np.array([16, 13, 16, 13, 16])
+    h["step"] = np.array([16, 29, 45, 58, 74])
+    assert not D.detect_loss_diverging(h)
 
 
 def test_loss_oscillating():

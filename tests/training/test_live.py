@@ -103,6 +103,22 @@ def test_nan_injected_at_a_layer_is_located_and_stops_training(small01):
     assert doctor.history["step"][-1] == 1  # stopped after the first step
 
 
+def test_nonfinite_run_raises_no_numpy_warnings(small01):
+    # NaN statistics are the finding, not something to warn about.
+    import warnings
+
+    x, y = small01
+    model = _mlp(keras.layers.Dense(32, activation="relu", name="hidden"),
+                 Poison(name="poison"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        doctor = _watch(model, x[:128], y[:128], epochs=2, every=2)
+    assert doctor.report.has("train.nonfinite")
+    ours = [str(w.message) for w in caught if "kerasdoc" in w.filename
+            and issubclass(w.category, RuntimeWarning)]
+    assert ours == []
+
+
 def test_frozen_model(small01):
     x, y = small01
     model = baseline_mlp(compile=False)
@@ -162,3 +178,31 @@ def test_validation_gap_from_noisy_training_labels(subset01):
     model.fit(x, y, batch_size=32, epochs=4, verbose=0,
               validation_data=(x, y), callbacks=[doctor])
     assert "train.validation_gap" not in doctor.report.codes
+
+
+def test_imbalanced_binary_with_log_prior_bias_is_silent(subset01):
+    # Bags (class 8) vs the rest at 1:45, sigmoid output whose bias is the log
+    # prior odds (the right practice), Adam 1e-3. Unshuffled, the 20 bags sit
+    # in the first half of the epoch: windows without a bag have a loss ~100x
+    # below windows with several, which used to be read as a divergence.
+    x, y, _, _ = subset01
+    negative = np.flatnonzero(y != 8)
+    keep = np.concatenate([negative[:32], np.sort(np.concatenate(
+        [np.flatnonzero(y == 8)[:20], negative[32:]]))])
+    x, y = x[keep], (y[keep] == 8).astype("float32")
+    assert not y[:32].any()
+    prior = float(y.mean())
+    keras.utils.set_random_seed(0)
+    out = keras.layers.Dense(1, activation="sigmoid", name="out")
+    model = _mlp(keras.layers.Dense(128, activation="relu",
+                                    kernel_initializer="he_normal"),
+                 loss="binary_crossentropy", out=out)
+    out.bias.assign([np.log(prior / (1.0 - prior))])
+    doctor = Doctor(every=16)
+    model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0,
+              callbacks=[doctor])
+    h = doctor.history
+    assert h["loss"].max() > 10 * h["loss"].min()  # the trap is there
+    assert h["step"][-1] == 2 * len(range(0, len(x), 32))  # not stopped
+    assert "train.loss_diverging" not in doctor.report.codes
+    assert not doctor.report.errors
