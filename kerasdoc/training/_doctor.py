@@ -37,6 +37,11 @@ class Doctor(keras.callbacks.Callback):
     Subclassed models have no graph to tap: their gradients, weights and
     loss are watched and `report.skipped` says activations were not.
 
+    Under `tf.distribute` the read-back gathers the statistics of every
+    replica of the cluster, so with `MultiWorkerMirroredStrategy` every
+    worker's Doctor holds the same statistics and the same findings (each
+    once); print the report on the chief worker only.
+
     Args:
         every: read statistics back every this many steps. Defaults to `16`.
         clip_global_norm: clip all gradients to this global norm (same

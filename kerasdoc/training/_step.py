@@ -251,7 +251,13 @@ class Instrument:
 
     # -- host side ----------------------------------------------------------
     def read(self):
-        """Every replica's values as numpy (leading replica axis); resets the window."""
+        """Every replica's values as numpy (leading replica axis); resets the window.
+
+        Under a multi-worker strategy this is a collective: every worker
+        reads at the same steps (every `every` steps, at epoch end, on a
+        non-finite loss, which Keras reduces across workers) and gets the
+        values of all replicas of the cluster.
+        """
         if self._read_fn is None:
             names = ["counter", "cheap", "samples", "w_stats", "a_stats",
                      "a_logit", "first_nonfinite", "initial_loss"]
@@ -259,14 +265,24 @@ class Instrument:
             masks, window, strategy = self.masks, self._window, self.strategy
             hist = self.hist
 
+            def local_values():
+                # In replica context a SyncOnRead variable reads as this
+                # replica's own value.
+                out = {n: tf.expand_dims(tf.identity(v), 0)
+                       for n, v in zip(names, variables)}
+                out["masks"] = [tf.expand_dims(tf.identity(m), 0) for m in masks]
+                if hist is not None:
+                    out["hist"] = tf.expand_dims(tf.identity(hist), 0)
+                return out
+
             @tf.function(autograph=False)  # no tensor-dependent control flow
             def read_and_reset():
-                out = {n: tf.stack(strategy.experimental_local_results(v))
-                       for n, v in zip(names, variables)}
-                out["masks"] = [tf.stack(strategy.experimental_local_results(m))
-                                for m in masks]
-                if hist is not None:
-                    out["hist"] = tf.stack(strategy.experimental_local_results(hist))
+                # Every replica of the cluster, also those of other workers
+                # (MultiWorkerMirroredStrategy), gathered with a collective:
+                # each worker then reduces the same values.
+                per_replica = strategy.run(local_values)
+                out = tf.nest.map_structure(
+                    lambda value: strategy.gather(value, axis=0), per_replica)
                 with tf.control_dependencies(tf.nest.flatten(out)):
                     for v in window:
                         v.assign(tf.zeros_like(v))
