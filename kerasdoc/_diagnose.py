@@ -45,7 +45,11 @@ def _merge_key(finding):
 
 
 def _input_scaling_layers(model):
-    """The Rescaling/Normalization layers a single-input model starts with."""
+    """The layers up to the last Rescaling/Normalization a single-input model starts with.
+
+    Shape-only layers (Flatten, Reshape, Permute) may stand before or between
+    them; an empty list when the model does not rescale its inputs first.
+    """
     import keras
 
     try:
@@ -53,18 +57,22 @@ def _input_scaling_layers(model):
             return []
     except Exception:  # subclassed models without a graph
         return []
-    scaling = []
+    scaling = (keras.layers.Rescaling, keras.layers.Normalization)
+    shape_only = (keras.layers.Flatten, keras.layers.Reshape, keras.layers.Permute)
+    chain, last = [], 0
     for layer in model.layers:
         if isinstance(layer, keras.layers.InputLayer):
             continue
-        if not isinstance(layer, (keras.layers.Rescaling, keras.layers.Normalization)):
+        if not isinstance(layer, scaling + shape_only):
             break
-        scaling.append(layer)
-    return scaling
+        chain.append(layer)
+        if isinstance(layer, scaling):
+            last = len(chain)
+    return chain[:last]
 
 
 def _apply_layers(layers, x, chunk=4096):
-    """`x` passed through `layers` (in chunks), as a float32 numpy array."""
+    """`x` passed through `layers` (in chunks), as float32 in `x`'s own shape."""
     import numpy as np
 
     out = []
@@ -72,7 +80,7 @@ def _apply_layers(layers, x, chunk=4096):
         part = np.asarray(x[start:start + chunk], dtype="float32")
         for layer in layers:
             part = layer(part)
-        out.append(np.asarray(part))
+        out.append(np.asarray(part).reshape((-1,) + tuple(np.shape(x)[1:])))
     return np.concatenate(out)
 
 
@@ -291,7 +299,9 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
         if scaling:
             x_seen = _apply_layers(scaling, x)
             x_test = None if x_test is None else _apply_layers(scaling, x_test)
-            names = ", ".join(f"{type(l).__name__} '{l.name}'" for l in scaling)
+            names = ", ".join(f"{type(l).__name__} '{l.name}'" for l in scaling
+                              if "Rescaling" in type(l).__name__
+                              or "Normalization" in type(l).__name__)
             note = (f"inputs audited after the model's own input scaling ({names})")
         else:
             x_seen = x

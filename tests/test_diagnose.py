@@ -292,6 +292,14 @@ def test_model_that_rescales_its_own_inputs_is_fed_raw_pixels_rightly(bundled_su
     assert not report.has("data.not_normalized"), report.to_text()
     # Keras numbers layer names per process: read the real name.
     assert f"Rescaling '{model.layers[0].name}'" in report.skipped["data (rest)"]
+    # Shape-only layers before the scaling are looked through.
+    keras.utils.set_random_seed(0)
+    flat_first = keras.Sequential([
+        keras.Input((28, 28)), keras.layers.Flatten(), keras.layers.Rescaling(1 / 255),
+        keras.layers.Dense(10, activation="softmax")])
+    flat_first.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    flat_report = kerasdoc.diagnose(flat_first, x, y, parts=["data"])
+    assert not flat_report.has("data.not_normalized"), flat_report.to_text()
     # The twin without the Rescaling layer is warned (raw pixels reach the Dense).
     raw = kerasdoc.diagnose(_baseline(), x, y, parts=["data"])
     assert raw.has("data.not_normalized", "warning")
