@@ -204,3 +204,16 @@ def layer(name, **kwargs):
         _LAYERS = _layers()
     cls = _LAYERS[name]
     return lambda: cls(**kwargs)
+
+
+def fashion_program(model_fn, *, x=None, y=None, validation_data=None, **settings):
+    """A `Program` on the bundled FashionMNIST subset unless `x`/`validation_data` say otherwise."""
+    from benchmarks.faults._program import Program
+
+    data = fashion()
+    if x is None:
+        x, y = data["x"], data["y"]
+    if validation_data is None:
+        validation_data = (data["x_val"], data["y_val"])
+    settings.setdefault("class_names", data["class_names"])
+    return Program(model_fn=model_fn, x=x, y=y, validation_data=validation_data, **settings)

@@ -8,31 +8,21 @@ import functools
 
 import numpy as np
 
-from benchmarks.faults._common import N_CLASSES, adam, fashion, mlp
-from benchmarks.faults._program import Program, case
-
-
-def _program(model_fn, *, x=None, y=None, validation_data=None, **settings):
-    data = fashion()
-    if x is None:
-        x, y = data["x"], data["y"]
-    if validation_data is None:
-        validation_data = (data["x_val"], data["y_val"])
-    settings.setdefault("class_names", data["class_names"])
-    return Program(model_fn=model_fn, x=x, y=y, validation_data=validation_data, **settings)
+from benchmarks.faults._common import N_CLASSES, adam, fashion, fashion_program, mlp
+from benchmarks.faults._program import case
 
 
 @case("model.zero_init", "error", fast=True)
 def zero_init(broken):
     """Hidden kernel initialised to zeros under ReLU."""
-    return _program(functools.partial(
+    return fashion_program(functools.partial(
         mlp, kernel_initializer="zeros" if broken else "he_normal"))
 
 
 @case("model.init_activation_mismatch", "warning", fast=True)
 def init_activation_mismatch(broken):
     """He-normal init under tanh in a 5-layer stack (twin: Glorot)."""
-    return _program(functools.partial(
+    return fashion_program(functools.partial(
         mlp, hidden=(64,) * 5, activation="tanh",
         kernel_initializer="he_normal" if broken else "glorot_uniform"))
 
@@ -40,7 +30,7 @@ def init_activation_mismatch(broken):
 @case("model.output_activation", "error", fast=True)
 def output_activation(broken):
     """Linear output (logits) compiled with from_logits=False cross-entropy."""
-    return _program(functools.partial(
+    return fashion_program(functools.partial(
         mlp, output_activation=None if broken else "softmax"))
 
 
@@ -49,14 +39,14 @@ def softmax_from_logits(broken):
     """Softmax output with from_logits=True: works on TF via stored logits, breaks elsewhere."""
     import keras
 
-    return _program(functools.partial(
+    return fashion_program(functools.partial(
         mlp, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=broken)))
 
 
 @case("model.loss_mismatch", "error", fast=True)
 def loss_mismatch(broken):
     """Mean squared error on integer labels: broadcast against all ten softmax units."""
-    return _program(functools.partial(
+    return fashion_program(functools.partial(
         mlp, loss="mean_squared_error" if broken else "sparse_categorical_crossentropy"))
 
 
@@ -72,20 +62,20 @@ def bce_onehot(broken):
     data = fashion()
     eye = np.eye(N_CLASSES, dtype="float32")
     loss = "binary_crossentropy" if broken else "categorical_crossentropy"
-    return _program(functools.partial(mlp, loss=loss), x=data["x"], y=eye[data["y"]],
+    return fashion_program(functools.partial(mlp, loss=loss), x=data["x"], y=eye[data["y"]],
                     validation_data=(data["x_val"], eye[data["y_val"]]))
 
 
 @case("model.output_units", "error", fast=True)
 def output_units(broken):
     """Eight output units for the ten FashionMNIST classes."""
-    return _program(functools.partial(mlp, n_out=8 if broken else N_CLASSES))
+    return fashion_program(functools.partial(mlp, n_out=8 if broken else N_CLASSES))
 
 
 @case("model.missing_bias", "warning", fast=True)
 def missing_bias(broken):
     """Hidden Dense without bias and no normalization after it."""
-    return _program(functools.partial(mlp, hidden_kwargs={"use_bias": not broken}))
+    return fashion_program(functools.partial(mlp, hidden_kwargs={"use_bias": not broken}))
 
 
 @case("model.bias_regularized", "info", fast=True)
@@ -96,7 +86,7 @@ def bias_regularized(broken):
     kwargs = {"kernel_regularizer": keras.regularizers.L2(1e-4)}
     if broken:
         kwargs["bias_regularizer"] = keras.regularizers.L2(1e-4)
-    return _program(functools.partial(mlp, hidden_kwargs=kwargs))
+    return fashion_program(functools.partial(mlp, hidden_kwargs=kwargs))
 
 
 def _bn_mlp_build():
@@ -119,7 +109,7 @@ def _bn_mlp_build():
 @case("model.batchnorm_small_batch", "warning")
 def batchnorm_small_batch(broken):
     """BatchNormalization trained with batches of 4 (twin: 32)."""
-    return _program(_bn_mlp_build, batch_size=4 if broken else 32,
+    return fashion_program(_bn_mlp_build, batch_size=4 if broken else 32,
                     epochs=1 if broken else 2)
 
 
@@ -129,7 +119,7 @@ def dropout_rate(broken):
     import keras
 
     rate = 0.8 if broken else 0.3
-    return _program(functools.partial(
+    return fashion_program(functools.partial(
         mlp, after_hidden=(lambda: keras.layers.Dropout(rate),)))
 
 
@@ -157,7 +147,7 @@ def output_bias_init(broken):
     bias = None if broken else [np.log(prior / (1.0 - prior))]
     model_fn = functools.partial(mlp, n_out=1, output_activation="sigmoid",
                                  loss="binary_crossentropy", output_bias=bias)
-    return _program(model_fn, x=x, y=y, validation_data=validation,
+    return fashion_program(model_fn, x=x, y=y, validation_data=validation,
                     class_names=("other", "bag"),
                     tolerated={"data.class_imbalance"})
 
@@ -165,7 +155,7 @@ def output_bias_init(broken):
 @case("model.frozen", "error", fast=True)
 def frozen(broken):
     """Every layer set trainable=False before compile."""
-    return _program(functools.partial(mlp, trainable=not broken))
+    return fashion_program(functools.partial(mlp, trainable=not broken))
 
 
 # The audit's warning becomes an error when the training run confirms it:
@@ -174,7 +164,7 @@ def frozen(broken):
 def optim_learning_rate(broken):
     """Adam with learning_rate=0.5."""
     rate = 0.5 if broken else 1e-3
-    return _program(functools.partial(mlp, optimizer=functools.partial(adam, rate)))
+    return fashion_program(functools.partial(mlp, optimizer=functools.partial(adam, rate)))
 
 
 @case("optim.vanilla_sgd", "info", fast=True)
@@ -184,11 +174,11 @@ def vanilla_sgd(broken):
 
     momentum = 0.0 if broken else 0.9
     optimizer = functools.partial(keras.optimizers.SGD, 0.02, momentum=momentum)
-    return _program(functools.partial(mlp, optimizer=optimizer))
+    return fashion_program(functools.partial(mlp, optimizer=optimizer))
 
 
 @case("optim.batch_size", "warning", fast=True)
 def batch_size(broken):
     """Batch size 500 on 1,000 samples: two steps per epoch."""
-    return _program(mlp, batch_size=500 if broken else 32)
+    return fashion_program(mlp, batch_size=500 if broken else 32)
 

@@ -9,18 +9,8 @@ import functools
 
 import numpy as np
 
-from benchmarks.faults._common import adam, fashion, layer, mlp
-from benchmarks.faults._program import Program, case
-
-
-def _program(model_fn, *, x=None, y=None, validation_data=None, **settings):
-    data = fashion()
-    if x is None:
-        x, y = data["x"], data["y"]
-    if validation_data is None:
-        validation_data = (data["x_val"], data["y_val"])
-    settings.setdefault("class_names", data["class_names"])
-    return Program(model_fn=model_fn, x=x, y=y, validation_data=validation_data, **settings)
+from benchmarks.faults._common import adam, fashion, fashion_program, layer, mlp
+from benchmarks.faults._program import case
 
 
 def _keras():
@@ -37,7 +27,7 @@ def initial_loss(broken):
     bias = np.zeros(10, dtype="float32")
     if broken:
         bias[0] = 6.0
-    return _program(functools.partial(mlp, output_bias=bias))
+    return fashion_program(functools.partial(mlp, output_bias=bias))
 
 
 @case("probe.cannot_overfit_batch", "error")
@@ -50,7 +40,7 @@ def cannot_overfit_batch(broken):
         regularizer = {"kernel_regularizer": keras.regularizers.L2(strength)}
         return mlp(hidden_kwargs=regularizer, output_kwargs=regularizer)
 
-    return _program(build)
+    return fashion_program(build)
 
 
 @case("probe.input_independent", "error")
@@ -64,7 +54,7 @@ def input_independent(broken):
     data = fashion()
     scale = 1 // 255 if broken else 1 / 255
     model_fn = functools.partial(mlp, before=(lambda: keras.layers.Rescaling(scale),))
-    return _program(model_fn, x=data["raw"].astype("float32"), y=data["y"],
+    return fashion_program(model_fn, x=data["raw"].astype("float32"), y=data["y"],
                     validation_data=(data["raw_val"].astype("float32"), data["y_val"]))
 
 
@@ -72,13 +62,13 @@ def input_independent(broken):
 def batch_mixing(broken):
     """A custom centering layer averages over the batch axis (twin: over features)."""
     axis = 0 if broken else -1
-    return _program(functools.partial(mlp, after_hidden=(layer("Centering", axis=axis),)))
+    return fashion_program(functools.partial(mlp, after_hidden=(layer("Centering", axis=axis),)))
 
 
 @case("probe.gradient_check", "error")
 def gradient_check(broken):
     """A custom softplus whose hand-written gradient drops the upstream gradient."""
-    return _program(functools.partial(
+    return fashion_program(functools.partial(
         mlp, activation=layer("CustomSoftplus", correct=not broken)))
 
 
@@ -88,7 +78,7 @@ def probe_learning_rate(broken):
     keras = _keras()
     rate = 1e-5 if broken else 1e-2
     optimizer = functools.partial(keras.optimizers.SGD, rate, momentum=0.9)
-    return _program(functools.partial(mlp, optimizer=optimizer))
+    return fashion_program(functools.partial(mlp, optimizer=optimizer))
 
 
 # -- train.* ------------------------------------------------------------------
@@ -97,7 +87,7 @@ def probe_learning_rate(broken):
 def train_nonfinite(broken):
     """A log-features layer takes log(relu(x)): -inf for every inactive unit."""
     offset = 0.0 if broken else 1.0
-    return _program(functools.partial(
+    return fashion_program(functools.partial(
         mlp, after_hidden=(layer("LogFeatures", offset=offset),)))
 
 
@@ -106,7 +96,7 @@ def exploding_gradients(broken):
     """Eight ReLU layers initialised with stddev 0.5 (activations grow ~3x a layer)."""
     keras = _keras()
     init = keras.initializers.RandomNormal(stddev=0.5) if broken else "he_normal"
-    return _program(functools.partial(mlp, hidden=(64,) * 8, kernel_initializer=init))
+    return fashion_program(functools.partial(mlp, hidden=(64,) * 8, kernel_initializer=init))
 
 
 @case("train.vanishing_gradients", "warning")
@@ -117,7 +107,7 @@ def vanishing_gradients(broken):
                                      kernel_initializer="glorot_uniform")
     else:
         model_fn = functools.partial(mlp, hidden=(64,) * 10)
-    return _program(model_fn, epochs=3)
+    return fashion_program(model_fn, epochs=3)
 
 
 @case("train.dead_relu", "warning")
@@ -125,7 +115,7 @@ def dead_relu(broken):
     """Hidden ReLU biases initialised to -3: almost no unit ever activates."""
     keras = _keras()
     bias = keras.initializers.Constant(-3.0) if broken else "zeros"
-    return _program(functools.partial(mlp, bias_initializer=bias))
+    return fashion_program(functools.partial(mlp, bias_initializer=bias))
 
 
 @case("train.saturated_activations", "warning")
@@ -133,7 +123,7 @@ def saturated_activations(broken):
     """tanh layer initialised with stddev 1.0 over 784 inputs: units pinned at +-1."""
     keras = _keras()
     init = keras.initializers.RandomNormal(stddev=1.0) if broken else "glorot_uniform"
-    return _program(functools.partial(mlp, activation="tanh", kernel_initializer=init))
+    return fashion_program(functools.partial(mlp, activation="tanh", kernel_initializer=init))
 
 
 @case("train.logits_blowup", "warning")
@@ -141,7 +131,7 @@ def logits_blowup(broken):
     """Logits multiplied by 50 before the softmax (a temperature applied the wrong way)."""
     keras = _keras()
     scale = 50.0 if broken else 1.0
-    return _program(functools.partial(
+    return fashion_program(functools.partial(
         mlp, output_activation=None,
         after_output=(layer("Temperature", scale=scale),
                       lambda: keras.layers.Activation("softmax"))), epochs=4)
@@ -157,7 +147,7 @@ def loss_diverging(broken):
         return keras.optimizers.Adam(
             keras.optimizers.schedules.ExponentialDecay(1e-3, 16, rate))
 
-    return _program(functools.partial(mlp, activation="tanh",
+    return fashion_program(functools.partial(mlp, activation="tanh",
                                       kernel_initializer="glorot_uniform",
                                       optimizer=optimizer), epochs=5)
 
@@ -174,14 +164,14 @@ def loss_oscillating(broken):
         return keras.optimizers.Adam(
             keras.optimizers.schedules.PiecewiseConstantDecay(boundaries, values))
 
-    return _program(functools.partial(mlp, optimizer=optimizer), epochs=6)
+    return fashion_program(functools.partial(mlp, optimizer=optimizer), epochs=6)
 
 
 @case("train.loss_plateau", "warning")
 def loss_plateau(broken):
     """Adam at learning_rate=1e-6, a thousand times too small: the loss barely moves."""
     rate = 1e-6 if broken else 1e-3
-    return _program(functools.partial(mlp, optimizer=functools.partial(adam, rate)),
+    return fashion_program(functools.partial(mlp, optimizer=functools.partial(adam, rate)),
                     epochs=6)
 
 
@@ -189,14 +179,14 @@ def loss_plateau(broken):
 def weights_unchanged(broken):
     """Adam with learning_rate=0.0."""
     rate = 0.0 if broken else 1e-3
-    return _program(functools.partial(mlp, optimizer=functools.partial(adam, rate)))
+    return fashion_program(functools.partial(mlp, optimizer=functools.partial(adam, rate)))
 
 
 @case("train.update_ratio", "info")
 def update_ratio(broken):
     """Adam with learning_rate=1e-8 (an exponent typo): updates ~1e-7 of the weights' size."""
     rate = 1e-8 if broken else 1e-3
-    return _program(functools.partial(mlp, optimizer=functools.partial(adam, rate)))
+    return fashion_program(functools.partial(mlp, optimizer=functools.partial(adam, rate)))
 
 
 def _small_train(n_per_class):
@@ -211,7 +201,7 @@ def _small_train(n_per_class):
 def overfitting(broken):
     """A 512-unit MLP trained 40 epochs on 200 images (twin: stopped after 4)."""
     x, y = _small_train(20)
-    return _program(functools.partial(mlp, hidden=(512,)), x=x, y=y,
+    return fashion_program(functools.partial(mlp, hidden=(512,)), x=x, y=y,
                     batch_size=16, epochs=40 if broken else 4)
 
 
@@ -227,7 +217,7 @@ def loss_accuracy_divergence(broken):
     generator = np.random.default_rng(5)
     wrong = generator.choice(len(y_val), size=len(y_val) // 5, replace=False)
     y_val[wrong] = (y_val[wrong] + generator.integers(1, 10, size=len(wrong))) % 10
-    return _program(functools.partial(mlp, hidden=(512,)),
+    return fashion_program(functools.partial(mlp, hidden=(512,)),
                     validation_data=(data["x_val"], y_val), epochs=15 if broken else 4)
 
 
@@ -240,4 +230,4 @@ def validation_gap(broken):
         generator = np.random.default_rng(4)
         noisy = generator.choice(len(y), size=len(y) // 2, replace=False)
         y[noisy] = generator.integers(0, 10, size=len(noisy))
-    return _program(mlp, x=data["x"], y=y, epochs=4)
+    return fashion_program(mlp, x=data["x"], y=y, epochs=4)
