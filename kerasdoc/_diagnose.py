@@ -4,7 +4,9 @@ The parts run in the order a practitioner would: the data, the model and its
 compile settings, the input pipeline against a pretrained backbone, short
 sanity probes, then a short training run of a copy with the `Doctor`
 attached. Each part is timed; a part that cannot run is recorded in
-`Report.skipped` with the reason, never silently dropped. Findings that
+`Report.skipped` with the reason, and a part (or a check inside it) that
+raises is recorded in `Report.failed` with its exception and traceback,
+never silently dropped and never hiding the other parts' findings. Findings that
 several parts report for the same cause are merged into one.
 """
 
@@ -22,6 +24,7 @@ from kerasdoc._validation import (
     received,
 )
 from kerasdoc.findings import Report
+from kerasdoc.findings._report import failure
 
 __all__ = ["diagnose"]
 
@@ -206,7 +209,9 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
     of a root cause the data or model audit found (e.g. a huge initial loss
     and exploding gradients from raw 0-255 pixels) are folded into that cause
     (see `kerasdoc._causes.SYMPTOMS`). The report lists the parts that ran,
-    those skipped and why, and the seconds each took.
+    those skipped and why, those that failed (`report.failed`: exception
+    type, message and traceback; a failed part never hides the findings of
+    the others) and the seconds each took.
 
     Args:
         model: a built, compiled `keras.Model`.
@@ -340,7 +345,7 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
 
     runners = {"data": run_data, "model": run_model, "preprocessing": run_preprocessing,
                "probes": run_probes, "training": run_training}
-    found, ran, skipped, timings = [], [], {}, {}
+    found, ran, skipped, timings, failed = [], [], {}, {}, {}
     for part in PARTS:
         if part not in parts:
             skipped[part] = "not requested (parts=...)"
@@ -354,7 +359,10 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
         try:
             report, note = runners[part]()
         except Exception as exc:  # a broken part must not hide the others' findings
-            report, note = None, f"failed with {type(exc).__name__}: {exc}"
+            timings[part] = time.perf_counter() - start
+            failed[part] = failure(exc)
+            say(f"{part}: FAILED ({type(exc).__name__}: {exc})")
+            continue
         timings[part] = time.perf_counter() - start
         if report is None:
             skipped[part] = note
@@ -366,12 +374,13 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
         # The part's own bookkeeping (e.g. each probe), prefixed by the part.
         skipped.update({f"{part}/{k}": v for k, v in report.skipped.items()})
         timings.update({f"{part}/{k}": v for k, v in report.timings.items()})
+        failed.update({f"{part}/{k}": v for k, v in report.failed.items()})
         found.append((part, list(report)))
         say(f"{part}: {len(report)} finding(s) in {timings[part]:.1f} s")
     timings["total"] = time.perf_counter() - budget.start
     findings = deduplicate(found)
     if group_symptoms:
         findings = fold_symptoms(findings)
-    return Report(findings, ran=ran, skipped=skipped, timings=timings,
+    return Report(findings, ran=ran, skipped=skipped, timings=timings, failed=failed,
                   title=f"kerasdoc diagnose of {model.name}")
 

@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from kerasdoc.cli import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, main
+from kerasdoc.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, main
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -36,7 +36,13 @@ def cli_case(tmp_path_factory, bundled_subset):
 
 def test_help_and_usage_errors(cli_case, capsys):
     assert main(["diagnose", "--help"]) == EXIT_OK
-    assert "--data" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "--data" in text and "--allow-failures" in text
+    for line in ("0  clean", "1  at least one finding of severity error",
+                 "2  bad usage", "3  incomplete"):
+        assert line in text
+    assert main(["--help"]) == EXIT_OK
+    assert "3  incomplete" in capsys.readouterr().out
     root = cli_case
     assert main(["diagnose", str(root / "nope.keras"), "--data", str(root / "data"),
                  "--quiet"]) == EXIT_USAGE
@@ -68,6 +74,28 @@ def test_error_finding_gives_exit_code_1_and_json(cli_case, capsys):
     assert "model.zero_init" in [f["code"] for f in report["findings"]]
     assert report["summary"]["errors"] >= 1
     assert report["ran"] == ["model"]
+
+
+def test_failed_part_exits_3_unless_failures_are_allowed(cli_case, capsys, monkeypatch):
+    import kerasdoc.model
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("audit exploded")
+
+    monkeypatch.setattr(kerasdoc.model, "audit_model", broken)
+    root = cli_case
+    argv = ["diagnose", str(root / "broken.keras"), "--data", str(root / "data"),
+            "--parts", "data,model", "--json", "--quiet"]
+    assert main(argv) == EXIT_INCOMPLETE
+    report = json.loads(capsys.readouterr().out)
+    assert report["failed"]["model"]["message"] == "audit exploded"
+    assert report["summary"]["complete"] is False and report["ran"] == ["data"]
+    # The data part's findings are still there, and --allow-failures gives
+    # the code the findings alone give.
+    code = main(argv + ["--allow-failures"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == (EXIT_FINDINGS if report["summary"]["errors"] else EXIT_OK)
+    assert "model" in report["failed"]
 
 
 def test_html_report_with_plots_and_progress(cli_case, capsys):

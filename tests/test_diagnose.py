@@ -90,7 +90,7 @@ def test_bad_inputs(small):
         kerasdoc.diagnose(model, x, y, epochs=0)
 
 
-def test_failing_part_is_reported_as_skipped_not_hidden(small, monkeypatch):
+def test_failing_part_is_reported_as_failed_not_skipped(small, monkeypatch):
     x, y, xt, yt, _ = small
 
     def broken(*args, **kwargs):
@@ -101,12 +101,29 @@ def test_failing_part_is_reported_as_skipped_not_hidden(small, monkeypatch):
     report = kerasdoc.diagnose(_baseline(), x, y, parts=["data"],
                                progress=messages.append)
     assert report.ran == ()
-    assert report.skipped["data"] == "failed with RuntimeError: boom"
+    assert "data" not in report.skipped and not report.complete
+    assert report.failed["data"]["type"] == "RuntimeError"
+    assert report.failed["data"]["message"] == "boom"
+    assert "broken" in report.failed["data"]["traceback"]
     for part in PARTS[1:]:
         assert report.skipped[part] == "not requested (parts=...)"
     assert "data" in report.timings and "total" in report.timings
     assert messages[0] == "data: running"
-    assert messages[-1].startswith("data: skipped (failed with RuntimeError")
+    assert messages[-1] == "data: FAILED (RuntimeError: boom)"
+    assert "no problems found\n" not in report.to_text(color=False) + "\n"
+
+
+def test_failing_part_never_hides_the_other_parts_findings(small, monkeypatch):
+    x, y, xt, yt, _ = small
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(kerasdoc.data, "check_data", broken)
+    model = kerasdoc.examples.baseline_mlp(kernel_initializer="zeros")
+    report = kerasdoc.diagnose(model, x, y, parts=["data", "model"])
+    assert report.ran == ("model",) and set(report.failed) == {"data"}
+    assert report.has("model.zero_init")
 
 
 @pytest.mark.slow

@@ -75,7 +75,9 @@ def test_report_orders_worst_first_and_counts():
 def test_report_json_roundtrip_with_numpy_and_nan():
     r = _report()
     data = json.loads(r.to_json())
-    assert data["summary"] == {"errors": 1, "warnings": 1, "info": 1, "worst": "error"}
+    assert data["summary"] == {"errors": 1, "warnings": 1, "info": 1, "failed": 0,
+                               "complete": True, "worst": "error"}
+    assert data["failed"] == {} and "task" not in data
     first = data["findings"][0]
     assert first["evidence"] == {"std": 0.0, "bad": "nan"}
     assert data["findings"][1]["evidence"]["units"] == [0, 1, 2]
@@ -128,3 +130,89 @@ def test_public_api_exports_resolve():
     for module in kerasdoc._SUBPACKAGES:
         exported |= set(importlib.import_module(module).__all__)
     assert exported == set(kerasdoc._EXPORTS)
+
+
+class _Task:
+    """A stand-in task profile: anything with `describe()` (and maybe `to_dict()`)."""
+
+    def describe(self):
+        return "regression of 1 target (loss mse on a linear output)"
+
+    def to_dict(self):
+        return {"kind": "regression", "n_targets": 1}
+
+
+def _boom():
+    try:
+        raise RuntimeError("probe exploded")
+    except RuntimeError as exc:
+        return exc
+
+
+def test_failed_is_separate_from_skipped_in_every_rendering():
+    from kerasdoc.findings._report import failure
+
+    r = Report([Finding("optim.vanilla_sgd")], ran=["a"], skipped={"b": "no labels"},
+               failed={"probes": failure(_boom())})
+    assert not r.complete and "probes" not in r.skipped
+    assert r.failed["probes"]["type"] == "RuntimeError"
+    assert r.failed["probes"]["message"] == "probe exploded"
+    assert "Traceback" in r.failed["probes"]["traceback"]
+    assert "_boom" in r.failed["probes"]["traceback"]
+    text = r.to_text(color=False)
+    assert text.splitlines()[0].endswith("1 info, 1 FAILED")
+    assert "FAILED probes: RuntimeError: probe exploded" in text
+    assert "skipped b: no labels" in text
+    data = json.loads(r.to_json())
+    assert data["summary"]["failed"] == 1 and data["summary"]["complete"] is False
+    assert data["failed"]["probes"]["type"] == "RuntimeError"
+    assert data["skipped"] == {"b": "no labels"}
+    page = r.to_html()
+    assert "FAILED</b> <code>probes</code>: RuntimeError: probe exploded" in page
+    assert "<details><summary>traceback</summary>" in page
+    assert "failed with" not in r.skipped.get("probes", "")
+
+
+def test_failed_without_findings_is_not_no_problems_found():
+    r = Report([], failed={"data": {"type": "ValueError", "message": "bad", "traceback": ""}})
+    text = r.to_text(color=False)
+    assert "  no problems found\n" not in text + "\n"
+    assert "1 failed, so the report is incomplete" in text
+    assert "No problems found.</p>" not in r.to_html()
+    assert "report is incomplete" in r.to_html()
+    # An exception object is accepted and turned into the entry.
+    assert Report(failed={"x": _boom()}).failed["x"]["message"] == "probe exploded"
+
+
+def test_failed_and_task_are_validated():
+    with pytest.raises(TypeError, match="Received: failed"):
+        Report(failed=["data"])
+    with pytest.raises(TypeError, match=r"Received: failed\['data'\]"):
+        Report(failed={"data": "boom"})
+    with pytest.raises(TypeError, match="Received: task="):
+        Report(task="regression")
+
+
+def test_task_line_opens_every_rendering():
+    r = Report([Finding("optim.vanilla_sgd")], task=_Task())
+    assert r.to_text(color=False).splitlines()[0] == (
+        "task: regression of 1 target (loss mse on a linear output)")
+    data = json.loads(r.to_json())
+    assert list(data)[0] == "task"
+    assert data["task"] == {"kind": "regression", "n_targets": 1,
+                            "description": _Task().describe()}
+    page = r.to_html()
+    assert page.index("task: regression") < page.index("<h3>")
+    assert Report().to_text(color=False).startswith("kerasdoc report")
+
+
+def test_merge_keeps_failed_and_task():
+    from kerasdoc.findings._report import failure
+
+    a = Report([Finding("optim.vanilla_sgd")], failed={"a": failure(_boom())})
+    b = Report([Finding("model.frozen")], failed={"b": failure(_boom())}, task=_Task())
+    m = a.merge(b)
+    assert set(m.failed) == {"a", "b"} and m.task is b.task and not m.complete
+    assert (a + Report()).failed == a.failed
+    with pytest.raises(TypeError, match="Received: str"):
+        a.merge("b")

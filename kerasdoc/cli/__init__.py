@@ -1,7 +1,9 @@
 """The `kerasdoc` command line.
 
 `main(argv)` returns an exit code instead of exiting, so tests call it
-in-process: 0 ok, 1 findings of severity error, 2 bad usage or bad input.
+in-process: 0 clean, 1 findings of severity error, 2 bad usage or bad input,
+3 incomplete (a part or a check failed; `--allow-failures` turns it into the
+code the findings alone give).
 Each subcommand lives in its own module with `add_parser(subparsers)`; the
 parser it adds sets `func(args) -> int`.
 """
@@ -15,6 +17,30 @@ from kerasdoc._errors import KerasDocError
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
+EXIT_INCOMPLETE = 3
+
+EXIT_CODES_HELP = """exit codes:
+  0  clean: every check ran or was skipped with a reason, no error finding
+  1  at least one finding of severity error
+  2  bad usage or bad input (a message names the argument)
+  3  incomplete: a part or a check failed (raised); the report lists it under
+     'failed' with its exception. --allow-failures turns 3 into 0 or 1"""
+
+
+def exit_code(report, allow_failures=False):
+    """The exit code a report gives: 3 when incomplete (unless allowed), 1 on errors, else 0.
+
+    A failed check outranks an error finding: the report of a run that
+    crashed is not trusted as a verdict, so CI sees 3 until it is fixed or
+    `allow_failures` says the failures are known.
+
+    Args:
+        report: a `kerasdoc.Report`.
+        allow_failures: treat failed checks as absent. Defaults to `False`.
+    """
+    if report.failed and not allow_failures:
+        return EXIT_INCOMPLETE
+    return EXIT_FINDINGS if report.errors else EXIT_OK
 
 _COMMANDS = (
     "kerasdoc.cli._subset",
@@ -30,6 +56,8 @@ def build_parser():
     parser = argparse.ArgumentParser(
         prog="kerasdoc",
         description="Find why a Keras network trains badly.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version",
                         version=f"kerasdoc {__version__}")

@@ -52,7 +52,7 @@ def _save_png(display_or_figure, path):
 
 
 def run(args):
-    from kerasdoc.cli import EXIT_FINDINGS, EXIT_OK
+    from kerasdoc.cli import exit_code
     from kerasdoc.cli._diagnose import progress_printer
 
     say = progress_printer(args.quiet)
@@ -124,6 +124,7 @@ def run(args):
         fold_symptoms(deduplicate([("diagnose", list(checkup)),
                                    ("fit", list(doctor.report))])),
         ran=checkup.ran + ("fit (Doctor)",), skipped=checkup.skipped,
+        failed=dict(checkup.failed, **{f"fit/{k}": v for k, v in doctor.report.failed.items()}),
         timings=timings, title="kerasdoc demo: walkthrough baseline")
 
     say(f"writing the report and plots to {out}")
@@ -166,4 +167,4 @@ def run(args):
     for path in written:
         print(f"plot:   {path}")
     say(f"done in {time.perf_counter() - started:.0f} s")
-    return EXIT_FINDINGS if report.errors else EXIT_OK
+    return exit_code(report)

@@ -5,8 +5,9 @@
 
 `--data` is a subset folder written by `kerasdoc subset` (verified against its
 manifest) or a folder holding the walkthrough's `x_train_s.npy`,
-`y_train_s.npy`, `x_test_s.npy`, `y_test_s.npy`. Exit code 1 when an
-error-level finding exists, 0 otherwise, 2 on bad usage.
+`y_train_s.npy`, `x_test_s.npy`, `y_test_s.npy`. Exit code 0 clean, 1 when an
+error-level finding exists, 2 on bad usage, 3 when a part or a check failed
+(`--allow-failures` turns 3 into 0 or 1).
 """
 
 import os
@@ -18,11 +19,17 @@ __all__ = ["add_parser", "run"]
 
 
 def add_parser(subparsers):
+    import argparse
+
+    from kerasdoc.cli import EXIT_CODES_HELP
+
     parser = subparsers.add_parser(
         "diagnose", help="run every check on a saved model and data; exit 1 on errors",
         description="Load a saved Keras model and a saved subset (or .npy files), run "
                     "kerasdoc.diagnose and write the report. Exit code 1 when an "
-                    "error-level finding exists (use it to gate CI).")
+                    "error-level finding exists (use it to gate CI), 3 when a part "
+                    "or a check failed.",
+        epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="saved model (.keras)")
     src = parser.add_argument_group("data (one of --data or --x/--y)")
     src.add_argument("--data", help="subset folder (manifest.json or the walkthrough's "
@@ -46,6 +53,9 @@ def add_parser(subparsers):
     parser.add_argument("--parts", default=None,
                         help="comma-separated parts to run (default all: "
                              "data,model,preprocessing,probes,training)")
+    parser.add_argument("--allow-failures", action="store_true",
+                        help="exit 0 or 1 from the findings even when a part or a "
+                             "check failed (default: exit 3, the report is incomplete)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
     parser.set_defaults(func=run)
     return parser
@@ -143,7 +153,7 @@ def report_figures(model, x_val, y_val, class_names):
 
 
 def run(args):
-    from kerasdoc.cli import EXIT_FINDINGS, EXIT_OK
+    from kerasdoc.cli import exit_code
 
     say = progress_printer(args.quiet)
     parts = None
@@ -177,4 +187,4 @@ def run(args):
         write_html_report(report, args.out, figures=figures)
         say(f"wrote {os.path.abspath(args.out)}")
     print(report.to_json() if args.json else report.to_text())
-    return EXIT_FINDINGS if report.errors else EXIT_OK
+    return exit_code(report, allow_failures=args.allow_failures)

@@ -62,6 +62,27 @@ def _clean_floats(value):
     return value
 
 
+def failure(exc):
+    """The `Report.failed` entry of an exception: its type, message and traceback."""
+    import traceback
+
+    return {"type": type(exc).__name__, "message": str(exc),
+            "traceback": "".join(traceback.format_exception(
+                type(exc), exc, exc.__traceback__))}
+
+
+def _failure(value, name):
+    """A `Report.failed` entry checked: a dict with type, message, traceback."""
+    if isinstance(value, BaseException):
+        return failure(value)
+    if not isinstance(value, dict) or not {"type", "message"} <= set(value):
+        raise InvalidTypeError(
+            "`failed` must map names to {'type', 'message', 'traceback'} dicts. "
+            f"Received: failed[{name!r}]={value!r}")
+    return {"type": str(value["type"]), "message": str(value["message"]),
+            "traceback": str(value.get("traceback", ""))}
+
+
 def _format_value(value, limit=12):
     if isinstance(value, (float, np.floating)):
         return f"{float(value):.4g}"
@@ -89,6 +110,13 @@ class Report(Sequence):
         skipped: dict of check name -> reason it was skipped.
         timings: dict of check or part name -> seconds.
         title: heading used by the renderings. Defaults to `"kerasdoc report"`.
+        failed: dict of check or part name -> `{"type", "message",
+            "traceback"}` for the checks that raised. A failure is never a
+            skip: a report with failures is incomplete (`report.complete` is
+            `False`) and the command line exits 3. Defaults to `None`.
+        task: the task the checks served (an object with `describe()`, such
+            as `kerasdoc.Task`); its line opens every rendering. Defaults to
+            `None`.
 
     Example:
 
@@ -101,7 +129,7 @@ class Report(Sequence):
     """
 
     def __init__(self, findings=(), *, ran=(), skipped=None, timings=None,
-                 title="kerasdoc report"):
+                 title="kerasdoc report", failed=None, task=None):
         findings = _sequence(findings, "findings")
         for f in findings:
             if not isinstance(f, Finding):
@@ -112,7 +140,8 @@ class Report(Sequence):
         ran = _sequence(ran, "ran")
         if not all(isinstance(name, str) for name in ran):
             raise InvalidTypeError(f"`ran` must hold check names. Received: ran={ran!r}")
-        for name, value in (("skipped", skipped), ("timings", timings)):
+        for name, value in (("skipped", skipped), ("timings", timings),
+                            ("failed", failed)):
             if value is not None and not isinstance(value, dict):
                 raise InvalidTypeError(
                     f"`{name}` must be a dict. Received: {name}={type(value).__name__}")
@@ -130,6 +159,12 @@ class Report(Sequence):
         self.skipped = {str(k): str(v) for k, v in (skipped or {}).items()}
         self.timings = timings
         self.title = title
+        self.failed = {str(k): _failure(v, k) for k, v in (failed or {}).items()}
+        if task is not None and not callable(getattr(task, "describe", None)):
+            raise InvalidTypeError(
+                "`task` must be a task profile with a `describe()` method (such as "
+                f"kerasdoc.Task). Received: task={task!r}")
+        self.task = task
 
     # Sequence protocol -------------------------------------------------
     def __getitem__(self, index):
@@ -139,8 +174,9 @@ class Report(Sequence):
         return len(self._findings)
 
     def __repr__(self):
+        failed = f", {len(self.failed)} failed" if self.failed else ""
         return (f"<Report {len(self.errors)} errors, {len(self.warnings)} warnings, "
-                f"{len(self.infos)} info: {sorted(self.codes)}>")
+                f"{len(self.infos)} info{failed}: {sorted(self.codes)}>")
 
     def __str__(self):
         return self.to_text(color=False)
@@ -165,6 +201,11 @@ class Report(Sequence):
     def infos(self):
         """Findings of severity info."""
         return [f for f in self._findings if f.severity == Severity.INFO]
+
+    @property
+    def complete(self):
+        """Whether every check that was asked for either ran or was skipped (none failed)."""
+        return not self.failed
 
     @property
     def worst(self):
@@ -195,15 +236,21 @@ class Report(Sequence):
 
     def merge(self, *others, title=None):
         """A new report holding the findings and bookkeeping of all reports."""
+        for other in others:
+            if not isinstance(other, Report):
+                raise InvalidTypeError(
+                    f"`merge` takes Reports. Received: {type(other).__name__}")
         reports = (self,) + others
-        skipped, timings, ran = {}, {}, []
+        skipped, timings, ran, failed = {}, {}, [], {}
         for r in reports:
             ran.extend(r.ran)
             skipped.update(r.skipped)
             timings.update(r.timings)
+            failed.update(r.failed)
+        task = next((r.task for r in reports if r.task is not None), None)
         return Report(
             [f for r in reports for f in r._findings],
-            ran=ran, skipped=skipped, timings=timings,
+            ran=ran, skipped=skipped, timings=timings, failed=failed, task=task,
             title=title or self.title,
         )
 
@@ -228,29 +275,54 @@ class Report(Sequence):
         return self
 
     # Renderings --------------------------------------------------------
+    def _task_line(self):
+        """The task's one-line description, or `None` without a task."""
+        if self.task is None:
+            return None
+        return f"task: {self.task.describe()}"
+
+    def _task_dict(self):
+        if self.task is None:
+            return None
+        to_dict = getattr(self.task, "to_dict", None)
+        if callable(to_dict):
+            out = dict(to_dict())
+        else:
+            out = {}
+        out.setdefault("description", self.task.describe())
+        return out
+
     def to_dict(self):
-        """A JSON-ready dict: summary, findings, ran, skipped, timings."""
-        return _clean_floats(json.loads(json.dumps({
+        """A JSON-ready dict: task, summary, findings, ran, skipped, failed, timings."""
+        body = {}
+        if self.task is not None:
+            body["task"] = self._task_dict()
+        body.update({
             "title": self.title,
             "summary": {
                 "errors": len(self.errors),
                 "warnings": len(self.warnings),
                 "info": len(self.infos),
+                "failed": len(self.failed),
+                "complete": self.complete,
                 "worst": None if self.worst is None else str(self.worst),
             },
             "findings": [f.to_dict() for f in self._findings],
             "ran": list(self.ran),
             "skipped": self.skipped,
+            "failed": self.failed,
             "timings": self.timings,
-        }, default=_json_default)))
+        })
+        return _clean_floats(json.loads(json.dumps(body, default=_json_default)))
 
     def to_json(self, indent=2):
         """The report as a JSON string (NaN/Inf written as strings)."""
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
     def _summary_line(self):
+        failed = f", {len(self.failed)} FAILED" if self.failed else ""
         return (f"{self.title}: {len(self.errors)} errors, "
-                f"{len(self.warnings)} warnings, {len(self.infos)} info")
+                f"{len(self.warnings)} warnings, {len(self.infos)} info{failed}")
 
     def to_text(self, color=None):
         """A plain-text rendering for terminals.
@@ -263,8 +335,18 @@ class Report(Sequence):
             color = (hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
                      and "NO_COLOR" not in os.environ)
         lines = [self._summary_line()]
-        if not self._findings:
+        if self._task_line():
+            lines.insert(0, self._task_line())
+        if not self._findings and not self.failed:
             lines.append("  no problems found")
+        elif not self._findings:
+            lines.append("  no problems found by the checks that ran; "
+                         f"{len(self.failed)} failed, so the report is incomplete")
+        for name, info in self.failed.items():
+            tag = "FAILED"
+            if color:
+                tag = f"{_COLORS[Severity.ERROR]}{tag}{_RESET}"
+            lines.append(f"{tag} {name}: {info['type']}: {info['message']}")
         for f in self._findings:
             tag = str(f.severity).upper()
             if color:
@@ -320,8 +402,21 @@ class Report(Sequence):
                 + (f"<div><b>Fix:</b> {esc(f.fix)}</div>" if f.fix else "")
                 + "</div>"
             )
-        if not rows:
+        failures = "".join(
+            f'<div class="kd-failed" style="border-left:4px solid '
+            f'{_HTML_COLORS[Severity.ERROR]};padding:4px 8px;margin:6px 0">'
+            f'<b style="color:{_HTML_COLORS[Severity.ERROR]}">FAILED</b> '
+            f"<code>{esc(name)}</code>: {esc(info['type'])}: {esc(info['message'])}"
+            + (f"<details><summary>traceback</summary><pre>{esc(info['traceback'])}"
+               "</pre></details>" if info["traceback"] else "")
+            + "</div>"
+            for name, info in self.failed.items())
+        if not rows and not self.failed:
             rows.append("<p>No problems found.</p>")
+        elif not rows:
+            rows.append("<p>No problems found by the checks that ran; "
+                        f"{len(self.failed)} failed, so the report is incomplete.</p>")
+        rows = [failures] + rows
         bookkeeping = ""
         if self.ran:
             bookkeeping += "<p><b>Ran:</b> " + esc(", ".join(
@@ -331,7 +426,10 @@ class Report(Sequence):
             bookkeeping += "<p><b>Skipped:</b></p><ul>" + "".join(
                 f"<li>{esc(n)}: {esc(r)}</li>" for n, r in self.skipped.items()
             ) + "</ul>"
-        body = (f'<div class="kerasdoc-report"><h3>{esc(self._summary_line())}</h3>'
+        task = (f'<p class="kd-task"><b>{esc(self._task_line())}</b></p>'
+                if self._task_line() else "")
+        body = (f'<div class="kerasdoc-report">{task}'
+                f'<h3>{esc(self._summary_line())}</h3>'
                 + "".join(rows) + bookkeeping + extra_html + "</div>")
         if not full_page:
             return body

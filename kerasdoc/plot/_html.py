@@ -147,6 +147,7 @@ def write_html_report(report, path, *, figures=None, notes=None,
         )
     if title is not None:
         report = Report(report.findings, ran=report.ran, skipped=report.skipped,
-                        timings=report.timings, title=str(title))
+                        timings=report.timings, title=str(title),
+                        failed=report.failed, task=report.task)
     extra = figures_html(figures or {}, notes=notes)
     return write_text_atomic(path, report.to_html(full_page=True, extra_html=extra))
