@@ -19,6 +19,7 @@ _SUBPACKAGES = (
     "kerasdoc.training",
     "kerasdoc.plot",
     "kerasdoc._diagnose",
+    "kerasdoc._task",
 )
 
 # name -> module that defines it. A test checks this equals the union of the
@@ -77,6 +78,10 @@ _EXPORTS = {
     "figures_html": "kerasdoc.plot",
     "write_html_report": "kerasdoc.plot",
     "diagnose": "kerasdoc._diagnose",
+    # -- the task profile (issue 12) --
+    "TASK_KINDS": "kerasdoc._task",
+    "Task": "kerasdoc._task",
+    "infer_task": "kerasdoc._task",
 }
 
 __all__ = sorted(_EXPORTS) + ["datasets", "examples"]
