@@ -10,6 +10,8 @@ A module `programs/<short_name>.py` defines:
 - `NOTES`: every substitution of data, width and epoch cap made in the port.
 - for buggy programs, `FAULT` (one line) and `EXPECTED` (tuple of finding
   codes that name the real fault or a defensible one).
+- optionally `FAST = True`: part of the quick slice (`score --fast`, the tests);
+  only for programs whose diagnose and fit take a few seconds.
 - `build(fixed=False) -> RealProgram` (`fixed=True` gives a buggy program's
   repaired version; healthy programs ignore it).
 
