@@ -271,6 +271,40 @@ def test_declared_categorical_columns():
     assert report.by_code("data.categorical_scaled")[0].evidence["columns"] == (5,)
 
 
+
+def test_rescaled_or_standardised_pixel_columns_are_not_categorical(bundled_subset):
+    """Flattened images and 8x8 digits (0..16): corner pixels take two values,
+    {0, c} once rescaled and {a, b} with a handful of rare rows once
+    standardised. Neither is a standardised binary feature."""
+    from sklearn.datasets import load_digits
+    from sklearn.preprocessing import StandardScaler
+
+    digits = load_digits()
+    pixels = bundled_subset.x_train.reshape(len(bundled_subset.x_train), -1)
+    for x, y in [(digits.data / 16.0, digits.target),
+                 (StandardScaler().fit_transform(digits.data), digits.target),
+                 (pixels / 255.0, bundled_subset.y_train),
+                 (StandardScaler().fit_transform(pixels), bundled_subset.y_train)]:
+        report = check_data(x.astype(np.float32), y)
+        assert "categorical_scaled" in report.ran
+        assert not report.has("data.categorical_scaled")
+
+
+def test_standardised_binary_column_fires_once_its_rare_value_repeats():
+    """Ten rows sharing the rarer value are enough to call a column binary."""
+    x, y = make_tabular(600, 4)
+    x = x.copy()
+    for rare, fires in [(3, False), (15, True)]:
+        flag = np.zeros(len(x))
+        flag[:rare] = 1.0
+        x[:, 5] = (flag - flag.mean()) / flag.std()
+        x[:, 4] = np.linspace(-1.0, 1.0, len(x))  # a continuous column
+        report = check_data(x, y)
+        assert report.has("data.categorical_scaled") is fires
+        if fires:
+            assert report.by_code("data.categorical_scaled")[0].evidence["columns"] == (5,)
+
+
 # data.label_noise -------------------------------------------------------------
 def test_label_noise_fires_with_ranked_suspects(images, rng):
     x, y, _, _ = images
