@@ -9,6 +9,8 @@ from kerasdoc.findings import Report, Severity
 from kerasdoc.training._clipping import check_clipping
 from kerasdoc.training._detectors import DETECTORS, run_detectors
 from kerasdoc.training._history import StatsHistory
+from kerasdoc.training._observer import (
+    Observer, call_overridden, custom_step_reason, observer_probe, setup_observer)
 from kerasdoc.training._probe import Probe
 from kerasdoc.training._step import Instrument, reduce_replicas
 
@@ -36,6 +38,14 @@ class Doctor(keras.callbacks.Callback):
 
     Subclassed models have no graph to tap: their gradients, weights and
     loss are watched and `report.skipped` says activations were not.
+
+    A model whose class overrides `train_step` (as the Keras guides show)
+    keeps its own step: the Doctor never changes what it computes. It then
+    observes the loss and metric curves from the step's logs and per-layer
+    weight norms and update ratios read from the variables on the read
+    steps, and `report.skipped` names what is not observed (gradients,
+    activations) and why. Clipping needs the Doctor's step, so it is refused
+    for such models.
 
     Under `tf.distribute` the read-back gathers the statistics of every
     replica of the cluster, so with `MultiWorkerMirroredStrategy` every
@@ -187,6 +197,7 @@ class Doctor(keras.callbacks.Callback):
         self._findings = []
         self._skipped = {}
         self._armed = self._pending_setup = False
+        self._observing = None
 
     # -- public results ------------------------------------------------------
     @property
@@ -237,6 +248,11 @@ class Doctor(keras.callbacks.Callback):
         current = model.train_function
         if getattr(current, "_kerasdoc_doctor", False):
             current = None  # left behind by a fit that raised
+        self._observing = custom_step_reason(model)
+        if self._observing is not None:
+            # The model's own step runs unchanged: watch it from outside.
+            self._original = setup_observer(self, model, current)
+            return
         self._original = current
         if model.built:
             self._setup(model)
@@ -245,7 +261,24 @@ class Doctor(keras.callbacks.Callback):
         self._install(model, current or model._make_function(model.train_step))
 
     def _setup(self, model):
-        probe = Probe.from_model(model)
+        if self._observing is not None:
+            probe = observer_probe(model)
+            self._instrument = Observer(model, probe, every=self.every)
+            self._stats = StatsHistory(
+                probe, n_trainable=len(model.trainable_weights),
+                loss_scaled=self._instrument.loss_scale is not None)
+            self._stats.start_epoch()
+            self._skipped.update(self._instrument.notes(self._observing))
+            self._offset = self._steps
+            return
+        if call_overridden(model):
+            # The tap model would run the layer graph, not the class's `call`.
+            probe = observer_probe(model, note=(
+                f"{type(model).__name__} overrides `call`: the step runs it as "
+                "it is, so activation statistics (which need the layer graph) "
+                "are not observed"))
+        else:
+            probe = Probe.from_model(model)
         self._instrument = Instrument(
             model, probe, every=self.every, clipping=self.clipping,
             saturation_margin=self.saturation_margin,
@@ -298,11 +331,26 @@ class Doctor(keras.callbacks.Callback):
             self._stats.start_epoch()
 
     def on_train_batch_begin(self, batch, logs=None):
-        self._armed = True
+        self._armed = self._observing is None
         self._batch_begin = batch
+        if self._observing is not None and self._instrument is not None:
+            spe = int(getattr(self.model, "steps_per_execution", 1) or 1)
+            self._instrument.batch_begin(self._steps + 1, self._steps + spe)
 
     def on_train_batch_end(self, batch, logs=None):
         self._steps += batch - self._batch_begin + 1
+        if self._observing is not None:
+            if self._instrument is None and self.model.built:
+                self._setup(self.model)  # built by its first step
+                if self._offset:
+                    self._skipped["first steps"] = (
+                        f"the model was built by its first {self._offset} "
+                        "step(s), which ran without observation")
+                self._last_read = self._steps
+                return
+            if self._instrument is not None:
+                self._instrument.batch_end(batch, batch - self._batch_begin + 1,
+                                           logs)
         if self._instrument is None:
             if getattr(self, "_pending_setup", False):
                 self._pending_setup = False
@@ -331,7 +379,10 @@ class Doctor(keras.callbacks.Callback):
         if self._instrument is None:
             return
         if self._steps > self._last_read:
-            raw = reduce_replicas(self._instrument.read(), offset=self._offset)
+            if self._observing is not None:
+                raw = self._instrument.read(offset=self._offset)
+            else:
+                raw = reduce_replicas(self._instrument.read(), offset=self._offset)
             self._last_read = self._steps
             row = self._stats.append(raw, epoch=self._epoch, epoch_end=epoch_end)
             if self._writer is not None:
