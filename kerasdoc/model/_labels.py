@@ -1,79 +1,21 @@
 """What the compiled loss and the labels say about the task."""
 
 import dataclasses
-import re
 from typing import Optional
 
 import numpy as np
 
-_LOSS_KINDS = {
-    "sparse_categorical_crossentropy": "sparse_cce",
-    "categorical_crossentropy": "cce",
-    "categorical_focal_crossentropy": "cce",
-    "binary_crossentropy": "bce",
-    "binary_focal_crossentropy": "bce",
-    "kl_divergence": "kld",
-    "kld": "kld",
-    "kullback_leibler_divergence": "kld",
-}
-_REGRESSION = {"mean_squared_error", "mse", "mean_absolute_error", "mae", "huber",
-               "huber_loss", "log_cosh", "logcosh", "mean_squared_logarithmic_error",
-               "msle", "mean_absolute_percentage_error", "mape"}
+from kerasdoc._losses import LossInfo, classify_loss
 
-
-def _snake(name):
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-@dataclasses.dataclass(frozen=True)
-class LossSpec:
-    """The compiled loss reduced to what the checks need."""
-
-    name: str
-    kind: str  # sparse_cce, cce, bce, kld, regression or other
-    from_logits: bool
-
-    @property
-    def is_crossentropy(self):
-        return self.kind in ("sparse_cce", "cce", "bce")
-
-
-def _resolve(name):
-    """The Keras loss object or function a compile string names (or the string)."""
-    import keras
-
-    try:
-        return keras.losses.get(name)
-    except (ValueError, TypeError):
-        return name
+# The compiled loss reduced to what the checks need: name, kind (family:
+# sparse_cce, cce, bce, kld, hinge, categorical_hinge, regression or other)
+# and from_logits. One classifier for the whole package (kerasdoc._losses).
+LossSpec = LossInfo
 
 
 def loss_spec(model) -> Optional[LossSpec]:
     """The model's single compiled loss, or None (not compiled, several losses)."""
-    loss = getattr(model, "loss", None)
-    if loss is None or isinstance(loss, (list, tuple, dict)):
-        return None
-    from_logits = False
-    if isinstance(loss, str):
-        loss = _resolve(loss)
-    if isinstance(loss, str):
-        name = loss
-    elif hasattr(loss, "fn") and callable(loss.fn):  # keras LossFunctionWrapper
-        name = loss.fn.__name__
-        from_logits = bool(getattr(loss, "_fn_kwargs", {}).get("from_logits", False))
-    elif hasattr(loss, "get_config") and not callable(getattr(loss, "__name__", None)):
-        name = _snake(type(loss).__name__)
-        from_logits = bool(getattr(loss, "from_logits", False))
-    else:
-        name = getattr(loss, "__name__", type(loss).__name__)
-    name = name.lower()
-    if name in _LOSS_KINDS:
-        kind = _LOSS_KINDS[name]
-    elif name in _REGRESSION:
-        kind = "regression"
-    else:
-        kind = "other"
-    return LossSpec(name=name, kind=kind, from_logits=from_logits)
+    return classify_loss(getattr(model, "loss", None))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -14,12 +14,16 @@ import time
 
 import numpy as np
 
+from kerasdoc import _losses
 from kerasdoc._errors import InvalidInputError
+from kerasdoc._losses import classify_loss
 from kerasdoc._modelcopy import copy_model
 from kerasdoc._validation import (check_array, check_float, check_int, check_model,
                                   check_model_input, check_same_length, received)
 
-# Loss function names -> how the labels are encoded.
+# Loss names (as `kerasdoc._losses.classify_loss` reads them) -> how the labels
+# are encoded. Only the plain cross-entropies: their expected initial loss is
+# -ln(1/C) (the focal variants' is not).
 _CLASSIFICATION_LOSSES = {
     "sparse_categorical_crossentropy": "sparse",
     "categorical_crossentropy": "categorical",
@@ -192,23 +196,13 @@ def _loss_object(loss):
 
 def loss_kind(loss):
     """'sparse', 'categorical' or 'binary' for a cross-entropy loss, else None."""
-    import keras
-
-    obj = _loss_object(loss)
-    if isinstance(obj, keras.losses.Loss):
-        obj = getattr(obj, "fn", None)
-    return _CLASSIFICATION_LOSSES.get(getattr(obj, "__name__", None))
+    info = classify_loss(loss)
+    return None if info is None else _CLASSIFICATION_LOSSES.get(info.name)
 
 
 def is_builtin_loss(loss):
     """Whether `loss` is one of Keras's own losses (not user code)."""
-    obj = _loss_object(loss)
-    if obj is None:
-        return False
-    if hasattr(obj, "fn") and getattr(obj.fn, "__module__", "").startswith("keras."):
-        return obj.__class__.__module__.startswith("keras.")
-    module = getattr(obj, "__module__", None) or obj.__class__.__module__
-    return module.startswith("keras.")
+    return _losses.is_builtin_loss(loss)
 
 
 def per_sample_loss(loss):
