@@ -629,6 +629,112 @@ def _by_output(out, form, units, probabilities):
             f"{where} of {units} unit{'s' if units != 1 else ''}")
 
 
+# Data-only inference (no model): what the targets alone suggest.
+# Share of finite values that are not whole numbers from which 1-D targets
+# are regression targets rather than class ids with a few typos.
+_NON_INTEGER_SHARE = 0.05
+# Whole-number targets are counts to regress, not class ids, when they take
+# more than this many distinct values with fewer than
+# `_MIN_PER_VALUE` samples per value on average (a classifier needs several
+# samples per class; measured targets such as diabetes progression 25..346
+# on 442 samples take a new value every two samples).
+_MAX_CLASSES_WITHOUT_MODEL = 50
+_MIN_PER_VALUE = 5
+# Share of rows holding two or more ones from which 0/1 rows are multi-hot
+# (multi-label) rather than one-hot rows with a few corrupt ones.
+_MULTI_HOT_SHARE = 0.01
+
+
+def task_from_targets(x=None, y=None) -> Task:
+    """The task the targets alone suggest (no model): for `check_data`.
+
+    Rules, in order: `y` equal to `x` is `reconstruction`; 0/1 rows where at
+    least 1% hold two or more ones are `multilabel`, rows of ones summing to 1
+    (or non-negative rows summing to 1) `multiclass` one-hot; other 2-D
+    whole-number rows as long as `x`'s second axis are per-timestep
+    `sequence` labels, other 2-D rows `regression` with several targets;
+    1-D targets with more than 5% non-whole values are `regression`; whole
+    numbers are class ids (`binary` for 0/1, `multiclass` otherwise) unless
+    they take more than 50 distinct values with fewer than 5 samples per
+    value on average, which reads as a count or measurement to regress. A
+    model settles these cases better (`infer_task(model, x, y)`); pass
+    `task=` to say what you train.
+
+    Args:
+        x: the inputs. Defaults to `None`.
+        y: the targets (an array). Defaults to `None`.
+
+    Returns:
+        A `Task` (`kind="multiclass"` with nothing known when `y` is None).
+    """
+    y_arr = _as_array(y)
+    x_arr = _as_array(x) if not isinstance(x, (dict, list, tuple)) else None
+    none = "no model was given"
+    if y_arr is None or len(y_arr) == 0:
+        return Task("multiclass", None, None, None,
+                    f"{none} and no targets could be read: classification assumed")
+    if is_reconstruction_target(x_arr, y_arr):
+        n = int(np.prod(x_arr.shape[1:], dtype=np.int64)) if x_arr.ndim > 1 else 1
+        return Task("reconstruction", n, None, "inputs",
+                    f"{none}; the targets are the inputs (y {'is' if y is x else 'equals'} x)")
+    rows = y_arr if len(y_arr) <= _TARGET_ROWS else y_arr[_sample_rows(len(y_arr),
+                                                                        _TARGET_ROWS)]
+    arr = np.asarray(rows)
+    if arr.dtype == np.bool_:
+        arr = arr.astype(np.int8)
+    if not np.issubdtype(arr.dtype, np.number):
+        return Task("multiclass", None, None, None,
+                    f"{none}; the targets are not numbers ({arr.dtype}): classes assumed")
+    if arr.ndim >= 2 and int(np.prod(arr.shape[1:])) > 1:
+        flat = arr.reshape(len(arr), -1).astype(np.float64, copy=False)
+        width = flat.shape[1]
+        finite = np.all(np.isfinite(flat), axis=1)
+        good = flat[finite]
+        if good.size and np.all((good == 0) | (good == 1)):
+            sums = good.sum(axis=1)
+            multi = float(np.mean(sums >= 2))
+            if multi >= _MULTI_HOT_SHARE:
+                return Task("multilabel", width, None, "multi_hot",
+                            f"{none}; {multi:.0%} of the 0/1 target rows hold two or "
+                            "more ones (multi-hot)")
+            return Task("multiclass", width, None, "one_hot",
+                        f"{none}; the targets are one-hot rows of {width} columns")
+        if good.size and good.min() >= 0 and np.allclose(good.sum(axis=1), 1.0, atol=1e-3):
+            return Task("multiclass", width, None, "one_hot",
+                        f"{none}; the target rows are class probabilities summing to 1")
+        whole = good.size and np.all(good == np.round(good))
+        if whole and x_arr is not None and x_arr.ndim >= 2 and arr.ndim == 2 \
+                and x_arr.shape[1] == width:
+            return Task("sequence", int(good.max()) + 1 if good.min() >= 0 else None,
+                        None, "sparse",
+                        f"{none}; whole-number targets per position, as many as "
+                        f"x's {width} steps")
+        return Task("regression", width, None, "continuous",
+                    f"{none}; the targets are rows of {width} values")
+    values = arr.reshape(-1).astype(np.float64, copy=False)
+    values = values[np.isfinite(values)]
+    if not values.size:
+        return Task("regression", 1, None, "continuous",
+                    f"{none}; no target is finite")
+    non_integer = float(np.mean(values != np.round(values)))
+    if non_integer > _NON_INTEGER_SHARE:
+        return Task("regression", 1, None, "continuous",
+                    f"{none}; {non_integer:.0%} of the targets are not whole numbers")
+    distinct = np.unique(values)
+    if set(distinct.tolist()) <= {0.0, 1.0}:
+        return Task("binary", 2, None, "binary", f"{none}; the targets are 0/1")
+    if len(distinct) > _MAX_CLASSES_WITHOUT_MODEL and \
+            len(values) / len(distinct) < _MIN_PER_VALUE:
+        return Task("regression", 1, None, "continuous",
+                    f"{none}; the whole-number targets take {len(distinct)} distinct "
+                    f"values, {len(values) / len(distinct):.1f} samples per value: "
+                    "a count or measurement, not class ids")
+    n = int(distinct.max()) + 1 if distinct.min() >= 0 else len(distinct)
+    return Task("multiclass", n, None, "sparse",
+                f"{none}; the targets are whole numbers (class ids, "
+                f"{len(distinct)} distinct)")
+
+
 def infer_task(model, x=None, y=None) -> Task:
     """Infer what `model` is trained to do from its loss, outputs and targets.
 
@@ -637,7 +743,8 @@ def infer_task(model, x=None, y=None) -> Task:
     and only when an output activation cannot be read from the layers.
 
     Args:
-        model: a built Keras model, compiled or not.
+        model: a built Keras model, compiled or not, or None to infer the
+            task from the targets alone (see `task_from_targets`).
         x: the inputs (an array), to recognise autoencoders and to read a
             subclassed model's outputs. Defaults to `None`.
         y: the targets: an array, or a dict/list per output for a
@@ -649,6 +756,8 @@ def infer_task(model, x=None, y=None) -> Task:
     """
     from kerasdoc._validation import check_model
 
+    if model is None:
+        return task_from_targets(x, y)
     check_model(model, built=False)
     outputs, note = _read_outputs(model, x)
     if not outputs:

@@ -283,3 +283,41 @@ def test_infer_task_does_not_change_the_model():
 def test_infer_task_rejects_non_models():
     with pytest.raises(kerasdoc.InvalidTypeError, match="Received: model="):
         infer_task("model.keras")
+
+
+# -- no model: what the targets alone say (check_data) ------------------------
+
+def test_targets_only_regression_and_classes():
+    from kerasdoc._task import task_from_targets
+
+    assert infer_task(None, X, RNG.normal(size=64) * 3 + 10).kind == "regression"
+    assert task_from_targets(X, RNG.integers(0, 10, 64)).kind == "multiclass"
+    assert task_from_targets(X, RNG.integers(0, 2, 64)).encoding == "binary"
+    # diabetes-like whole-number targets: 300 values on 400 samples
+    counts = RNG.integers(25, 346, 400).astype("float32")
+    task = task_from_targets(RNG.normal(size=(400, 4)), counts)
+    assert task.kind == "regression" and "distinct values" in task.reason
+    # class ids with two typos stay classes (label_range reports the typos)
+    ids = RNG.integers(0, 5, 200).astype("float32")
+    ids[:2] = 0.5
+    assert task_from_targets(None, ids).kind == "multiclass"
+
+
+def test_targets_only_rows():
+    from kerasdoc._task import task_from_targets
+
+    one_hot = keras.utils.to_categorical(RNG.integers(0, 4, 200), 4)
+    assert task_from_targets(None, one_hot).encoding == "one_hot"
+    corrupt = one_hot.copy()
+    corrupt[0] = 0  # one corrupt row: still one-hot (label_range reports it)
+    assert task_from_targets(None, corrupt).kind == "multiclass"
+    multi_hot = (RNG.random((200, 4)) < 0.4).astype("float32")
+    task = task_from_targets(None, multi_hot)
+    assert (task.kind, task.n_outputs, task.encoding) == ("multilabel", 4, "multi_hot")
+    assert task_from_targets(None, RNG.normal(size=(50, 3))).kind == "regression"
+    tokens = RNG.integers(0, 20, (30, 12))
+    assert task_from_targets(tokens, RNG.integers(0, 7, (30, 12))).kind == "sequence"
+    x = RNG.random((20, 6, 6))
+    assert task_from_targets(x, x).kind == "reconstruction"
+    assert resolve_task(None, None, x, x).kind == "reconstruction"
+    assert resolve_task("regression", None, X, RNG.integers(0, 3, 64)).kind == "regression"
