@@ -618,7 +618,7 @@ def sample_fit_data(x, y=None, *, sample_weight=None, class_weight=None,
             f"`{name}` must be arrays, a tf.data.Dataset, a keras.utils.PyDataset or a "
             f"generator. {received(name, x)}")
     if _is_stream(x):
-        y_name = "y" if name == "x" else f"{name}'s y"
+        y_name = y_name or ("y" if name == "x" else f"{name}'s y")
         if y is not None:
             raise InvalidInputError(
                 f"`{y_name}` must be None when `{name}` is a {type(x).__name__}: the "
@@ -705,7 +705,8 @@ def sample_validation_data(validation_data, *, max_samples=DEFAULT_MAX_SAMPLES):
                                name="validation_data")
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
         raise InvalidInputError(
-            "`validation_data` must be (x_val, y_val), (x_val, y_val, sample_weight_val), "
+            "`validation_data` must be a pair (x_val, y_val), a triple "
+            "(x_val, y_val, sample_weight_val), "
             "a tf.data.Dataset, a keras.utils.PyDataset or a generator. "
             f"{received('validation_data', validation_data)}")
     vx, vy = validation_data[0], validation_data[1]

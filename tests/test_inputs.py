@@ -215,7 +215,7 @@ def test_validation_data_takes_the_same_types():
     assert sample_validation_data((x, y)).n == 40
     assert sample_validation_data((x, y, np.ones(40))).sample_weight.shape == (40,)
     assert sample_validation_data(tf.data.Dataset.from_tensor_slices((x, y)).batch(8)).n == 40
-    with pytest.raises(InvalidInputError, match="Received: validation_data="):
+    with pytest.raises(InvalidInputError, match=r"pair.*Received: validation_data="):
         sample_validation_data(x)
     with pytest.raises(InvalidInputError, match=r"validation_data\[1\]"):
         sample_validation_data((x, y[:3]))

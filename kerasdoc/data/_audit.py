@@ -6,8 +6,8 @@ from typing import Iterable, Optional, Union
 from kerasdoc._errors import InvalidInputError, InvalidTypeError
 from kerasdoc._validation import (check_array, check_float, check_int,
                                   check_same_length, received)
+from kerasdoc._inputs import INPUT_KINDS, input_kind, is_stream, sample_fit_data
 from kerasdoc.data._runner import Audit
-from kerasdoc.data._stream import is_dataset, spooled
 from kerasdoc.findings import Report
 
 __all__ = ["check_data"]
@@ -21,6 +21,11 @@ def check_data(
     *,
     x_test=None,
     y_test=None,
+    sample_weight=None,
+    class_weight=None,
+    model=None,
+    input_kinds=None,
+    max_samples: int = 100_000,
     n_classes: Optional[int] = None,
     categorical_columns: Optional[Iterable[int]] = None,
     max_magnitude: float = 10.0,
@@ -60,16 +65,37 @@ def check_data(
     for images; tabular rows are compared exactly.
 
     Args:
-        x_train: training inputs, `(N, ...)`, or a `tf.data.Dataset` yielding
-            `(x, y)` samples or batches (batches are recognised by an unknown
-            or shared leading dimension in its `element_spec`).
-        y_train: training labels, `(N,)` class ids or `(N, K)` one-hot;
-            `None` when `x_train` is a dataset. Defaults to `None`.
+        x_train: training inputs as `model.fit` takes them: an array
+            `(N, ...)`, a dict or list of arrays (several inputs), or a stream
+            (`tf.data.Dataset`, batched or not, `keras.utils.PyDataset` or a
+            generator) yielding `(x, y)` or `(x, y, sample_weight)`, read for
+            at most `max_samples` samples (see
+            `kerasdoc._inputs.sample_fit_data`).
+        y_train: training labels, `(N,)` class ids or `(N, K)` one-hot, or a
+            dict or list of targets (several outputs: each is audited on its
+            own, regression outputs skip the label checks); `None` when
+            `x_train` is a stream. Defaults to `None`.
         x_test: test or validation inputs, same per-sample shape as `x_train`,
-            or a `tf.data.Dataset` like `x_train`.
+            or a stream like `x_train`.
             Enables `data.split_leakage` and `data.distribution_shift`.
             Defaults to `None`.
         y_test: labels of `x_test`. Defaults to `None`.
+        sample_weight: per-sample weights of `x_train`, as `fit` takes them.
+            With `class_weight`, they decide `data.class_imbalance`: an
+            imbalance the weights compensate is not reported. Defaults to
+            `None`.
+        class_weight: dict of class id to weight, as `fit` takes it.
+            Defaults to `None`.
+        model: the model the data feeds; it tells each input's kind
+            (`kerasdoc._inputs.input_kind`: integers into an `Embedding` are
+            token ids). Defaults to `None` (judged from the data).
+        input_kinds: each input's kind, overriding the inference: one of
+            `"image"`, `"tabular"`, `"tokens"`, `"sequence"`, `"string"`, or a
+            dict/list of them. Token ids skip `not_normalized` and
+            `categorical_scaled`, strings every value check, and the label
+            checks read both through hashed bag-of-tokens counts. Defaults to
+            `None` (inferred).
+        max_samples: samples read from a stream. Defaults to `100000`.
         n_classes: number of classes the model predicts (its output units).
             Defaults to `None` (inferred from the labels).
         categorical_columns: tabular column indices that hold categories; they
@@ -137,22 +163,53 @@ def check_data(
     >>> sorted(report.codes)
     ['data.label_misalignment', 'data.not_normalized', 'data.unshuffled']
     """
-    if is_dataset(x_train) or is_dataset(x_test):
-        given = dict(locals())  # the arguments: this is the first statement
-        options = {k: v for k, v in given.items() if k not in _DATA_ARGS}
-        pairs = [(x_train, y_train, "x_train", "y_train"),
-                 (x_test, y_test, "x_test", "y_test")]
-        with spooled(pairs, chunk_size=check_int(chunk_size, "chunk_size", minimum=1)) \
-                as ((x_train, y_train), (x_test, y_test)):
-            return check_data(x_train, y_train, x_test=x_test, y_test=y_test, **options)
+    max_samples = check_int(max_samples, "max_samples", minimum=1)
+    if is_stream(x_train) or is_stream(x_test):
+        given = dict(locals())  # the arguments (and max_samples, checked)
+        options = {k: v for k, v in given.items() if k not in _DATA_ARGS + (
+            "given", "sample_weight")}
+        train = sample_fit_data(x_train, y_train, sample_weight=sample_weight,
+                                max_samples=max_samples, name="x_train", y_name="y_train")
+        _require_targets(train, "x_train", x_train)
+        test = None
+        if x_test is not None:
+            test = sample_fit_data(x_test, y_test, max_samples=max_samples,
+                                   name="x_test", y_name="y_test")
+        report = check_data(train.x, train.y, x_test=None if test is None else test.x,
+                            y_test=None if test is None else test.y,
+                            sample_weight=train.sample_weight, **options)
+        for part in (train, test):
+            if part is not None and part.note:
+                report.skipped.setdefault("stream", part.note)
+        return report
     if y_train is None:
         raise InvalidInputError(
             "`y_train` is required when `x_train` is an array. Received: y_train=None")
-    x_train = check_array(x_train, "x_train", min_ndim=2)
-    y_train = check_array(y_train, "y_train", min_ndim=1, max_ndim=2)
-    check_same_length(x_train, "x_train", y_train, "y_train")
     if y_test is not None and x_test is None:
         raise InvalidInputError(f"`y_test` needs `x_test`. {received('x_test', x_test)}")
+    train = sample_fit_data(x_train, y_train, sample_weight=sample_weight,
+                            class_weight=class_weight, name="x_train", y_name="y_train")
+    kinds = _kinds(input_kinds, model, train.x)
+    structured = isinstance(train.x, (dict, list)) or isinstance(train.y, (dict, list))
+    single_kind = kinds if isinstance(kinds, str) else None
+    if structured or single_kind in ("tokens", "string"):
+        return _general(train, x_test, y_test, kinds, model, n_classes, categorical_columns,
+                        label_noise, locals_opts=dict(
+                            max_magnitude=max_magnitude, scale_ratio=scale_ratio,
+                            min_information=min_information,
+                            imbalance_ratio=imbalance_ratio,
+                            duplicate_fraction=duplicate_fraction,
+                            leakage_fraction=leakage_fraction,
+                            near_duplicate_similarity=near_duplicate_similarity,
+                            class_shift=class_shift, shift_auc=shift_auc,
+                            shift_samples=shift_samples, run_ratio=run_ratio,
+                            batch_size=batch_size,
+                            label_noise_confidence=label_noise_confidence,
+                            label_noise_fraction=label_noise_fraction,
+                            model_samples=model_samples, chunk_size=chunk_size, seed=seed))
+    x_train = check_array(train.x, "x_train", min_ndim=2)
+    y_train = check_array(train.y, "y_train", min_ndim=1, max_ndim=2)
+    check_same_length(x_train, "x_train", y_train, "y_train")
     if x_test is not None:
         x_test = check_array(x_test, "x_test", min_ndim=2)
         if x_test.shape[1:] != x_train.shape[1:]:
@@ -187,17 +244,89 @@ def check_data(
         model_samples=check_int(model_samples, "model_samples", minimum=20),
         chunk_size=check_int(chunk_size, "chunk_size", minimum=1),
         seed=check_int(seed, "seed", minimum=0),
+        sample_weight=train.sample_weight, class_weight=train.class_weight,
     )
-    if isinstance(label_noise, bool):
-        noise_samples = None if label_noise else 0
-    elif isinstance(label_noise, numbers.Integral):
-        noise_samples = check_int(label_noise, "label_noise", minimum=20)
-    else:
-        raise InvalidTypeError(
-            f"`label_noise` must be True, False or a sample size. "
-            f"{received('label_noise', label_noise)}")
+    noise_samples = _noise_samples(label_noise)
     return Audit(x_train, y_train, x_test, y_test, n_classes, columns,
                   noise_samples, opts).run()
+
+
+def _noise_samples(label_noise):
+    if isinstance(label_noise, bool):
+        return None if label_noise else 0
+    if isinstance(label_noise, numbers.Integral):
+        return check_int(label_noise, "label_noise", minimum=20)
+    raise InvalidTypeError(
+        f"`label_noise` must be True, False or a sample size. "
+        f"{received('label_noise', label_noise)}")
+
+
+def _require_targets(data, name, given):
+    if data.y is None:
+        raise InvalidInputError(
+            f"`{name}` must yield (x, y) pairs (or batches of them) to be audited: it "
+            f"yielded inputs only. {received(name, given)}")
+
+
+def _kinds(input_kinds, model, x):
+    """The input kinds: as given (validated), or inferred by `input_kind`."""
+    if input_kinds is None:
+        return input_kind(model, x)
+    values = (list(input_kinds.values()) if isinstance(input_kinds, dict)
+              else [input_kinds] if isinstance(input_kinds, str) else list(input_kinds))
+    bad = [v for v in values if v not in INPUT_KINDS]
+    if bad:
+        raise InvalidInputError(
+            f"`input_kinds` must name kinds from {INPUT_KINDS}. "
+            f"{received('input_kinds', input_kinds)}")
+    return input_kinds
+
+
+def _general(train, x_test, y_test, kinds, model, n_classes, columns, label_noise,
+             locals_opts):
+    """Several inputs or outputs, token ids or text: see `kerasdoc.data._general`."""
+    from kerasdoc.data._general import audit_general
+
+    if columns is not None:
+        raise InvalidInputError(
+            "`categorical_columns` applies to one tabular (N, F) input. "
+            f"{received('categorical_columns', columns)}")
+    o = locals_opts
+    opts = dict(
+        max_magnitude=check_float(o["max_magnitude"], "max_magnitude", minimum=0),
+        scale_ratio=check_float(o["scale_ratio"], "scale_ratio", minimum=1),
+        min_information=check_float(o["min_information"], "min_information", minimum=0,
+                                    maximum=1),
+        imbalance_ratio=check_float(o["imbalance_ratio"], "imbalance_ratio", minimum=1),
+        duplicate_fraction=check_float(o["duplicate_fraction"], "duplicate_fraction",
+                                       minimum=0, maximum=1),
+        leakage_fraction=check_float(o["leakage_fraction"], "leakage_fraction",
+                                     minimum=0, maximum=1),
+        similarity=check_float(o["near_duplicate_similarity"],
+                               "near_duplicate_similarity", minimum=0, maximum=1),
+        class_shift=check_float(o["class_shift"], "class_shift", minimum=0, maximum=1),
+        shift_auc=check_float(o["shift_auc"], "shift_auc", minimum=0.5, maximum=1),
+        shift_samples=check_int(o["shift_samples"], "shift_samples", minimum=20),
+        run_ratio=check_float(o["run_ratio"], "run_ratio", minimum=1),
+        batch_size=check_int(o["batch_size"], "batch_size", minimum=1),
+        noise_confidence=check_float(o["label_noise_confidence"], "label_noise_confidence",
+                                     minimum=0, maximum=1),
+        noise_fraction=check_float(o["label_noise_fraction"], "label_noise_fraction",
+                                   minimum=0, maximum=1),
+        model_samples=check_int(o["model_samples"], "model_samples", minimum=20),
+        chunk_size=check_int(o["chunk_size"], "chunk_size", minimum=1),
+        seed=check_int(o["seed"], "seed", minimum=0),
+        sample_weight=None if isinstance(train.sample_weight, (dict, list))
+        else train.sample_weight,
+        class_weight=train.class_weight,
+    )
+    if x_test is not None:
+        x_test = sample_fit_data(x_test, y_test, name="x_test", y_name="y_test")
+        x_test, y_test = x_test.x, x_test.y
+    n_classes = check_int(n_classes, "n_classes", minimum=2, allow_none=True)
+    return audit_general(train.x, train.y, x_test, y_test, kinds=kinds, model=model,
+                         n_classes=n_classes, noise_samples=_noise_samples(label_noise),
+                         opts=opts)
 
 
 def _check_columns(columns, x_train):

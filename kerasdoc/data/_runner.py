@@ -48,7 +48,17 @@ class Audit:
             x, chunk_size=self.o["chunk_size"], normalise=False))
         return self._pooled_cache[split]
 
+    def _wanted(self, name):
+        only = self.o.get("only")
+        return only is None or name in only
+
     def _run_check(self, name, fn):
+        if not self._wanted(name):
+            return
+        skip = self.o.get("skip_reasons", {}).get(name)
+        if skip:
+            self.skipped[name] = skip
+            return
         result = self._timed(name, fn)
         findings, reason = result if isinstance(result, tuple) else (result, None)
         if reason:
@@ -58,7 +68,8 @@ class Audit:
         self.findings.extend(findings)
 
     def _skip(self, name, reason):
-        self.skipped[name] = reason
+        if self._wanted(name):
+            self.skipped[name] = reason
 
     def run(self):
         o = self.o
@@ -88,8 +99,12 @@ class Audit:
             labels, n_classes=self.n_classes))
         valid = np.flatnonzero(lab_tr.valid)
         y = lab_tr.ids[valid]
+        weights = o.get("sample_weight")
         self._run_check("class_imbalance", lambda: _balance.check_class_imbalance(
-            y, self.k, imbalance_ratio=o["imbalance_ratio"]))
+            y, self.k, imbalance_ratio=o["imbalance_ratio"],
+            weights=None if weights is None else np.asarray(weights).reshape(
+                len(lab_tr.ids), -1).mean(axis=1)[valid],
+            class_weight=o.get("class_weight")))
         self._run_check("unshuffled", lambda: _labels.check_unshuffled(
             y, run_ratio=o["run_ratio"], batch_size=o["batch_size"],
             min_samples=4 * self.k))
@@ -101,7 +116,8 @@ class Audit:
             self._run_check("split_leakage", lambda: self._leakage(st_tr, st_te, lab_tr, lab_te))
             self._run_check("distribution_shift", lambda: self._shift(st_tr, st_te, y, lab_te))
         if st_tr.is_image:
-            self._skip("categorical_scaled", "applies to tabular (N, F) inputs")
+            if "categorical_scaled" not in o.get("skip_reasons", {}):
+                self._skip("categorical_scaled", "applies to tabular (N, F) inputs")
         else:
             self._run_check("categorical_scaled", lambda: _categorical.check_categorical_scaled(
                 self.x_train, st_tr, categorical_columns=self.columns,
@@ -142,7 +158,10 @@ class Audit:
                       timings=self.timings, title="kerasdoc data audit")
 
     def _proba(self, stats, idx, y):
-        if stats.is_image:
+        represent = self.o.get("represent")
+        if represent is not None:  # token ids, text: a representation that sees content
+            values = represent(idx)
+        elif stats.is_image:
             values = self._pooled("train", idx)
         else:
             values = tabular_rows(self.x_train, stats, idx, chunk_size=self.o["chunk_size"])

@@ -30,7 +30,9 @@ def small():
     (dict(imbalance_ratio=0.5), InvalidInputError, "imbalance_ratio=0.5"),
     (dict(near_duplicate_similarity=2.0), InvalidInputError, "near_duplicate_similarity"),
     (dict(chunk_size=0), InvalidInputError, "chunk_size=0"),
-    (dict(x_train=np.array([["a"] * 8] * 10)), InvalidTypeError, "x_train"),
+    (dict(x_train={"a": np.zeros((10, 8)), "b": np.zeros((9, 8))}), InvalidInputError,
+     r"len\(x_train\['b'\]\)=9"),
+    (dict(input_kinds="text"), InvalidInputError, "input_kinds='text'"),
 ])
 def test_bad_arguments(kwargs, error, match):
     args = dict(x_train=np.zeros((10, 8, 8)), y_train=np.zeros(10, int))
