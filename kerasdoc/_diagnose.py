@@ -15,12 +15,11 @@ from typing import Callable, Optional
 
 from kerasdoc._causes import fold_symptoms
 from kerasdoc._errors import InvalidInputError, InvalidTypeError
+from kerasdoc._inputs import DEFAULT_MAX_SAMPLES, sample_fit_data, sample_validation_data
 from kerasdoc._validation import (
-    check_array,
     check_float,
     check_int,
     check_model,
-    check_same_length,
     received,
 )
 from kerasdoc.findings import Report
@@ -38,6 +37,8 @@ def _n_classes(model, y, class_names):
         return int(shape[-1])
     if class_names is not None:
         return len(class_names)
+    if not hasattr(y, "ndim"):  # several outputs: each is audited on its own
+        return None
     if y.ndim == 2 and y.shape[1] > 1:
         return int(y.shape[1])
     return None
@@ -160,8 +161,11 @@ def _budget_callback(budget, state):
     return BudgetStop()
 
 
-def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, seed):
+def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, seed,
+                sample_weight=None, class_weight=None):
     import random
+
+    import keras
 
     import numpy as np
 
@@ -176,11 +180,12 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
     with preserved_global_rng():
         random.seed(seed)
         np.random.seed(seed)
-        clone = copy_model(model, sample_x=x[:1])
+        clone = copy_model(model, sample_x=keras.tree.map_structure(lambda a: a[:1], x))
         seed_model(clone, seed)
         doctor = Doctor()
         state = {}
         clone.fit(x, y, validation_data=validation_data, batch_size=batch_size,
+                  sample_weight=sample_weight, class_weight=class_weight,
                   epochs=epochs, shuffle=True, verbose=0,
                   callbacks=[doctor, _budget_callback(budget, state)])
     note = None
@@ -190,7 +195,8 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
     return doctor, note
 
 
-def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = None,
+def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int] = None,
+             sample_weight=None, class_weight=None, max_samples: int = DEFAULT_MAX_SAMPLES,
              epochs: Optional[int] = None, class_names=None,
              budget_s: Optional[float] = 60.0, parts=None, seed: int = 0,
              group_symptoms: bool = True,
@@ -215,10 +221,24 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
 
     Args:
         model: a built, compiled `keras.Model`.
-        x: training inputs.
-        y: training labels.
-        validation_data: `(x_val, y_val)` used by the data audit (leakage,
+        x: training inputs as `model.fit` takes them: an array, a dict or
+            list of arrays (several inputs), a `tf.data.Dataset` yielding
+            `(x, y)` or `(x, y, sample_weight)` (batched or not), a
+            `keras.utils.PyDataset` or a generator. A stream is read for its
+            first `max_samples` samples (see
+            `kerasdoc._inputs.sample_fit_data`: a generator loses the batches
+            read; a dataset's shuffle order is left as it was).
+        y: training targets (an array, or a dict or list of arrays for
+            several outputs); `None` when `x` is a stream. Defaults to `None`.
+        validation_data: `(x_val, y_val)`, `(x_val, y_val, sample_weight)`
+            or a stream, as for `fit`; used by the data audit (leakage,
             shift) and the training run. Defaults to `None`.
+        sample_weight: per-sample weights for array inputs, as for `fit`.
+            Defaults to `None`.
+        class_weight: dict of class id to weight, as for `fit`: imbalance it
+            compensates is not reported. Defaults to `None`.
+        max_samples: samples read from a stream (`x` or `validation_data`).
+            Defaults to `4096`.
         batch_size: batch size for probes and training. Defaults to `None`
             (32, or the dataset size if smaller).
         epochs: epochs of the instrumented training run. Defaults to `None`
@@ -254,21 +274,20 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
         raise InvalidTypeError(
             f"`group_symptoms` must be True or False. "
             f"{received('group_symptoms', group_symptoms)}")
-    x = check_array(x, "x")
-    y = check_array(y, "y")
-    check_same_length(x, "x", y, "y")
-    if validation_data is not None:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) != 2:
-            raise InvalidInputError(
-                "`validation_data` must be a pair (x_val, y_val). "
-                f"{received('validation_data', validation_data)}"
-            )
-        x_val = check_array(validation_data[0], "validation_data[0]")
-        y_val = check_array(validation_data[1], "validation_data[1]")
-        check_same_length(x_val, "validation_data[0]", y_val, "validation_data[1]")
-        validation_data = (x_val, y_val)
+    # Inputs as `fit` takes them (arrays, dicts/lists, tf.data, PyDataset,
+    # generators); streams are read for at most `max_samples` samples.
+    data = sample_fit_data(x, y, sample_weight=sample_weight, class_weight=class_weight,
+                           max_samples=max_samples)
+    x, y = data.x, data.y
+    if y is None:
+        raise InvalidInputError(
+            "`y` is required: pass targets, or a dataset that yields (x, y) pairs. "
+            f"{received('y', y)}")
+    val = sample_validation_data(validation_data, max_samples=max_samples)
+    validation_data = None if val is None else (
+        (val.x, val.y) if val.sample_weight is None else (val.x, val.y, val.sample_weight))
     batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
-    batch_size = batch_size or min(32, len(x))
+    batch_size = batch_size or min(data.batch_size or 32, data.n)
     epochs = check_int(epochs, "epochs", minimum=1, allow_none=True) or 5
     budget_s = check_float(budget_s, "budget_s", minimum=0, exclusive_minimum=True,
                            allow_none=True)
@@ -296,7 +315,7 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
     def run_data():
         from kerasdoc.data import check_data
 
-        x_test, y_test = validation_data if validation_data is not None else (None, None)
+        x_test, y_test = validation_data[:2] if validation_data is not None else (None, None)
         # Audit the inputs as the network sees them: a model that starts with
         # Rescaling(1/255) is right to be fed raw 0-255 pixels.
         scaling = _input_scaling_layers(model)
@@ -311,7 +330,8 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
         else:
             x_seen = x
         return check_data(x_seen, y, x_test=x_test, y_test=y_test,
-                          n_classes=n_classes), note
+                          n_classes=n_classes, sample_weight=data.sample_weight,
+                          class_weight=data.class_weight, model=model), note
 
     def run_model():
         from kerasdoc.model import audit_model
@@ -321,7 +341,7 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
     def run_preprocessing():
         from kerasdoc.model import check_preprocessing
 
-        if x.ndim != 4:
+        if getattr(x, "ndim", None) != 4:
             return None, ("inputs are not image batches (N, H, W, C), so no "
                           "keras.applications backbone can be fed")
         report = check_preprocessing(model, x[: min(len(x), 64)])
@@ -338,7 +358,8 @@ def diagnose(model, x, y, *, validation_data=None, batch_size: Optional[int] = N
     def run_training():
         doctor, note = _train_copy(model, x, y, validation_data=validation_data,
                                    batch_size=batch_size, epochs=epochs, budget=budget,
-                                   seed=seed)
+                                   seed=seed, sample_weight=data.sample_weight,
+                                   class_weight=data.class_weight)
         if doctor is None:
             return None, note
         return doctor.report, note
