@@ -10,8 +10,8 @@ the tool.
 Scoring rules:
 
 - **Alarm**: a top-level finding at warning or error (what the user sees
-  first). On a healthy program any alarm, crash, or part of diagnose that
-  failed (`Report.skipped` says "failed ...") counts against kerasdoc.
+  first). On a healthy program any alarm, crash, or part or check of
+  diagnose that failed (`Report.failed`) counts against kerasdoc.
 - **Recall** (buggy programs): the program's report holds one of its
   `EXPECTED` codes at warning or error, as a top-level finding or as a
   symptom folded into one (`evidence["symptoms"]`, at its own severity).
@@ -372,8 +372,12 @@ def run_one(name, module, *, learn=True):
         result.symptoms = tuple((s["code"], str(s["severity"])) for f in report
                                 for s in f.evidence.get("symptoms", ()))
         result.skipped = {k: str(v) for k, v in getattr(report, "skipped", {}).items()}
-        result.failed_parts = tuple(f"{k}: {v}" for k, v in result.skipped.items()
-                                    if str(v).startswith("failed"))
+        failed = dict(getattr(report, "failed", {}) or {})
+        result.failed_parts = tuple(
+            f"{k}: {v.get('type', '')}: {str(v.get('message', ''))[:200]}"
+            for k, v in failed.items()) + tuple(
+            f"{k}: {v}" for k, v in result.skipped.items()
+            if k not in failed and str(v).startswith("failed"))
     if learn:
         result.learning = check_learning(program)
         if not result.healthy:
