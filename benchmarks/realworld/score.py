@@ -40,6 +40,8 @@ Usage:
     python -m benchmarks.realworld.score --only mnist_convnet --json out.json
     python -m benchmarks.realworld.score --healthy    # or --buggy
     python -m benchmarks.realworld.score --no-learn   # skip the learning check
+    python -m benchmarks.realworld.score --learn-only # only the learning check
+    python -m benchmarks.realworld.score --report a.json b.json  # merge earlier runs
 """
 
 import argparse
@@ -67,6 +69,7 @@ ABOVE_CHANCE = 0.25
 MIN_AUC = 0.75
 MIN_R2 = 0.3
 FIXED_MARGIN = 0.02
+LEARN_ONLY = "not run (--learn-only)"
 
 
 @dataclasses.dataclass
@@ -351,7 +354,11 @@ def check_learning(program):
 
 # --- running ------------------------------------------------------------------------
 
-def run_one(name, module, *, learn=True):
+class _NotRun(Exception):
+    """diagnose skipped on purpose (--learn-only)."""
+
+
+def run_one(name, module, *, learn=True, diagnose=True):
     """Run program `name` (its module): diagnose, then the learning check(s)."""
     result = Result(name=name, source=module.SOURCE, kind=module.KIND,
                     healthy=bool(module.HEALTHY),
@@ -363,7 +370,11 @@ def run_one(name, module, *, learn=True):
         return result
     start = time.perf_counter()
     try:
+        if not diagnose:
+            raise _NotRun()
         report, result.seconds = run_diagnose(program)
+    except _NotRun:
+        result.crash = LEARN_ONLY
     except Exception as exc:  # a crash is a result, recorded and scored
         result.seconds = time.perf_counter() - start
         result.crash = _where(exc)
@@ -427,6 +438,8 @@ def format_row(r):
 
 def summarize(results, budget_s=None):
     """The summary lines (a list of strings) and the figures (a dict)."""
+    not_run = [r for r in results if r.crash == LEARN_ONLY]
+    results = [r for r in results if r.crash != LEARN_ONLY]
     healthy = [r for r in results if r.healthy]
     buggy = [r for r in results if not r.healthy]
     alarmed = [r for r in healthy if r.alarms]
@@ -473,6 +486,9 @@ def summarize(results, budget_s=None):
         lines.append(f"buggy: fixed version trains better on "
                      f"{sum(1 for r in buggy if r.fixed_better)}/{len(buggy)}"
                      + (f" (not: {', '.join(worse)})" if worse else ""))
+    if not_run:
+        lines.append(f"not run through diagnose (--learn-only rows): "
+                     f"{', '.join(r.name for r in not_run)}")
     lines.append(f"crashes: {len(crashed)}"
                  + (f" ({', '.join(r.name for r in crashed)})" if crashed else "")
                  + f"; failed parts: {len(failed)}"
@@ -485,6 +501,37 @@ def summarize(results, budget_s=None):
     return lines, figures
 
 
+def load_results(paths):
+    """`Result`s read back from the JSON files of earlier runs (later files win per name)."""
+    fields = {f.name for f in dataclasses.fields(Result)}
+    learning_fields = {f.name for f in dataclasses.fields(Learning)}
+    by_name = {}
+    for path in paths:
+        for row in json.loads(Path(path).read_text())["results"]:
+            data = {k: v for k, v in row.items() if k in fields}
+            for key in ("learning", "learning_fixed"):
+                if data.get(key) is not None:
+                    learned = {k: v for k, v in data[key].items() if k in learning_fields}
+                    learned["scores"] = tuple(tuple(s) for s in learned.get("scores", ()))
+                    data[key] = Learning(**learned)
+            for key in ("expected", "findings", "symptoms", "failed_parts"):
+                data[key] = tuple(tuple(v) if isinstance(v, list) else v
+                                  for v in data.get(key, ()))
+            result = Result(**data)
+            earlier = by_name.get(result.name)
+            if earlier is not None:
+                # A --learn-only row adds its learning check to an earlier
+                # diagnose row; a --no-learn row keeps the earlier learning.
+                if result.crash == LEARN_ONLY:
+                    result = dataclasses.replace(earlier, learning=result.learning,
+                                                 learning_fixed=result.learning_fixed)
+                elif result.learning is None:
+                    result = dataclasses.replace(result, learning=earlier.learning,
+                                                 learning_fixed=earlier.learning_fixed)
+            by_name[result.name] = result
+    return list(by_name.values())
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fast", action="store_true", help="only the programs marked FAST")
@@ -493,8 +540,23 @@ def main(argv=None):
     group.add_argument("--healthy", action="store_true", help="only healthy programs")
     group.add_argument("--buggy", action="store_true", help="only buggy programs")
     parser.add_argument("--no-learn", action="store_true", help="skip the learning check")
+    parser.add_argument("--learn-only", action="store_true",
+                        help="only the learning check (no diagnose; for porting)")
     parser.add_argument("--json", help="write every result to this JSON file")
+    parser.add_argument("--report", nargs="+", metavar="JSON",
+                        help="print the rows and summary of earlier --json runs "
+                             "(merged by program name) instead of running")
     args = parser.parse_args(argv)
+    if args.report:
+        results = load_results(args.report)
+        for result in results:
+            print(format_row(result))
+            if result.learning is not None and not result.learning.learned:
+                print(f"      learning: {result.learning.summary()}")
+        print()
+        for line in summarize(results, default_budget_s())[0]:
+            print(line)
+        return 0
 
     from benchmarks.realworld import programs
 
@@ -507,20 +569,27 @@ def main(argv=None):
     budget_s = default_budget_s()
     results = []
     for name, module in chosen:
-        result = run_one(name, module, learn=not args.no_learn)
+        result = run_one(name, module, learn=not args.no_learn,
+                         diagnose=not args.learn_only)
         results.append(result)
         print(format_row(result), flush=True)
         if result.learning is not None and not result.learning.learned:
             print(f"      learning: {result.learning.summary()}", flush=True)
+        if args.json:  # written after every program, so a long run leaves its part
+            _write_json(args.json, results, summarize(results, budget_s)[1])
     lines, figures = summarize(results, budget_s)
     print()
     for line in lines:
         print(line)
     if args.json:
-        Path(args.json).write_text(json.dumps(
-            {"results": [r.to_dict() for r in results], "summary": figures},
-            indent=1, default=str))
+        _write_json(args.json, results, figures)
     return 0
+
+
+def _write_json(path, results, figures):
+    Path(path).write_text(json.dumps(
+        {"results": [r.to_dict() for r in results], "summary": figures},
+        indent=1, default=str))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,51 @@
+"""MachineLearningMastery "Your First Deep Learning Project in Python with Keras Step-by-Step"
+(Pima Indians diabetes, raw unscaled features)."""
+
+from benchmarks.realworld._program import RealProgram, seeded
+
+SOURCE = "https://machinelearningmastery.com/tutorial-first-neural-network-python-keras/"
+KIND = "binary"
+HEALTHY = True
+FAST = True
+NOTES = ("pima-indians-diabetes.csv (768 rows, 8 raw columns) -> 768 synthetic "
+         "rows with the columns' raw ranges (pregnancies 0-17, glucose 0-199, "
+         "blood pressure, skin, insulin 0-846, BMI, pedigree, age 21-81) and an "
+         "outcome (~35% positive) driven mostly by glucose, BMI and age; "
+         "unscaled as the tutorial; Dense(12, relu) -> Dense(8, relu) -> "
+         "Dense(1, sigmoid), binary_crossentropy, adam; batch 10 kept; the "
+         "tutorial has no validation data (the last 20% are held out here for "
+         "the learning check); epochs 150 -> 60.")
+
+
+def build(fixed=False):
+    import keras
+    import numpy as np
+
+    rng = seeded(0)
+    n = 768
+    preg = np.clip(rng.poisson(3.8, n), 0, 17)
+    glucose = np.clip(rng.normal(121, 32, n), 0, 199)
+    bp = np.clip(rng.normal(69, 19, n), 0, 122)
+    skin = np.clip(rng.normal(20, 16, n), 0, 99)
+    insulin = np.clip(rng.exponential(80, n) * (rng.random(n) > 0.48), 0, 846)
+    bmi = np.clip(rng.normal(32, 7.9, n), 0, 67.1)
+    pedigree = np.clip(rng.lognormal(-0.8, 0.6, n), 0.078, 2.42)
+    age = np.clip(21 + rng.exponential(12, n), 21, 81)
+    X = np.stack([preg, glucose, bp, skin, insulin, bmi, pedigree, age], 1).astype("float32")
+    score = (0.035 * (glucose - 121) + 0.09 * (bmi - 32) + 0.03 * (age - 33)
+             + 0.8 * (pedigree - 0.47) + 0.05 * preg + rng.normal(0, 0.8, n))
+    y = (score > np.quantile(score, 0.65)).astype("float32")
+    cut = int(0.8 * n)
+
+    def model_fn():
+        model = keras.Sequential([
+            keras.Input(shape=(8,)),
+            keras.layers.Dense(12, activation="relu"),
+            keras.layers.Dense(8, activation="relu"),
+            keras.layers.Dense(1, activation="sigmoid"),
+        ])
+        model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+        return model
+
+    return RealProgram(model_fn=model_fn, x=X[:cut], y=y[:cut],
+                       validation_data=(X[cut:], y[cut:]), batch_size=10, epochs=60)
