@@ -4,6 +4,7 @@ import math
 import time
 import numpy as np
 
+from kerasdoc._task import resolve_task
 from kerasdoc._validation import check_float, check_int
 from kerasdoc.findings import Finding
 from kerasdoc.probes import _common
@@ -43,7 +44,7 @@ class InitialLossResult(ProbeResult):
 
 
 def initial_loss(model, x, y, *, n_samples: int = 512, tolerance: float = 0.5,
-                 batch_size: int = 128, seed: int = 0) -> InitialLossResult:
+                 batch_size: int = 128, seed: int = 0, task=None) -> InitialLossResult:
     """Compare the loss at initialisation with what a fresh classifier should give.
 
     A freshly initialised C-class softmax classifier predicts roughly uniform
@@ -53,7 +54,9 @@ def initial_loss(model, x, y, *, n_samples: int = 512, tolerance: float = 0.5,
     up (large logits), a bad initialisation of the last layer, or
     unnormalised inputs. The loss is measured in inference mode on a copy of
     the model, without regularisation terms. Only cross-entropy losses are
-    checked; other losses, and models that were already trained
+    checked, and only when the targets are classes: regression and
+    reconstruction (an autoencoder trained with binary cross-entropy on
+    [0, 1] pixels), other losses, and models that were already trained
     (`optimizer.iterations > 0`), are skipped.
 
     Args:
@@ -66,6 +69,8 @@ def initial_loss(model, x, y, *, n_samples: int = 512, tolerance: float = 0.5,
             `(1 + tolerance) * -ln(1/C)`. Defaults to `0.5`.
         batch_size: batch size of the forward passes. Defaults to `128`.
         seed: seed of the sample draw. Defaults to `0`.
+        task: the task (`kerasdoc.Task` or a kind name). Defaults to `None`:
+            inferred from the model and the data (`kerasdoc.infer_task`).
 
     Returns:
         An `InitialLossResult` (finding code `probe.initial_loss`).
@@ -89,6 +94,11 @@ def initial_loss(model, x, y, *, n_samples: int = 512, tolerance: float = 0.5,
         return InitialLossResult(skipped=(
             f"loss {model.loss!r} is not a cross-entropy; the expected initial "
             "loss is only known for classifiers"))
+    task = resolve_task(task, model, x, y)
+    if not task.is_classification:
+        return InitialLossResult(skipped=(
+            f"does not apply to the task ({task.describe()}): the expected initial "
+            "loss -ln(1/C) is only known when the targets are classes"))
     iterations = int(np.asarray(model.optimizer.iterations)) if model.optimizer else 0
     if iterations > 0:
         return InitialLossResult(skipped=(

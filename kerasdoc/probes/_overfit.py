@@ -6,6 +6,8 @@ from typing import Optional
 
 import numpy as np
 
+from kerasdoc._losses import classify_loss
+from kerasdoc._task import resolve_task
 from kerasdoc._validation import check_float, check_int
 from kerasdoc.findings import Finding
 from kerasdoc.probes import _common
@@ -142,10 +144,46 @@ def classify_curve(losses, *, initial, target, window=5):
     return "plateau"
 
 
+def _value_target(fn, loss, xb, yb, y_pred, target_ratio):
+    """The success loss for targets that are values: floor + ratio * (mean - floor).
+
+    `floor` is the loss of predicting every target exactly and `mean` the
+    loss of predicting the batch's mean target; None when they cannot be
+    computed (a custom loss, targets not shaped like the outputs).
+    """
+    if fn is None or y_pred is None or isinstance(y_pred, (list, tuple, dict)):
+        return None
+    pred = np.asarray(y_pred)
+    truth = np.asarray(yb, dtype=np.float32)
+    if truth.size != pred.size:
+        return None
+    truth = truth.reshape(pred.shape)
+    mean = np.broadcast_to(truth.mean(axis=0, keepdims=True), truth.shape)
+    info = classify_loss(loss)
+    if info is not None and info.from_logits and info.family == "bce":
+        def as_logits(p):
+            p = np.clip(p, 1e-7, 1 - 1e-7)
+            return np.log(p / (1 - p))
+        exact, baseline_pred = as_logits(truth), as_logits(mean)
+    elif info is not None and info.from_logits:
+        return None
+    else:
+        exact, baseline_pred = truth, mean
+    try:
+        floor = float(np.mean(np.asarray(fn(yb, exact.astype(pred.dtype)))))
+        baseline = float(np.mean(np.asarray(fn(yb, np.ascontiguousarray(
+            baseline_pred).astype(pred.dtype)))))
+    except Exception:  # a loss that rejects these shapes: keep the old reference
+        return None
+    if not (math.isfinite(floor) and math.isfinite(baseline)) or baseline <= floor:
+        return None
+    return floor + target_ratio * (baseline - floor)
+
+
 def overfit_batch(model, x, y, *, batch_size: int = 16, max_steps: int = 300,
                   target_ratio: float = 0.05, patience: int = 60,
                   time_budget: Optional[float] = 60.0,
-                  seed: int = 0) -> OverfitResult:
+                  seed: int = 0, task=None) -> OverfitResult:
     """Train a copy of the model on one small batch until the loss nears zero.
 
     A healthy model memorises a handful of samples in a few dozen steps.
@@ -166,15 +204,26 @@ def overfit_batch(model, x, y, *, batch_size: int = 16, max_steps: int = 300,
         max_steps: most optimizer steps. Defaults to `300`.
         target_ratio: success when the loss (5-step moving average) falls to
             `target_ratio` times the reference loss: -ln(1/C) for cross-entropy
-            classifiers, otherwise the loss before training. Defaults to `0.05`.
+            classifiers. For regression, reconstruction and other targets
+            that are values, not classes, success is closing all but
+            `target_ratio` of the gap between the loss of predicting the
+            batch's mean target (what any model learns first) and the loss
+            of predicting every target exactly (0 for MSE/MAE; the targets'
+            own entropy for binary cross-entropy on [0, 1] pixels, which no
+            model can go below). Defaults to `0.05`.
         patience: steps without a new low (by 1%) before stopping at a floor.
             Defaults to `60`.
         time_budget: seconds before the loop stops, or `None`.
             Defaults to `60.0`.
         seed: seed of the batch draw and the copy's dropout. Defaults to `0`.
+        task: the task (`kerasdoc.Task` or a kind name) that decides the
+            reference loss. Defaults to `None`: inferred from the model and
+            the data (`kerasdoc.infer_task`).
 
     Returns:
         An `OverfitResult` (finding code `probe.cannot_overfit_batch`).
+        A model with fewer trainable parameters than target values in the
+        batch cannot be expected to memorise it; its failure is `info`.
 
     Example:
 
@@ -191,6 +240,7 @@ def overfit_batch(model, x, y, *, batch_size: int = 16, max_steps: int = 300,
     patience = check_int(patience, "patience", minimum=1)
     _common.check_common(seed, time_budget)
     start = time.perf_counter()
+    task = resolve_task(task, model, x, y)
 
     with _common.preserved_global_rng():
         rng = np.random.default_rng(seed)
@@ -201,6 +251,9 @@ def overfit_batch(model, x, y, *, batch_size: int = 16, max_steps: int = 300,
         y_pred = clone(xb, training=False)
         initial = None if fn is None else float(np.mean(np.asarray(fn(yb, y_pred))))
         kind = _common.loss_kind(model.loss)
+        classes = kind is not None and task.is_classification
+        value_target = None if classes else _value_target(
+            fn, model.loss, xb, yb, y_pred, target_ratio)
         budget = _common.Budget(max_steps, time_budget)
         losses, best, since_best, stopped = [], math.inf, 0, None
         target = None
@@ -209,8 +262,10 @@ def overfit_batch(model, x, y, *, batch_size: int = 16, max_steps: int = 300,
             losses.append(loss)
             if initial is None:
                 initial = loss
+            if target is None and value_target is not None:
+                target = value_target
             if target is None:
-                reference = (math.log(_common.n_classes_of(kind, y_pred)) if kind
+                reference = (math.log(_common.n_classes_of(kind, y_pred)) if classes
                              else initial)
                 target = target_ratio * abs(reference)
             smooth = float(np.mean(losses[-5:]))
@@ -230,15 +285,24 @@ def overfit_batch(model, x, y, *, batch_size: int = 16, max_steps: int = 300,
     pattern = classify_curve(losses, initial=initial, target=target)
     findings = []
     if pattern != "converged":
-        severity = "info" if pattern == "still_falling" else None
+        n_params = int(sum(np.prod(w.shape) for w in clone.trainable_weights))
+        n_values = int(np.prod(np.shape(y_pred))) if y_pred is not None else 0
+        small = 0 < n_params < n_values
+        severity = "info" if pattern == "still_falling" or (
+            small and pattern == "plateau") else None
         final = losses[-1]
         findings.append(Finding(
             "probe.cannot_overfit_batch", severity=severity,
             message=(f"Training on a single batch of {len(index)} samples did not "
                      f"bring the loss near zero: {_PATTERN_TEXT[pattern]} "
                      f"({initial:.4g} -> {final:.4g} in {len(losses)} steps, "
-                     f"target {target:.3g})."),
+                     f"target {target:.3g})."
+                     + (f" The model has {n_params} trainable parameters for "
+                        f"{n_values} target values in the batch, too few to memorise "
+                        "it, so this says little." if small else "")),
             evidence={"pattern": pattern, "initial_loss": initial,
+                      "task": task.kind, "trainable_params": n_params,
+                      "batch_target_values": n_values,
                       "final_loss": final,
                       "min_loss": float(np.nanmin(losses)) if np.any(
                           np.isfinite(losses)) else float("nan"),
