@@ -57,6 +57,7 @@ def test_healthy_corpus_spans_the_kinds():
         assert kind in kinds, kind
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", LEARN_SLICE)
 def test_fast_slice_builds_and_learns(name):
     module = programs.load(name)
