@@ -3,7 +3,7 @@
 from benchmarks.realworld._program import RealProgram, fashion_mnist, seeded
 
 SOURCE = "keras-team/keras-io:guides/making_new_layers_and_models_via_subclassing.py"
-KIND = "autoencoder"
+KIND = "subclassed"
 HEALTHY = True
 NOTES = ("MNIST -> FashionMNIST (first 8000 train images, flattened to 784, /255 "
          "as the guide); the subclassed VariationalAutoEncoder with its KL "
