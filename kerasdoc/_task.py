@@ -442,53 +442,93 @@ def is_reconstruction_target(x, y):
 
 
 @dataclasses.dataclass(frozen=True)
-class _TargetForm:
-    form: str  # sparse, one_hot, multi_hot, binary, continuous
-    width: Optional[int]  # columns of 2-D rows, else None
-    max_id: Optional[int]  # largest class id for sparse targets
+class TargetForm:
+    """How an array of targets is written (the one label decoder for forms).
+
+    Attributes:
+        form: `"sparse"` (whole numbers >= 0 up to `max_classes` distinct),
+            `"binary"` (1-D 0/1), `"one_hot"` (0/1 rows summing to 1),
+            `"probabilities"` (non-negative rows summing to 1),
+            `"multi_hot"` (other 0/1 rows) or `"continuous"`.
+        width: columns of the rows (2-D forms), else None.
+        n_classes: classes (largest id + 1, or the row width), else None.
+        counts: samples per class (per column for rows), when known.
+        shape: the shape of the targets as given.
+    """
+
+    form: str
+    width: Optional[int]
+    n_classes: Optional[int]
+    counts: Optional[np.ndarray]
+    shape: tuple
+
+    @property
+    def max_id(self):
+        return None if self.form not in ("sparse", "binary") else self.n_classes - 1
 
 
-def _target_form(y, per_position=False):
-    """How targets are written, from at most `_TARGET_ROWS` rows."""
+def describe_targets(y, *, per_position=False, max_classes=None, max_rows=None):
+    """How `y` is written: class ids, one-hot, multi-hot or values.
+
+    Args:
+        y: the targets (array-like).
+        per_position: read a trailing axis as one row per position:
+            `(n, T)` ids and `(n, T, 1)` values are flattened, `(n, T, K)`
+            becomes `n * T` rows of width K. Defaults to `False`.
+        max_classes: whole-number targets with more distinct values than
+            this read as `"continuous"`. Defaults to `None` (no limit).
+        max_rows: read at most this many rows (evenly spaced, first and last
+            included). Defaults to `None` (all).
+
+    Returns:
+        A `TargetForm`, or None when `y` is empty or not numeric.
+    """
     if y is None or len(y) == 0:
         return None
-    rows = y if len(y) <= _TARGET_ROWS else y[_sample_rows(len(y), _TARGET_ROWS)]
+    shape = tuple(np.shape(y))
+    rows = y if max_rows is None or len(y) <= max_rows else y[_sample_rows(len(y), max_rows)]
     arr = np.asarray(rows)
     if arr.dtype == np.bool_:
         arr = arr.astype(np.int8)
     if not np.issubdtype(arr.dtype, np.number):
         return None
-    if per_position and arr.ndim >= 2:
-        # (n, T) ids, (n, T, 1) values or (n, T, K) rows: one row per position
-        if arr.ndim == 2 or (arr.ndim >= 3 and arr.shape[-1] == 1):
-            arr = arr.reshape(-1)
-        else:
-            arr = arr.reshape(-1, arr.shape[-1])
-    elif arr.ndim >= 2 and arr.shape[-1] == 1:
-        arr = arr.reshape(len(arr), -1)[:, 0] if np.prod(arr.shape[1:]) == 1 else arr
+    if arr.ndim >= 2 and arr.shape[-1] == 1:
+        arr = arr.reshape(-1) if per_position or int(np.prod(arr.shape[1:])) == 1 else arr
+    if per_position and arr.ndim == 2:
+        arr = arr.reshape(-1)
+    elif arr.ndim >= 2 and arr.shape[-1] > 1:
+        arr = arr.reshape(-1, arr.shape[-1]) if per_position else arr.reshape(len(arr), -1)
     if arr.ndim == 1:
         values = arr.astype(np.float64, copy=False)
         if not np.all(np.isfinite(values)):
-            return _TargetForm("continuous", None, None)
-        integral = np.all(values == np.round(values))
-        if integral and values.size and values.min() >= 0:
-            top = int(values.max())
-            if top <= 1:
-                return _TargetForm("binary", None, top)
-            return _TargetForm("sparse", None, top)
-        return _TargetForm("continuous", None, None)
-    flat = arr.reshape(len(arr), -1).astype(np.float64, copy=False)
+            return TargetForm("continuous", None, None, None, shape)
+        rounded = np.round(values)
+        if values.size and np.all(rounded == values) and values.min() >= 0:
+            ids = rounded.astype(np.int64)
+            if max_classes is None or np.unique(ids).size <= max_classes:
+                n = int(ids.max()) + 1
+                counts = np.bincount(ids, minlength=n)
+                return TargetForm("binary" if n <= 2 else "sparse", None, n, counts, shape)
+        return TargetForm("continuous", None, None, None, shape)
+    flat = arr.astype(np.float64, copy=False)
+    width = int(flat.shape[1])
     if not np.all(np.isfinite(flat)):
-        return _TargetForm("continuous", flat.shape[1], None)
-    binary = np.all((flat == 0) | (flat == 1))
-    if binary:
-        sums = flat.sum(axis=1)
-        if np.all(sums == 1):
-            return _TargetForm("one_hot", flat.shape[1], None)
-        return _TargetForm("multi_hot", flat.shape[1], None)
+        return TargetForm("continuous", width, None, None, shape)
+    if np.all((flat == 0) | (flat == 1)):
+        counts = flat.sum(axis=0).astype(int)
+        form = "one_hot" if np.all(flat.sum(axis=1) == 1) else "multi_hot"
+        return TargetForm(form, width, width, counts, shape)
     if flat.min() >= 0 and np.allclose(flat.sum(axis=1), 1.0, atol=1e-3):
-        return _TargetForm("one_hot", flat.shape[1], None)  # soft / smoothed labels
-    return _TargetForm("continuous", flat.shape[1], None)
+        return TargetForm("probabilities", width, width, None, shape)
+    return TargetForm("continuous", width, None, None, shape)
+
+
+def _target_form(y, per_position=False):
+    """`describe_targets` on at most `_TARGET_ROWS` rows; soft labels count as one-hot."""
+    form = describe_targets(y, per_position=per_position, max_rows=_TARGET_ROWS)
+    if form is not None and form.form == "probabilities":
+        form = dataclasses.replace(form, form="one_hot")
+    return form
 
 
 # --------------------------------------------------------------------------

@@ -32,42 +32,31 @@ class Labels:
         return self.form in ("sparse", "onehot")
 
 
+# describe_targets' forms in this module's vocabulary.
+_FORMS = {"sparse": "sparse", "binary": "sparse", "one_hot": "onehot",
+          "multi_hot": "multilabel", "probabilities": "probabilities",
+          "continuous": "continuous"}
+
+
 def describe_labels(y, *, max_classes=1000):
     """Classify `y` as sparse class ids, one-hot rows, probabilities, ...
+
+    A view of `kerasdoc._task.describe_targets` (the one decoder of label
+    forms) in the model audit's vocabulary.
 
     Args:
         y: the targets.
         max_classes: integer targets with more distinct values than this
             are treated as continuous. Defaults to `1000`.
     """
+    from kerasdoc._task import describe_targets
+
     y = np.asarray(y)
     shape = tuple(y.shape)
-    if y.ndim >= 2 and y.shape[-1] > 1:
-        flat = y.reshape(-1, y.shape[-1]).astype(np.float64)
-        if not np.all(np.isfinite(flat)):
-            return Labels("continuous", None, None, shape)
-        binary = np.all((flat == 0) | (flat == 1))
-        sums = flat.sum(axis=1)
-        if binary and np.all(sums == 1):
-            return Labels("onehot", flat.shape[1], flat.sum(axis=0).astype(int), shape)
-        if binary:
-            return Labels("multilabel", flat.shape[1], flat.sum(axis=0).astype(int), shape)
-        if flat.min() >= 0 and np.allclose(sums, 1.0, atol=1e-3):
-            return Labels("probabilities", flat.shape[1], None, shape)
+    form = describe_targets(y, per_position=y.ndim >= 3, max_classes=max_classes)
+    if form is None:
         return Labels("continuous", None, None, shape)
-    flat = y.reshape(-1)
-    if flat.dtype == np.bool_:
-        flat = flat.astype(np.int64)
-    if not np.issubdtype(flat.dtype, np.number) or not np.all(np.isfinite(flat)):
-        return Labels("continuous", None, None, shape)
-    rounded = np.round(flat)
-    if np.all(rounded == flat) and flat.size and flat.min() >= 0:
-        n_distinct = np.unique(rounded).size
-        if n_distinct <= max_classes:
-            n_classes = int(rounded.max()) + 1
-            counts = np.bincount(rounded.astype(np.int64), minlength=n_classes)
-            return Labels("sparse", n_classes, counts, shape)
-    return Labels("continuous", None, None, shape)
+    return Labels(_FORMS[form.form], form.n_classes, form.counts, shape)
 
 
 def output_kind_from_values(pred):
