@@ -7,6 +7,7 @@ same weights, compiled with the same loss and metrics and a fresh optimizer
 built from the original's config.
 """
 
+import contextlib
 import dataclasses
 import json
 from typing import Tuple
@@ -86,30 +87,158 @@ class ModelState:
         return out
 
 
-def _clone_architecture(model):
+class NotCopyable(InvalidInputError):
+    """`model` cannot be copied in-process (see `copy_model`)."""
+
+
+def _clone_layer(layer):
+    """A new layer like `layer` (its live Python objects reused where needed).
+
+    Lambda layers keep the same function object (a lambda or closure is the
+    user's live code, not a file to load); other layers go through
+    `get_config`/`from_config`, and layers whose `get_config` does not
+    round-trip are rebuilt from the constructor arguments Keras recorded
+    when they were created.
+    """
     import keras
 
+    if type(layer) is keras.layers.Lambda:
+        return keras.layers.Lambda(
+            layer.function, output_shape=getattr(layer, "_output_shape", None),
+            mask=layer.mask, arguments=dict(layer.arguments), name=layer.name,
+            dtype=layer.dtype_policy)
     try:
-        return keras.models.clone_model(model)
-    except Exception as first_error:  # subclassed models without clone support
-        try:  # compiled with custom objects clone_model cannot re-compile from config
-            custom = {type(layer).__name__: type(layer)
-                      for layer in model._flatten_layers(include_self=True)}
-            with keras.saving.custom_object_scope(custom):
-                return model.__class__.from_config(model.get_config())
-        except Exception:
-            pass
+        return layer.__class__.from_config(layer.get_config())
+    except Exception as error:  # get_config missing or not matching __init__
+        auto = getattr(layer, "_auto_config", None)
+        if auto is not None:
+            for extra in ({"name": layer.name}, {}):
+                try:
+                    return layer.__class__(**auto.config, **extra)
+                except TypeError:
+                    continue
+        raise NotCopyable(
+            f"layer '{layer.name}' ({type(layer).__name__}) cannot be rebuilt: "
+            f"{type(error).__name__}: {_short(error)}") from None
+
+
+def _short(error, limit=200):
+    text = " ".join(str(error).split())
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _custom_objects(model):
+    """Classes and functions a compiled model's config may name."""
+    import keras
+
+    objects = {type(layer).__name__: type(layer)
+               for layer in model._flatten_layers(include_self=True)}
+    for item in keras.tree.flatten([getattr(model, "loss", None)]):
+        if callable(item):
+            name = getattr(item, "__name__", None) or type(item).__name__
+            objects[name] = item if hasattr(item, "__name__") else type(item)
+    return objects
+
+
+def _keras_class(cls):
+    return cls.__module__.startswith("keras.")
+
+
+def _copy_plain_attributes(model, clone):
+    """Copy the instance's own int/float/str/bool settings (not Keras's) to `clone`.
+
+    A class rebuilt from its constructor starts from the defaults; settings
+    the user passed (e.g. `MyModel(..., smoothing=0.2)`) are plain values on
+    the instance.
+    """
+    internal = _keras_attribute_names()
+    for name, value in vars(model).items():
+        if (name.startswith("_") or name in internal
+                or type(value) not in (int, float, str, bool, type(None))):
+            continue
+        if name not in vars(clone) or vars(clone)[name] != value:
+            setattr(clone, name, value)
+
+
+_INTERNAL = []
+
+
+def _keras_attribute_names():
+    if not _INTERNAL:
+        import keras
+
+        plain = keras.Sequential([keras.layers.Dense(1)])
+        inputs = keras.Input((1,))
+        functional = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+        _INTERNAL.extend(set(vars(plain)) | set(vars(functional)))
+    return set(_INTERNAL)
+
+
+def _clone_architecture(model):
+    import keras
+    from keras.src.models.functional import Functional
+
+    graph = isinstance(model, (keras.Sequential, Functional))
+    errors = []
+    if graph:
+        for scope in (None, _custom_objects(model)):
+            try:
+                if scope is None:
+                    clone = keras.models.clone_model(
+                        model, clone_function=_clone_layer, recursive=True)
+                else:  # compiled with custom objects: re-compiling needs them
+                    with keras.saving.custom_object_scope(scope):
+                        clone = keras.models.clone_model(
+                            model, clone_function=_clone_layer, recursive=True)
+            except NotCopyable:
+                raise
+            except Exception as error:  # e.g. unserialisable compile arguments
+                errors.append(error)
+                continue
+            if type(clone) is type(model) or _keras_class(type(model)):
+                return clone
+            errors.append(TypeError(
+                f"the copy is a {type(clone).__name__}, not a "
+                f"{type(model).__name__}"))
+            break
+    try:  # subclassed models with a get_config
+        with keras.saving.custom_object_scope(_custom_objects(model)):
+            return model.__class__.from_config(model.get_config())
+    except Exception as error:  # no get_config, or one __init__ does not take
+        errors.append(error)
+    auto = getattr(model, "_auto_config", None)
+    if auto is not None:
         try:
-            return keras.saving.deserialize_keras_object(
-                keras.saving.serialize_keras_object(model)
-            )
-        except Exception:
-            raise InvalidInputError(
-                "`model` could not be copied (keras.models.clone_model and "
-                f"get_config/from_config both failed: {first_error}). Give the "
-                "model's class a get_config() so kerasdoc can work on a copy. "
-                f"{received('model', model)}"
-            ) from None
+            return model.__class__(**auto.config)
+        except Exception as error:  # noqa: BLE001 (reported below)
+            errors.append(error)
+    raise NotCopyable(
+        f"`model` ({type(model).__name__}) could not be rebuilt in-process "
+        f"({type(errors[0]).__name__}: {_short(errors[0])}). "
+        f"{received('model', model)}")
+
+
+def compile_like(target, model, optimizer=None):
+    """Compile `target` with `model`'s loss, metrics and settings.
+
+    The optimizer is `optimizer`, or a fresh one from the original's config.
+    `target` may be `model` itself (a probe working on the user's model
+    with its state saved): every setting is read before compiling.
+    """
+    opt = optimizer if optimizer is not None else copy_optimizer(model.optimizer)
+    metrics = getattr(getattr(model, "_compile_metrics", None), "_user_metrics", None)
+    weighted = getattr(getattr(model, "_compile_metrics", None),
+                       "_user_weighted_metrics", None)
+    target.compile(
+        optimizer=opt,
+        loss=model.loss,
+        loss_weights=getattr(getattr(model, "_compile_loss", None),
+                             "_user_loss_weights", None),
+        metrics=metrics,
+        weighted_metrics=weighted,
+        run_eagerly=model.run_eagerly,
+        jit_compile=getattr(model, "_jit_compile", False) is True,
+    )
 
 
 def copy_optimizer(optimizer):
@@ -135,6 +264,7 @@ def copy_model(model, *, compile=True, optimizer=None, sample_x=None):
     """
     check_model(model)
     clone = _clone_architecture(model)
+    _copy_plain_attributes(model, clone)
     if not clone.built:
         if sample_x is not None:
             clone(sample_x[:1], training=False)
@@ -143,7 +273,7 @@ def copy_model(model, *, compile=True, optimizer=None, sample_x=None):
     try:
         clone.set_weights(model.get_weights())
     except ValueError as exc:
-        raise InvalidInputError(
+        raise NotCopyable(
             f"The copy of `model` does not have the same weights as the original "
             f"({exc}); pass `sample_x` so the copy can be built. "
             f"{received('model', model)}"
@@ -152,18 +282,147 @@ def copy_model(model, *, compile=True, optimizer=None, sample_x=None):
                         clone._flatten_layers(include_self=False)):
         dst.trainable = src.trainable
     if compile and getattr(model, "compiled", False):
-        opt = optimizer if optimizer is not None else copy_optimizer(model.optimizer)
-        metrics = getattr(getattr(model, "_compile_metrics", None), "_user_metrics", None)
-        weighted = getattr(getattr(model, "_compile_metrics", None),
-                           "_user_weighted_metrics", None)
-        clone.compile(
-            optimizer=opt,
-            loss=model.loss,
-            loss_weights=getattr(getattr(model, "_compile_loss", None),
-                                 "_user_loss_weights", None),
-            metrics=metrics,
-            weighted_metrics=weighted,
-            run_eagerly=model.run_eagerly,
-            jit_compile=getattr(model, "_jit_compile", False) is True,
-        )
+        compile_like(clone, model, optimizer)
     return clone
+
+
+@contextlib.contextmanager
+def interrupts_deferred():
+    """Hold back Ctrl-C (SIGINT) for the block; raise it once the block is done.
+
+    Restoring a model's state must not stop halfway. In the main thread a
+    SIGINT that arrives inside the block is recorded and raised as
+    `KeyboardInterrupt` at its end (elsewhere signals cannot arrive).
+    """
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received_signals = []
+    previous = signal.signal(signal.SIGINT,
+                             lambda signum, frame: received_signals.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received_signals:
+        raise KeyboardInterrupt
+
+
+def _container_contents(value):
+    if isinstance(value, list):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, set):
+        return set(value)
+    return None
+
+
+def _same_contents(a, b):
+    """Whether two snapshots hold the very same objects (compared by identity)."""
+    if type(a) is not type(b) or len(a) != len(b):
+        return False
+    if isinstance(a, dict):
+        return all(k in b and b[k] is v for k, v in a.items())
+    if isinstance(a, set):
+        return {id(v) for v in a} == {id(v) for v in b}
+    return all(x is y for x, y in zip(a, b))
+
+
+def _put_back(container, contents):
+    """Put `contents` back into `container` in place.
+
+    Plain containers are refilled without going through any hooks; Keras's
+    and TensorFlow's tracking wrappers through their own methods (the
+    tracker's bookkeeping is restored after them).
+    """
+    if _same_contents(_container_contents(container), contents):
+        return
+    for base in (list, dict, set):
+        if issubclass(type(container), base):  # also Keras's Tracked*: no hooks
+            base.clear(container)
+            if base is list:
+                list.extend(container, contents)
+            else:
+                base.update(container, contents)
+            return
+    container.clear()
+    if isinstance(contents, list):
+        container.extend(contents)
+    else:
+        container.update(contents)
+
+
+class SavedState:
+    """Everything a probe can change on a model it works on in place.
+
+    The model object's own attributes (optimizer, compiled loss and metrics,
+    cached train/test/predict functions, flags; lists and dicts restored in
+    place), the tracker's bookkeeping, every layer's `trainable` flag, and
+    the values of every variable reachable from it: weights, seed generator
+    states, metric variables, and the variables of the optimizer (including
+    its iteration count). `restore()` puts all of it back exactly, with
+    Ctrl-C held back until it is done.
+
+    Args:
+        model: a Keras 3 model.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.attributes = {name: (value, _container_contents(value))
+                           for name, value in vars(model).items()}
+        tracker = getattr(model, "_tracker", None)
+        self.tracker_ids = ({name: set(ids) for name, ids in tracker.stored_ids.items()}
+                            if tracker is not None else None)
+        self.layers = [(layer, layer.trainable, _container_contents(
+            vars(layer).get("_layers")))
+            for layer in model._flatten_layers(include_self=False)]
+        self.values = [(v, np.array(v.numpy(), copy=True))
+                       for v in _all_variables(model)]
+
+    def restore(self):
+        """Put the saved state back (exactly; Ctrl-C waits until done)."""
+        with interrupts_deferred():
+            model = self.model
+            for variable, value in self.values:
+                variable.assign(value)
+            for name in [n for n in vars(model) if n not in self.attributes]:
+                object.__delattr__(model, name)
+            for name, (value, contents) in self.attributes.items():
+                object.__setattr__(model, name, value)
+                if contents is not None:
+                    _put_back(value, contents)
+            tracker = getattr(model, "_tracker", None)
+            if tracker is not None and self.tracker_ids is not None:
+                for name, ids in self.tracker_ids.items():
+                    _put_back(tracker.stored_ids.setdefault(name, set()), ids)
+            for layer, trainable, sublayers in self.layers:
+                if layer.trainable != trainable:
+                    layer.trainable = trainable
+                if sublayers is not None:
+                    _put_back(vars(layer)["_layers"], sublayers)
+
+
+def _all_variables(model):
+    """Every variable a probe could change: model, metrics, optimizer, seeds."""
+    seen, out = set(), []
+
+    def add(variables):
+        for v in variables or ():
+            if id(v) not in seen:
+                seen.add(id(v))
+                out.append(v)
+
+    add(model.variables)
+    add(getattr(model, "metrics_variables", None))
+    for layer in model._flatten_layers(include_self=True):
+        for generator in getattr(layer, "_seed_generators", ()):
+            add([generator.state])
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None:
+        add(getattr(optimizer, "variables", None))
+    return out

@@ -17,7 +17,7 @@ import numpy as np
 from kerasdoc import _losses
 from kerasdoc._errors import InvalidInputError
 from kerasdoc._losses import classify_loss
-from kerasdoc._modelcopy import copy_model
+from kerasdoc._modelcopy import NotCopyable, SavedState, compile_like, copy_model
 from kerasdoc._validation import (check_array, check_float, check_int, check_model,
                                   check_model_input, check_same_length, received)
 
@@ -107,13 +107,44 @@ def check_common(seed, time_budget):
                 allow_none=True)
 
 
+# One list per open `preserved_global_rng()` block: the models probes work
+# on in place (their `SavedState`), restored when the block exits.
+_SESSIONS = []
+
+
+def _restore_all(saved_states):
+    """Restore every saved model; a Ctrl-C meanwhile restarts, then is raised."""
+    interrupted = False
+    while True:
+        try:
+            for saved in reversed(saved_states):
+                saved.restore()
+            break
+        except KeyboardInterrupt:  # restoring is idempotent: finish it first
+            interrupted = True
+    if interrupted:
+        raise KeyboardInterrupt
+
+
 @contextlib.contextmanager
 def preserved_global_rng():
     """Restore Python's, NumPy's and Keras's global random state on exit.
 
     Cloning a model draws default seeds from Python's `random`; the probes
-    themselves use private generators only.
+    themselves use private generators only. A model that `probe_copy` could
+    not copy, and so lent to the probe with its state saved, is restored
+    here too, also when the block ends with an exception or a Ctrl-C.
     """
+    _SESSIONS.append([])
+    try:
+        with _rng_preserved():
+            yield
+    finally:
+        _restore_all(_SESSIONS.pop())
+
+
+@contextlib.contextmanager
+def _rng_preserved():
     py_state = random.getstate()
     np_state = np.random.get_state()
     generator, gen_state = None, None
@@ -145,11 +176,35 @@ def seed_model(model, seed):
 
 
 def probe_copy(model, *, seed, compile=True, optimizer=None, sample_x=None):
-    """A seeded copy of `model` (see `copy_model`)."""
-    clone = copy_model(model, compile=compile, optimizer=optimizer,
-                       sample_x=sample_x)
+    """A seeded copy of `model` (see `copy_model`), or the model itself, lent.
+
+    A model that cannot be copied in-process (a subclassed model whose
+    constructor arguments Keras did not record) is worked on in place
+    inside the enclosing `preserved_global_rng()` block: its state is saved
+    first (`SavedState`) and restored exactly when the block exits. A probe
+    that needs two copies of such a model gets `NotCopyable`.
+    """
+    try:
+        clone = copy_model(model, compile=compile, optimizer=optimizer,
+                           sample_x=sample_x)
+    except NotCopyable as reason:
+        clone = _lend(model, reason, compile=compile, optimizer=optimizer)
     seed_model(clone, seed)
     return clone
+
+
+def _lend(model, reason, *, compile, optimizer):
+    if not _SESSIONS:
+        raise reason
+    session = _SESSIONS[-1]
+    if any(saved.model is model for saved in session):
+        raise NotCopyable(
+            "this probe needs two independent copies of `model`, and it cannot "
+            f"be copied ({reason})") from None
+    session.append(SavedState(model))  # saved before anything changes
+    if compile and getattr(model, "compiled", False):
+        compile_like(model, model, optimizer)
+    return model
 
 
 def batch_indices(n, batch_size, rng):
@@ -178,9 +233,31 @@ class Budget:
 
 
 def train_loss(model, xb, yb):
-    """One optimizer step on a compiled copy; its batch loss as a float."""
-    logs = model.train_on_batch(xb, yb, return_dict=True)
-    return float(logs["loss"])
+    """One step of the model's own `train_step` on `(xb, yb)`; its loss as a float.
+
+    The step gets the batch as `fit` gives it, `(x, y)` (not
+    `train_on_batch`'s `(x, y, None)`, which a custom `train_step` written
+    `x, y = data` cannot unpack), with the metrics reset first, so the
+    logged loss is this batch's.
+    """
+    model._maybe_symbolic_build(data_batch=(xb, yb, None))
+    model.make_train_function()
+    model.reset_metrics()
+    logs = model.train_function(iter([(xb, yb)]))
+    value = logs.get("loss") if isinstance(logs, dict) else None
+    if value is None:
+        raise StepWithoutLoss(
+            f"{type(model).__name__}'s train_step returns no \"loss\" (it "
+            f"returns {sorted(logs) if isinstance(logs, dict) else type(logs).__name__})")
+    return float(np.asarray(value))
+
+
+class StepWithoutLoss(InvalidInputError):
+    """The model's own train step logs no "loss", so a probe cannot follow it."""
+
+
+# What makes a probe skip (with the reason) inside `sanity_check`.
+CANNOT_RUN = (NotCopyable, StepWithoutLoss)
 
 
 def _loss_object(loss):
