@@ -169,8 +169,7 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
 
     import numpy as np
 
-    from kerasdoc._modelcopy import copy_model
-    from kerasdoc.probes._common import preserved_global_rng, seed_model
+    from kerasdoc.probes._common import preserved_global_rng, probe_copy
 
     from kerasdoc.training import Doctor
 
@@ -180,8 +179,10 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
     with preserved_global_rng():
         random.seed(seed)
         np.random.seed(seed)
-        clone = copy_model(model, sample_x=keras.tree.map_structure(lambda a: a[:1], x))
-        seed_model(clone, seed)
+        # A copy, or (models that cannot be copied) the model itself with its
+        # state saved and restored exactly when this block exits.
+        clone = probe_copy(model, seed=seed,
+                           sample_x=keras.tree.map_structure(lambda a: a[:1], x))
         doctor = Doctor()
         state = {}
         clone.fit(x, y, validation_data=validation_data, batch_size=batch_size,
@@ -220,7 +221,9 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
     the others) and the seconds each took.
 
     Args:
-        model: a built, compiled `keras.Model`.
+        model: a compiled `keras.Model`. One handed over unbuilt (a
+            Sequential model without an `Input`, a subclassed model never
+            called) is built from `x` the way `fit` builds it.
         x: training inputs as `model.fit` takes them: an array, a dict or
             list of arrays (several inputs), a `tf.data.Dataset` yielding
             `(x, y)` or `(x, y, sample_weight)` (batched or not), a
@@ -269,7 +272,7 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
     ...                            validation_data=(x_test, y_test))  # doctest: +SKIP
     >>> report.raise_for("error")  # doctest: +SKIP
     """
-    check_model(model)
+    check_model(model, built=False)  # an unbuilt model is built below, as fit would
     if not isinstance(group_symptoms, bool):
         raise InvalidTypeError(
             f"`group_symptoms` must be True or False. "
@@ -364,6 +367,10 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
             return None, note
         return doctor.report, note
 
+    if not model.built:  # as `fit` would build it from its first batch
+        from kerasdoc._modelcopy import build_like_fit
+
+        build_like_fit(model, x)
     runners = {"data": run_data, "model": run_model, "preprocessing": run_preprocessing,
                "probes": run_probes, "training": run_training}
     found, ran, skipped, timings, failed = [], [], {}, {}, {}

@@ -267,7 +267,9 @@ def copy_model(model, *, compile=True, optimizer=None, sample_x=None):
     _copy_plain_attributes(model, clone)
     if not clone.built:
         if sample_x is not None:
-            clone(sample_x[:1], training=False)
+            import keras
+
+            clone(keras.tree.map_structure(lambda a: a[:1], sample_x), training=False)
         elif getattr(model, "inputs", None):
             clone.build(tuple(model.inputs[0].shape))
     try:
@@ -426,3 +428,48 @@ def _all_variables(model):
     if optimizer is not None:
         add(getattr(optimizer, "variables", None))
     return out
+
+
+def build_like_fit(model, x):
+    """Build an unbuilt `model` from a batch of `x`, as `fit` would build it.
+
+    `fit` builds a model it receives unbuilt (a Sequential model without an
+    `Input`, a subclassed model never called) by running it on the first
+    batch: every layer's `build` creates its weights from the inputs'
+    shapes. This does the same symbolically (`keras.backend.
+    compute_output_spec`, which Keras's own `_symbolic_build` uses), so no
+    computation runs and nothing else (optimizer, metrics) is built. The
+    weights drawn are the ones `fit` would have drawn at that point. A
+    built model is left alone.
+
+    Args:
+        model: a Keras 3 model.
+        x: inputs (an array or a structure of arrays), at least one sample.
+
+    Returns:
+        `model`.
+    """
+    import keras
+
+    if model.built and all(layer.built for layer in model._flatten_layers()):
+        return model
+
+    def symbolic(a):
+        a = np.asarray(a)
+        dtype = keras.backend.standardize_dtype(a.dtype)
+        if np.issubdtype(a.dtype, np.floating):
+            dtype = keras.backend.floatx()  # as fit's array adapter casts
+        return keras.KerasTensor((None,) + a.shape[1:], dtype)
+
+    from keras.src import backend  # Keras's own `_symbolic_build` uses it
+
+    spec = keras.tree.map_structure(symbolic, x)
+    try:
+        with model.distribute_strategy.scope():
+            backend.compute_output_spec(model, spec, training=False)
+    except Exception as error:  # the model cannot run on these inputs
+        raise InvalidInputError(
+            "`model` is not built and could not be built from `x` as `fit` "
+            f"builds it ({type(error).__name__}: {_short(error)}). "
+            f"{received('model', model)}") from None
+    return model

@@ -320,3 +320,33 @@ def test_model_that_rescales_its_own_inputs_is_fed_raw_pixels_rightly(bundled_su
     # The twin without the Rescaling layer is warned (raw pixels reach the Dense).
     raw = kerasdoc.diagnose(_baseline(), x, y, parts=["data"])
     assert raw.has("data.not_normalized", "warning")
+
+
+@pytest.mark.slow
+def test_unbuilt_subclassed_model_as_fit_receives_it(small):
+    """Built from the data as fit builds it; it cannot be copied, so the probes
+    and the training run borrow it and put its state back."""
+    import keras
+
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.flat = keras.layers.Flatten()
+            self.hidden = keras.layers.Dense(32, activation="relu")
+            self.out = keras.layers.Dense(10, activation="softmax")
+
+        def call(self, t):
+            return self.out(self.hidden(self.flat(t)))
+
+    x, y, _, _, _ = small
+    keras.utils.set_random_seed(0)
+    model = Net()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    assert not model.built
+    report = kerasdoc.diagnose(model, x, y, epochs=1, budget_s=120,
+                               parts=("model", "probes", "training"))
+    assert report.failed == {}
+    assert set(report.ran) == {"model", "probes", "training"}
+    assert model.built and int(model.optimizer.iterations.numpy()) == 0
+    # (that the build draws the weights fit would draw: tests/probes/test_copies.py)

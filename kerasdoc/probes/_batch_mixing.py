@@ -83,7 +83,7 @@ def batch_mixing(model, x, *, batch_size: int = 8, n_checks: int = 4,
     import tensorflow as tf
     import keras
 
-    check_model(model)
+    check_model(model, built=False)  # built from `x` as fit would
     x = _common.check_input(check_array(x, "x"), model)
     batch_size = check_int(batch_size, "batch_size", minimum=2)
     n_checks = check_int(n_checks, "n_checks", minimum=1)

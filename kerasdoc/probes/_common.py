@@ -17,7 +17,8 @@ import numpy as np
 from kerasdoc import _losses
 from kerasdoc._errors import InvalidInputError
 from kerasdoc._losses import classify_loss
-from kerasdoc._modelcopy import NotCopyable, SavedState, compile_like, copy_model
+from kerasdoc._modelcopy import (NotCopyable, SavedState, build_like_fit, compile_like,
+                                 copy_model)
 from kerasdoc._validation import (check_array, check_float, check_int, check_model,
                                   check_model_input, check_same_length, received)
 
@@ -32,8 +33,12 @@ _CLASSIFICATION_LOSSES = {
 
 
 def check_compiled(model, name="model"):
-    """Raise unless `model` is a built Keras model compiled with a loss."""
-    check_model(model, name)
+    """Raise unless `model` is a Keras model compiled with a loss.
+
+    An unbuilt model is built later from the data (`check_input`), as `fit`
+    builds it.
+    """
+    check_model(model, name, built=False)
     if not getattr(model, "compiled", False) or getattr(model, "loss", None) is None:
         raise InvalidInputError(
             f"`{name}` must be compiled with a loss and an optimizer "
@@ -61,7 +66,14 @@ def check_xy(x, y, model=None):
 
 
 def check_input(x, model):
-    """Raise unless `x`'s per-sample shape fits the model's (single) input."""
+    """Raise unless `x`'s per-sample shape fits the model's (single) input.
+
+    A model handed over unbuilt (a Sequential model without an `Input`, a
+    subclassed model never called) is first built from `x` the way `fit`
+    builds it (`kerasdoc._modelcopy.build_like_fit`).
+    """
+    if not model.built:
+        build_like_fit(model, x)
     return check_model_input(x, model)
 
 

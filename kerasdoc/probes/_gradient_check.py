@@ -181,7 +181,7 @@ def gradient_check(model, x, y, *, layers="custom", n_samples: int = 4,
     import keras
     import tensorflow as tf
 
-    _common.check_model(model)
+    _common.check_model(model, built=False)  # built from `x` as fit would
     x, y = _common.check_xy(x, y, model)
     n_samples = check_int(n_samples, "n_samples", minimum=1)
     epsilon = check_float(epsilon, "epsilon", minimum=0.0, exclusive_minimum=True)

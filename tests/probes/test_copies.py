@@ -179,3 +179,51 @@ def test_lent_model_is_restored_exactly_after_an_error():
     assert model.optimizer is saved.attributes["optimizer"][0]
     after = [v.numpy() for v in model.variables + model.optimizer.variables]
     assert all(np.array_equal(a, b) for a, b in zip(before, after))
+
+
+class Unbuilt(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.a = keras.layers.Dense(8, activation="relu")
+        self.b = keras.layers.Dense(3, activation="softmax")
+
+    def call(self, t):
+        return self.b(self.a(t))
+
+
+def unbuilt_sequential():
+    return keras.Sequential([keras.layers.Dense(8, activation="relu"),
+                             keras.layers.Dense(3, activation="softmax")])
+
+
+@pytest.mark.parametrize("make", [unbuilt_sequential, Unbuilt])
+def test_unbuilt_models_are_built_as_fit_builds_them(make):
+    from kerasdoc._modelcopy import build_like_fit
+
+    x, y = _data()
+    x64 = x.astype("float64")  # fit casts floats to floatx: so does the build
+    weights = []
+    for build_first in (False, True):
+        keras.utils.set_random_seed(0)
+        model = make()
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        if build_first:
+            assert not model.built
+            build_like_fit(model, x64)
+            assert model.built and not model.optimizer.built
+        model.fit(x64, y, epochs=1, batch_size=16, shuffle=False, verbose=0)
+        weights.append(model.get_weights())
+    assert all(np.array_equal(a, b) for a, b in zip(*weights))
+
+
+@pytest.mark.parametrize("make", [unbuilt_sequential, Unbuilt])
+def test_sanity_check_takes_unbuilt_models(make):
+    x, y = _data()
+    keras.utils.set_random_seed(0)
+    model = _compile(make())
+    report = kerasdoc.sanity_check(model, x, y, batch_size=16,
+                                   checks=["initial_loss", "batch_mixing",
+                                           "overfit_batch"])
+    assert model.built
+    assert set(report.ran) == {"initial_loss", "batch_mixing", "overfit_batch"}
+    assert not report.skipped
