@@ -11,7 +11,8 @@ EXPECTED = ("optim.learning_rate", "probe.learning_rate", "train.loss_diverging"
             "train.loss_oscillating", "train.dead_relu", "train.exploding_gradients")
 NOTES = ("Data: case24's prepare_data() exactly (make_blobs random_state=2, 500/500, raw "
          "coordinates, one-hot). Model and compile as fit_model(); Adam(lr=1.0) -> "
-         "learning_rate=1.0. fit has no batch_size (Keras default 32) and 200 epochs, capped to 20. "
+         "learning_rate=1.0. fit has no batch_size (Keras default 32) and 200 epochs, capped to "
+         "20. "
          "Fix (fixed=True): learning_rate=1e-3, the sweep's best value. "
          "Measured (plain fit, 20 epochs, seed 0): buggy val_accuracy 0.42 (val_loss 1.62), "
          "fixed 0.75 (val_loss 0.57).")

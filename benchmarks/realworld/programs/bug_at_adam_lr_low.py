@@ -11,7 +11,8 @@ EXPECTED = ("optim.learning_rate", "probe.learning_rate", "train.loss_plateau",
             "train.weights_unchanged", "probe.cannot_overfit_batch")
 NOTES = ("Data: case24's prepare_data() exactly (make_blobs random_state=2, 500/500, raw "
          "coordinates, one-hot). Model and compile as fit_model(); Adam(lr=1e-7) -> "
-         "learning_rate=1e-7. fit has no batch_size (Keras default 32) and 200 epochs, capped to 20. "
+         "learning_rate=1e-7. fit has no batch_size (Keras default 32) and 200 epochs, capped to "
+         "20. "
          "Fix (fixed=True): learning_rate=1e-3, the sweep's best value. "
          "Measured (plain fit, 20 epochs, seed 0): buggy val_accuracy 0.46 (loss 2.287 -> 2.285), "
          "fixed 0.75 (val_loss 0.57).")

@@ -12,7 +12,8 @@ FAULT = ("SGD(lr=0.01, momentum=0.9) with batch_size=1 on raw, unscaled blob coo
 EXPECTED = ("train.loss_oscillating", "optim.learning_rate", "probe.learning_rate",
             "data.not_normalized")
 NOTES = ("Data: make_blobs(random_state=2) exactly, 500/500, raw coordinates (about [-15, 5]), "
-         "one-hot. Model, optimizer and batch size 1 as case_20.py and the Oscillating_Loss demo's "
+         "one-hot. Model, optimizer and batch size 1 as case_20.py and the Oscillating_Loss "
+         "demo's "
          "config.pkl (SGD lr=0.01 momentum=0.9 -> learning_rate=0.01); 200 epochs capped to 8 "
          "(500 steps each). Fix (fixed=True): Adam(learning_rate=1e-3) at batch size 1, "
          "AUTOTRAINER's 'unstable_adam' repair of this demo. Measured "

@@ -1,4 +1,4 @@
-"""AUTOTRAINER "Dying ReLU" case 14, CNN variant: eleven Dense(128) ReLUs with a tiny uniform init."""
+"""AUTOTRAINER "Dying ReLU" case 14, CNN variant: eleven Dense(128) ReLUs, tiny uniform init."""
 
 from benchmarks.realworld._program import RealProgram, seeded
 from benchmarks.realworld.programs._autotrainer import AUTOTRAINER, fashion_as_cifar
@@ -12,9 +12,11 @@ EXPECTED = ("train.dead_relu", "train.vanishing_gradients", "train.loss_plateau"
             "probe.cannot_overfit_batch")
 NOTES = ("CIFAR-10 (first 10000/2000, standardised) -> FashionMNIST (first 2000/500, 28x28x1, "
          "standardised the same way). Model as the script (convs with Keras's default init, dense "
-         "stack with 'RandomUniform', whose default range (-0.05, 0.05) is the same in Keras 2 and "
+         "stack with 'RandomUniform', whose default range (-0.05, 0.05) is the same in Keras 2 "
+         "and "
          "3), input (28, 28, 1). Adam, batch 256, 30 epochs capped to 4. Fix (fixed=True): "
-         "he_uniform kernels in the dense stack (the script's commented alternative). Measured (plain fit, 4 epochs, seed 0): "
+         "he_uniform kernels in the dense stack (the script's commented alternative). Measured "
+         "(plain fit, 4 epochs, seed 0): "
          "buggy val_accuracy 0.10 (loss 2.303 throughout), fixed 0.77 (val_loss 0.65).")
 
 

@@ -9,12 +9,14 @@ HEALTHY = False
 FAULT = ("four Conv2D and one Dense(128) with activation='exponential': activations overflow "
          "and the loss turns to NaN")
 EXPECTED = ("train.nonfinite", "train.exploding_gradients", "train.loss_diverging",
-            "train.logits_blowup")
+            "train.logits_blowup", "probe.cannot_overfit_batch", "probe.initial_loss")
 NOTES = ("CIFAR-10 (first 10000/2000, standardised) -> FashionMNIST (first 2000/500, 28x28x1, "
          "standardised the same way). Model as the script (glorot_uniform, 'same' padding), "
          "input (28, 28, 1). Adam, batch 256, 100 epochs capped to 4. Fix (fixed=True): ReLU "
-         "hidden activations, AUTOTRAINER's 'explode_relu' repair. Measured (plain fit, 4 epochs, seed 0): buggy "
-         "loss NaN from the first epoch (val_accuracy 0.11), fixed val_accuracy 0.76 (val_loss 0.68).")
+         "hidden activations, AUTOTRAINER's 'explode_relu' repair. Measured (plain fit, 4 epochs, "
+         "seed 0): buggy "
+         "loss NaN from the first epoch (val_accuracy 0.11), fixed val_accuracy 0.76 (val_loss "
+         "0.68).")
 
 
 def build(fixed=False):

@@ -13,7 +13,8 @@ EXPECTED = ("train.dead_relu", "train.vanishing_gradients", "train.loss_plateau"
 NOTES = ("Data: make_circles(noise=0.1, random_state=1) min-max scaled to [-1, 1], 700/300, "
          "exactly DL_tools/data/simplednn.py. Keras 2's 'RandomUniform' default (-0.05, 0.05) is "
          "Keras 3's too. Adam, batch 128, 50 epochs as the case; capped to 40. Fix (fixed=True): "
-         "he_uniform kernels, AUTOTRAINER's 'relu_initial' repair. Measured (plain fit, 40 epochs, "
+         "he_uniform kernels, AUTOTRAINER's 'relu_initial' repair. Measured (plain fit, 40 "
+         "epochs, "
          "seed 0): buggy val_accuracy 0.50 (loss 0.6932 throughout), fixed 0.64 (val_loss 0.62).")
 
 

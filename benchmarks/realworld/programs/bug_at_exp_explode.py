@@ -9,11 +9,13 @@ HEALTHY = False
 FAULT = ("four stacked Dense(5, activation='exponential') layers: activations and gradients "
          "grow as exp(exp(...)) and overflow")
 EXPECTED = ("train.exploding_gradients", "train.nonfinite", "train.loss_diverging",
-            "train.saturated_activations")
+            "train.saturated_activations", "probe.cannot_overfit_batch", "probe.initial_loss")
 NOTES = ("Data: make_circles(noise=0.1, random_state=1) min-max scaled to [-1, 1], 700/300 "
          "(DL_tools/data/simplednn.py). Adam (default rate), batch 128, 100 epochs as the case; "
-         "the case's ReduceLROnPlateau is built but not passed to fit in the original, so omitted. "
-         "Fix (fixed=True): ReLU hidden activations, AUTOTRAINER's 'explode_relu' repair. Measured (plain fit, 100 epochs, seed 0): buggy "
+         "the case's ReduceLROnPlateau is built but not passed to fit in the original, so "
+         "omitted. "
+         "Fix (fixed=True): ReLU hidden activations, AUTOTRAINER's 'explode_relu' repair. "
+         "Measured (plain fit, 100 epochs, seed 0): buggy "
          "loss NaN from the first epoch, fixed val_accuracy 0.71 (val_loss 0.62).")
 
 

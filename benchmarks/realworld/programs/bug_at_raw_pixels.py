@@ -1,4 +1,4 @@
-"""AUTOTRAINER demo "Data Issue": a small CNN fed raw 0-255 pixels (the preprocessing is overwritten)."""
+"""AUTOTRAINER demo "Data Issue": a small CNN fed raw 0-255 pixels (preprocessing overwritten)."""
 
 from benchmarks.realworld._program import RealProgram, seeded
 from benchmarks.realworld.programs._autotrainer import AUTOTRAINER, fashion_as_mnist

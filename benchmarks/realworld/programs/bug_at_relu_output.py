@@ -9,9 +9,11 @@ HEALTHY = False
 FAULT = "the 3-class output layer is Dense(3, activation='relu') under categorical_crossentropy"
 EXPECTED = ("model.output_activation",)
 NOTES = ("Data: AUTOTRAINER's simplednn_blob exactly (make_blobs random_state=2, 700/300, raw "
-         "coordinates, one-hot), rebuilt with scikit-learn. Config from the demo's config_acti.pkl: "
+         "coordinates, one-hot), rebuilt with scikit-learn. Config from the demo's "
+         "config_acti.pkl: "
          "Adam(lr=1e-4) -> learning_rate=1e-4, batch 256, 300 epochs capped to 60. "
-         "Fix (fixed=True): softmax output, AUTOTRAINER's own repair. Measured (plain fit, 60 epochs, seed 0): "
+         "Fix (fixed=True): softmax output, AUTOTRAINER's own repair. Measured (plain fit, 60 "
+         "epochs, seed 0): "
          "buggy val_accuracy 0.53 (val_loss 5.84), fixed 0.70 (val_loss 0.64).")
 
 

@@ -10,7 +10,7 @@ HEALTHY = False
 FAULT = ("seven stacked Dense(5, activation='sigmoid') hidden layers (he_uniform): the "
          "gradient vanishes before it reaches the first layers")
 EXPECTED = ("train.vanishing_gradients", "train.saturated_activations",
-            "model.init_activation_mismatch", "train.loss_plateau")
+            "model.init_activation_mismatch", "train.loss_plateau", "probe.cannot_overfit_batch")
 NOTES = ("Data: AUTOTRAINER's simplednn_circle exactly (make_circles noise=0.1 random_state=1, "
          "700/300, raw coordinates), rebuilt with scikit-learn. Model from case16.py (functional "
          "API kept); config from the Gradient_Vanish demo's config.pkl: Adam(lr=1e-3) -> "

@@ -1,4 +1,4 @@
-"""DeepDiagnosis subject (AUTOTRAINER Blob model_0b6f114d): nine exponential layers, a sigmoid 3-class output."""
+"""DeepDiagnosis subject (AUTOTRAINER Blob model_0b6f114d): nine exponential layers."""
 
 from benchmarks.realworld._program import RealProgram, seeded
 from benchmarks.realworld.programs._autotrainer import DEEPDIAGNOSIS, blob
@@ -10,13 +10,18 @@ FAULT = ("nine Dense(5) + 'exponential' activations on raw blob coordinates (abo
          "forward pass overflows to inf/NaN at once (DeepDiagnosis: 'Numerical Problem Forward'); "
          "the 3-class output is a sigmoid")
 EXPECTED = ("train.nonfinite", "train.exploding_gradients", "model.output_activation",
-            "data.not_normalized", "probe.initial_loss")
+            "data.not_normalized", "probe.initial_loss",
+            "probe.cannot_overfit_batch")
 NOTES = ("Data: AUTOTRAINER's simplednn_blob exactly (make_blobs random_state=2, 700/300, raw "
          "coordinates, one-hot). Architecture exactly as model_0b6f114d (VarianceScaling(2.0, "
-         "fan_in, uniform)). The repository publishes the model, not its training config: compiled "
-         "with AUTOTRAINER's blob demo config (Adam lr=1e-4, categorical_crossentropy, batch 256), "
-         "300 epochs capped to 40. Fix (fixed=True): ReLU hidden activations and a softmax output. Measured "
-         "(plain fit, 40 epochs, seed 0): buggy loss NaN from the first epoch (val_accuracy 0.36), "
+         "fan_in, uniform)). The repository publishes the model, not its training config: "
+         "compiled "
+         "with AUTOTRAINER's blob demo config (Adam lr=1e-4, categorical_crossentropy, batch "
+         "256), "
+         "300 epochs capped to 40. Fix (fixed=True): ReLU hidden activations and a softmax "
+         "output. Measured "
+         "(plain fit, 40 epochs, seed 0): buggy loss NaN from the first epoch (val_accuracy "
+         "0.36), "
          "fixed val_accuracy 0.62 (val_loss 1.07, still learning at Adam 1e-4).")
 
 

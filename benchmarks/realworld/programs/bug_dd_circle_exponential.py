@@ -9,10 +9,11 @@ HEALTHY = False
 FAULT = ("ten Dense(5) + 'exponential' hidden layers: the forward pass overflows to inf/NaN "
          "(DeepDiagnosis: 'Numerical Problem Forward', change the activation at layer 1)")
 EXPECTED = ("train.nonfinite", "train.exploding_gradients", "train.loss_diverging",
-            "probe.initial_loss")
+            "probe.initial_loss", "probe.cannot_overfit_batch")
 NOTES = ("Data: AUTOTRAINER's simplednn_circle exactly (make_circles noise=0.1 random_state=1, "
          "700/300, raw coordinates). Architecture exactly as model_169a3fa1 (VarianceScaling(2.0, "
-         "fan_in, uniform)). The repository publishes the model, not its training config: compiled "
+         "fan_in, uniform)). The repository publishes the model, not its training config: "
+         "compiled "
          "with AUTOTRAINER's circle demo config (Gradient_Vanish_Case/config.pkl: Adam lr=1e-3, "
          "binary_crossentropy, batch 128), 300 epochs capped to 40. Fix (fixed=True): ReLU hidden "
          "activations, as DeepDiagnosis suggests. Measured (plain fit, 40 epochs, seed 0): "

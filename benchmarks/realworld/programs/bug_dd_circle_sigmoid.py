@@ -12,10 +12,12 @@ EXPECTED = ("train.vanishing_gradients", "train.saturated_activations",
             "model.init_activation_mismatch", "train.loss_plateau", "probe.cannot_overfit_batch")
 NOTES = ("Data: AUTOTRAINER's simplednn_circle exactly (make_circles noise=0.1 random_state=1, "
          "700/300, raw coordinates). Architecture exactly as model_5ab0aeda (VarianceScaling(2.0, "
-         "fan_in, uniform)). The repository publishes the model, not its training config: compiled "
+         "fan_in, uniform)). The repository publishes the model, not its training config: "
+         "compiled "
          "with AUTOTRAINER's circle demo config (Gradient_Vanish_Case/config.pkl: Adam lr=1e-3, "
          "binary_crossentropy, batch 128), 300 epochs capped to 40. Fix (fixed=True): ReLU hidden "
-         "activations, AUTOTRAINER's 'vanish_relu' repair. Measured (plain fit, 40 epochs, seed 0): buggy "
+         "activations, AUTOTRAINER's 'vanish_relu' repair. Measured (plain fit, 40 epochs, seed "
+         "0): buggy "
          "val_accuracy 0.50 (loss 0.693 throughout), fixed 0.65 (val_loss 0.61).")
 
 

@@ -1,4 +1,4 @@
-"""DeepDiagnosis subject (AUTOTRAINER MNIST model_44ae76ae): a LeNet with sigmoid everywhere and six extra Dense(84)."""
+"""DeepDiagnosis subject (AUTOTRAINER MNIST model_44ae76ae): an all-sigmoid deep LeNet."""
 
 from benchmarks.realworld._program import RealProgram, seeded
 from benchmarks.realworld.programs._autotrainer import DEEPDIAGNOSIS, fashion_as_mnist
@@ -7,15 +7,18 @@ SOURCE = f"{DEEPDIAGNOSIS}:AUTOTRAINER Model Code/Models_MNIST.py (model_44ae76a
 KIND = "cnn"
 HEALTHY = False
 FAULT = ("two sigmoid convolutions and eight sigmoid Dense layers (120, then 7 x 84) under He "
-         "init: the gradient vanishes (DeepDiagnosis: 'Vanishing Gradient Problem in delta Weights')")
+         "init: the gradient vanishes (DeepDiagnosis: 'Vanishing Gradient Problem in delta "
+         "Weights')")
 EXPECTED = ("train.vanishing_gradients", "train.saturated_activations",
             "model.init_activation_mismatch", "train.loss_plateau", "probe.cannot_overfit_batch")
 NOTES = ("MNIST -> FashionMNIST (first 3000/500, 28x28x1, /255 as AUTOTRAINER's mnist "
          "preprocess, one-hot). Architecture exactly as model_44ae76ae (VarianceScaling(2.0, "
-         "fan_in, normal), l1_l2(l2=1e-4) on every kernel). The repository publishes the model, not "
+         "fan_in, normal), l1_l2(l2=1e-4) on every kernel). The repository publishes the model, "
+         "not "
          "its training config: compiled with the MNIST config AUTOTRAINER's demos use "
          "(Adam(lr=1e-3) -> learning_rate=1e-3, categorical_crossentropy, batch 32), 3 epochs. "
-         "Fix (fixed=True): ReLU for every hidden activation, AUTOTRAINER's 'vanish_relu' repair. Measured (plain fit, 3 epochs, seed 0): buggy "
+         "Fix (fixed=True): ReLU for every hidden activation, AUTOTRAINER's 'vanish_relu' repair. "
+         "Measured (plain fit, 3 epochs, seed 0): buggy "
          "val_accuracy 0.10 (loss 2.36, chance), fixed 0.74 (val_loss 0.71).")
 
 
