@@ -82,8 +82,53 @@ def detect_loss_diverging(history, *, factor=10.0, window=5):
     return []
 
 
+# Check-to-check swings must exceed the minibatch noise by this factor (in
+# root-mean-square) to count as oscillation. Under pure sampling noise the
+# mean squared difference over the expected one is about chi-square with
+# the window's few (correlated) degrees of freedom over their number: a ratio
+# of 2 (variance 4x) has a chance well under 1 % with 4 or more of them.
+_NOISE_RATIO = 2.0
+
+
+def _minibatch_noise(history, rows, diffs):
+    """Root-mean-square swing between checks that minibatch sampling alone explains.
+
+    Each check's loss is the mean of the batch losses of its window;
+    `loss_sem` is the standard error of that mean from the spread of those
+    batch losses, i.e. the noise of a mean over steps x B samples drawn from
+    the N training samples, measured rather than guessed. A window of one
+    step (the remainder at an epoch's end) has no spread of its own: its
+    batch-to-batch spread is taken as the median of the other windows', and
+    its standard error as that over the square root of its steps. NaN when
+    the history has no `loss_sem`.
+    """
+    sem = history.get("loss_sem")
+    if sem is None:
+        return np.nan
+    n = len(diffs) + 1
+    sem = np.asarray(sem, dtype=float)[rows][-n:]
+    steps = np.diff(np.asarray(history["step"], dtype=float), prepend=0.0)[rows][-n:]
+    steps = np.maximum(steps, 1.0)
+    spread = sem * np.sqrt(steps)  # batch-to-batch standard deviation
+    known = np.isfinite(spread)
+    if not known.any():
+        return np.nan
+    spread = np.where(known, spread, np.median(spread[known]))
+    sem = spread / np.sqrt(steps)
+    return float(np.sqrt(np.mean(np.square(sem[1:]) + np.square(sem[:-1]))))
+
+
 def detect_loss_oscillating(history, *, window=8, amplitude=0.3):
-    """`train.loss_oscillating`: over `window` checks the loss swings without a trend."""
+    """`train.loss_oscillating`: over `window` checks the loss swings without a trend.
+
+    Swings count only when they are large relative to the loss (mean swing
+    above `amplitude` times the mean loss), change direction at most checks,
+    leave no trend, and exceed the minibatch sampling noise of the checks'
+    losses by `_NOISE_RATIO` (root-mean-square). Small batches on small data
+    make a low loss swing by far more than `amplitude` of itself while the
+    epoch loss falls steadily: that is the noise of a mean over a few
+    batches, not an oscillation of the model.
+    """
     rows, loss = _finite_loss(history)
     if len(loss) < window:
         return []
@@ -94,17 +139,25 @@ def detect_loss_oscillating(history, *, window=8, amplitude=0.3):
     changes = np.mean(np.sign(d[1:]) != np.sign(d[:-1]))
     swing = np.mean(np.abs(d)) / max(np.mean(recent), 1e-12)
     trendless = abs(recent[-1] - recent[0]) < 0.25 * np.sum(np.abs(d))
-    if changes >= 0.6 and swing > amplitude and trendless:
-        return [Finding(
-            "train.loss_oscillating",
-            message=(f"The loss swung by {swing:.0%} between checks with no "
-                     f"trend over the last {window} checks."),
-            evidence={"relative_swing": float(swing), "sign_changes": float(changes),
-                      "amplitude": amplitude, "recent_loss": recent.tolist()},
-            fix=("Lower the learning rate or raise the batch size; check that "
-                 "the data is shuffled (one-class batches make the loss swing)."),
-            step=_step_at(history, rows[-1]))]
-    return []
+    if not (changes >= 0.6 and swing > amplitude and trendless):
+        return []
+    noise = _minibatch_noise(history, rows, d)
+    excess = float(np.sqrt(np.mean(np.square(d)))) / noise if noise > 0 else np.inf
+    if excess < _NOISE_RATIO:
+        return []
+    return [Finding(
+        "train.loss_oscillating",
+        message=(f"The loss swung by {swing:.0%} between checks with no "
+                 f"trend over the last {window} checks"
+                 + (f", {excess:.1f}x the swing minibatch noise explains."
+                    if np.isfinite(excess) else ".")),
+        evidence={"relative_swing": float(swing), "sign_changes": float(changes),
+                  "amplitude": amplitude, "recent_loss": recent.tolist(),
+                  "noise_ratio": excess if np.isfinite(excess) else None,
+                  "min_noise_ratio": _NOISE_RATIO},
+        fix=("Lower the learning rate or raise the batch size; check that "
+             "the data is shuffled (one-class batches make the loss swing)."),
+        step=_step_at(history, rows[-1]))]
 
 
 def detect_loss_plateau(history, *, window=10, tolerance=0.01, fraction=0.8):

@@ -211,8 +211,9 @@ class Doctor(keras.callbacks.Callback):
         """Per-check statistics of the last `fit` as numpy arrays.
 
         Rows are read-backs: `step`, `epoch`, `epoch_end`, `loss` (mean over
-        the window), `loss_nonfinite`, `samples` (instrumented steps in the
-        window). Per layer with weights (`weight_layers` names the columns):
+        the window), `loss_sem` (standard error of that mean from the spread
+        of the window's batch losses; NaN for a one-step window),
+        `loss_nonfinite`, `samples` (instrumented steps in the window). Per layer with weights (`weight_layers` names the columns):
         `grad_norm`, `weight_norm`, `update_norm`, `update_ratio`,
         `grad_nonfinite`, `weight_nonfinite` (norms are root-mean-square
         over the instrumented steps of the window; the non-finite columns

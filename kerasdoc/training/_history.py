@@ -11,7 +11,7 @@ import numpy as np
 from kerasdoc.training import _step as S
 
 _ROW_KEYS = (
-    "step", "epoch", "epoch_end", "loss", "loss_nonfinite", "samples",
+    "step", "epoch", "epoch_end", "loss", "loss_sem", "loss_nonfinite", "samples",
     "grad_norm", "weight_norm", "update_norm", "update_ratio",
     "grad_nonfinite", "weight_nonfinite",
     "activation_mean", "activation_std", "activation_nonfinite",
@@ -20,12 +20,27 @@ _ROW_KEYS = (
 )
 
 
-_SCALAR_KEYS = ("loss", "loss_nonfinite", "samples", "clip_norm_before",
+_SCALAR_KEYS = ("loss", "loss_sem", "loss_nonfinite", "samples", "clip_norm_before",
                 "clip_norm_after", "clipped_fraction")
 _LAYER_KEYS = ("grad_norm", "weight_norm", "update_norm", "update_ratio",
                "grad_nonfinite", "weight_nonfinite")
 _TAP_KEYS = ("activation_mean", "activation_std", "activation_nonfinite",
              "saturated_fraction", "max_logit", "dead_fraction")
+
+
+def _standard_error(total, squares, count):
+    """Standard error of a window's mean loss from its batch losses' spread.
+
+    `total` and `squares` sum the finite batch losses and their squares over
+    `count` steps. The spread includes any drift of the loss inside the
+    window, so the noise it predicts errs on the large side. NaN with fewer
+    than two steps.
+    """
+    if count < 2 or not np.isfinite(squares):
+        return np.nan
+    mean = total / count
+    variance = max(squares / count - mean * mean, 0.0) * count / (count - 1)
+    return float(np.sqrt(variance / count))
 
 
 class StatsHistory:
@@ -60,6 +75,7 @@ class StatsHistory:
         row = {
             "step": reduced["counter"], "epoch": epoch, "epoch_end": epoch_end,
             "loss": cheap[S.C_LOSS_SUM] / good if good > 0 else nan,
+            "loss_sem": _standard_error(cheap[S.C_LOSS_SUM], cheap[S.C_LOSS_SQ], good),
             "loss_nonfinite": cheap[S.C_LOSS_NF], "samples": samples,
         }
         per = lambda v: self._group @ v  # noqa: E731 (per-layer sums)

@@ -294,8 +294,9 @@ class Observer:
         """The window's statistics, reduced (see `_step.reduce_replicas`)."""
         self._fold()
         steps = self._steps
-        cheap = np.zeros(6)
+        cheap = np.zeros(S.C_LOSS_SQ + 1)
         cheap[S.C_STEPS] = steps
+        cheap[S.C_LOSS_SQ] = np.nan  # logs give no spread of the batch losses
         total, count = self._loss_total + self._raw_sum, self._loss_steps + self._raw_steps
         if count == 0:
             cheap[S.C_LOSS_SUM] = np.nan  # the step logs no "loss"

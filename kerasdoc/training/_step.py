@@ -27,7 +27,7 @@ W_GRAD_SQ, W_GRAD_NF, W_SQ, W_NF, W_UPD_SQ = range(5)
 # Rows of the `acts` statistics matrix (one column per tap).
 A_SUM, A_SQ, A_COUNT, A_NF, A_SAT = range(5)
 # Entries of the cheap per-step vector.
-C_STEPS, C_LOSS_SUM, C_LOSS_NF, C_CLIPPED, C_NORM_BEFORE, C_NORM_AFTER = range(6)
+C_STEPS, C_LOSS_SUM, C_LOSS_NF, C_CLIPPED, C_NORM_BEFORE, C_NORM_AFTER, C_LOSS_SQ = range(7)
 
 _SATURATION_RANGE = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
 
@@ -75,7 +75,7 @@ class Instrument:
         n_w, n_t = len(self.weights), len(probe.taps)
         with self.strategy.scope():
             self.counter = _variable([], tf.int64)
-            self.cheap = _variable([6])
+            self.cheap = _variable([7])
             self.samples = _variable([])
             self.w_stats = _variable([5, n_w])
             self.a_stats = _variable([5, n_t])
@@ -143,6 +143,9 @@ class Instrument:
                       clip_stats["norm_after"]]
         else:
             cheap += [0.0, 0.0, 0.0]
+        # Squared batch losses: the spread of the window's batch losses gives
+        # the sampling noise of its mean loss (train.loss_oscillating).
+        cheap.append(tf.where(finite, tf.square(batch_loss), 0.0))
         self.cheap.assign_add(tf.stack([tf.cast(c, tf.float32) for c in cheap]))
         return model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 

@@ -153,6 +153,26 @@ def test_loss_oscillating():
     assert not D.detect_loss_oscillating(h, amplitude=2.0)
 
 
+def test_loss_oscillating_weighs_swings_against_minibatch_noise():
+    """The same swings are oscillation when each check's loss is precise, and
+    sampling noise when the spread of its batch losses explains them."""
+    h = healthy()
+    h["loss"] = np.array([2.0, 1.5] + [1.0, 1.8] * 5)
+    h["loss_sem"] = np.full(12, 0.05)  # swings of 0.8 are ~11x the noise
+    (f,) = D.detect_loss_oscillating(h)
+    assert f.evidence["noise_ratio"] > 10
+    h["loss_sem"] = np.full(12, 0.4)  # small batches: 0.8 is ~1.4x the noise
+    assert not D.detect_loss_oscillating(h)
+    # a one-step window at an epoch's end has no spread of its own: it takes
+    # the others' batch-to-batch spread, scaled to its single step
+    h["loss_sem"] = np.full(12, 0.22)  # 16-step windows: swings ~2.6x the noise
+    assert D.detect_loss_oscillating(h)
+    h["step"] = h["step"].copy()
+    h["step"][-1] = h["step"][-2] + 1
+    h["loss_sem"][-1] = np.nan
+    assert not D.detect_loss_oscillating(h)  # its one batch is 4x noisier
+
+
 def test_loss_plateau():
     h = healthy()
     h["loss"] = np.full(12, 2.30) + np.linspace(0, 1e-4, 12)

@@ -206,3 +206,30 @@ def test_imbalanced_binary_with_log_prior_bias_is_silent(subset01):
     assert h["step"][-1] == 2 * len(range(0, len(x), 32))  # not stopped
     assert "train.loss_diverging" not in doctor.report.codes
     assert not doctor.report.errors
+
+
+def test_small_batch_noise_on_small_data_is_not_oscillation():
+    """Breast-cancer MLP at batch 4: checks average 16 x 4 of 569 samples, so a
+    low loss swings by half of itself between checks while the epoch loss
+    falls at every epoch. That is minibatch noise, not an oscillation."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.preprocessing import StandardScaler
+
+    data = load_breast_cancer()
+    x = StandardScaler().fit_transform(data.data).astype("float32")
+    y = data.target.astype("float32")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((30,)),
+                              keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    doctor = Doctor()
+    model.fit(x, y, batch_size=4, epochs=5, verbose=0, callbacks=[doctor])
+    h = doctor.history
+    assert np.all(np.diff(h["epoch/loss"]) < 0)
+    loss = h["loss"][-8:]
+    assert np.mean(np.abs(np.diff(loss))) > 0.3 * np.mean(loss)  # the swings are there
+    steps = np.diff(h["step"], prepend=0)
+    assert np.all(np.isfinite(h["loss_sem"][steps >= 2]))
+    assert np.all(np.isnan(h["loss_sem"][steps == 1]))
+    assert not doctor.report.has("train.loss_oscillating"), doctor.report.to_text(color=False)
