@@ -79,7 +79,7 @@ def main(argv=None):
         rows["epoch"].append((cpu, wall))
         noisy, cpu, wall = _timed(lambda: audit(True))
         rows["audit_label_noise"].append((cpu, wall))
-        checks.setdefault("label_noise (opt-in)", []).append(noisy.timings["label_noise"])
+        checks.setdefault("label_noise (opt-in)", []).append(noisy.timings["data.label_noise"])
         print(f"round {r + 1}: " + ", ".join(
             f"{k} cpu {v[-1][0]:.2f}s wall {v[-1][1]:.2f}s" for k, v in rows.items()),
             flush=True)

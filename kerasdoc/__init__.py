@@ -20,6 +20,7 @@ _SUBPACKAGES = (
     "kerasdoc.plot",
     "kerasdoc._diagnose",
     "kerasdoc._task",
+    "kerasdoc._registry",
 )
 
 # name -> module that defines it. A test checks this equals the union of the
@@ -82,6 +83,8 @@ _EXPORTS = {
     "TASK_KINDS": "kerasdoc._task",
     "Task": "kerasdoc._task",
     "infer_task": "kerasdoc._task",
+    # -- the registry of checks (issue 12) --
+    "checks": "kerasdoc._registry",
 }
 
 __all__ = sorted(_EXPORTS) + ["datasets", "examples"]

@@ -162,7 +162,7 @@ def _budget_callback(budget, state):
 
 
 def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, seed,
-                sample_weight=None, class_weight=None):
+                sample_weight=None, class_weight=None, settings=None, task=None):
     import random
 
     import keras
@@ -183,7 +183,7 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
         # state saved and restored exactly when this block exits.
         clone = probe_copy(model, seed=seed,
                            sample_x=keras.tree.map_structure(lambda a: a[:1], x))
-        doctor = Doctor()
+        doctor = Doctor(settings=settings, task=task)
         state = {}
         clone.fit(x, y, validation_data=validation_data, batch_size=batch_size,
                   sample_weight=sample_weight, class_weight=class_weight,
@@ -201,7 +201,8 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
              epochs: Optional[int] = None, class_names=None,
              budget_s: Optional[float] = 60.0, parts=None, seed: int = 0,
              group_symptoms: bool = True,
-             progress: Optional[Callable[[str], None]] = None) -> Report:
+             progress: Optional[Callable[[str], None]] = None,
+             settings: Optional[dict] = None, task=None) -> Report:
     """Run every kerasdoc check on a model and its data; return one report.
 
     In order: data audit (`check_data`), static model audit (`audit_model`),
@@ -262,6 +263,18 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
             Defaults to `True`.
         progress: called with a one-line message as each part starts and
             ends (the command line prints them to stderr). Defaults to `None`.
+        settings: `{check name: {setting: value}}` for any check of any part
+            (see `kerasdoc.checks()`), e.g.
+            `{"train.dead_relu": {"fraction": 0.8}}`. An unknown check or
+            setting is an error naming the closest valid one. Defaults to
+            `None` (every default).
+        task: the task (a `kerasdoc.Task`, a kind name such as
+            `"regression"`, or for a multi-output model a dict of output name
+            -> kind); checks that do not apply to it are skipped with that
+            reason. Defaults to `None`: inferred by `kerasdoc.infer_task`
+            from the loss, the output layer and the targets (its line opens
+            the report; if inference fails, that failure is in
+            `report.failed["task"]` and every check runs).
 
     Returns:
         `kerasdoc.Report`.
@@ -311,7 +324,14 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
             raise InvalidInputError(
                 f"`parts` must be names from {PARTS}. {received('parts', parts)}"
             )
+    from kerasdoc._registry import check_task, checks as registered, normalise_settings
+
+    from kerasdoc._task import resolve_task
+
+    settings = normalise_settings(settings)
     say = progress or (lambda message: None)
+    if task is not None:
+        task = check_task(task)  # a bad task is bad input, before any work
     n_classes = _n_classes(model, y, class_names)
     budget = _Budget(budget_s)
 
@@ -334,35 +354,41 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
             x_seen = x
         return check_data(x_seen, y, x_test=x_test, y_test=y_test,
                           n_classes=n_classes, sample_weight=data.sample_weight,
-                          class_weight=data.class_weight, model=model), note
+                          class_weight=data.class_weight, model=model,
+                          settings=settings, task=task), note
 
     def run_model():
         from kerasdoc.model import audit_model
 
-        return audit_model(model, x=x, y=y, batch_size=batch_size), None
+        return audit_model(model, x=x, y=y, batch_size=batch_size, settings=settings,
+                           task=task), None
 
     def run_preprocessing():
-        from kerasdoc.model import check_preprocessing
+        from kerasdoc._registry import Runner, resolve_settings
 
         if getattr(x, "ndim", None) != 4:
             return None, ("inputs are not image batches (N, H, W, C), so no "
                           "keras.applications backbone can be fed")
-        report = check_preprocessing(model, x[: min(len(x), 64)])
-        if not report.ran and not len(report):
-            # No backbone recognised: the check says so in its own `skipped`.
-            return None, "; ".join(report.skipped.values()) or "did not run"
-        return report, None
+        runner = Runner("preprocessing", task=task,
+                        settings=resolve_settings(settings, part="preprocessing"))
+        runner.run("preprocess.backbone_inputs", model, x[: min(len(x), 64)])
+        if not runner.ran and not runner.failed:
+            # No backbone recognised: the check says so in its reason.
+            return None, "; ".join(runner.skipped.values()) or "did not run"
+        return runner.report("kerasdoc preprocessing check"), None
 
     def run_probes():
         from kerasdoc.probes import sanity_check
 
-        return sanity_check(model, x, y, batch_size=batch_size, seed=seed), None
+        return sanity_check(model, x, y, batch_size=batch_size, seed=seed,
+                            settings=settings, task=task), None
 
     def run_training():
         doctor, note = _train_copy(model, x, y, validation_data=validation_data,
                                    batch_size=batch_size, epochs=epochs, budget=budget,
                                    seed=seed, sample_weight=data.sample_weight,
-                                   class_weight=data.class_weight)
+                                   class_weight=data.class_weight, settings=settings,
+                                   task=task)
         if doctor is None:
             return None, note
         return doctor.report, note
@@ -371,9 +397,27 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
         from kerasdoc._modelcopy import build_like_fit
 
         build_like_fit(model, x)
+    failed = {}
+    if task is not None:
+        task = resolve_task(task, model, x, y)
+    else:
+        try:
+            task = resolve_task(None, model, x, y)
+        except Exception as exc:  # inference crashed: say so, run every check
+            failed["task"] = failure(exc)
+            say(f"task: FAILED ({type(exc).__name__}: {exc}); every check runs")
+            task = None
+    if task is not None:
+        say(task.describe())
+
+    names = {c.name for c in registered()}
+
+    def key(part, name):
+        return name if name in names else f"{part}/{name}"
+
     runners = {"data": run_data, "model": run_model, "preprocessing": run_preprocessing,
                "probes": run_probes, "training": run_training}
-    found, ran, skipped, timings, failed = [], [], {}, {}, {}
+    found, ran, skipped, timings = [], [], {}, {}
     for part in PARTS:
         if part not in parts:
             skipped[part] = "not requested (parts=...)"
@@ -399,10 +443,11 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
         ran.append(part)
         if note:
             skipped[f"{part} (rest)"] = note
-        # The part's own bookkeeping (e.g. each probe), prefixed by the part.
-        skipped.update({f"{part}/{k}": v for k, v in report.skipped.items()})
-        timings.update({f"{part}/{k}": v for k, v in report.timings.items()})
-        failed.update({f"{part}/{k}": v for k, v in report.failed.items()})
+        # The part's own bookkeeping (each check by its name; other entries,
+        # such as the data scan's timing, prefixed by the part).
+        skipped.update({key(part, k): v for k, v in report.skipped.items()})
+        timings.update({key(part, k): v for k, v in report.timings.items()})
+        failed.update({key(part, k): v for k, v in report.failed.items()})
         found.append((part, list(report)))
         say(f"{part}: {len(report)} finding(s) in {timings[part]:.1f} s")
     timings["total"] = time.perf_counter() - budget.start
@@ -410,5 +455,6 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
     if group_symptoms:
         findings = fold_symptoms(findings)
     return Report(findings, ran=ran, skipped=skipped, timings=timings, failed=failed,
-                  title=f"kerasdoc diagnose of {model.name}")
+                  title=f"kerasdoc diagnose of {model.name}",
+                  task=task if callable(getattr(task, "describe", None)) else None)
 

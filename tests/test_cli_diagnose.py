@@ -98,6 +98,32 @@ def test_failed_part_exits_3_unless_failures_are_allowed(cli_case, capsys, monke
     assert "model" in report["failed"]
 
 
+def test_config_file_and_task_reach_the_checks(cli_case, capsys, tmp_path):
+    root = cli_case
+    base = ["diagnose", str(root / "healthy.keras"), "--data", str(root / "data"),
+            "--parts", "model", "--batch-size", "100", "--json", "--quiet"]
+    assert main(base) == EXIT_OK
+    assert "optim.batch_size" in [f["code"] for f in json.loads(capsys.readouterr().out)[
+        "findings"]]
+    config = tmp_path / "kerasdoc.toml"
+    config.write_text('[settings."optim.batch_size"]\nmax_batch_fraction = 0.9\n',
+                      encoding="utf-8")
+    assert main(base + ["--config", str(config)]) == EXIT_OK
+    report = json.loads(capsys.readouterr().out)
+    assert "optim.batch_size" not in [f["code"] for f in report["findings"]]
+    assert "optim.batch_size" in report["ran"] or "model" in report["ran"]
+    # --task skips what does not apply to it, with the reason.
+    assert main(base + ["--task", "regression"]) == EXIT_OK
+    report = json.loads(capsys.readouterr().out)
+    assert report["skipped"]["model.output_units"].startswith("does not apply to this task")
+    config.write_text('[settings."optim.batch_size"]\nmax_fraction = 0.9\n',
+                      encoding="utf-8")
+    assert main(base + ["--config", str(config)]) == EXIT_USAGE
+    assert "did you mean 'max_batch_fraction'" in capsys.readouterr().err
+    assert main(base + ["--task", "regresion"]) == EXIT_USAGE
+    assert "did you mean 'regression'" in capsys.readouterr().err
+
+
 def test_html_report_with_plots_and_progress(cli_case, capsys):
     root = cli_case
     out = root / "report.html"

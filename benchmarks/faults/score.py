@@ -156,7 +156,9 @@ def run_program(program, *, budget_s=None, parts=None):
         (s["code"], s["severity"]) for f in report
         for s in f.evidence.get("symptoms", ()))
     failed = tuple(f"{part}: {why}" for part, why in getattr(report, "skipped", {}).items()
-                   if "failed" in str(why))
+                   if "failed" in str(why)) + tuple(
+        f"{name}: failed with {info['type']}: {info['message']}"
+        for name, info in getattr(report, "failed", {}).items())
     return Outcome(findings=findings, seconds=time.perf_counter() - start,
                    failed_parts=failed)
 

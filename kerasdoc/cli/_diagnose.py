@@ -2,6 +2,7 @@
 
     kerasdoc diagnose MODEL.keras --data DIR [--out report.html] [--json]
     kerasdoc diagnose MODEL.keras --x X.npy --y Y.npy [--x-val ... --y-val ...]
+    kerasdoc diagnose MODEL.keras --data DIR --config kerasdoc.toml --task regression
 
 `--data` is a subset folder written by `kerasdoc subset` (verified against its
 manifest) or a folder holding the walkthrough's `x_train_s.npy`,
@@ -48,11 +49,20 @@ def add_parser(subparsers):
                         help="epochs of the instrumented training run (default 5)")
     parser.add_argument("--batch-size", type=int, default=None,
                         help="batch size for probes and training (default 32)")
-    parser.add_argument("--budget", type=float, default=60.0,
+    parser.add_argument("--budget", type=float, default=None,
                         help="time budget in seconds (default 60)")
     parser.add_argument("--parts", default=None,
                         help="comma-separated parts to run (default all: "
                              "data,model,preprocessing,probes,training)")
+    parser.add_argument("--task", default=None,
+                        help="the task, when it should not be inferred: multiclass, "
+                             "binary, multilabel, regression, reconstruction or "
+                             "sequence")
+    parser.add_argument("--config", default=None,
+                        help="TOML file of check settings ([settings.\"train.dead_relu\"] "
+                             "fraction = 0.8) and options (task, parts, budget_s, "
+                             "epochs, batch_size, seed); default: the [tool.kerasdoc] "
+                             "table of pyproject.toml in this folder or a parent")
     parser.add_argument("--allow-failures", action="store_true",
                         help="exit 0 or 1 from the findings even when a part or a "
                              "check failed (default: exit 3, the report is incomplete)")
@@ -155,10 +165,20 @@ def report_figures(model, x_val, y_val, class_names):
 def run(args):
     from kerasdoc.cli import exit_code
 
+    from kerasdoc._registry import load_settings
+
     say = progress_printer(args.quiet)
-    parts = None
+    settings, options, source = load_settings(args.config)
+    if source:
+        say(f"settings from {source}")
+    parts = options.get("parts")
     if args.parts:
         parts = [p.strip() for p in args.parts.split(",") if p.strip()]
+    task = args.task if args.task is not None else options.get("task")
+    budget = args.budget if args.budget is not None else options.get("budget_s", 60.0)
+    epochs = args.epochs if args.epochs is not None else options.get("epochs")
+    batch_size = args.batch_size if args.batch_size is not None else options.get(
+        "batch_size")
     x, y, val, class_names = load_data(args)
     if args.rescale is not None:
         x = x * args.rescale
@@ -174,9 +194,10 @@ def run(args):
     matplotlib.use("Agg")
     from kerasdoc._diagnose import diagnose
 
-    report = diagnose(model, x, y, validation_data=val, batch_size=args.batch_size,
-                      epochs=args.epochs, class_names=class_names, budget_s=args.budget,
-                      parts=parts, progress=say)
+    report = diagnose(model, x, y, validation_data=val, batch_size=batch_size,
+                      epochs=epochs, class_names=class_names, budget_s=budget,
+                      parts=parts, progress=say, settings=settings, task=task,
+                      seed=options.get("seed", 0))
     if args.out:
         from kerasdoc.plot import write_html_report
 

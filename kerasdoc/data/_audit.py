@@ -46,6 +46,8 @@ def check_data(
     model_samples: int = 5000,
     chunk_size: int = 8192,
     seed: int = 0,
+    settings: Optional[dict] = None,
+    task=None,
 ) -> Report:
     """Audit classification data before training: every `data.*` check.
 
@@ -149,6 +151,15 @@ def check_data(
         chunk_size: rows read (and, for a dataset, written) at a time for the
             statistics and hashes; peak memory grows with it. Defaults to `8192`.
         seed: seed of every sample and model. Defaults to `0`.
+        settings: `{check name: {setting: value}}` for the data checks (see
+            `kerasdoc.checks("data")`), e.g.
+            `{"data.class_imbalance": {"imbalance_ratio": 20}}`. The threshold
+            keywords above are aliases of these settings and win when set to
+            another value than their default. Defaults to `None`.
+        task: the task (a `kerasdoc.Task` or a kind name); a check that does
+            not apply to it (e.g. class imbalance on regression targets) is
+            skipped with that reason. Defaults to `None`: unknown, every
+            check runs.
 
     Returns:
         A `Report` of `data.*` findings with per-check `timings`, the checks
@@ -192,21 +203,11 @@ def check_data(
     kinds = _kinds(input_kinds, model, train.x)
     structured = isinstance(train.x, (dict, list)) or isinstance(train.y, (dict, list))
     single_kind = kinds if isinstance(kinds, str) else None
+    resolved = _settings(settings, locals())
     if structured or single_kind in ("tokens", "string"):
         return _general(train, x_test, y_test, kinds, model, n_classes, categorical_columns,
-                        label_noise, locals_opts=dict(
-                            max_magnitude=max_magnitude, scale_ratio=scale_ratio,
-                            min_information=min_information,
-                            imbalance_ratio=imbalance_ratio,
-                            duplicate_fraction=duplicate_fraction,
-                            leakage_fraction=leakage_fraction,
-                            near_duplicate_similarity=near_duplicate_similarity,
-                            class_shift=class_shift, shift_auc=shift_auc,
-                            shift_samples=shift_samples, run_ratio=run_ratio,
-                            batch_size=batch_size,
-                            label_noise_confidence=label_noise_confidence,
-                            label_noise_fraction=label_noise_fraction,
-                            model_samples=model_samples, chunk_size=chunk_size, seed=seed))
+                        label_noise, chunk_size=chunk_size, seed=seed, settings=resolved,
+                        task=task)
     x_train = check_array(train.x, "x_train", min_ndim=2)
     y_train = check_array(train.y, "y_train", min_ndim=1, max_ndim=2)
     check_same_length(x_train, "x_train", y_train, "y_train")
@@ -222,33 +223,58 @@ def check_data(
     n_classes = check_int(n_classes, "n_classes", minimum=2, allow_none=True)
     columns = _check_columns(categorical_columns, x_train)
     opts = dict(
-        max_magnitude=check_float(max_magnitude, "max_magnitude", minimum=0),
-        scale_ratio=check_float(scale_ratio, "scale_ratio", minimum=1),
-        min_information=check_float(min_information, "min_information", minimum=0, maximum=1),
-        imbalance_ratio=check_float(imbalance_ratio, "imbalance_ratio", minimum=1),
-        duplicate_fraction=check_float(duplicate_fraction, "duplicate_fraction",
-                                       minimum=0, maximum=1),
-        leakage_fraction=check_float(leakage_fraction, "leakage_fraction",
-                                     minimum=0, maximum=1),
-        similarity=check_float(near_duplicate_similarity, "near_duplicate_similarity",
-                               minimum=0, maximum=1),
-        class_shift=check_float(class_shift, "class_shift", minimum=0, maximum=1),
-        shift_auc=check_float(shift_auc, "shift_auc", minimum=0.5, maximum=1),
-        shift_samples=check_int(shift_samples, "shift_samples", minimum=20),
-        run_ratio=check_float(run_ratio, "run_ratio", minimum=1),
-        batch_size=check_int(batch_size, "batch_size", minimum=1),
-        noise_confidence=check_float(label_noise_confidence, "label_noise_confidence",
-                                     minimum=0, maximum=1),
-        noise_fraction=check_float(label_noise_fraction, "label_noise_fraction",
-                                   minimum=0, maximum=1),
-        model_samples=check_int(model_samples, "model_samples", minimum=20),
         chunk_size=check_int(chunk_size, "chunk_size", minimum=1),
         seed=check_int(seed, "seed", minimum=0),
         sample_weight=train.sample_weight, class_weight=train.class_weight,
     )
     noise_samples = _noise_samples(label_noise)
     return Audit(x_train, y_train, x_test, y_test, n_classes, columns,
-                  noise_samples, opts).run()
+                 noise_samples, opts, settings=resolved, task=task).run()
+
+
+def _settings(settings, given):
+    """The data checks' settings: `settings` with the threshold keywords as aliases.
+
+    The keywords keep their own validation (errors name the keyword).
+    """
+    from kerasdoc._registry import resolve_settings
+
+    g = given
+    aliases = {
+        "data.not_normalized": {
+            "max_magnitude": check_float(g["max_magnitude"], "max_magnitude", minimum=0),
+            "scale_ratio": check_float(g["scale_ratio"], "scale_ratio", minimum=1)},
+        "data.label_misalignment": {
+            "min_information": check_float(g["min_information"], "min_information",
+                                           minimum=0, maximum=1),
+            "model_samples": check_int(g["model_samples"], "model_samples", minimum=20)},
+        "data.class_imbalance": {
+            "imbalance_ratio": check_float(g["imbalance_ratio"], "imbalance_ratio",
+                                           minimum=1)},
+        "data.duplicates": {
+            "duplicate_fraction": check_float(g["duplicate_fraction"], "duplicate_fraction",
+                                              minimum=0, maximum=1)},
+        "data.split_leakage": {
+            "leakage_fraction": check_float(g["leakage_fraction"], "leakage_fraction",
+                                            minimum=0, maximum=1),
+            "near_duplicate_similarity": check_float(
+                g["near_duplicate_similarity"], "near_duplicate_similarity",
+                minimum=0, maximum=1)},
+        "data.distribution_shift": {
+            "class_shift": check_float(g["class_shift"], "class_shift", minimum=0,
+                                       maximum=1),
+            "shift_auc": check_float(g["shift_auc"], "shift_auc", minimum=0.5, maximum=1),
+            "shift_samples": check_int(g["shift_samples"], "shift_samples", minimum=20)},
+        "data.unshuffled": {
+            "run_ratio": check_float(g["run_ratio"], "run_ratio", minimum=1),
+            "batch_size": check_int(g["batch_size"], "batch_size", minimum=1)},
+        "data.label_noise": {
+            "confidence": check_float(g["label_noise_confidence"], "label_noise_confidence",
+                                      minimum=0, maximum=1),
+            "fraction": check_float(g["label_noise_fraction"], "label_noise_fraction",
+                                    minimum=0, maximum=1)},
+    }
+    return resolve_settings(settings, overrides=aliases, part="data")
 
 
 def _noise_samples(label_noise):
@@ -282,8 +308,8 @@ def _kinds(input_kinds, model, x):
     return input_kinds
 
 
-def _general(train, x_test, y_test, kinds, model, n_classes, columns, label_noise,
-             locals_opts):
+def _general(train, x_test, y_test, kinds, model, n_classes, columns, label_noise, *,
+             chunk_size, seed, settings, task):
     """Several inputs or outputs, token ids or text: see `kerasdoc.data._general`."""
     from kerasdoc.data._general import audit_general
 
@@ -291,34 +317,13 @@ def _general(train, x_test, y_test, kinds, model, n_classes, columns, label_nois
         raise InvalidInputError(
             "`categorical_columns` applies to one tabular (N, F) input. "
             f"{received('categorical_columns', columns)}")
-    o = locals_opts
     opts = dict(
-        max_magnitude=check_float(o["max_magnitude"], "max_magnitude", minimum=0),
-        scale_ratio=check_float(o["scale_ratio"], "scale_ratio", minimum=1),
-        min_information=check_float(o["min_information"], "min_information", minimum=0,
-                                    maximum=1),
-        imbalance_ratio=check_float(o["imbalance_ratio"], "imbalance_ratio", minimum=1),
-        duplicate_fraction=check_float(o["duplicate_fraction"], "duplicate_fraction",
-                                       minimum=0, maximum=1),
-        leakage_fraction=check_float(o["leakage_fraction"], "leakage_fraction",
-                                     minimum=0, maximum=1),
-        similarity=check_float(o["near_duplicate_similarity"],
-                               "near_duplicate_similarity", minimum=0, maximum=1),
-        class_shift=check_float(o["class_shift"], "class_shift", minimum=0, maximum=1),
-        shift_auc=check_float(o["shift_auc"], "shift_auc", minimum=0.5, maximum=1),
-        shift_samples=check_int(o["shift_samples"], "shift_samples", minimum=20),
-        run_ratio=check_float(o["run_ratio"], "run_ratio", minimum=1),
-        batch_size=check_int(o["batch_size"], "batch_size", minimum=1),
-        noise_confidence=check_float(o["label_noise_confidence"], "label_noise_confidence",
-                                     minimum=0, maximum=1),
-        noise_fraction=check_float(o["label_noise_fraction"], "label_noise_fraction",
-                                   minimum=0, maximum=1),
-        model_samples=check_int(o["model_samples"], "model_samples", minimum=20),
-        chunk_size=check_int(o["chunk_size"], "chunk_size", minimum=1),
-        seed=check_int(o["seed"], "seed", minimum=0),
+        chunk_size=check_int(chunk_size, "chunk_size", minimum=1),
+        seed=check_int(seed, "seed", minimum=0),
         sample_weight=None if isinstance(train.sample_weight, (dict, list))
         else train.sample_weight,
         class_weight=train.class_weight,
+        settings=settings, task=task,
     )
     if x_test is not None:
         x_test = sample_fit_data(x_test, y_test, name="x_test", y_name="y_test")

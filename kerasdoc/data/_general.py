@@ -24,16 +24,16 @@ from kerasdoc.data._represent import represent_all
 from kerasdoc.data._runner import Audit
 from kerasdoc.findings import Report
 
-VALUE_CHECKS = ("nonfinite", "not_normalized", "duplicates", "split_leakage",
-                "distribution_shift", "categorical_scaled")
-LABEL_CHECKS = ("nonfinite", "label_range", "class_imbalance", "unshuffled",
-                "label_misalignment", "label_noise")
+VALUE_CHECKS = ("data.nonfinite", "data.not_normalized", "data.duplicates",
+                "data.split_leakage", "data.distribution_shift", "data.categorical_scaled")
+LABEL_CHECKS = ("data.nonfinite", "data.label_range", "data.class_imbalance",
+                "data.unshuffled", "data.label_misalignment", "data.label_noise")
 # Checks that do not apply to an input kind, and why (the registry's "kinds").
 KIND_SKIPS = {
     "tokens": {
-        "not_normalized": ("token ids are integers that name words, not magnitudes: "
+        "data.not_normalized": ("token ids are integers that name words, not magnitudes: "
                            "they are not normalised"),
-        "categorical_scaled": "token ids are categories by construction",
+        "data.categorical_scaled": "token ids are categories by construction",
     },
 }
 STRING_REASON = "string inputs: the value checks read numbers"

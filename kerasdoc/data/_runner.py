@@ -4,23 +4,37 @@ import time
 
 import numpy as np
 
-from kerasdoc.data import _balance, _categorical, _labels, _leakage, _noise, _ranges, _shift
+from kerasdoc.data import _labels, _leakage, _shift
 from kerasdoc.data._prepare import (_Rows, decode_labels, image_embedding, iter_chunks,
                                     pca_features, sample_indices, scan, tabular_rows)
-from kerasdoc.findings import Report
 
 _clock = time.perf_counter  # the benchmark swaps in time.process_time
 
 
 class Audit:
-    """Runs the checks in order, recording timings and skips."""
+    """Measures the evidence once, then runs each registered `data.*` check on it.
+
+    Every check goes through the registry's `Runner` (kerasdoc._registry),
+    which records it, keyed by its name (`"data.not_normalized"`), as ran,
+    skipped with the reason, or failed with its exception, and times it.
+    `opts` holds `chunk_size` and `seed`; the thresholds are the checks'
+    settings (`settings`: check name -> Settings instance).
+    """
 
     def __init__(self, x_train, y_train, x_test, y_test, n_classes, columns,
-                 noise_samples, opts):
+                 noise_samples, opts, *, settings=None, task=None, input_kind=None):
+        from kerasdoc._registry import Runner, resolve_settings
+
         self.x_train, self.y_train, self.x_test, self.y_test = x_train, y_train, x_test, y_test
         self.n_classes, self.columns, self.noise_samples = n_classes, columns, noise_samples
         self.o = opts
-        self.findings, self.ran, self.skipped, self.timings = [], [], {}, {}
+        settings = settings if settings is not None else opts.get("settings")
+        task = task if task is not None else opts.get("task")
+        self.task = task
+        self.runner = Runner("data", task=task, input_kind=input_kind,
+                             settings=settings or resolve_settings(part="data"),
+                             clock=lambda: _clock())
+        self.timings = self.runner.timings
         self._pooled_cache = {}
 
     def _timed(self, name, fn):
@@ -52,27 +66,32 @@ class Audit:
         only = self.o.get("only")
         return only is None or name in only
 
-    def _run_check(self, name, fn):
+    def _run(self, name, *args, **kwargs):
+        """Run check `name` unless another part of the audit owns it or skips it."""
         if not self._wanted(name):
-            return
-        skip = self.o.get("skip_reasons", {}).get(name)
-        if skip:
-            self.skipped[name] = skip
-            return
-        result = self._timed(name, fn)
-        findings, reason = result if isinstance(result, tuple) else (result, None)
+            return []
+        reason = self.o.get("skip_reasons", {}).get(name)
         if reason:
-            self.skipped[name] = reason
-        else:
-            self.ran.append(name)
-        self.findings.extend(findings)
+            self.runner.skip(name, reason)
+            return []
+        return self.runner.run(name, *args, **kwargs)
 
     def _skip(self, name, reason):
-        if self._wanted(name):
-            self.skipped[name] = reason
+        if self._wanted(name) and name not in self.o.get("skip_reasons", {}):
+            self.runner.skip(name, reason)
+        elif self._wanted(name):
+            self.runner.skip(name, self.o["skip_reasons"][name])
+
+    def _classes(self):
+        """Whether the targets are classes (True when the task is unknown)."""
+        from kerasdoc._registry import SINGLE_LABEL, task_kinds
+
+        kinds = task_kinds(self.task)
+        return kinds is None or bool(set(kinds) & set(SINGLE_LABEL))
 
     def run(self):
-        o = self.o
+        o, runner = self.o, self.runner
+        run, skip = self._run, self._skip
         lab_tr = decode_labels(self.y_train, self.n_classes)
         k = self.n_classes if self.n_classes is not None else lab_tr.n_classes
         lab_te = None
@@ -91,71 +110,64 @@ class Audit:
             self._pooled("train")
             self._pooled("test")
         labels = {"train": lab_tr, "test": lab_te}
-        self._run_check("nonfinite", lambda: _ranges.check_nonfinite(
-            {"train": st_tr, "test": st_te}, labels))
-        self._run_check("not_normalized", lambda: _ranges.check_not_normalized(
-            st_tr, max_magnitude=o["max_magnitude"], scale_ratio=o["scale_ratio"]))
-        self._run_check("label_range", lambda: _ranges.check_label_range(
-            labels, n_classes=self.n_classes))
+        run("data.nonfinite", {"train": st_tr, "test": st_te}, labels)
+        run("data.not_normalized", st_tr)
+        run("data.label_range", labels, self.n_classes)
         valid = np.flatnonzero(lab_tr.valid)
         y = lab_tr.ids[valid]
         weights = o.get("sample_weight")
-        self._run_check("class_imbalance", lambda: _balance.check_class_imbalance(
-            y, self.k, imbalance_ratio=o["imbalance_ratio"],
+        run("data.class_imbalance", y, self.k,
             weights=None if weights is None else np.asarray(weights).reshape(
                 len(lab_tr.ids), -1).mean(axis=1)[valid],
-            class_weight=o.get("class_weight")))
-        self._run_check("unshuffled", lambda: _labels.check_unshuffled(
-            y, run_ratio=o["run_ratio"], batch_size=o["batch_size"],
-            min_samples=4 * self.k))
-        self._run_check("duplicates", lambda: self._duplicates(st_tr, st_te, lab_tr, lab_te))
+            class_weight=o.get("class_weight"))
+        run("data.unshuffled", y, 4 * self.k)
+        splits = [(self.x_train, st_tr, lab_tr.ids, "train")]
+        if st_te is not None:
+            splits.append((self.x_test, st_te, None if lab_te is None else lab_te.ids,
+                           "test"))
+        run("data.duplicates", splits)
         if self.x_test is None:
-            self._skip("split_leakage", "no x_test given")
-            self._skip("distribution_shift", "no x_test given")
+            skip("data.split_leakage", "no x_test given")
+            skip("data.distribution_shift", "no x_test given")
         else:
-            self._run_check("split_leakage", lambda: self._leakage(st_tr, st_te, lab_tr, lab_te))
-            self._run_check("distribution_shift", lambda: self._shift(st_tr, st_te, y, lab_te))
+            run("data.split_leakage", gather=lambda s: self._leakage(
+                st_tr, st_te, lab_tr, lab_te, s))
+            run("data.distribution_shift", gather=lambda s: self._shift(
+                st_tr, st_te, y, lab_te, s))
         if st_tr.is_image:
-            if "categorical_scaled" not in o.get("skip_reasons", {}):
-                self._skip("categorical_scaled", "applies to tabular (N, F) inputs")
+            skip("data.categorical_scaled", "applies to tabular (N, F) inputs")
         else:
-            self._run_check("categorical_scaled", lambda: _categorical.check_categorical_scaled(
-                self.x_train, st_tr, categorical_columns=self.columns,
-                chunk_size=o["chunk_size"]))
+            run("data.categorical_scaled", self.x_train, st_tr, self.columns, o["chunk_size"])
         noise_proba = None
         min_model = max(50, 4 * self.k)
         too_few = f"needs at least {min_model} labelled samples, got {len(valid)}"
         if len(valid) < min_model:
-            self._skip("label_misalignment", too_few)
+            skip("data.label_misalignment", too_few)
             if self.noise_samples != 0:
-                self._skip("label_noise", too_few)
+                skip("data.label_noise", too_few)
         elif self.noise_samples == 0:
-            self._skip("label_noise", "off (pass label_noise=True to run it)")
+            skip("data.label_noise", "off (pass label_noise=True to run it)")
         else:
-            def noise():
+            def noise(settings):
                 nonlocal noise_proba
                 idx = valid[sample_indices(len(valid), self.noise_samples, o["seed"])]
                 noise_proba = (idx, self._proba(st_tr, idx, lab_tr.ids[idx]))
-                return _noise.check_label_noise(
-                    noise_proba[1], lab_tr.ids[idx], idx,
-                    confidence=o["noise_confidence"], max_fraction=o["noise_fraction"],
-                    min_samples=min_model)
-            self._run_check("label_noise", noise)
+                return noise_proba[1], lab_tr.ids[idx], idx, min_model
+            run("data.label_noise", gather=noise)
 
-        def misalignment():
-            if noise_proba is not None and len(noise_proba[0]) >= min(len(valid),
-                                                                      o["model_samples"]):
+        def misalignment(settings):
+            if noise_proba is not None and len(noise_proba[0]) >= min(
+                    len(valid), settings.model_samples):
                 idx, proba = noise_proba
             else:
-                idx = valid[sample_indices(len(valid), o["model_samples"], o["seed"])]
+                idx = valid[sample_indices(len(valid), settings.model_samples, o["seed"])]
                 proba = self._proba(st_tr, idx, lab_tr.ids[idx])
-            return _labels.check_misalignment(
-                proba, lab_tr.ids[idx], min_information=o["min_information"],
-                min_samples=min_model)
+            return proba, lab_tr.ids[idx], min_model
         if len(valid) >= min_model:
-            self._run_check("label_misalignment", misalignment)
-        return Report(self.findings, ran=self.ran, skipped=self.skipped,
-                      timings=self.timings, title="kerasdoc data audit")
+            run("data.label_misalignment", gather=misalignment)
+        return runner.report("kerasdoc data audit",
+                             task=self.task if callable(getattr(self.task, "describe",
+                                                                None)) else None)
 
     def _proba(self, stats, idx, y):
         represent = self.o.get("represent")
@@ -168,37 +180,25 @@ class Audit:
         features = pca_features(values, seed=self.o["seed"])
         return _labels.cross_val_proba(features, y, n_classes=self.k, seed=self.o["seed"])
 
-    def _duplicates(self, st_tr, st_te, lab_tr, lab_te):
-        o = self.o
-        findings = _leakage.check_duplicates(
-            self.x_train, st_tr, lab_tr.ids, "train", duplicate_fraction=o["duplicate_fraction"])
-        if st_te is not None:
-            findings += _leakage.check_duplicates(
-                self.x_test, st_te, None if lab_te is None else lab_te.ids, "test",
-                duplicate_fraction=o["duplicate_fraction"])
-        return findings
-
-    def _leakage(self, st_tr, st_te, lab_tr, lab_te):
-        o = self.o
+    def _leakage(self, st_tr, st_te, lab_tr, lab_te, settings):
+        """Evidence of `data.split_leakage`: exact and near cross-split pairs."""
         exact = _leakage.exact_cross_pairs(self.x_train, st_tr, self.x_test, st_te)
         near = []
         if st_tr.is_image:
             near = _leakage.near_cross_pairs(
-                self.x_train, self.x_test, similarity=o["similarity"],
-                chunk_size=o["chunk_size"], exclude={t for t, _ in exact},
+                self.x_train, self.x_test, similarity=settings.near_duplicate_similarity,
+                chunk_size=self.o["chunk_size"], exclude={t for t, _ in exact},
                 train_emb=self._pooled("train"), test_emb=self._pooled("test"))
-        return _leakage.check_split_leakage(
-            exact, near, st_te.n, y_train=lab_tr.ids,
-            y_test=None if lab_te is None else lab_te.ids,
-            leakage_fraction=o["leakage_fraction"], similarity=o["similarity"])
+        return (exact, near, st_te.n, lab_tr.ids,
+                None if lab_te is None else lab_te.ids)
 
-    def _shift(self, st_tr, st_te, y, lab_te):
+    def _shift(self, st_tr, st_te, y, lab_te, settings):
+        """Evidence of `data.distribution_shift`: class mix and domain features."""
         o = self.o
-        findings = []
-        if lab_te is not None:
-            findings += _shift.check_class_mix(y, lab_te.ids[lab_te.valid], self.k,
-                                               class_shift=o["class_shift"])
-        m = o["shift_samples"]
+        class_mix = None
+        if lab_te is not None and self._classes():
+            class_mix = (y, lab_te.ids[lab_te.valid], self.k)
+        m = settings.shift_samples
         tr = sample_indices(st_tr.n, m, o["seed"])
         te = sample_indices(st_te.n, m, o["seed"] + 1)
         feats_tr = self._shift_features(self.x_train, tr, st_tr.is_image)
@@ -211,9 +211,7 @@ class Audit:
         else:
             names = list(_shift.SUMMARY_NAMES) + [
                 f"feature_{i}" for i in range(feats_tr.shape[1] - 3)]
-        more, reason = _shift.check_input_shift(
-            feats_tr, feats_te, shift_auc=o["shift_auc"], seed=o["seed"], names=names)
-        return findings + more, reason
+        return class_mix, feats_tr, feats_te, names, o["seed"]
 
     def _shift_features(self, x, idx, is_image):
         rows = _Rows(x, idx)

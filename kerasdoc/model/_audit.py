@@ -8,8 +8,7 @@ import numpy as np
 from kerasdoc._validation import (check_array, check_float, check_int, check_model,
                                   check_same_length)
 from kerasdoc.findings import Report
-from kerasdoc.model import _graph, _init_checks, _layers, _optim, _output_bias
-from kerasdoc.model import _output_loss
+from kerasdoc.model import _graph, _output_loss
 from kerasdoc.model._labels import describe_labels, loss_spec, output_kind_from_values
 
 KERAS_DEFAULT_BATCH = 32
@@ -60,7 +59,8 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
                 min_batchnorm_batch: int = 16, max_dropout_rate: float = 0.5,
                 lr_ranges: Optional[dict] = None, max_batch_fraction: float = 0.25,
                 imbalance_ratio: float = 10.0, bias_tolerance: float = 1.0,
-                n_forward: int = 8) -> Report:
+                n_forward: int = 8, settings: Optional[dict] = None,
+                task=None) -> Report:
     """Audit a built (ideally compiled) Keras model without training it.
 
     Reads the layers, their configs and weights, the compiled loss and
@@ -100,10 +100,17 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
         bias_tolerance: allowed gap (nats) between output bias and log-prior.
             Defaults to `1.0`.
         n_forward: samples of `x` used for a forward pass. Defaults to `8`.
+        settings: `{check name: {setting: value}}` for the model checks (see
+            `kerasdoc.checks("model")`); the threshold keywords above are
+            aliases of these settings and win when set to another value
+            than their default. Defaults to `None`.
+        task: the task (a `kerasdoc.Task` or a kind name); a check that does
+            not apply to it is skipped with that reason. Defaults to `None`:
+            unknown, every check runs.
 
     Returns:
-        A `kerasdoc.Report`; `report.skipped` names the checks that could not
-        run and why.
+        A `kerasdoc.Report`, keyed by check name: `report.skipped` names the
+        checks that could not run and why, `report.failed` those that raised.
 
     Example:
 
@@ -130,13 +137,22 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
         if x is not None:
             check_same_length(x, "x", y, "y")
 
-    findings, ran, skipped, timings = [], [], {}, {}
+    from kerasdoc._registry import Runner, resolve_settings
 
-    def run(name, fn, *args, **kwargs):
-        start = time.perf_counter()
-        findings.extend(fn(*args, **kwargs))
-        timings[name] = time.perf_counter() - start
-        ran.append(name)
+    runner = Runner("model", task=task, settings=resolve_settings(
+        settings, part="model", overrides={
+            "model.zero_init": {"constant_atol": constant_atol},
+            "model.init_activation_mismatch": {
+                "he_saturating_min_layers": he_saturating_min_layers,
+                "glorot_relu_min_layers": glorot_relu_min_layers},
+            "model.batchnorm_small_batch": {"min_batch_size": min_batchnorm_batch},
+            "model.dropout_rate": {"max_rate": max_dropout_rate},
+            "optim.learning_rate": {"lr_ranges": lr_ranges},
+            "optim.batch_size": {"max_batch_fraction": max_batch_fraction},
+            "model.output_bias_init": {"imbalance_ratio": imbalance_ratio,
+                                       "tolerance": bias_tolerance},
+        }))
+    run, skip = runner.run, runner.skip
 
     compiled = bool(getattr(model, "compiled", False))
     loss = loss_spec(model) if compiled else None
@@ -146,55 +162,50 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
     effective_batch = batch_size if batch_size is not None else (
         min(KERAS_DEFAULT_BATCH, n_samples) if n_samples is not None else None)
 
-    run("zero_init", _init_checks.check_zero_init, model, constant_atol=constant_atol)
-    run("init_activation", _init_checks.check_init_activation, model,
-        he_saturating_min_layers=he_saturating_min_layers,
-        glorot_relu_min_layers=glorot_relu_min_layers)
-    run("missing_bias", _layers.check_missing_bias, model)
-    run("bias_regularizer", _layers.check_bias_regularizer, model)
-    run("dropout", _layers.check_dropout, model, max_rate=max_dropout_rate)
+    run("model.zero_init", model)
+    run("model.init_activation_mismatch", model)
+    run("model.missing_bias", model)
+    run("model.bias_regularized", model)
+    run("model.dropout_rate", model)
     if effective_batch is None:
-        skipped["batchnorm_batch"] = "needs `batch_size` or `x`"
+        skip("model.batchnorm_small_batch", "needs `batch_size` or `x`")
     else:
-        run("batchnorm_batch", _layers.check_batchnorm_batch, model, effective_batch,
-            min_batch_size=min_batchnorm_batch)
+        run("model.batchnorm_small_batch", model, effective_batch)
 
     start = time.perf_counter()
     out, reason = _output_info(model, x, n_forward)
-    timings["output"] = time.perf_counter() - start
-    run("frozen", _layers.check_frozen, model, out.layer if out else None)
+    runner.timings["output"] = time.perf_counter() - start
+    run("model.frozen", model, out.layer if out else None)
 
     if out is None:
-        for name in ("output_activation", "loss", "output_units", "output_bias"):
-            skipped[name] = reason
+        for name in ("model.output_activation", "model.loss_mismatch",
+                     "model.output_units", "model.output_bias_init"):
+            skip(name, reason)
     else:
-        run("output_activation", _output_loss.check_output_activation, out, loss, labels)
-        run("activation_before_softmax", _output_loss.check_activation_before_softmax,
-            model, out)
+        run("model.output_activation", out, loss, labels)
+        run("model.activation_before_softmax", model, out)
         if loss is None:
-            skipped["loss"] = ("the model is not compiled" if not compiled else
-                               "several losses (multi-output) are not audited")
+            skip("model.loss_mismatch", "the model is not compiled" if not compiled else
+                 "several losses (multi-output) are not audited")
         else:
-            run("loss", _output_loss.check_loss, out, loss, labels)
+            run("model.loss_mismatch", out, loss, labels)
         if labels is None:
-            skipped["output_units"] = "needs `y`"
-            skipped["output_bias"] = "needs `y`"
+            skip("model.output_units", "needs `y`")
+            skip("model.output_bias_init", "needs `y`")
         else:
-            run("output_units", _output_loss.check_output_units, out, loss, labels)
-            run("output_bias", _output_bias.check_output_bias, _bias_layer(out.layer),
-                out.activation, labels, imbalance_ratio=imbalance_ratio,
-                tolerance=bias_tolerance)
+            run("model.output_units", out, loss, labels)
+            run("model.output_bias_init", _bias_layer(out.layer), out.activation, labels)
 
     optimizer = getattr(model, "optimizer", None) if compiled else None
     if optimizer is None:
-        skipped["learning_rate"] = skipped["vanilla_sgd"] = "the model is not compiled"
+        skip("optim.learning_rate", "the model is not compiled")
+        skip("optim.vanilla_sgd", "the model is not compiled")
     else:
-        run("learning_rate", _optim.check_learning_rate, optimizer, lr_ranges=lr_ranges)
-        run("vanilla_sgd", _optim.check_vanilla_sgd, optimizer)
+        run("optim.learning_rate", optimizer)
+        run("optim.vanilla_sgd", optimizer)
     if n_samples is None:
-        skipped["batch_size"] = "needs `x` (the dataset size)"
+        skip("optim.batch_size", "needs `x` (the dataset size)")
     else:
-        run("batch_size", _optim.check_batch_size, n_samples, effective_batch,
-            max_batch_fraction=max_batch_fraction, assumed=assumed)
-    return Report(findings, ran=ran, skipped=skipped, timings=timings,
-                  title=f"kerasdoc model audit: {model.name}")
+        run("optim.batch_size", n_samples, effective_batch, assumed)
+    return runner.report(f"kerasdoc model audit: {model.name}",
+                         task=task if callable(getattr(task, "describe", None)) else None)

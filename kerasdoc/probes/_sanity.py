@@ -1,59 +1,30 @@
 """`sanity_check`: run the probes on copies of a model and collect one report."""
 
-import time
 from typing import Optional, Sequence
 
 from kerasdoc._errors import InvalidInputError
 from kerasdoc._validation import check_int, received
 from kerasdoc.findings import Report
 from kerasdoc.probes import _common
-from kerasdoc.probes._batch_mixing import batch_mixing
-from kerasdoc.probes._gradient_check import gradient_check
-from kerasdoc.probes._initial_loss import initial_loss
-from kerasdoc.probes._input_independence import input_independence
-from kerasdoc.probes._lr_range import lr_range_test
-from kerasdoc.probes._overfit import overfit_batch
 
 __all__ = ["PROBES", "sanity_check"]
 
 
-def _run_initial_loss(model, x, y, batch_size, seed):
-    return initial_loss(model, x, y, seed=seed)
-
-
-def _run_overfit(model, x, y, batch_size, seed):
-    return overfit_batch(model, x, y, batch_size=min(batch_size, 16), seed=seed)
-
-
-def _run_input_independence(model, x, y, batch_size, seed):
-    return input_independence(model, x, y, batch_size=batch_size, seed=seed)
-
-
-def _run_batch_mixing(model, x, y, batch_size, seed):
-    return batch_mixing(model, x, batch_size=max(2, min(batch_size, 8)), seed=seed)
-
-
-def _run_gradient_check(model, x, y, batch_size, seed):
-    return gradient_check(model, x, y, seed=seed)
-
-
-def _run_lr_range(model, x, y, batch_size, seed):
-    return lr_range_test(model, x, y, batch_size=batch_size, seed=seed)
-
-
-# name -> runner(model, x, y, batch_size, seed); the order the probes run in.
+# name -> the registered check that runs it; the order the probes run in.
+# The keys are the probes' former names, still accepted by `checks=`.
 PROBES = {
-    "initial_loss": _run_initial_loss,
-    "batch_mixing": _run_batch_mixing,
-    "gradient_check": _run_gradient_check,
-    "overfit_batch": _run_overfit,
-    "input_independence": _run_input_independence,
-    "lr_range_test": _run_lr_range,
+    "initial_loss": "probe.initial_loss",
+    "batch_mixing": "probe.batch_mixing",
+    "gradient_check": "probe.gradient_check",
+    "overfit_batch": "probe.cannot_overfit_batch",
+    "input_independence": "probe.input_independent",
+    "lr_range_test": "probe.learning_rate",
 }
 
 
 def sanity_check(model, x, y, *, batch_size: int = 32,
-                 checks: Optional[Sequence[str]] = None, seed: int = 0) -> Report:
+                 checks: Optional[Sequence[str]] = None, seed: int = 0,
+                 settings: Optional[dict] = None, task=None) -> Report:
     """Run the practitioner's sanity probes on copies of `model`.
 
     The probes are short experiments (see each function for details):
@@ -66,7 +37,8 @@ def sanity_check(model, x, y, *, batch_size: int = 32,
     model's weights, optimizer state, trainable flags and compile settings
     are unchanged afterwards, and so is the global random state. A probe
     that does not apply (e.g. the gradient check on a model with only
-    Keras layers) is listed in the report's `skipped` with the reason.
+    Keras layers) is listed in the report's `skipped` with the reason, and
+    a probe that raises in its `failed` (the other probes still run).
 
     Args:
         model: a built Keras model compiled with its loss and optimizer.
@@ -75,10 +47,19 @@ def sanity_check(model, x, y, *, batch_size: int = 32,
         batch_size: the batch size you train with; the one-batch probe uses
             at most 16 samples and the batch-mixing probe at most 8.
             Defaults to `32`.
-        checks: names of the probes to run (keys of
-            `kerasdoc.probes.PROBES`). Defaults to `None`: all.
+        checks: names of the probes to run: check names such as
+            `"probe.cannot_overfit_batch"` or the probe names (keys of
+            `kerasdoc.probes.PROBES`, such as `"overfit_batch"`).
+            Defaults to `None`: all.
         seed: seed for every probe; the same seed gives the same numbers.
             Defaults to `0`.
+        settings: `{check name: {setting: value}}` for the probes (see
+            `kerasdoc.checks("probes")`), e.g.
+            `{"probe.cannot_overfit_batch": {"max_steps": 500}}`.
+            Defaults to `None`.
+        task: the task (a `kerasdoc.Task` or a kind name); a probe that does
+            not apply to it is skipped with that reason. Defaults to `None`:
+            unknown, every probe runs.
 
     Returns:
         A `kerasdoc.Report` with `probe.*` findings, the probes that ran and
@@ -95,35 +76,32 @@ def sanity_check(model, x, y, *, batch_size: int = 32,
     x, y = _common.check_xy(x, y, model)
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     check_int(seed, "seed", minimum=0)
+    from kerasdoc._registry import Runner, checks as registered, resolve_settings
+
+    known = {c.name for c in registered("probes")}
     if checks is None:
-        names = list(PROBES)
+        select = None
     else:
         if isinstance(checks, str) or not hasattr(checks, "__iter__") or not all(
                 isinstance(c, str) for c in checks):
             raise InvalidInputError(
                 "`checks` must be a list of probe names such as "
                 f"['overfit_batch']. {received('checks', checks)}")
-        unknown = [c for c in checks if c not in PROBES]
+        unknown = [c for c in checks if c not in PROBES and c not in known]
         if unknown:
             raise InvalidInputError(
                 f"`checks` has unknown probe names {unknown}; known: "
-                f"{sorted(PROBES)}. {received('checks', checks)}")
-        names = [name for name in PROBES if name in checks]
+                f"{sorted(PROBES)} or {sorted(known)}. {received('checks', checks)}")
+        select = [PROBES.get(c, c) for c in checks]
+    runner = Runner("probes", task=task, select=select,
+                    settings=resolve_settings(settings, part="probes"))
+    for check in registered("probes"):
+        if select is not None and check.name not in select:
+            continue  # not requested: sanity_check lists only what it was asked
+        runner.run(check.name, model, x, y, batch_size, seed)
+    return runner.report("kerasdoc sanity check", task=_report_task(task))
 
-    findings, ran, skipped, timings = [], [], {}, {}
-    for name in names:
-        begin = time.perf_counter()
-        try:
-            result = PROBES[name](model, x, y, batch_size, seed)
-        except _common.CANNOT_RUN as reason:  # e.g. two copies of an uncopyable model
-            timings[name] = time.perf_counter() - begin
-            skipped[name] = str(reason)
-            continue
-        timings[name] = time.perf_counter() - begin
-        if result.skipped:
-            skipped[name] = result.skipped
-        else:
-            ran.append(name)
-            findings.extend(result.findings)
-    return Report(findings, ran=ran, skipped=skipped, timings=timings,
-                  title="kerasdoc sanity check")
+
+def _report_task(task):
+    """The task to show on the report: a task object, not a bare kind name."""
+    return task if callable(getattr(task, "describe", None)) else None

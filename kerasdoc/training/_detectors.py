@@ -288,9 +288,32 @@ DETECTORS = {
 """code -> (detector, names of its threshold keywords)."""
 
 
-def run_detectors(history, thresholds):
-    """All detectors; `thresholds` maps code -> dict of keyword -> value."""
+def run_detectors(history, thresholds=None, *, runner=None):
+    """Every registered `train.*` check on `history`, through the check runner.
+
+    Args:
+        history: the `Doctor.history` dict.
+        thresholds: code -> dict of keyword -> value (the `Doctor`'s keyword
+            aliases); ignored when `runner` is given. Defaults to `None`.
+        runner: a `kerasdoc._registry.Runner` of the training part that
+            records ran/skipped/failed/timings across read-backs (the
+            `Doctor` keeps one per `fit`). Defaults to `None`: a fresh one,
+            and a detector that raises is re-raised.
+
+    Returns:
+        list of `Finding`.
+    """
+    from kerasdoc._registry import Runner, checks, resolve_settings
+
+    strict = runner is None
+    if runner is None:
+        runner = Runner("training", accumulate=True, settings=resolve_settings(
+            overrides=thresholds or {}, part="training"))
     findings = []
-    for code, (detector, _) in DETECTORS.items():
-        findings.extend(detector(history, **thresholds.get(code, {})))
+    for check in checks("training"):
+        findings.extend(runner.run(check.name, history))
+    if strict and runner.failed:
+        name, info = next(iter(runner.failed.items()))
+        raise RuntimeError(f"Detector {name} failed: {info['type']}: {info['message']}\n"
+                           f"{info['traceback']}")
     return findings

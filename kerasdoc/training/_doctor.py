@@ -7,7 +7,7 @@ from kerasdoc._errors import InvalidInputError, KerasDocError
 from kerasdoc._validation import check_choice, check_float, check_int, check_model
 from kerasdoc.findings import Report, Severity
 from kerasdoc.training._clipping import check_clipping
-from kerasdoc.training._detectors import DETECTORS, run_detectors
+from kerasdoc.training._detectors import run_detectors
 from kerasdoc.training._history import StatsHistory
 from kerasdoc.training._observer import (
     Observer, call_overridden, custom_step_reason, observer_probe, setup_observer)
@@ -112,6 +112,14 @@ class Doctor(keras.callbacks.Callback):
             gradients (and loss/gradient-norm scalars) here. Defaults to
             `None` (no export).
         histogram_bins: bins of the TensorBoard histograms. Defaults to `30`.
+        settings: `{check name: {setting: value}}` for the `train.*` checks
+            (see `kerasdoc.checks("training")`), e.g.
+            `{"train.dead_relu": {"fraction": 0.8}}`. The threshold keywords
+            above are aliases of these settings and win when set to another
+            value than their default. Defaults to `None`.
+        task: the task (a `kerasdoc.Task` or a kind name); a detector that
+            does not apply to it is skipped with that reason. Defaults to
+            `None`: unknown, every detector runs.
 
     Example:
 
@@ -137,7 +145,7 @@ class Doctor(keras.callbacks.Callback):
                  update_ratio_low: float = 1e-6, update_ratio_high: float = 0.1,
                  overfitting_patience: int = 3, overfitting_tolerance: float = 0.1,
                  validation_gap: float = 0.1, tensorboard_dir=None,
-                 histogram_bins: int = 30):
+                 histogram_bins: int = 30, settings=None, task=None):
         super().__init__()
         self.every = check_int(every, "every", minimum=1)
         self.clipping = check_clipping(clip_global_norm, clip_norm, clip_value)
@@ -191,6 +199,12 @@ class Doctor(keras.callbacks.Callback):
                 "`update_ratio_low` must be below `update_ratio_high`. Received: "
                 f"update_ratio_low={update_ratio_low}, "
                 f"update_ratio_high={update_ratio_high}")
+        from kerasdoc._registry import resolve_settings
+
+        self.settings = resolve_settings(settings, overrides=self.thresholds,
+                                         part="training")
+        self.task = task
+        self._runner = None
         self.tensorboard_dir = tensorboard_dir
         self.histogram_bins = check_int(histogram_bins, "histogram_bins", minimum=2)
         self._stats = self._instrument = self._compiled = None
@@ -203,8 +217,15 @@ class Doctor(keras.callbacks.Callback):
     @property
     def report(self):
         """`Report` of the `train.*` findings of the last `fit` (step and layer set)."""
-        return Report(self._findings, ran=tuple(DETECTORS), skipped=self._skipped,
-                      title="kerasdoc Doctor report")
+        runner = self._runner
+        if runner is None:
+            return Report(self._findings, skipped=self._skipped,
+                          title="kerasdoc Doctor report")
+        return Report(self._findings, ran=runner.ran,
+                      skipped={**runner.skipped, **self._skipped}, failed=runner.failed,
+                      timings=runner.timings, title="kerasdoc Doctor report",
+                      task=self.task if callable(getattr(self.task, "describe", None))
+                      else None)
 
     @property
     def history(self):
@@ -239,6 +260,10 @@ class Doctor(keras.callbacks.Callback):
                 f"(Keras 3 on TensorFlow). Received: model={type(model).__name__}")
         self._instrument = self._stats = self._compiled = None
         self._findings, self._seen, self._skipped = [], set(), {}
+        from kerasdoc._registry import Runner
+
+        self._runner = Runner("training", task=self.task, settings=dict(self.settings),
+                              accumulate=True)
         self._steps = self._last_read = self._last_detect = self._offset = 0
         self._epoch = 0
         self._writer = None
@@ -399,7 +424,7 @@ class Doctor(keras.callbacks.Callback):
         self._last_detect = self._steps
         history = self._stats.as_dict()
         new = []
-        for finding in run_detectors(history, self.thresholds):
+        for finding in run_detectors(history, runner=self._runner):
             key = (finding.code, finding.layer)
             if key not in self._seen:
                 self._seen.add(key)

@@ -99,9 +99,9 @@ def test_memmap_is_never_materialised_as_float64(tmp_path):
 def test_report_records_timings_and_skips(small):
     x, y = small
     report = check_data(x, y)
-    assert set(report.skipped) == {"split_leakage", "distribution_shift",
-                                   "categorical_scaled", "label_noise"}
-    assert "scan" in report.timings and "label_misalignment" in report.timings
+    assert set(report.skipped) == {"data.split_leakage", "data.distribution_shift",
+                                   "data.categorical_scaled", "data.label_noise"}
+    assert "scan" in report.timings and "data.label_misalignment" in report.timings
     assert len(report) == 0
 
 
@@ -110,7 +110,7 @@ def test_label_noise_on_a_sample_reports_what_it_checked(small):
     y_noisy = y.copy()
     y_noisy[:60] = (y[:60] + 1) % 4
     report = check_data(x, y_noisy, label_noise=200, label_noise_fraction=0.0)
-    assert "label_noise" in report.ran
+    assert "data.label_noise" in report.ran
     (f,) = report.by_code("data.label_noise")
     assert f.evidence["n_checked"] == 200
     assert set(f.evidence["indices"]) <= set(range(len(y)))
@@ -129,5 +129,5 @@ def test_model_checks_skip_without_enough_labels():
     x = np.random.default_rng(0).random((30, 4))
     report = check_data(x, np.full(30, np.nan), label_noise=True)
     assert report.codes == {"data.nonfinite"}
-    assert "needs at least 50" in report.skipped["label_misalignment"]
-    assert "needs at least 50" in report.skipped["label_noise"]
+    assert "needs at least 50" in report.skipped["data.label_misalignment"]
+    assert "needs at least 50" in report.skipped["data.label_noise"]

@@ -102,7 +102,7 @@ def test_aligned_one_to_fifty_subset_is_not_misaligned(bundled_subset, rng):
     keep = np.concatenate([np.flatnonzero(y == c)[: 100 if c == 0 else 2] for c in range(10)])
     keep = np.random.default_rng(2).permutation(keep)
     report = check_data(x[keep], y[keep])
-    assert "label_misalignment" in report.ran
+    assert "data.label_misalignment" in report.ran
     assert not report.has("data.label_misalignment")
     (f,) = check_data(x[keep], rng.permutation(y[keep])).by_code("data.label_misalignment")
     assert f.evidence["cv_accuracy"] <= f.evidence["majority_rate"] + 0.02

@@ -35,8 +35,8 @@ def test_healthy_token_classifier_is_silent():
     report = kerasdoc.check_data(ids, y, model=_text_model())
     assert not report.has("data.label_misalignment")
     assert not report.has("data.not_normalized")
-    assert "token ids" in report.skipped["not_normalized"]
-    assert "label_misalignment" in report.ran
+    assert "token ids" in report.skipped["data.not_normalized"]
+    assert "data.label_misalignment" in report.ran
     # without the model the same integers are a table of raw ids, which a
     # linear model cannot read: the misalignment error the issue reported
     assert kerasdoc.check_data(ids, y).has("data.label_misalignment")
@@ -57,8 +57,8 @@ def test_text_strings_are_audited_through_their_words():
     text = np.array([" ".join(rng.choice(words[c] + ["the", "a", "movie"], 6))
                      for c in y])
     healthy = kerasdoc.check_data(text, y)
-    assert not healthy.has("data.label_misalignment") and "label_misalignment" in healthy.ran
-    assert "string inputs" in healthy.skipped["not_normalized"]
+    assert not healthy.has("data.label_misalignment") and "data.label_misalignment" in healthy.ran
+    assert "string inputs" in healthy.skipped["data.not_normalized"]
     broken = kerasdoc.check_data(text, rng.permutation(y))
     assert broken.has("data.label_misalignment")
 
@@ -78,9 +78,9 @@ def test_several_inputs_and_outputs_each_audited_against_their_own():
     wide = report.by_code("data.not_normalized")
     assert wide and all(f.evidence["input"] == "table" and "Input 'table'" in f.message
                         for f in wide)
-    assert "label_misalignment (output 'kind')" in report.ran
-    assert "regression" in report.skipped["label_misalignment (output 'price')"] or \
-        "continuous" in report.skipped["label_misalignment (output 'price')"]
+    assert "data.label_misalignment (output 'kind')" in report.ran
+    assert "regression" in report.skipped["data.label_misalignment (output 'price')"] or \
+        "continuous" in report.skipped["data.label_misalignment (output 'price')"]
     # the classification output's labels shuffled apart: caught, named
     broken = kerasdoc.check_data(x, {"kind": rng.permutation(cls), "price": price})
     (f,) = broken.by_code("data.label_misalignment")

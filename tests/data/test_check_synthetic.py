@@ -48,10 +48,11 @@ def healthy_report(images):
 def test_healthy_images_are_silent(healthy_report):
     assert len(healthy_report) == 0, healthy_report.to_text(color=False)
     assert set(healthy_report.ran) == {
-        "nonfinite", "not_normalized", "label_range", "label_misalignment",
-        "class_imbalance", "duplicates", "split_leakage", "distribution_shift",
-        "unshuffled", "label_noise"}
-    assert "categorical_scaled" in healthy_report.skipped
+        "data.nonfinite", "data.not_normalized", "data.label_range",
+        "data.label_misalignment", "data.class_imbalance", "data.duplicates",
+        "data.split_leakage", "data.distribution_shift", "data.unshuffled",
+        "data.label_noise"}
+    assert "data.categorical_scaled" in healthy_report.skipped
 
 
 def test_healthy_tabular_is_silent():
@@ -59,7 +60,7 @@ def test_healthy_tabular_is_silent():
     xt, yt = make_tabular(300, 2)
     report = check_data(x, y, x_test=xt, y_test=yt, label_noise=True)
     assert len(report) == 0, report.to_text(color=False)
-    assert "categorical_scaled" in report.ran
+    assert "data.categorical_scaled" in report.ran
 
 
 # data.nonfinite -------------------------------------------------------------
@@ -158,7 +159,7 @@ def test_aligned_imbalanced_labels_are_silent(images):
     x, y, _, _ = images
     keep = _one_to_fifty(y, N_CLASSES)
     report = check_data(x[keep], y[keep])
-    assert "label_misalignment" in report.ran
+    assert "data.label_misalignment" in report.ran
     assert not report.has("data.label_misalignment")
 
 
@@ -174,7 +175,7 @@ def test_misalignment_skips_a_class_with_one_sample(images):
     x, y, _, _ = images
     keep = np.r_[np.flatnonzero(y != 4), np.flatnonzero(y == 4)[:1]]
     report = check_data(x[keep], y[keep])
-    assert "2 samples of every class" in report.skipped["label_misalignment"]
+    assert "2 samples of every class" in report.skipped["data.label_misalignment"]
     assert not report.has("data.label_misalignment")
 
 
@@ -316,7 +317,7 @@ def test_label_noise_fires_with_ranked_suspects(images, rng):
     top = np.asarray(f.evidence["indices"][:100])
     assert np.isin(top, noisy).mean() >= 0.9
     assert not report.has("data.label_misalignment")
-    assert "label_noise" in check_data(x, y_noisy).skipped
+    assert "data.label_noise" in check_data(x, y_noisy).skipped
 
 
 def test_walkthrough_standard_scaler_over_binary_columns():

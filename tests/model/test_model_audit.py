@@ -27,7 +27,8 @@ def test_panel_walkthrough_baseline(walkthrough_data):
     report = audit_model(baseline_mlp(), x=x, y=y, batch_size=32)
     assert len(report) == 0
     assert not report.skipped
-    assert {"zero_init", "loss", "output_units", "batch_size"} <= set(report.ran)
+    assert {"model.zero_init", "model.loss_mismatch", "model.output_units",
+            "optim.batch_size"} <= set(report.ran)
 
 
 def test_panel_small_cnn_with_batchnorm(walkthrough_data):
@@ -162,15 +163,15 @@ def test_forward_pass_path_leaves_a_subclassed_model_untouched(keras, tabular):
     before = ModelState.capture(model)
     report = audit_model(model, x=x, y=y, batch_size=32)
     assert before.diff(ModelState.capture(model)) == []
-    assert "output_activation" in report.ran
+    assert "model.output_activation" in report.ran
 
 
 # --- bookkeeping and validation ---------------------------------------------------------------
 def test_uncompiled_model_is_audited_and_skips_are_explained():
     report = audit_model(baseline_mlp(compile=False))
-    assert report.skipped["loss"] == "the model is not compiled"
-    assert "learning_rate" in report.skipped and "zero_init" in report.ran
-    assert report.skipped["output_units"] == "needs `y`"
+    assert report.skipped["model.loss_mismatch"] == "the model is not compiled"
+    assert "optim.learning_rate" in report.skipped and "model.zero_init" in report.ran
+    assert report.skipped["model.output_units"] == "needs `y`"
 
 
 def test_multi_output_model_skips_the_output_checks(keras):
@@ -179,7 +180,7 @@ def test_multi_output_model_skips_the_output_checks(keras):
     model = keras.Model(inputs, [keras.layers.Dense(2)(h), keras.layers.Dense(1)(h)])
     model.compile("adam", ["mse", "mse"])
     report = audit_model(model)
-    assert report.skipped["output_activation"] == "the model has several outputs"
+    assert report.skipped["model.output_activation"] == "the model has several outputs"
 
 
 def test_report_renders(walkthrough_data):

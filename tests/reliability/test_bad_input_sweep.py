@@ -95,6 +95,11 @@ BAD_FLOATS = [-1.0, 0.0, -1e300, 1e300, float("nan"), float("inf"), float("-inf"
               True, [], None, complex(1, 1), 10**400]
 BAD_STRINGS = [None, 3, "", "nope", b"error", ["error"], object(), "ERROR\x00"]
 BAD_PATHS = ["\x00", 3, None, object(), b"bytes"]  # + paths in the temp dir (ctx)
+BAD_SETTINGS = [3, "x", [1], object(), {1: {}}, {"nope": {}}, {"train.dead_relu": 0.8},
+                {"train.dead_relu": {"fractoin": 0.8}}, {"train.dead_relu": {"fraction": 2.0}},
+                {"data.class_imbalance": {"imbalance_ratio": "high"}},
+                {"probe.initial_loss": {"n_samples": 2.5}}, {"train.nonfinite": {"x": 1}}]
+BAD_TASKS = [3, "", "regresion", "classification", b"binary", ["binary"], object()]
 
 
 def numpy_arrays():
@@ -221,6 +226,9 @@ def _report(name, data, ctx):
         "ran": lambda d, c: d.draw(st.sampled_from([3, object(), [1, None]])),
         "skipped": lambda d, c: d.draw(st.sampled_from([3, "x", [1], {1: 2}])),
         "timings": lambda d, c: d.draw(st.sampled_from([3, "x", [1], {"a": "b"}])),
+        "failed": lambda d, c: d.draw(st.sampled_from(
+            [3, "x", ["data"], {"data": "boom"}, {"data": {"type": "E"}}, {"a": 3}])),
+        "task": lambda d, c: d.draw(st.sampled_from([3, "regression", object(), ["x"]])),
         "raise_for": lambda d, c: d.draw(st.sampled_from(BAD_STRINGS)),
         "has": lambda d, c: d.draw(st.sampled_from(BAD_STRINGS)),
     })
@@ -265,6 +273,8 @@ def _check_data(name, data, ctx):
         "max_magnitude": lambda d, c: d.draw(st.sampled_from(BAD_FLOATS)),
         "label_noise": lambda d, c: d.draw(st.sampled_from(BAD_COUNTS + ["yes"])),
         "categorical_columns": lambda d, c: d.draw(st.sampled_from([3, "a", [-1], [10**9]])),
+        "settings": lambda d, c: d.draw(st.sampled_from(BAD_SETTINGS)),
+        "task": lambda d, c: d.draw(st.sampled_from(BAD_TASKS)),
     })
     kwargs = {"x_train": x, "y_train": y, arg: value}
     if arg == "x_test":
@@ -349,6 +359,9 @@ def _probe(name, data, ctx):
         options[COUNT_ARGS[name]] = lambda d, c: d.draw(st.sampled_from(BAD_COUNTS))
     if name in ("sanity_check",):
         options["checks"] = lambda d, c: d.draw(st.sampled_from(BAD_STRINGS + [["nope"]]))
+    if name in ("sanity_check", "audit_model", "diagnose"):
+        options["settings"] = lambda d, c: d.draw(st.sampled_from(BAD_SETTINGS))
+        options["task"] = lambda d, c: d.draw(st.sampled_from(BAD_TASKS))
     if name == "diagnose":
         options["parts"] = lambda d, c: d.draw(st.sampled_from(BAD_STRINGS + [["nope"]]))
         options["validation_data"] = lambda d, c: d.draw(st.sampled_from(
@@ -369,6 +382,7 @@ def _probe(name, data, ctx):
 @spec("Doctor")
 def _doctor(name, data, ctx):
     arg, value = pick(data, ctx, {
+        "settings": lambda d, c: d.draw(st.sampled_from(BAD_SETTINGS)),
         "every": lambda d, c: d.draw(st.sampled_from(BAD_COUNTS)),
         "clip_global_norm": lambda d, c: d.draw(st.sampled_from(BAD_FLOATS)),
         "stop_on": lambda d, c: d.draw(st.sampled_from(BAD_STRINGS)),
@@ -490,6 +504,12 @@ def _history_views(name, data, ctx):
     else:
         fn, arg = (lambda: D.from_doctor(value)), "doctor"
     return _display_call(fn), arg, _is(D), {"value": value}
+
+
+@spec("checks")
+def _checks(name, data, ctx):
+    value = data.draw(st.sampled_from(BAD_STRINGS + ["trainig", "DATA", ["data"]]), "part")
+    return (lambda: kerasdoc.checks(value)), "part", _is(tuple), {"part": value}
 
 
 @spec("figures_html", "write_html_report")

@@ -65,7 +65,7 @@ def test_check_data_memory_grows_per_row_not_per_image(big):
     assert isinstance(x, np.memmap) and not x.flags.writeable  # read in place
     report = reports[200_000]
     # mostly-zero sparse images are exact copies of each other: found, in evidence
-    assert report.has("data.duplicates") and "label_misalignment" in report.ran
+    assert report.has("data.duplicates") and "data.label_misalignment" in report.ran
 
 
 @pytest.mark.slow
