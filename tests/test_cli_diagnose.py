@@ -135,7 +135,9 @@ def test_html_report_with_plots_and_progress(cli_case, capsys):
                  "--out", str(out)])
     captured = capsys.readouterr()
     assert code == EXIT_OK, captured.out
-    assert captured.out.startswith("kerasdoc diagnose of baseline_mlp: 0 errors")
+    first, second = captured.out.splitlines()[:2]
+    assert first.startswith("task: multiclass (10 classes) because")  # the task opens it
+    assert second.startswith("kerasdoc diagnose of baseline_mlp: 0 errors")
     assert "kerasdoc: model: running" in captured.err
     assert f"kerasdoc: wrote {out}" in captured.err
     page = out.read_text(encoding="utf-8")

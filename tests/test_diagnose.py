@@ -108,7 +108,8 @@ def test_failing_part_is_reported_as_failed_not_skipped(small, monkeypatch):
     for part in PARTS[1:]:
         assert report.skipped[part] == "not requested (parts=...)"
     assert "data" in report.timings and "total" in report.timings
-    assert messages[0] == "data: running"
+    assert messages[0].startswith("task: multiclass (10 classes)")
+    assert messages[1] == "data: running"
     assert messages[-1] == "data: FAILED (RuntimeError: boom)"
     assert "no problems found\n" not in report.to_text(color=False) + "\n"
 
@@ -350,3 +351,27 @@ def test_unbuilt_subclassed_model_as_fit_receives_it(small):
     assert set(report.ran) == {"model", "probes", "training"}
     assert model.built and int(model.optimizer.iterations.numpy()) == 0
     # (that the build draws the weights fit would draw: tests/probes/test_copies.py)
+
+
+def test_the_inferred_task_opens_the_report_and_selects_the_checks():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(300, 8)).astype("float32")
+    y = np.round(x @ rng.normal(size=8) * 40)  # whole-number regression targets
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    report = kerasdoc.diagnose(model, x, y, parts=["data", "model"])
+    assert report.task.kind == "regression"
+    assert report.to_text(color=False).startswith("task: regression")
+    assert report.to_dict()["task"]["kind"] == "regression"
+    for name in ("data.label_range", "data.class_imbalance", "data.label_misalignment",
+                 "model.output_units"):
+        assert report.skipped[name].startswith("does not apply to this task"), name
+    assert not {"data.label_range", "data.class_imbalance"} & report.codes
+    # The same targets called a classification task get the class checks.
+    forced = kerasdoc.diagnose(model, x, y, parts=["data"], task="multiclass")
+    assert forced.task.kind == "multiclass"
+    assert "data.label_range" not in forced.skipped and "data.label_range" in forced.timings

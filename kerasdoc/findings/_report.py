@@ -279,7 +279,8 @@ class Report(Sequence):
         """The task's one-line description, or `None` without a task."""
         if self.task is None:
             return None
-        return f"task: {self.task.describe()}"
+        line = str(self.task.describe())
+        return line if line.startswith("task:") else f"task: {line}"
 
     def _task_dict(self):
         if self.task is None:

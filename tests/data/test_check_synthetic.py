@@ -287,7 +287,7 @@ def test_rescaled_or_standardised_pixel_columns_are_not_categorical(bundled_subs
                  (pixels / 255.0, bundled_subset.y_train),
                  (StandardScaler().fit_transform(pixels), bundled_subset.y_train)]:
         report = check_data(x.astype(np.float32), y)
-        assert "categorical_scaled" in report.ran
+        assert "data.categorical_scaled" in report.ran
         assert not report.has("data.categorical_scaled")
 
 

@@ -156,4 +156,4 @@ def test_dataset_errors_name_the_argument(tf, arrays):
     # text is audited, not refused: the value checks skip it with the reason
     strings = tf.data.Dataset.from_tensor_slices((np.array(["a b", "c"] * 40), np.arange(80) % 2))
     report = kerasdoc.check_data(strings)
-    assert "string inputs" in report.skipped["not_normalized"]
+    assert "string inputs" in report.skipped["data.not_normalized"]
