@@ -299,7 +299,13 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
         raise InvalidInputError(
             "`y` is required: pass targets, or a dataset that yields (x, y) pairs. "
             f"{received('y', y)}")
-    val = sample_validation_data(validation_data, max_samples=max_samples)
+    try:
+        val = sample_validation_data(validation_data, max_samples=max_samples)
+    except (InvalidInputError, InvalidTypeError) as exc:
+        if "validation_data" in str(exc):
+            raise
+        # e.g. a bad third element (the validation sample weights)
+        raise type(exc)(f"`validation_data` is not valid: {exc}") from None
     validation_data = None if val is None else (
         (val.x, val.y) if val.sample_weight is None else (val.x, val.y, val.sample_weight))
     batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)

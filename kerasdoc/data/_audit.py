@@ -229,7 +229,8 @@ def check_data(
     )
     noise_samples = _noise_samples(label_noise)
     return Audit(x_train, y_train, x_test, y_test, n_classes, columns,
-                 noise_samples, opts, settings=resolved, task=task).run()
+                 noise_samples, opts, settings=resolved, task=task,
+                 input_kind=single_kind).run()
 
 
 def _settings(settings, given):
