@@ -5,7 +5,6 @@ from benchmarks.realworld._program import RealProgram, fashion_mnist, seeded
 SOURCE = "keras-team/keras-io:examples/keras_recipes/antirectifier.py"
 KIND = "custom_layer"
 HEALTHY = True
-FAST = True
 NOTES = ("MNIST -> FashionMNIST (first 6000 train images, flattened, /255 as the "
          "original); validation_split=0.15 -> validation_data of the last 15%; "
          "epochs 20 -> 3.")

@@ -7,7 +7,6 @@ SOURCE = ("https://machinelearningmastery.com/"
           "how-to-accelerate-learning-of-deep-neural-networks-with-batch-normalization/")
 KIND = "sgd_momentum"
 HEALTHY = True
-FAST = True
 NOTES = ("Data exactly as the tutorial: make_circles(n_samples=1000, noise=0.1, "
          "random_state=1), 500/500 split; Dense(50, relu, he_uniform) -> "
          "BatchNormalization -> Dense(1, sigmoid), binary_crossentropy, "

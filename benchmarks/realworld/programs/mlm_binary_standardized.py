@@ -6,7 +6,6 @@ from benchmarks.realworld._program import RealProgram, seeded
 SOURCE = "https://machinelearningmastery.com/binary-classification-tutorial-with-the-keras-deep-learning-library/"
 KIND = "binary"
 HEALTHY = True
-FAST = True
 NOTES = ("sonar.csv (208 rows, 60 features) -> scikit-learn's bundled "
          "load_breast_cancer (569 rows, 30 features), standardised as the "
          "tutorial's pipeline; create_baseline (Dense(60, relu) with the input "

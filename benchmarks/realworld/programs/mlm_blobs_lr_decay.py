@@ -7,7 +7,6 @@ SOURCE = ("https://machinelearningmastery.com/"
           "understand-the-dynamics-of-learning-rate-on-deep-learning-neural-networks/")
 KIND = "lr_schedule"
 HEALTHY = True
-FAST = True
 NOTES = ("Data exactly as the tutorial (make_blobs, 3 centers, 500/500 split, "
          "one-hot); SGD(learning_rate=0.01, decay=1e-3) -> Keras 3 "
          "has no `decay` argument, so the same time-based decay "

@@ -7,7 +7,6 @@ SOURCE = ("https://machinelearningmastery.com/"
           "understand-the-dynamics-of-learning-rate-on-deep-learning-neural-networks/")
 KIND = "lr_schedule"
 HEALTHY = True
-FAST = True
 NOTES = ("Data exactly as the tutorial: make_blobs(n_samples=1000, centers=3, "
          "n_features=2, cluster_std=2, random_state=2), one-hot, 500/500 split; "
          "Dense(50, he_uniform, relu) -> Dense(3, softmax), SGD(0.01), "

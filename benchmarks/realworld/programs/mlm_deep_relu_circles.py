@@ -7,7 +7,6 @@ SOURCE = ("https://machinelearningmastery.com/"
           "how-to-fix-vanishing-gradients-using-the-rectified-linear-activation-function/")
 KIND = "sgd_momentum"
 HEALTHY = True
-FAST = True
 NOTES = ("Data exactly as the tutorial: make_circles(n_samples=1000, noise=0.1, "
          "random_state=1), inputs scaled to [-1, 1] with MinMaxScaler, 500/500 "
          "split; five Dense(5, relu, he_uniform) then Dense(1, sigmoid), "

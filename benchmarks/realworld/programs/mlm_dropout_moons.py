@@ -6,7 +6,6 @@ from benchmarks.realworld._program import RealProgram, seeded
 SOURCE = "https://machinelearningmastery.com/how-to-reduce-overfitting-with-dropout-regularization-in-keras/"
 KIND = "full_batch"
 HEALTHY = True
-FAST = True
 NOTES = ("Data exactly as the tutorial: make_moons(n_samples=100, noise=0.2, "
          "random_state=1), first 30 points for training, 70 for testing; "
          "Dense(500, relu) -> Dropout(0.4) -> Dense(1, sigmoid), "

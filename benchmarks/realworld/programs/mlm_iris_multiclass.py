@@ -5,7 +5,6 @@ from benchmarks.realworld._program import RealProgram, seeded
 SOURCE = "https://machinelearningmastery.com/multi-class-classification-tutorial-keras-deep-learning-library/"
 KIND = "multiclass"
 HEALTHY = True
-FAST = True
 NOTES = ("iris.csv -> scikit-learn's bundled load_iris (the same 150 flowers); "
          "raw features and one-hot labels as the tutorial; the tutorial's "
          "KerasClassifier k-fold -> one fit on a stratified 80/20 split; "

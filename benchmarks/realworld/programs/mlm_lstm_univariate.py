@@ -6,7 +6,6 @@ from benchmarks.realworld._program import RealProgram, seeded
 SOURCE = "https://machinelearningmastery.com/how-to-develop-lstm-models-for-time-series-forecasting/"
 KIND = "timeseries"
 HEALTHY = True
-FAST = True
 NOTES = ("Data exactly as the tutorial: the raw sequence [10, 20, ..., 90] split "
          "into 6 samples of 3 steps (targets 40..90, unscaled); LSTM(50, relu) -> "
          "Dense(1), adam, mse; default batch (6 rows, one full batch); epochs 200 "

@@ -6,7 +6,6 @@ from benchmarks.realworld._program import RealProgram, seeded
 SOURCE = "https://machinelearningmastery.com/tutorial-first-neural-network-python-keras/"
 KIND = "binary"
 HEALTHY = True
-FAST = True
 NOTES = ("pima-indians-diabetes.csv (768 rows, 8 raw columns) -> 768 synthetic "
          "rows with the columns' raw ranges (pregnancies 0-17, glucose 0-199, "
          "blood pressure, skin, insulin 0-846, BMI, pedigree, age 21-81) and an "

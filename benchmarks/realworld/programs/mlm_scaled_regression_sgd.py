@@ -7,7 +7,6 @@ SOURCE = ("https://machinelearningmastery.com/"
           "how-to-improve-neural-network-stability-and-modeling-performance-with-data-scaling/")
 KIND = "sgd_momentum"
 HEALTHY = True
-FAST = True
 NOTES = ("Data exactly as the tutorial: make_regression(n_samples=1000, "
          "n_features=20, noise=0.1, random_state=1), inputs and target "
          "standardised with StandardScaler, 500/500 split; Dense(25, he_uniform, "

@@ -5,7 +5,6 @@ from benchmarks.realworld._program import RealProgram, fashion_mnist, seeded
 SOURCE = "keras-team/keras-io:examples/vision/mnist_convnet.py"
 KIND = "cnn"
 HEALTHY = True
-FAST = True
 NOTES = ("MNIST -> FashionMNIST (first 4000 train / 1000 test images, same shape, "
          "scaled /255 and one-hot as the original); fit's validation_split=0.1 -> "
          "validation_data of the last 10% of the train rows; epochs 15 -> 3.")
