@@ -420,7 +420,8 @@ def select(names, *, only=None, fast=False, healthy=None):
 
 def format_row(r):
     tag = "H" if r.healthy else "B"
-    shown = ", ".join(f"{c}({s[0]})" for c, s in r.findings if s in ALARM_SEVERITIES)
+    shown = ", ".join(f"{c}({s[0]})" for c, s in dict.fromkeys(r.findings)
+                      if s in ALARM_SEVERITIES)
     infos = sum(1 for _, s in r.findings if s not in ALARM_SEVERITIES)
     if r.crash:
         shown = f"CRASH {r.crash}"
