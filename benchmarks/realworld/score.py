@@ -28,8 +28,9 @@ Scoring rules:
      `ABOVE_CHANCE` (0.25) of the way from chance (the majority-class share)
      to 1; ROC AUC >= 0.75 for 0/1 targets (binary and multi-label,
      probabilities or logits); R^2 >= 0.3 otherwise (regression,
-     forecasting, reconstruction). A model with several outputs must pass
-     on each.
+     forecasting, reconstruction, soft targets in [0, 1]; a one-unit output
+     whose loss has `from_logits=True` is passed through a sigmoid first).
+     A model with several outputs must pass on each.
   For a buggy program, `fixed_better` says whether its fixed version's task
   score beats the broken one's by at least 0.02 (a NaN score loses).
 
@@ -308,6 +309,16 @@ def _r2(pred, y):
     return float(1 - residual / total) if total > 0 else float("nan")
 
 
+def _from_logits(model, name, names):
+    """Whether the loss compiled for output `name` takes logits (`from_logits=True`)."""
+    loss = getattr(model, "loss", None)
+    if isinstance(loss, dict):
+        loss = loss.get(name)
+    elif isinstance(loss, (list, tuple)):
+        loss = loss[names.index(name)] if name in names and len(loss) == len(names) else None
+    return bool(getattr(loss, "from_logits", False))
+
+
 def _loss(model, x, y, batch_size):
     result = model.evaluate(x, y, batch_size=batch_size, verbose=0, return_dict=True)
     return float(result["loss"])
@@ -341,6 +352,8 @@ def check_learning(program):
         names = list(getattr(model, "output_names", None) or [])
         scores = []
         for name, p, yy in _pairs(_as_numpy(pred), _as_numpy(y_eval), names):
+            if _from_logits(model, name, names) and np.asarray(p).shape[-1:] == (1,):
+                p = 1 / (1 + np.exp(-np.asarray(p, dtype="float64")))  # scores, not logits
             metric, value, need = task_score(p, yy)
             scores.append((name, metric, value, need))
         out.scores = tuple(scores)
