@@ -64,6 +64,7 @@ NEEDS = ("labels", "validation_data", "compiled_model", "backbone", "x",
 # The modules that register checks; `checks()` imports them all.
 _CHECK_MODULES = (
     "kerasdoc.data._checks",
+    "kerasdoc.data._target_checks",
     "kerasdoc.model._checks",
     "kerasdoc.probes._checks",
     "kerasdoc.training._checks",

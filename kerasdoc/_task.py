@@ -754,8 +754,8 @@ def task_from_targets(x=None, y=None) -> Task:
     values = arr.reshape(-1).astype(np.float64, copy=False)
     values = values[np.isfinite(values)]
     if not values.size:
-        return Task("regression", 1, None, "continuous",
-                    f"{none}; no target is finite")
+        return Task("multiclass", None, None, None,
+                    f"{none}; no target is finite: classification assumed")
     non_integer = float(np.mean(values != np.round(values)))
     if non_integer > _NON_INTEGER_SHARE:
         return Task("regression", 1, None, "continuous",

@@ -26,7 +26,11 @@ def test_catalogue_has_every_family_and_known_defaults():
     assert families == {"data", "preprocess", "model", "optim", "probe", "train"}
     assert CATALOGUE["model.zero_init"][0] is Severity.ERROR
     assert CATALOGUE["optim.vanilla_sgd"][0] is Severity.INFO
-    assert len(CATALOGUE) == 47
+    assert len(CATALOGUE) >= 47
+    # task-specific target checks (issue 12)
+    for code in ("data.target_scale", "data.constant_target", "data.multilabel_empty",
+                 "data.label_imbalance"):
+        assert code in CATALOGUE
 
 
 @pytest.mark.skipif(not SPEC.exists(), reason="shared/spec not beside the repo")

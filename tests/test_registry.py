@@ -353,8 +353,10 @@ def test_regression_targets_skip_the_class_checks_with_the_reason():
         assert report.skipped[name].startswith("does not apply to this task"), name
         assert name not in report.ran
     assert not {"data.label_range", "data.class_imbalance"} & report.codes
-    # Unknown task: they run as before (and judge the targets as classes).
-    assert "data.label_range" in kerasdoc.check_data(x, y).ran
+    # No task given: inferred from the targets (300 distinct whole numbers on
+    # 300 samples are values to regress, not class ids), so the same skips.
+    inferred = kerasdoc.check_data(x, y)
+    assert inferred.task.kind == "regression" and "data.label_range" in inferred.skipped
 
 
 def test_sanity_check_records_a_failing_probe_and_runs_the_others(monkeypatch):

@@ -158,8 +158,12 @@ def check_data(
             another value than their default. Defaults to `None`.
         task: the task (a `kerasdoc.Task` or a kind name); a check that does
             not apply to it (e.g. class imbalance on regression targets) is
-            skipped with that reason. Defaults to `None`: unknown, every
-            check runs.
+            skipped with that reason. Defaults to `None`: inferred by
+            `kerasdoc.infer_task` from `model` when given, else from the
+            targets alone (real-valued targets are regression, multi-hot
+            rows multi-label, `y_train` equal to `x_train` reconstruction; see
+            `kerasdoc._task.task_from_targets`). With several inputs or
+            outputs and no model the task stays unknown and every check runs.
 
     Returns:
         A `Report` of `data.*` findings with per-check `timings`, the checks
@@ -202,6 +206,7 @@ def check_data(
                             class_weight=class_weight, name="x_train", y_name="y_train")
     kinds = _kinds(input_kinds, model, train.x)
     structured = isinstance(train.x, (dict, list)) or isinstance(train.y, (dict, list))
+    task = _task(task, model, train.x, train.y, structured)
     single_kind = kinds if isinstance(kinds, str) else None
     resolved = _settings(settings, locals())
     if structured or single_kind in ("tokens", "string"):
@@ -231,6 +236,24 @@ def check_data(
     return Audit(x_train, y_train, x_test, y_test, n_classes, columns,
                  noise_samples, opts, settings=resolved, task=task,
                  input_kind=single_kind).run()
+
+
+def _task(task, model, x, y, structured):
+    """The audit's task: as given (validated), or inferred."""
+    from kerasdoc._registry import check_task
+    from kerasdoc._task import resolve_task, task_from_targets
+
+    if task is not None:
+        if isinstance(task, str):
+            return resolve_task(task, model, x, y) if model is not None else \
+                resolve_task(task, None, None if structured else x,
+                             None if structured else y)
+        return check_task(task)
+    if model is not None:
+        return resolve_task(None, model, x, y)
+    if structured:
+        return None  # no model to tell the outputs apart: unknown
+    return task_from_targets(x, y)
 
 
 def _settings(settings, given):

@@ -62,6 +62,24 @@ def decode_labels(y, n_classes=None):
                   empty, np.flatnonzero(non_integer))
 
 
+def decode_values(y):
+    """`Labels` of targets that are values, not classes (regression, reconstruction).
+
+    No class ids are read (every id is -1), so nothing downstream counts one
+    class per distinct value; only non-finite rows are found.
+    """
+    y = np.asarray(y)
+    empty = np.zeros(0, dtype=np.int64)
+    values = y.reshape(len(y), -1) if y.ndim > 1 else y.reshape(-1, 1)
+    if np.issubdtype(values.dtype, np.number) and not np.issubdtype(values.dtype,
+                                                                     np.integer):
+        nonfinite = np.flatnonzero(~np.isfinite(values).all(axis=1))
+    else:
+        nonfinite = empty
+    return Labels(np.full(len(y), -1, dtype=np.int64), 0, False, nonfinite, empty, empty,
+                  empty)
+
+
 @dataclasses.dataclass
 class ArrayStats:
     """Statistics of one input array from a single chunked pass."""

@@ -5,8 +5,9 @@ import time
 import numpy as np
 
 from kerasdoc.data import _labels, _leakage, _shift
-from kerasdoc.data._prepare import (_Rows, decode_labels, image_embedding, iter_chunks,
-                                    pca_features, sample_indices, scan, tabular_rows)
+from kerasdoc.data._prepare import (_Rows, decode_labels, decode_values, image_embedding,
+                                    iter_chunks, pca_features, sample_indices, scan,
+                                    tabular_rows)
 
 _clock = time.perf_counter  # the benchmark swaps in time.process_time
 
@@ -92,10 +93,16 @@ class Audit:
     def run(self):
         o, runner = self.o, self.runner
         run, skip = self._run, self._skip
-        lab_tr = decode_labels(self.y_train, self.n_classes)
+        classes = self._classes()
+        if classes:
+            lab_tr = decode_labels(self.y_train, self.n_classes)
+        else:  # values, multi-hot rows: never one class per distinct value
+            lab_tr = decode_values(self.y_train)
         k = self.n_classes if self.n_classes is not None else lab_tr.n_classes
         lab_te = None
-        if self.y_test is not None:
+        if self.y_test is not None and not classes:
+            lab_te = decode_values(self.y_test)
+        elif self.y_test is not None:
             lab_te = decode_labels(self.y_test, self.n_classes)
             if self.n_classes is None and not lab_tr.one_hot and not lab_te.one_hot:
                 k = max(k, lab_te.n_classes)
@@ -121,6 +128,7 @@ class Audit:
                 len(lab_tr.ids), -1).mean(axis=1)[valid],
             class_weight=o.get("class_weight"))
         run("data.unshuffled", y, 4 * self.k)
+        self._targets(y, classes)
         splits = [(self.x_train, st_tr, lab_tr.ids, "train")]
         if st_te is not None:
             splits.append((self.x_test, st_te, None if lab_te is None else lab_te.ids,
@@ -169,6 +177,23 @@ class Audit:
                              task=self.task if callable(getattr(self.task, "describe",
                                                                 None)) else None)
 
+    def _targets(self, ids, classes):
+        """The task-specific checks of the targets (`kerasdoc.data._targets`)."""
+        from kerasdoc._registry import task_kinds
+
+        run = self._run
+        kinds = task_kinds(self.task)
+        if kinds is None:  # unknown task: these checks need to know it
+            for name in ("data.target_scale", "data.constant_target",
+                         "data.multilabel_empty", "data.label_imbalance"):
+                self._skip(name, "the task is unknown (pass task=)")
+            return
+        loss = getattr(self.task, "loss", None)
+        run("data.target_scale", self.y_train, loss)
+        run("data.constant_target", ids if classes else self.y_train, classes)
+        run("data.multilabel_empty", self.y_train)
+        run("data.label_imbalance", self.y_train)
+
     def _proba(self, stats, idx, y):
         represent = self.o.get("represent")
         if represent is not None:  # token ids, text: a representation that sees content
@@ -189,6 +214,8 @@ class Audit:
                 self.x_train, self.x_test, similarity=settings.near_duplicate_similarity,
                 chunk_size=self.o["chunk_size"], exclude={t for t, _ in exact},
                 train_emb=self._pooled("train"), test_emb=self._pooled("test"))
+        if not self._classes():  # no class ids to compare across copies
+            return exact, near, st_te.n, None, None
         return (exact, near, st_te.n, lab_tr.ids,
                 None if lab_te is None else lab_te.ids)
 

@@ -100,7 +100,11 @@ def test_report_records_timings_and_skips(small):
     x, y = small
     report = check_data(x, y)
     assert set(report.skipped) == {"data.split_leakage", "data.distribution_shift",
-                                   "data.categorical_scaled", "data.label_noise"}
+                                   "data.categorical_scaled", "data.label_noise",
+                                   # the regression and multi-label target checks
+                                   "data.target_scale", "data.multilabel_empty",
+                                   "data.label_imbalance"}
+    assert "does not apply" in report.skipped["data.target_scale"]
     assert "scan" in report.timings and "data.label_misalignment" in report.timings
     assert len(report) == 0
 

@@ -51,7 +51,7 @@ def test_healthy_images_are_silent(healthy_report):
         "data.nonfinite", "data.not_normalized", "data.label_range",
         "data.label_misalignment", "data.class_imbalance", "data.duplicates",
         "data.split_leakage", "data.distribution_shift", "data.unshuffled",
-        "data.label_noise"}
+        "data.label_noise", "data.constant_target"}
     assert "data.categorical_scaled" in healthy_report.skipped
 
 
