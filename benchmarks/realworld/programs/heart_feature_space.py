@@ -9,7 +9,7 @@ HEALTHY = True
 NOTES = ("Cleveland heart.csv (303 rows) -> _data.heart_table: 303 synthetic rows "
          "with the same columns, kinds and ranges and a target that depends on "
          "them (~27% positive); 20% validation sample as the original; the "
-         "original's FeatureSpace (integer/string categorical, normalised floats, "
+         "original's FeatureSpace (integer/string categorical, discretised age, normalised floats, "
          "two crosses, concat) adapted and mapped over the batched (32) tf.data "
          "datasets exactly as the original, so x is a tf.data.Dataset of "
          "(encoded vector, label); epochs 20 kept.")
@@ -47,7 +47,7 @@ def build(fixed=False):
             "exang": FeatureSpace.integer_categorical(num_oov_indices=0),
             "ca": FeatureSpace.integer_categorical(num_oov_indices=0),
             "thal": FeatureSpace.string_categorical(num_oov_indices=0),
-            "age": FeatureSpace.integer_categorical(num_oov_indices=0),
+            "age": FeatureSpace.float_discretized(num_bins=30),
             "trestbps": FeatureSpace.float_normalized(),
             "chol": FeatureSpace.float_normalized(),
             "thalach": FeatureSpace.float_normalized(),
