@@ -30,7 +30,9 @@ class InputIndependenceResult(ProbeResult):
             difference is equal and positive), or `None`.
         conclusive: False when the real-input copy learned nothing in the
             budget, or training diverged, so equal losses say nothing about
-            the input.
+            the input; or when it ended significantly worse than the
+            zero-input copy, which shows its output depends on the input
+            and it was still learning (reported at info).
     """
 
     name = "input_independence"
@@ -124,7 +126,11 @@ def input_independence(model, x, y, *, batch_size: int = 32, n_samples: int = 25
     rate far too small) or training diverged (far too large: dead units make
     any model constant), equal losses prove nothing; the result is then
     marked inconclusive and the probe stays silent unless the untrained
-    model's outputs do not vary with the input at all.
+    model's outputs do not vary with the input at all. When the real-input
+    copy ends significantly worse than the zero-input copy (a paired `z`
+    test), its output depends on the input (a model that ignored it would
+    compute the same function as the zero copy): it started further from the
+    label prior and is still learning, which an info finding says.
 
     Args:
         model: a compiled Keras model.
@@ -207,11 +213,36 @@ def input_independence(model, x, y, *, batch_size: int = 32, n_samples: int = 25
     diverged = not np.all(np.isfinite(curves)) or curves.max() > 10 * max(
         abs(start_real), abs(start_zero), 1e-12)
     constant = spread <= spread_tolerance
-    conclusive = constant or (learned and not diverged)
     significant = gap_z is not None and gap_z >= z and gap > 0
+    # Both copies start from the same weights and see the same batches: a
+    # model whose output ignores its input computes the same function on
+    # both and ends with the same losses. A real copy significantly WORSE
+    # than the zero copy therefore does depend on its input; it started
+    # further from the label prior (the zero copy starts at it) and is still
+    # learning. Whether the input helps is then undecided, not refuted.
+    worse = (gap_z <= -z and gap < 0) if gap_z is not None else (
+        real_loss > zero_loss * (1 + margin))
+    still_learning = bool(worse and not constant and learned and not diverged)
+    conclusive = constant or (learned and not diverged and not worse)
     no_better = not (real_loss < zero_loss * (1 - margin) or significant)
     findings = []
-    if conclusive and no_better:
+    if still_learning:
+        findings.append(Finding(
+            "probe.input_independent", severity="info",
+            message=(f"Inconclusive: after {len(real_losses)} steps the copy on real "
+                     f"inputs was still learning (loss {start_real:.4g} -> "
+                     f"{real_loss:.4g}) and had not yet reached the label prior the "
+                     f"zero-input copy sits at ({zero_loss:.4g}); its outputs do "
+                     "depend on the input."),
+            evidence={"real_loss": real_loss, "zero_loss": zero_loss,
+                      "start_real_loss": start_real, "margin": margin, "gap": gap,
+                      "gap_z": gap_z, "z": z, "steps": len(real_losses),
+                      "output_spread": spread, "output_constant": constant,
+                      "conclusive": False, "n_samples": int(len(take))},
+            fix=("Nothing to fix on this evidence; run input_independence with a "
+                 "larger max_steps to settle it."),
+        ))
+    elif conclusive and no_better:
         findings.append(Finding(
             "probe.input_independent",
             message=(f"The model does as well on zeroed inputs as on real ones "
