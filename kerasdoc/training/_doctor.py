@@ -336,6 +336,7 @@ class Doctor(keras.callbacks.Callback):
                 logs = keras_function(iterator)  # builds the model
                 doctor._pending_setup = True
                 return logs
+            doctor._instrument.prepare(iterator)  # one trace, not two
             return doctor._compiled(iterator)
 
         train_function._kerasdoc_doctor = True

@@ -54,6 +54,9 @@ class StatsHistory:
         self.epoch_logs = {}
         self.first_nonfinite = (None, None)
         self.initial_loss = np.nan
+        # Per-layer rows already stacked (as_dict runs at every detection:
+        # stacking only the new rows keeps it O(new rows), not O(run)).
+        self._stacked = {}
         self._epoch_samples = 0.0
         n_layers = len(probe.weight_layers)
         self._group = np.zeros((n_layers, len(probe.weight_names)))
@@ -175,8 +178,12 @@ class StatsHistory:
         widths.update({k: len(self.probe.taps) for k in _TAP_KEYS})
         for key, width in widths.items():
             values = self.rows[key]
-            out[key] = (np.vstack(values).astype(np.float64) if values
-                        else np.zeros((0, width)))
+            done = self._stacked.get(key, np.zeros((0, width)))
+            if len(values) > len(done):
+                done = np.concatenate(
+                    [done, np.vstack(values[len(done):]).astype(np.float64)])
+                self._stacked[key] = done
+            out[key] = done.copy()  # callers may modify their copy
         out["weight_layers"] = list(self.probe.weight_layers)
         out["activation_layers"] = [t.name for t in self.probe.taps]
         out["activation_kinds"] = [t.kind for t in self.probe.taps]

@@ -29,6 +29,9 @@ A_SUM, A_SQ, A_COUNT, A_NF, A_SAT = range(5)
 # Entries of the cheap per-step vector.
 C_STEPS, C_LOSS_SUM, C_LOSS_NF, C_CLIPPED, C_NORM_BEFORE, C_NORM_AFTER, C_LOSS_SQ = range(7)
 
+_READ_NAMES = ("counter", "cheap", "samples", "w_stats", "a_stats", "a_logit",
+               "first_nonfinite", "initial_loss")
+
 _SATURATION_RANGE = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
 
 
@@ -89,6 +92,7 @@ class Instrument:
         self._window = [self.cheap, self.samples, self.w_stats, self.a_stats,
                         self.a_logit] + ([self.hist] if self.hist is not None else [])
         self._read_fn = None
+        self._prepared = False
 
     # -- the step -----------------------------------------------------------
     def train_step(self, data):
@@ -167,69 +171,77 @@ class Instrument:
         return tf.constant(0.0)
 
     def _heavy(self, grads, acts, batch_loss, scale, counter):
-        factor = float(self.replicas)
-        if scale is not None:
-            factor = factor / tf.cast(scale, tf.float32)
+        # Few ops: one reduction per tensor, then every flag and scale of a
+        # kind on the stacked vector (the step's cost on small models is the
+        # per-op dispatch, not the arithmetic).
+        replicas = float(self.replicas)
         zero = tf.constant(0.0)
-        rows = [[], [], [], [], []]
-        for grad, weight, shadow in zip(grads, self.weights, self.shadows):
-            if grad is None:
-                rows[W_GRAD_SQ].append(zero)
-                rows[W_GRAD_NF].append(zero)
-            else:
-                squares = _stats.sum_squares(_stats.as_float32(grad) * factor)
-                rows[W_GRAD_SQ].append(squares)
-                rows[W_GRAD_NF].append(_stats.flag(squares))
-            before = _stats.sum_squares(shadow)
-            update = _stats.sum_squares(_stats.as_float32(weight.value)
-                                        - _stats.as_float32(shadow))
-            rows[W_SQ].append(before)
-            rows[W_UPD_SQ].append(update)
-            # NaN/Inf in the weights before or after this step's update.
-            rows[W_NF].append(_stats.flag(before + update))
+        w_nf = None
         if self.weights:
-            self.w_stats.assign_add(tf.stack([tf.stack(r) for r in rows]))
-        a_rows = [[], [], [], [], []]
-        logits = []
-        for tap, act in zip(self.probe.taps, acts):
-            total, squares, count = _stats.moments(act)
-            a_rows[A_SUM].append(total)
-            a_rows[A_SQ].append(squares)
-            a_rows[A_COUNT].append(count)
-            a_rows[A_NF].append(_stats.flag(squares))
-            if tap.kind in _SATURATION_RANGE and not tap.is_output:
-                low, high = _SATURATION_RANGE[tap.kind]
-                a_rows[A_SAT].append(_stats.saturated_count(
-                    act, low=low, high=high, margin=self.saturation_margin))
+            if scale is None:
+                # sum((g * r)^2) = r^2 * sum(g^2): no elementwise pass.
+                g_sq = tf.stack([zero if g is None else _stats.sum_squares(g)
+                                 for g in grads]) * (replicas * replicas)
             else:
-                a_rows[A_SAT].append(zero)
-            raw = getattr(act, "_keras_logits", None)
-            logits.append(_stats.max_abs(raw) if raw is not None else zero)
+                # Scaled gradients can overflow float32 when squared:
+                # unscale elementwise first.
+                factor = replicas / tf.cast(scale, tf.float32)
+                g_sq = tf.stack([zero if g is None else _stats.sum_squares(
+                    _stats.as_float32(g) * factor) for g in grads])
+            before = tf.stack([_stats.sum_squares(s) for s in self.shadows])
+            update = tf.stack([
+                _stats.sum_squares(_stats.as_float32(w.value) - _stats.as_float32(s))
+                for w, s in zip(self.weights, self.shadows)])
+            g_nf = _stats.flag(g_sq)
+            # NaN/Inf in the weights before or after this step's update.
+            w_nf = _stats.flag(before + update)
+            self.w_stats.assign_add(tf.stack([g_sq, g_nf, before, w_nf, update]))
+        else:
+            g_nf = w_nf = tf.zeros([0])
+        a_nf = tf.zeros([0])
         if acts:
-            self.a_stats.assign_add(tf.stack([tf.stack(r) for r in a_rows]))
+            totals, squares, counts, sats, logits = [], [], [], [], []
+            for tap, act in zip(self.probe.taps, acts):
+                total, sq, count = _stats.moments(act)
+                totals.append(total)
+                squares.append(sq)
+                counts.append(count)
+                if tap.kind in _SATURATION_RANGE and not tap.is_output:
+                    low, high = _SATURATION_RANGE[tap.kind]
+                    sats.append(_stats.saturated_count(
+                        act, low=low, high=high, margin=self.saturation_margin))
+                else:
+                    sats.append(zero)
+                raw = getattr(act, "_keras_logits", None)
+                logits.append(_stats.max_abs(raw) if raw is not None else zero)
+            squares = tf.stack(squares)
+            a_nf = _stats.flag(squares)
+            self.a_stats.assign_add(tf.stack(
+                [tf.stack(totals), squares, tf.stack(counts), a_nf, tf.stack(sats)]))
             self.a_logit.assign(tf.maximum(self.a_logit, tf.stack(logits)))
             for mask, index in zip(self.masks, self.relu_taps):
                 mask.assign(tf.maximum(mask, _stats.active_units(acts[index])))
-        self._record_first_nonfinite(a_rows[A_NF], rows, batch_loss, counter)
+        self._record_first_nonfinite(a_nf, g_nf, w_nf, batch_loss, counter)
         self.initial_loss.assign(tf.where(tf.equal(counter, 1), batch_loss,
                                           self.initial_loss))
         if self.hist is not None:
+            factor = replicas if scale is None else replicas / tf.cast(
+                scale, tf.float32)
             self._histograms(grads, acts, factor)
         self.samples.assign_add(1.0)
         return tf.constant(0.0)
 
-    def _record_first_nonfinite(self, act_nf, w_rows, batch_loss, counter):
+    def _record_first_nonfinite(self, act_nf, grad_nf, w_nf, batch_loss, counter):
         """Keep the index of the first place a NaN/Inf showed up, and when.
 
         Order: activations in graph order, then gradients (unless a loss
         scale makes overflowing gradients routine), then weights, then the
         loss itself. Stored as (index + 1, step); 0 means "not yet".
         """
-        grad_nf = (w_rows[W_GRAD_NF] if self.loss_scale != "dynamic"
-                   else [tf.constant(0.0)] * len(self.weights))
-        flags = list(act_nf) + list(grad_nf) + list(w_rows[W_NF]) + [
-            1.0 - tf.cast(tf.math.is_finite(batch_loss), tf.float32)]
-        flags = tf.stack(flags) > 0
+        if self.loss_scale == "dynamic":
+            grad_nf = tf.zeros([len(self.weights)])
+        flags = tf.concat([act_nf, grad_nf, w_nf, tf.reshape(
+            1.0 - tf.cast(tf.math.is_finite(batch_loss), tf.float32), [1])], 0) > 0
         index = tf.cast(tf.argmax(tf.cast(flags, tf.int32)), tf.float32)
         new = tf.logical_and(tf.reduce_any(flags),
                              tf.equal(self.first_nonfinite[0], 0.0))
@@ -253,49 +265,96 @@ class Instrument:
             self.hist.assign(tf.stack(rows))
 
     # -- host side ----------------------------------------------------------
+    def prepare(self, iterator):
+        """Build what the first trace of the step would build, once, before it.
+
+        Keras creates the compiled metrics' and the optimizer's variables
+        inside the first trace of a step when no distribution strategy was
+        set, and a `tf.function` whose first trace creates variables is
+        traced again. Keras's own `_symbolic_build` (what `fit` runs under
+        an explicit strategy) builds them from the iterator's element spec
+        (symbolic tensors, no data is read), so the step is traced once.
+        The variables and their initial values are those Keras creates.
+        """
+        if self._prepared:
+            return
+        self._prepared = True
+        model = self.model
+        unbuilt = (
+            (model.optimizer is not None and not model.optimizer.built)
+            or (model._compile_metrics is not None
+                and not model._compile_metrics.built)
+            or (model._compile_loss is not None and not model._compile_loss.built))
+        spec = getattr(iterator, "element_spec", None)
+        if not unbuilt or spec is None:
+            return
+        from keras.src import backend, tree
+
+        def symbolic(s):
+            if not isinstance(s, tf.TensorSpec):
+                raise TypeError(f"not a dense tensor spec: {s}")
+            return backend.KerasTensor(s.shape, backend.standardize_dtype(s.dtype))
+
+        try:
+            batch = tree.map_structure(symbolic, spec)
+        except TypeError:
+            return  # sparse, ragged or per-replica specs: Keras builds in the trace
+        with self.strategy.scope():
+            model._symbolic_build(data_batch=batch)
+
     def read(self):
         """Every replica's values as numpy (leading replica axis); resets the window.
 
-        Under a multi-worker strategy this is a collective: every worker
-        reads at the same steps (every `every` steps, at epoch end, on a
-        non-finite loss, which Keras reduces across workers) and gets the
-        values of all replicas of the cluster.
+        One compiled call returns one packed float64 vector per replica (a
+        single transfer), unpacked here. Under a multi-worker strategy this
+        is a collective: every worker reads at the same steps (every `every`
+        steps, at epoch end, on a non-finite loss, which Keras reduces
+        across workers) and gets the values of all replicas of the cluster.
         """
         if self._read_fn is None:
-            names = ["counter", "cheap", "samples", "w_stats", "a_stats",
-                     "a_logit", "first_nonfinite", "initial_loss"]
-            variables = [getattr(self, n) for n in names]
-            masks, window, strategy = self.masks, self._window, self.strategy
-            hist = self.hist
+            self._layout = [(n, tuple(getattr(self, n).shape)) for n in _READ_NAMES]
+            self._layout += [(f"mask{i}", tuple(m.shape))
+                             for i, m in enumerate(self.masks)]
+            variables = [getattr(self, n) for n in _READ_NAMES] + list(self.masks)
+            if self.hist is not None:
+                self._layout.append(("hist", tuple(self.hist.shape)))
+                variables.append(self.hist)
+            window, strategy = self._window, self.strategy
 
             def local_values():
                 # In replica context a SyncOnRead variable reads as this
                 # replica's own value.
-                out = {n: tf.expand_dims(tf.identity(v), 0)
-                       for n, v in zip(names, variables)}
-                out["masks"] = [tf.expand_dims(tf.identity(m), 0) for m in masks]
-                if hist is not None:
-                    out["hist"] = tf.expand_dims(tf.identity(hist), 0)
-                return out
+                flat = tf.concat([tf.reshape(tf.cast(v, tf.float64), [-1])
+                                  for v in variables], axis=0)
+                return tf.expand_dims(flat, 0)
 
             @tf.function(autograph=False)  # no tensor-dependent control flow
             def read_and_reset():
                 # Every replica of the cluster, also those of other workers
                 # (MultiWorkerMirroredStrategy), gathered with a collective:
                 # each worker then reduces the same values.
-                per_replica = strategy.run(local_values)
-                out = tf.nest.map_structure(
-                    lambda value: strategy.gather(value, axis=0), per_replica)
-                with tf.control_dependencies(tf.nest.flatten(out)):
+                out = strategy.gather(strategy.run(local_values), axis=0)
+                with tf.control_dependencies([out]):
                     for v in window:
                         v.assign(tf.zeros_like(v))
                 return out
 
             self._read_fn = read_and_reset
         with self.strategy.scope():
-            raw = self._read_fn()
-        return {k: ([np.asarray(m) for m in v] if isinstance(v, list)
-                    else np.asarray(v)) for k, v in raw.items()}
+            packed = self._read_fn().numpy()
+        out, start, masks = {}, 0, []
+        for name, shape in self._layout:
+            size = int(np.prod(shape, dtype=np.int64))
+            value = packed[:, start:start + size].reshape((len(packed),) + shape)
+            start += size
+            if name.startswith("mask"):
+                masks.append(value.astype(np.float32))
+            elif name == "counter":
+                out[name] = value.astype(np.int64)
+            else:
+                out[name] = value.astype(np.float32)
+        out["masks"] = masks
+        return out
 
     def reset_masks(self):
         """Start a new "ever active" window (called at each epoch start)."""
@@ -344,3 +403,4 @@ def _variable(shape, dtype=tf.float32):
 
 def _nothing():
     return tf.constant(0.0)
+
