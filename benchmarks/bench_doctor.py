@@ -1,7 +1,8 @@
 """Benchmark: the cost of `kerasdoc.Doctor` on `model.fit`.
 
     python benchmarks/bench_doctor.py [--rounds 5] [--images 10000]
-                                      [--models mlp cnn] [--data-dir DIR]
+                                      [--models mlp cnn] [--jit off on]
+                                      [--data-dir DIR] [--walkthrough DIR]
 
 On the walkthrough MLP and the small CNN, 10,000 FashionMNIST training
 images (/255, batch 32, 313 steps an epoch), each round fits a fresh model
@@ -13,7 +14,18 @@ images (/255, batch 32, 313 steps an epoch), each round fits a fresh model
 - `tensorboard`: `keras.callbacks.TensorBoard(histogram_freq=1)` (weights only);
 - `eager_grads`: an eager per-batch callback that recomputes the gradients
   of a stored batch with a `GradientTape` and reads their norms (how earlier
-  Keras debugging tools watched gradients).
+  Keras debugging tools watched gradients);
+- `doctor16_sharp1`: `Doctor(every=16, sharpness_every=1)`, a sharpness
+  estimate on every step: `(its time - doctor16_nosharp's) / steps` over
+  plain's time per step is the cost of one estimate in training steps;
+- `doctor16_nosharp`: `Doctor(every=16, sharpness_every=0)`.
+
+Each model is run with `jit_compile` off and on (`--jit`).
+
+`--walkthrough DIR` (the bundled subset, e.g. `data`) adds the whole
+walkthrough fit: 5 epochs of the 1,000 bundled images with validation,
+tracing included (each round builds a fresh model), timed from `fit` to its
+return, for `plain`, `Doctor()`, `tensorboard` and `eager_grads`.
 
 Only the second epoch is timed (`time.process_time()`, from a callback
 placed last, so other callbacks' epoch-end work is included): the first
@@ -92,16 +104,22 @@ def variants(x, y, logdir):
         "tensorboard": lambda: [keras.callbacks.TensorBoard(
             log_dir=tempfile.mkdtemp(dir=logdir), histogram_freq=1)],
         "eager_grads": lambda: [eager_gradient_callback(x[:32], y[:32])],
+        "doctor16_sharp1": lambda: [Doctor(every=16, stop_on=None, sharpness_every=1)],
+        "doctor16_nosharp": lambda: [Doctor(every=16, stop_on=None, sharpness_every=0)],
     }
 
 
-def build(name):
+def build(name, jit=False):
     from kerasdoc.examples import baseline_mlp, small_cnn
 
-    return {"mlp": baseline_mlp, "cnn": small_cnn}[name](input_shape=(28, 28))
+    model = {"mlp": baseline_mlp, "cnn": small_cnn}[name](input_shape=(28, 28))
+    if jit:
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"], jit_compile=True)
+    return model
 
 
-def run(model_name, x, y, rounds, logdir):
+def run(model_name, x, y, rounds, logdir, jit=False):
     import keras
 
     table = variants(x, y, logdir)
@@ -109,19 +127,63 @@ def run(model_name, x, y, rounds, logdir):
     for r in range(rounds):
         for variant, make in table.items():
             keras.utils.set_random_seed(r)
-            model = build(model_name)
+            model = build(model_name, jit)
             timer = EpochTimer()
             model.fit(x, y, batch_size=32, epochs=2, verbose=0,
                       callbacks=make() + [timer.callback])
             times[variant].append(timer.seconds)
-            print(f"  {model_name} round {r} {variant:12s} {timer.seconds:7.2f}s",
-                  flush=True)
+            print(f"  {model_name} jit={jit} round {r} {variant:16s} "
+                  f"{timer.seconds:7.2f}s", flush=True)
     base = statistics.median(times["plain"])
     steps = int(np.ceil(len(x) / 32))
+    out = {v: {"median_s": statistics.median(t),
+               "steps_per_cpu_s": steps / statistics.median(t),
+               "ratio_to_plain": statistics.median(t) / base,
+               "rounds": t} for v, t in times.items()}
+    # One estimate per step: its extra time per step in plain steps (paired
+    # per round, median).
+    per_round = [(a - b) / p for a, b, p in zip(
+        times["doctor16_sharp1"], times["doctor16_nosharp"], times["plain"])]
+    out["sharpness_estimate_in_steps"] = statistics.median(per_round)
+    return out
+
+
+def walkthrough(model_name, data_dir, rounds, logdir, jit=False):
+    """Whole 5-epoch walkthrough fits, tracing included, interleaved."""
+    import keras
+
+    import kerasdoc
+    from kerasdoc import Doctor
+
+    subset = kerasdoc.load_subset(data_dir)
+    x = subset.x_train.astype("float32") / 255.0
+    y = subset.y_train.astype("int64")
+    xv = subset.x_test.astype("float32") / 255.0
+    yv = subset.y_test.astype("int64")
+    table = {
+        "plain": lambda: [],
+        "doctor": lambda: [Doctor()],
+        "tensorboard": lambda: [keras.callbacks.TensorBoard(
+            log_dir=tempfile.mkdtemp(dir=logdir), histogram_freq=1)],
+        "eager_grads": lambda: [eager_gradient_callback(x[:32], y[:32])],
+    }
+    times = {v: [] for v in table}
+    build(model_name, jit).fit(x[:64], y[:64], verbose=0)  # process warm-up
+    for r in range(rounds):
+        for variant, make in table.items():
+            keras.utils.set_random_seed(r)
+            model = build(model_name, jit)
+            callbacks = make()
+            start = time.process_time()
+            model.fit(x, y, batch_size=32, epochs=5, verbose=0,
+                      validation_data=(xv, yv), callbacks=callbacks)
+            times[variant].append(time.process_time() - start)
+            print(f"  walkthrough {model_name} jit={jit} round {r} {variant:12s} "
+                  f"{times[variant][-1]:7.2f}s", flush=True)
+    base = statistics.median(times["plain"])
     return {v: {"median_s": statistics.median(t),
-                "steps_per_cpu_s": steps / statistics.median(t),
-                "ratio_to_plain": statistics.median(t) / base,
-                "rounds": t} for v, t in times.items()}
+                "ratio_to_plain": statistics.median(t) / base, "rounds": t}
+            for v, t in times.items()}
 
 
 def main(argv=None):
@@ -130,28 +192,48 @@ def main(argv=None):
     parser.add_argument("--images", type=int, default=10000)
     parser.add_argument("--models", nargs="+", default=["mlp", "cnn"],
                         choices=["mlp", "cnn"])
+    parser.add_argument("--jit", nargs="+", default=["off", "on"], choices=["off", "on"])
     parser.add_argument("--data-dir", default=os.environ.get("KERASDOC_DATA"))
+    parser.add_argument("--walkthrough", metavar="DIR",
+                        help="bundled subset folder: also time whole walkthrough fits")
+    parser.add_argument("--no-steady", action="store_true",
+                        help="skip the steady-state epochs (walkthrough only)")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
 
-    from kerasdoc.datasets import load_fashion_mnist
-
-    (x, y), _, _ = load_fashion_mnist(args.data_dir, download=False)
-    x = x[:args.images].astype("float32") / 255.0
-    y = y[:args.images].astype("int64")
-    results = {"images": len(x), "rounds": args.rounds,
-               "cpu_count": os.cpu_count(), "load_avg": os.getloadavg()}
+    results = {"rounds": args.rounds, "cpu_count": os.cpu_count(),
+               "load_avg": os.getloadavg()}
+    jits = [j == "on" for j in args.jit]
     with tempfile.TemporaryDirectory() as logdir:
-        for name in args.models:
-            results[name] = run(name, x, y, args.rounds, logdir)
+        if not args.no_steady:
+            from kerasdoc.datasets import load_fashion_mnist
+
+            (x, y), _, _ = load_fashion_mnist(args.data_dir, download=False)
+            x = x[:args.images].astype("float32") / 255.0
+            y = y[:args.images].astype("int64")
+            results["images"] = len(x)
+            for name in args.models:
+                for jit in jits:
+                    results[f"{name}/jit={jit}"] = run(name, x, y, args.rounds,
+                                                       logdir, jit)
+        if args.walkthrough:
+            for name in args.models:
+                for jit in jits:
+                    results[f"walkthrough {name}/jit={jit}"] = walkthrough(
+                        name, args.walkthrough, args.rounds, logdir, jit)
     results["load_avg_after"] = os.getloadavg()
     print()
-    print(f"{'model':5s} {'variant':12s} {'median CPU s':>12s} {'steps/CPU s':>12s} "
-          f"{'x plain':>8s}")
-    for name in args.models:
-        for variant, row in results[name].items():
-            print(f"{name:5s} {variant:12s} {row['median_s']:12.2f} "
-                  f"{row['steps_per_cpu_s']:12.1f} {row['ratio_to_plain']:8.2f}")
+    print(f"{'model':20s} {'variant':16s} {'median CPU s':>12s} {'x plain':>8s}")
+    for key, table in results.items():
+        if not isinstance(table, dict):
+            continue
+        for variant, row in table.items():
+            if isinstance(row, dict):
+                print(f"{key:20s} {variant:16s} {row['median_s']:12.2f} "
+                      f"{row['ratio_to_plain']:8.2f}")
+        if "sharpness_estimate_in_steps" in table:
+            print(f"{key:20s} one sharpness estimate = "
+                  f"{table['sharpness_estimate_in_steps']:.2f} training steps")
     print(f"load average before/after: {results['load_avg']} / "
           f"{results['load_avg_after']}")
     if args.json:

@@ -72,6 +72,7 @@ _EXPORTS = {
     "ActivationStatsDisplay": "kerasdoc.plot",
     "ConfusionMatrixDisplay": "kerasdoc.plot",
     "GradientFlowDisplay": "kerasdoc.plot",
+    "SharpnessDisplay": "kerasdoc.plot",
     "SinglePredictionDisplay": "kerasdoc.plot",
     "SubsetDisplay": "kerasdoc.plot",
     "TopLossesDisplay": "kerasdoc.plot",

@@ -31,6 +31,7 @@ def test_catalogue_has_every_family_and_known_defaults():
     for code in ("data.target_scale", "data.constant_target", "data.multilabel_empty",
                  "data.label_imbalance"):
         assert code in CATALOGUE
+    assert "train.sharpness_unstable" in CATALOGUE  # issue 16
 
 
 @pytest.mark.skipif(not SPEC.exists(), reason="shared/spec not beside the repo")

@@ -10,6 +10,7 @@ from kerasdoc.plot._confusion import ConfusionMatrixDisplay
 from kerasdoc.plot._curves import TrainingCurvesDisplay
 from kerasdoc.plot._gradient_flow import GradientFlowDisplay
 from kerasdoc.plot._html import figures_html, write_html_report
+from kerasdoc.plot._sharpness import SharpnessDisplay
 from kerasdoc.plot._single import SinglePredictionDisplay
 from kerasdoc.plot._subset_view import SubsetDisplay
 from kerasdoc.plot._top_losses import TopLossesDisplay
@@ -18,6 +19,7 @@ __all__ = [
     "ActivationStatsDisplay",
     "ConfusionMatrixDisplay",
     "GradientFlowDisplay",
+    "SharpnessDisplay",
     "SinglePredictionDisplay",
     "SubsetDisplay",
     "TopLossesDisplay",

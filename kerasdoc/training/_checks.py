@@ -302,3 +302,31 @@ class ValidationGap(Settings):
 def validation_gap(history, *, settings):
     """Validation accuracy far above training accuracy."""
     return _call(_curves.detect_validation_gap, history, settings)
+
+
+@dataclasses.dataclass(frozen=True)
+class SharpnessUnstable(Settings):
+    factor: float = setting(
+        default_of(_detectors.detect_sharpness_unstable, "factor"),
+        "sharpness above this times the optimizer's stability bound is past "
+        "the edge of stability", minimum=1.0)
+    estimates: int = setting(
+        default_of(_detectors.detect_sharpness_unstable, "estimates"),
+        "consecutive estimates that must be above it", minimum=1, integer=True)
+    tolerance: float = setting(
+        default_of(_detectors.detect_sharpness_unstable, "tolerance"),
+        "the loss must have fallen by more than this (relative) between the "
+        "first and last of them to stay silent", minimum=0.0)
+
+
+_C = "tests/training/test_curvature.py::"
+
+
+@register("train.sharpness_unstable", part="training", needs=("training_run",),
+          settings=SharpnessUnstable,
+          fires=(_C + "test_sharpness_finding_fires_past_the_bound_with_a_stalled_loss",),
+          silent=(_C + "test_sharpness_finding_silent_at_the_edge_and_while_learning",
+                  _LIVE + "test_healthy_walkthrough_runs_are_silent"))
+def sharpness_unstable(history, *, settings):
+    """Sharpness far above the optimizer's stability bound while the loss stalls."""
+    return _call(_detectors.detect_sharpness_unstable, history, settings)

@@ -269,6 +269,61 @@ def detect_update_ratio(history, *, low=1e-6, high=0.1):
     return out
 
 
+def detect_sharpness_unstable(history, *, factor=2.0, estimates=2,
+                              tolerance=0.0):
+    """`train.sharpness_unstable`: sharpness `factor`x past the stability bound, loss not falling.
+
+    Gradient descent is stable while the sharpness (the loss Hessian's top
+    eigenvalue, preconditioned for Adam) stays below the optimizer's bound
+    (2/lr for SGD, (2+2m)/lr with momentum, 38/lr for Adam). Healthy runs
+    hover at it and keep learning (the edge of stability), so this fires
+    only when `estimates` consecutive estimates are above `factor` times
+    the bound and the loss at the last of them is no lower than at the
+    first (by more than `tolerance`, relative), or is not finite.
+    """
+    ratio = np.asarray(history.get("sharpness_ratio", ()), dtype=float)
+    loss = np.asarray(history["loss"], dtype=float)
+    rows = np.flatnonzero(np.isfinite(ratio)) if len(ratio) else []
+    streak = []
+    for r in rows:
+        streak = streak + [r] if ratio[r] > factor else []
+        if len(streak) < estimates:
+            continue
+        first, last = streak[-estimates], streak[-1]
+        falling = (np.isfinite(loss[last]) and np.isfinite(loss[first])
+                   and loss[last] < loss[first] * (1.0 - tolerance))
+        if falling:
+            continue
+        lr = float(history["learning_rate"][last])
+        top = float(np.max(ratio[streak]))
+        # The rate that brings the largest ratio seen under 1 (the bound
+        # scales as 1/lr), with a factor 2 of margin.
+        suggested = lr / top / 2.0 if lr > 0 else float("nan")
+        estimated = history.get("sharpness_step")
+        step = (int(estimated[last]) if estimated is not None
+                and np.isfinite(estimated[last]) else _step_at(history, last))
+        curve = [[_step_at(history, r), float(ratio[r])] for r in rows if r <= last]
+        return [Finding(
+            "train.sharpness_unstable",
+            message=(f"The loss's sharpness is {ratio[last]:.3g} times the "
+                     f"optimizer's stability bound at step {step} (learning "
+                     f"rate {lr:.3g}) and the loss stopped falling: training "
+                     "is past its edge of stability."),
+            evidence={"sharpness_ratio": float(ratio[last]),
+                      "sharpness": float(history["sharpness"][last]),
+                      "stability_bound": float(history["stability_bound"][last]),
+                      "learning_rate": lr, "max_ratio": top,
+                      "factor": factor, "estimates": int(len(streak)),
+                      "loss_first": float(loss[first]), "loss_last": float(loss[last]),
+                      "curve": curve, "suggested_learning_rate": suggested,
+                      "read_at_step": _step_at(history, last)},
+            fix=(f"Lower the learning rate to about {suggested:.2g} (it scales "
+                 "the stability bound: the rate that would put this sharpness "
+                 "at half its bound), or add warm-up or gradient clipping."),
+            step=step)]
+    return []
+
+
 DETECTORS = {
     "train.nonfinite": (detect_nonfinite, ()),
     "train.exploding_gradients": (detect_exploding_gradients, ("threshold", "growth")),
@@ -284,6 +339,8 @@ DETECTORS = {
     "train.overfitting": (detect_overfitting, ("patience", "tolerance")),
     "train.loss_accuracy_divergence": (detect_loss_accuracy_divergence, ("patience",)),
     "train.validation_gap": (detect_validation_gap, ("gap", "skip_epochs", "epochs")),
+    "train.sharpness_unstable": (detect_sharpness_unstable,
+                                 ("factor", "estimates", "tolerance")),
 }
 """code -> (detector, names of its threshold keywords)."""
 

@@ -8,6 +8,7 @@ from kerasdoc._validation import check_choice, check_float, check_int, check_mod
 from kerasdoc.findings import Report, Severity
 from kerasdoc.training._clipping import check_clipping
 from kerasdoc.training._detectors import run_detectors
+from kerasdoc.training._curvature import add_curvature_evidence
 from kerasdoc.training._history import StatsHistory
 from kerasdoc.training._observer import (
     Observer, call_overridden, custom_step_reason, observer_probe, setup_observer)
@@ -120,6 +121,19 @@ class Doctor(keras.callbacks.Callback):
         task: the task (a `kerasdoc.Task` or a kind name); a detector that
             does not apply to it is skipped with that reason. Defaults to
             `None`: unknown, every detector runs.
+        sharpness_every: steady interval, in steps, between estimates of the
+            loss Hessian's top eigenvalue (and the gradient noise scale) on
+            half the batch; the first are at steps 1, 2, 4, 8, ... and they
+            come every 16 steps while the sharpness is above 1.5 times the
+            optimizer's stability bound. `0` turns them off. Defaults to
+            `256`.
+        sharpness_iterations: power iterations per estimate (warm-started
+            from the previous eigenvector). Defaults to `2`.
+        sharpness_sample: at most this many examples of the batch per
+            estimate. Defaults to `32`.
+        sharpness_factor: sharpness above this times the stability bound at
+            consecutive estimates while the loss stops falling is
+            `train.sharpness_unstable`. Defaults to `2.0`.
 
     Example:
 
@@ -145,7 +159,9 @@ class Doctor(keras.callbacks.Callback):
                  update_ratio_low: float = 1e-6, update_ratio_high: float = 0.1,
                  overfitting_patience: int = 3, overfitting_tolerance: float = 0.1,
                  validation_gap: float = 0.1, tensorboard_dir=None,
-                 histogram_bins: int = 30, settings=None, task=None):
+                 histogram_bins: int = 30, settings=None, task=None,
+                 sharpness_every: int = 256, sharpness_iterations: int = 2,
+                 sharpness_sample: int = 32, sharpness_factor: float = 2.0):
         super().__init__()
         self.every = check_int(every, "every", minimum=1)
         self.clipping = check_clipping(clip_global_norm, clip_norm, clip_value)
@@ -193,7 +209,16 @@ class Doctor(keras.callbacks.Callback):
             "train.loss_accuracy_divergence": {"patience": overfitting_patience},
             "train.validation_gap": {
                 "gap": check_float(validation_gap, "validation_gap", minimum=0.0)},
+            "train.sharpness_unstable": {
+                "factor": check_float(sharpness_factor, "sharpness_factor",
+                                      minimum=1.0)},
         }
+        every_sharp = check_int(sharpness_every, "sharpness_every", minimum=0)
+        self.curvature = every_sharp and {
+            "every": every_sharp, "dense": 16,
+            "iterations": check_int(sharpness_iterations, "sharpness_iterations",
+                                    minimum=1),
+            "sample": check_int(sharpness_sample, "sharpness_sample", minimum=1)}
         if update_ratio_low >= update_ratio_high:
             raise InvalidInputError(
                 "`update_ratio_low` must be below `update_ratio_high`. Received: "
@@ -247,7 +272,14 @@ class Doctor(keras.callbacks.Callback):
         `first_nonfinite` is `(where, step)` of the first NaN/Inf, with
         `where` like `"activation:dense"`, or `(None, None)`. Clipping:
         `clip_norm_before`, `clip_norm_after`, `clipped_fraction`. Epoch
-        logs as `epoch/<name>`, e.g. `epoch/val_loss`.
+        logs as `epoch/<name>`, e.g. `epoch/val_loss`. Curvature (NaN in
+        rows without an estimate): `sharpness` (top Hessian eigenvalue,
+        preconditioned for Adam/RMSprop), `stability_bound` (2/lr,
+        (2+2m)/lr, 38/lr for Adam), `sharpness_ratio`, `learning_rate`,
+        `sharpness_step`; gradient noise: `noise_trace`, `noise_grad_sq`
+        (sums of the unbiased estimates of tr(Sigma) and |G|^2),
+        `noise_estimates` and `noise_scale` (B_simple from every estimate
+        up to that row).
         """
         return {} if self._stats is None else self._stats.as_dict()
 
@@ -308,7 +340,8 @@ class Doctor(keras.callbacks.Callback):
         self._instrument = Instrument(
             model, probe, every=self.every, clipping=self.clipping,
             saturation_margin=self.saturation_margin,
-            histogram_bins=self.histogram_bins if self.tensorboard_dir else None)
+            histogram_bins=self.histogram_bins if self.tensorboard_dir else None,
+            curvature=self.curvature)
         self._stats = StatsHistory(probe, n_trainable=len(model.trainable_weights),
                                    loss_scaled=self._instrument.loss_scale is not None)
         self._stats.start_epoch()
@@ -425,7 +458,8 @@ class Doctor(keras.callbacks.Callback):
         self._last_detect = self._steps
         history = self._stats.as_dict()
         new = []
-        for finding in run_detectors(history, runner=self._runner):
+        for finding in add_curvature_evidence(
+                run_detectors(history, runner=self._runner), history):
             key = (finding.code, finding.layer)
             if key not in self._seen:
                 self._seen.add(key)

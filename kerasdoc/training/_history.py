@@ -17,11 +17,15 @@ _ROW_KEYS = (
     "activation_mean", "activation_std", "activation_nonfinite",
     "saturated_fraction", "max_logit", "dead_fraction",
     "clip_norm_before", "clip_norm_after", "clipped_fraction",
-)
+) + ("sharpness", "stability_bound", "sharpness_ratio", "learning_rate",
+     "sharpness_step", "noise_trace", "noise_grad_sq", "noise_estimates")
 
 
+_CURVATURE_KEYS = ("sharpness", "stability_bound", "sharpness_ratio",
+                   "learning_rate", "sharpness_step")
 _SCALAR_KEYS = ("loss", "loss_sem", "loss_nonfinite", "samples", "clip_norm_before",
-                "clip_norm_after", "clipped_fraction")
+                "clip_norm_after", "clipped_fraction") + _CURVATURE_KEYS + (
+                    "noise_trace", "noise_grad_sq", "noise_estimates")
 _LAYER_KEYS = ("grad_norm", "weight_norm", "update_norm", "update_ratio",
                "grad_nonfinite", "weight_nonfinite")
 _TAP_KEYS = ("activation_mean", "activation_std", "activation_nonfinite",
@@ -102,10 +106,28 @@ class StatsHistory:
         row["clipped_fraction"] = cheap[S.C_CLIPPED] / clip_steps
         row["clip_norm_before"] = cheap[S.C_NORM_BEFORE] / clip_steps
         row["clip_norm_after"] = cheap[S.C_NORM_AFTER] / clip_steps
+        row.update(self._curvature(reduced.get("curv")))
         for key in _ROW_KEYS:
             self.rows[key].append(row[key])
         self._first_nonfinite(reduced["first_nonfinite"])
         return row
+
+    @staticmethod
+    def _curvature(curv):
+        from kerasdoc.training import _curvature as K
+
+        nan = np.nan
+        out = {k: nan for k in _CURVATURE_KEYS}
+        out.update(noise_trace=0.0, noise_grad_sq=0.0, noise_estimates=0.0)
+        if curv is None:
+            return out
+        if curv[K.K_COUNT] > 0:
+            out.update(sharpness=curv[K.K_SHARP], stability_bound=curv[K.K_BOUND],
+                       sharpness_ratio=curv[K.K_RATIO], learning_rate=curv[K.K_LR],
+                       sharpness_step=curv[K.K_STEP])
+        out.update(noise_trace=curv[K.K_NOISE_S], noise_grad_sq=curv[K.K_NOISE_G2],
+                   noise_estimates=curv[K.K_NOISE_N])
+        return out
 
     def _activations(self, reduced, samples):
         taps, nan = self.probe.taps, np.nan
@@ -174,6 +196,14 @@ class StatsHistory:
         }
         for key in _SCALAR_KEYS:
             out[key] = np.asarray(self.rows[key], dtype=np.float64)
+        # B_simple from the estimates so far: sum of tr(Sigma) estimates over
+        # sum of |G|^2 estimates (each estimate alone is very noisy).
+        trace = np.cumsum(out["noise_trace"])
+        grad_sq = np.cumsum(out["noise_grad_sq"])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["noise_scale"] = np.where(
+                (np.cumsum(out["noise_estimates"]) > 0) & (grad_sq > 0),
+                trace / grad_sq, np.nan)
         widths = {k: len(self.probe.weight_layers) for k in _LAYER_KEYS}
         widths.update({k: len(self.probe.taps) for k in _TAP_KEYS})
         for key, width in widths.items():

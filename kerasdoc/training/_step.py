@@ -61,7 +61,7 @@ class Instrument:
     """
 
     def __init__(self, model, probe, *, every, clipping, saturation_margin,
-                 histogram_bins=None):
+                 histogram_bins=None, curvature=None):
         self.model = model
         self.probe = probe
         self.every = int(every)
@@ -89,8 +89,16 @@ class Instrument:
             self.shadows = [_variable(w.shape, w.dtype) for w in self.weights]
             self.hist = (_variable([n_t + n_w, histogram_bins + 2])
                          if histogram_bins else None)
+        # Sharpness and noise scale (`_curvature.Curvature`), or None.
+        self.curvature = None
+        if curvature and self.weights and model.optimizer is not None:
+            from kerasdoc.training._curvature import Curvature
+
+            self.curvature = Curvature(model, variable=_variable, **curvature)
         self._window = [self.cheap, self.samples, self.w_stats, self.a_stats,
                         self.a_logit] + ([self.hist] if self.hist is not None else [])
+        if self.curvature is not None:
+            self._window.append(self.curvature.window)
         self._read_fn = None
         self._prepared = False
 
@@ -134,6 +142,8 @@ class Instrument:
                 applied = clipped if scale is None else [
                     None if g is None else g * tf.cast(scale, g.dtype)
                     for g in clipped]
+            if self.curvature is not None:
+                self._curvature(x, y, sample_weight, grads, scale, counter, finite)
             tf.cond(sample, self._snapshot, _nothing)
             model.optimizer.apply_gradients(zip(applied, self.weights))
         else:
@@ -164,6 +174,17 @@ class Instrument:
         if self.loss_scale is not None:
             return tf.constant(self.loss_scale)
         return None
+
+    def _curvature(self, x, y, sample_weight, grads, scale, counter, finite):
+        # The step's gradients of the replica's own mean loss (unscaled).
+        factor = float(self.replicas)
+        if scale is not None:
+            factor = factor / tf.cast(scale, tf.float32)
+        local = [None if g is None else _stats.as_float32(g) * factor for g in grads]
+        curvature = self.curvature
+        tf.cond(tf.logical_and(curvature.due(counter), finite),
+                lambda: curvature.estimate(x, y, sample_weight, local, counter),
+                _nothing)
 
     def _snapshot(self):
         for shadow, weight in zip(self.shadows, self.weights):
@@ -319,6 +340,9 @@ class Instrument:
             if self.hist is not None:
                 self._layout.append(("hist", tuple(self.hist.shape)))
                 variables.append(self.hist)
+            if self.curvature is not None:
+                self._layout.append(("curv", tuple(self.curvature.window.shape)))
+                variables.append(self.curvature.window)
             window, strategy = self._window, self.strategy
 
             def local_values():
@@ -391,6 +415,9 @@ def reduce_replicas(raw, offset=0):
                               if len(hits) else np.zeros(2))
     if "hist" in raw:
         out["hist"] = raw["hist"][0]
+    if "curv" in raw:
+        # Each replica estimates on its own batch: average them.
+        out["curv"] = raw["curv"].mean(axis=0)
     return out
 
 

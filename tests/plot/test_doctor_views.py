@@ -79,3 +79,22 @@ def test_bad_inputs():
         ActivationStatsDisplay.from_doctor({"step": []})
     with pytest.raises(InvalidInputError, match="one column per layer"):
         GradientFlowDisplay(["a"], [[1.0, 2.0]], [1])
+
+
+def test_sharpness_display_from_history(pyplot):
+    from kerasdoc.plot import SharpnessDisplay
+
+    h = {"step": np.array([16, 32, 48]), "sharpness_step": np.array([10, 20, 48]),
+         "sharpness": np.array([5.0, np.nan, 40.0]),
+         "stability_bound": np.array([20.0, np.nan, 20.0])}
+    disp = SharpnessDisplay.from_doctor(h)
+    np.testing.assert_array_equal(disp.steps, [10, 48])  # rows without an estimate dropped
+    np.testing.assert_allclose(disp.ratio, [0.25, 2.0])
+    left, right = disp.ax_
+    assert left.get_yscale() == "log"
+    np.testing.assert_allclose(left.get_lines()[1].get_ydata(), [20.0, 20.0])
+    np.testing.assert_allclose(right.get_lines()[0].get_ydata(), [0.25, 2.0])
+    with pytest.raises(InvalidInputError, match="sharpness"):
+        SharpnessDisplay.from_doctor({"step": np.array([1])})
+    with pytest.raises(InvalidInputError, match="Received: len"):
+        SharpnessDisplay([1, 2], [1.0], [1.0])
