@@ -15,6 +15,7 @@ from typing import Callable, Optional
 
 from kerasdoc._causes import fold_symptoms
 from kerasdoc._errors import InvalidInputError, InvalidTypeError
+from kerasdoc._interrupts import checkpoint, guarded
 from kerasdoc._inputs import DEFAULT_MAX_SAMPLES, sample_fit_data, sample_validation_data
 from kerasdoc._validation import (
     check_float,
@@ -150,6 +151,7 @@ def _budget_callback(budget, state):
         """Stops `fit` at the end of a batch once the time budget is spent."""
 
         def on_train_batch_end(self, batch, logs=None):
+            checkpoint()
             if budget.left() <= 0:
                 state["stopped_at_step"] = state.get("steps", 0)
                 self.model.stop_training = True
@@ -196,6 +198,7 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
     return doctor, note
 
 
+@guarded
 def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int] = None,
              sample_weight=None, class_weight=None, max_samples: int = DEFAULT_MAX_SAMPLES,
              epochs: Optional[int] = None, class_names=None,
@@ -425,6 +428,7 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
                "probes": run_probes, "training": run_training}
     found, ran, skipped, timings = [], [], {}, {}
     for part in PARTS:
+        checkpoint()
         if part not in parts:
             skipped[part] = "not requested (parts=...)"
             continue

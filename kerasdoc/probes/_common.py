@@ -16,6 +16,7 @@ import numpy as np
 
 from kerasdoc import _losses
 from kerasdoc._errors import InvalidInputError
+from kerasdoc._interrupts import checkpoint, interrupt_guard
 from kerasdoc._losses import classify_loss
 from kerasdoc._modelcopy import (NotCopyable, SavedState, build_like_fit, compile_like,
                                  copy_model)
@@ -147,12 +148,13 @@ def preserved_global_rng():
     not copy, and so lent to the probe with its state saved, is restored
     here too, also when the block ends with an exception or a Ctrl-C.
     """
-    _SESSIONS.append([])
-    try:
-        with _rng_preserved():
-            yield
-    finally:
-        _restore_all(_SESSIONS.pop())
+    with interrupt_guard():
+        _SESSIONS.append([])
+        try:
+            with _rng_preserved():
+                yield
+        finally:
+            _restore_all(_SESSIONS.pop())
 
 
 @contextlib.contextmanager
@@ -237,6 +239,7 @@ class Budget:
                           else time.perf_counter() + time_budget)
 
     def reason(self, step):
+        checkpoint()  # every probe loop asks once per step
         if step >= self.max_steps:
             return "max_steps"
         if self._deadline is not None and time.perf_counter() > self._deadline:
@@ -252,6 +255,7 @@ def train_loss(model, xb, yb):
     `x, y = data` cannot unpack), with the metrics reset first, so the
     logged loss is this batch's.
     """
+    checkpoint()
     model._maybe_symbolic_build(data_batch=(xb, yb, None))
     model.make_train_function()
     model.reset_metrics()

@@ -3,6 +3,7 @@
 from typing import Optional, Sequence
 
 from kerasdoc._errors import InvalidInputError
+from kerasdoc._interrupts import checkpoint, guarded
 from kerasdoc._validation import check_int, received
 from kerasdoc.findings import Report
 from kerasdoc.probes import _common
@@ -22,6 +23,7 @@ PROBES = {
 }
 
 
+@guarded
 def sanity_check(model, x, y, *, batch_size: int = 32,
                  checks: Optional[Sequence[str]] = None, seed: int = 0,
                  settings: Optional[dict] = None, task=None) -> Report:
@@ -98,6 +100,7 @@ def sanity_check(model, x, y, *, batch_size: int = 32,
     for check in registered("probes"):
         if select is not None and check.name not in select:
             continue  # not requested: sanity_check lists only what it was asked
+        checkpoint()  # a Ctrl-C a finalizer swallowed stops here
         runner.run(check.name, model, x, y, batch_size, seed)
     return runner.report("kerasdoc sanity check", task=_report_task(task))
 
