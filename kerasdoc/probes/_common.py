@@ -40,7 +40,13 @@ def check_compiled(model, name="model"):
     builds it.
     """
     check_model(model, name, built=False)
-    if not getattr(model, "compiled", False) or getattr(model, "loss", None) is None:
+    from kerasdoc.training._observer import custom_step_reason
+
+    # A custom train_step computes its own loss (the Keras guides compile
+    # such models with an optimizer only): its probes follow the step's logs.
+    own_step = custom_step_reason(model) is not None
+    if not getattr(model, "compiled", False) or (
+            getattr(model, "loss", None) is None and not own_step):
         raise InvalidInputError(
             f"`{name}` must be compiled with a loss and an optimizer "
             "(model.compile(optimizer=..., loss=...)) so the probes can train "

@@ -227,3 +227,18 @@ def test_sanity_check_takes_unbuilt_models(make):
     assert model.built
     assert set(report.ran) == {"initial_loss", "batch_mixing", "overfit_batch"}
     assert not report.skipped
+
+
+def test_custom_step_compiled_without_a_loss_runs_the_probes_that_follow_its_step():
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((6,))
+    h = keras.layers.Dense(8, activation="relu")(inputs)
+    model = GuideStep(inputs, keras.layers.Dense(3, activation="softmax")(h))
+    model.compile(optimizer=keras.optimizers.Adam(1e-2))  # the guide's way: no loss
+    x, y = _data()
+    before = ModelState.capture(model)
+    report = kerasdoc.sanity_check(model, x, y, batch_size=16,
+                                   checks=["initial_loss", "overfit_batch"])
+    assert ModelState.capture(model).diff(before) == []
+    assert "overfit_batch" in report.ran
+    assert "initial_loss" in report.skipped  # needs a compiled loss: said, not crashed
