@@ -10,6 +10,7 @@ keras = pytest.importorskip("keras")
 import kerasdoc  # noqa: E402
 from kerasdoc._modelcopy import ModelState, NotCopyable, SavedState, copy_model  # noqa: E402
 from kerasdoc.probes import _common  # noqa: E402
+from kerasdoc.probes._sanity import PROBES as N  # noqa: E402  (probe -> check name)
 
 SCALE = 0.5
 
@@ -146,11 +147,11 @@ def test_sanity_check_runs_on_models_as_users_write_them(build):
                                            "input_independence", "lr_range_test"])
     assert ModelState.capture(model).diff(before) == []
     assert all(np.array_equal(a, v.numpy()) for a, v in zip(variables, model.variables))
-    assert "overfit_batch" in report.ran and "lr_range_test" in report.ran
+    assert N["overfit_batch"] in report.ran and N["lr_range_test"] in report.ran
     if build is subclassed_model:  # one model, lent in turn: no two copies at once
-        assert "two independent copies" in report.skipped["input_independence"]
+        assert "two independent copies" in report.skipped[N["input_independence"]]
     else:
-        assert "input_independence" in report.ran
+        assert N["input_independence"] in report.ran
 
 
 def test_custom_step_gets_the_batch_as_fit_gives_it():
@@ -225,7 +226,7 @@ def test_sanity_check_takes_unbuilt_models(make):
                                    checks=["initial_loss", "batch_mixing",
                                            "overfit_batch"])
     assert model.built
-    assert set(report.ran) == {"initial_loss", "batch_mixing", "overfit_batch"}
+    assert set(report.ran) == {N["initial_loss"], N["batch_mixing"], N["overfit_batch"]}
     assert not report.skipped
 
 
@@ -240,5 +241,5 @@ def test_custom_step_compiled_without_a_loss_runs_the_probes_that_follow_its_ste
     report = kerasdoc.sanity_check(model, x, y, batch_size=16,
                                    checks=["initial_loss", "overfit_batch"])
     assert ModelState.capture(model).diff(before) == []
-    assert "overfit_batch" in report.ran
-    assert "initial_loss" in report.skipped  # needs a compiled loss: said, not crashed
+    assert N["overfit_batch"] in report.ran
+    assert N["initial_loss"] in report.skipped  # needs a compiled loss: said, not crashed
