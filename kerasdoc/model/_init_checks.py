@@ -13,6 +13,17 @@ def check_zero_init(model, *, constant_atol=1e-8):
     since trained or loaded is not reported, and one set to a constant after
     construction is. The configured initialiser is given as evidence.
 
+    A constant kernel breaks training (error) where it keeps units symmetric
+    or dead: when a weight layer fed by it also has a constant kernel (the
+    units then get identical gradients forever), or when it is zero under a
+    ReLU whose bias is not positive (every pre-activation sits at 0, where
+    ReLU's gradient is 0), or when the graph is unknown. Elsewhere it is
+    reported at info: a zero output layer over non-constant features is
+    logistic regression started at zero (each output unit gets its own
+    gradient, and the hidden layers theirs from the second step), and a
+    hidden tanh/linear layer feeding a randomly initialised layer gets a
+    different gradient per unit through those random weights.
+
     Args:
         model: a built Keras model.
         constant_atol: largest spread (max - min) of a kernel's values, relative
@@ -20,6 +31,7 @@ def check_zero_init(model, *, constant_atol=1e-8):
             counts as constant. Defaults to `1e-8`.
     """
     findings, seen = [], set()
+    graph = _graph.has_graph(model)
     for layer in _graph.all_layers(model):
         for attr, variable in _graph.kernel_variables(layer):
             if id(variable) in seen:
@@ -38,21 +50,58 @@ def check_zero_init(model, *, constant_atol=1e-8):
                              attr, f"{attr}_initializer")
             configured = _graph.initializer_name(getattr(layer, init_attr, None))
             what = "zeros" if hi == 0.0 and lo == 0.0 else f"the constant {lo:.4g}"
+            why = _why_constant_breaks(layer, lo == hi == 0.0, constant_atol, graph)
+            if why is not None:
+                message = (f"Every value of {layer.name}.{attr} is {what}, so {why}.")
+            else:
+                message = (f"Every value of {layer.name}.{attr} is {what}; no weight "
+                           "layer after it is constant and its units are not dead, so "
+                           "each unit still gets its own gradient and training "
+                           "breaks the symmetry (a choice some tutorials make for "
+                           "the output layer).")
             findings.append(Finding(
-                "model.zero_init",
-                message=(f"Every value of {layer.name}.{attr} is {what}, so all its "
-                         "units compute the same thing and receive the same gradient: "
-                         "symmetry never breaks."),
+                "model.zero_init", severity=None if why is not None else "info",
+                message=message,
                 evidence={"layer": layer.name, "weight": attr,
                           "shape": list(values.shape), "value": lo,
                           "std": float(values.std()),
-                          "configured_initializer": configured},
+                          "configured_initializer": configured,
+                          "breaks_training": why is not None},
                 fix=("Use a random initialiser: kernel_initializer='he_normal' for "
                      "ReLU layers, 'glorot_uniform' for tanh/sigmoid/linear ones "
                      "(then rebuild the model or re-run its initialisers)."),
                 layer=layer.name,
             ))
     return findings
+
+
+def _is_constant(variable, atol):
+    values = np.asarray(variable.numpy())
+    if values.size < 2:
+        return False
+    lo, hi = float(values.min()), float(values.max())
+    return hi - lo <= atol * max(1.0, abs(lo), abs(hi))
+
+
+def _why_constant_breaks(layer, zero, atol, graph):
+    """Why a constant kernel of `layer` keeps units symmetric or dead, or None."""
+    reached = _graph.next_meaningful(layer)
+    if not graph:
+        return ("all its units compute the same thing and receive the same gradient: "
+                "symmetry never breaks")
+    activation, _ = _graph.effective_activation(layer)
+    if zero and activation in ("relu", "relu6"):
+        bias = getattr(layer, "bias", None)
+        if bias is None or float(np.max(np.asarray(bias.numpy()))) <= 0.0:
+            return ("every pre-activation of its ReLU units is the bias (<= 0), where "
+                    "ReLU's gradient is 0: the units are dead from the first step")
+    for nxt, _ in reached or []:
+        if _graph.is_weight_layer(nxt) and any(
+                _is_constant(v, atol) for _, v in _graph.kernel_variables(nxt)):
+            return (f"all its units compute the same thing and, with the constant "
+                    f"kernel of '{nxt.name}' after it, receive the same gradient: "
+                    "symmetry never breaks")
+    return None
 
 
 def _expected_std(initializer, shape):

@@ -104,8 +104,14 @@ def detect_exploding_gradients(history, *, threshold=1e3, growth=1e3):
 
 
 def detect_vanishing_gradients(history, *, ratio=1e-4):
-    """`train.vanishing_gradients`: early layers' norms `ratio`x below the last layer's."""
+    """`train.vanishing_gradients`: early layers' norms `ratio`x below the last layer's.
+
+    Judged only on checks after the first update: at step 1 a layer below a
+    zero-initialised one (a zero output layer, a zero-init residual branch)
+    gets exactly no gradient, which the first update undoes.
+    """
     rows = _rows_with_samples(history)
+    rows = rows[np.asarray(history["step"])[rows] > 1]
     g = np.asarray(history["grad_norm"], dtype=float)
     if not len(rows) or g.ndim != 2 or g.shape[1] < 2:
         return []

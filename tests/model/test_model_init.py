@@ -128,3 +128,36 @@ def test_zero_init_in_a_conv_layer(keras, kit):
         input_shape=(8, 8, 1)))
     (finding,) = audit_model(model).by_code("model.zero_init")
     assert tuple(finding.evidence["shape"]) == (3, 3, 1, 4)
+
+
+def test_zero_output_layer_over_random_hidden_features_is_info_and_learns(keras, kit):
+    """A zero last layer (a tutorial's deliberate choice) is logistic regression
+    from zero over non-zero features: every output unit gets its own gradient."""
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    x, y = (digits.data / 16.0).astype("float32"), digits.target
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((64,)), keras.layers.Dense(32, activation="relu"),
+        keras.layers.Dense(10, activation="softmax", kernel_initializer="zeros")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    (finding,) = audit_model(model).by_code("model.zero_init")
+    assert str(finding.severity) == "info"
+    assert finding.evidence["breaks_training"] is False
+    history = model.fit(x, y, batch_size=32, epochs=4, verbose=0).history["loss"]
+    assert history[-1] < 0.5 * history[0]
+
+
+def test_zero_kernel_breaks_training_where_units_stay_dead_or_symmetric(keras, kit):
+    # zero ReLU layer (bias 0): every unit is dead from the first step
+    relu = audit_model(_zero_relu(keras, kit, "zeros")).by_code("model.zero_init")[0]
+    assert str(relu.severity) == "error" and "dead" in relu.message
+    # zero tanh layer feeding a zero output layer: identical gradients forever
+    model = kit.compiled(kit.mlp(
+        keras.layers.Dense(16, activation="tanh", kernel_initializer="zeros", name="hidden"),
+        keras.layers.Dense(4, activation="softmax", kernel_initializer="zeros", name="out")))
+    findings = {f.layer: f for f in audit_model(model).by_code("model.zero_init")}
+    assert str(findings["hidden"].severity) == "error"
+    assert "symmetry never breaks" in findings["hidden"].message
+    assert str(findings["out"].severity) == "info"
