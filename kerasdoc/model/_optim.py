@@ -108,6 +108,12 @@ def check_batch_size(n_samples, batch_size, *, max_batch_fraction=0.25,
                      assumed=False):
     """`optim.batch_size`: a batch that is a large share of the dataset.
 
+    A batch between `max_batch_fraction` and the whole data set pays for large
+    batches (few updates per epoch, little gradient noise) without computing
+    the exact gradient: a warning. A batch holding every sample is full-batch
+    gradient descent, a legitimate choice on small data (every update follows
+    the exact gradient; it needs as many epochs as updates): reported at info.
+
     Args:
         n_samples: training set size.
         batch_size: the batch size used by fit().
@@ -122,6 +128,21 @@ def check_batch_size(n_samples, batch_size, *, max_batch_fraction=0.25,
     if fraction <= max_batch_fraction:
         return []
     steps = int(np.ceil(n_samples / batch_size))
+    if batch_size >= n_samples:
+        return [Finding(
+            "optim.batch_size", severity="info",
+            message=(f"A batch of {batch_size}"
+                     + (" (Keras' default)" if assumed else "")
+                     + f" holds all {n_samples} training samples: full-batch gradient "
+                     "descent, one exact-gradient update per epoch (give it as many "
+                     "epochs as updates it needs)."),
+            evidence={"batch_size": batch_size, "n_samples": n_samples,
+                      "fraction": fraction, "steps_per_epoch": steps,
+                      "max_batch_fraction": max_batch_fraction,
+                      "batch_size_assumed": assumed, "full_batch": True},
+            fix=(f"Nothing to fix if intended; for stochastic updates use a batch of "
+                 f"at most {max(1, int(n_samples * max_batch_fraction))}."),
+        )]
     return [Finding(
         "optim.batch_size",
         message=(f"A batch of {batch_size}"
@@ -131,7 +152,7 @@ def check_batch_size(n_samples, batch_size, *, max_batch_fraction=0.25,
         evidence={"batch_size": batch_size, "n_samples": n_samples,
                   "fraction": fraction, "steps_per_epoch": steps,
                   "max_batch_fraction": max_batch_fraction,
-                  "batch_size_assumed": assumed},
+                  "batch_size_assumed": assumed, "full_batch": False},
         fix=(f"Use a batch of at most {max(1, int(n_samples * max_batch_fraction))} "
              f"(e.g. {_suggest(n_samples, max_batch_fraction)}) for a dataset this size."),
     )]

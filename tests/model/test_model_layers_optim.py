@@ -211,3 +211,18 @@ def test_output_bias_found_behind_a_separate_softmax_layer(keras, kit, tabular):
                                  keras.layers.Activation("softmax")))
     (finding,) = audit_model(model, x=x, y=y).by_code("model.output_bias_init")
     assert finding.layer == model.layers[1].name
+
+
+def test_full_batch_gradient_descent_on_tiny_data_is_info(keras, kit):
+    """Iris-sized data trained full-batch (150 of 150) is plain gradient
+    descent, a legitimate choice; 64 of 100 (two unequal steps) still warns."""
+    from sklearn.datasets import load_iris
+
+    x = load_iris().data.astype("float32")
+    model = kit.compiled(kit.mlp(keras.layers.Dense(16, activation="relu"),
+                                 keras.layers.Dense(3, activation="softmax"),
+                                 input_shape=(4,)))
+    (finding,) = audit_model(model, x=x, batch_size=150).by_code("optim.batch_size")
+    assert str(finding.severity) == "info" and finding.evidence["full_batch"] is True
+    (finding,) = audit_model(model, x=x[:100], batch_size=64).by_code("optim.batch_size")
+    assert str(finding.severity) == "warning" and finding.evidence["full_batch"] is False
