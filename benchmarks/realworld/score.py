@@ -419,9 +419,9 @@ def select(names, *, only=None, fast=False, healthy=None):
     from benchmarks.realworld import programs
 
     chosen = []
+    if only:  # in the order asked for
+        names = [name for name in only if name in names]
     for name in names:
-        if only and name not in only:
-            continue
         module = programs.load(name)
         if fast and not getattr(module, "FAST", False):
             continue
