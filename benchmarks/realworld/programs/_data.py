@@ -78,11 +78,13 @@ def seasonal_series(rng, length, *, period=24, trend=0.002, noise=0.1, features=
     return np.stack(out, axis=-1).astype("float32")
 
 
-def series_classes(rng, n, length, *, n_classes=2, noise=0.6):
+def series_classes(rng, n, length, *, n_classes=2, noise=0.5):
     """FordA-like univariate series: the class sets the frequency content.
 
-    Class c is a sum of two sines whose frequencies depend on c, at random
-    phases, under strong noise, z-normalised per series (as the UCR sets are).
+    Class c is a sum of two sines whose frequencies depend on c (the main
+    one with a period of a few to a few tens of steps, so short convolution
+    kernels can see it), at random phases, under noise, z-normalised per
+    series (as the UCR sets are).
 
     Returns:
         `(x float32 (n, length), y int64 (n,))`.
@@ -91,7 +93,7 @@ def series_classes(rng, n, length, *, n_classes=2, noise=0.6):
     t = np.linspace(0, 1, length)
     x = np.empty((n, length), dtype="float32")
     for i in range(n):
-        f1 = 3 + 4 * y[i] + rng.uniform(-0.5, 0.5)
+        f1 = 25 + 25 * y[i] + rng.uniform(-2, 2)
         f2 = 11 - 3 * y[i] + rng.uniform(-0.5, 0.5)
         s = (np.sin(2 * np.pi * f1 * t + rng.uniform(0, 6.3))
              + 0.6 * np.sin(2 * np.pi * f2 * t + rng.uniform(0, 6.3))
