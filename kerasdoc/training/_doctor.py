@@ -11,7 +11,8 @@ from kerasdoc.training._detectors import run_detectors
 from kerasdoc.training._curvature import add_curvature_evidence
 from kerasdoc.training._history import StatsHistory
 from kerasdoc.training._observer import (
-    Observer, call_overridden, custom_step_reason, observer_probe, setup_observer)
+    Observer, call_overridden, custom_step_reason, observer_probe, setup_observer,
+    unobserved)
 from kerasdoc.training._probe import Probe
 from kerasdoc.training._step import Instrument, reduce_replicas
 
@@ -246,8 +247,12 @@ class Doctor(keras.callbacks.Callback):
         if runner is None:
             return Report(self._findings, skipped=self._skipped,
                           title="kerasdoc Doctor report")
-        return Report(self._findings, ran=runner.ran,
-                      skipped={**runner.skipped, **self._skipped}, failed=runner.failed,
+        # Detectors without the statistics they read (see `unobserved`) did
+        # not run, whatever the runner counted.
+        blind = getattr(self, "_unobserved", {})
+        return Report(self._findings, ran=[n for n in runner.ran if n not in blind],
+                      skipped={**runner.skipped, **self._skipped, **blind},
+                      failed=runner.failed,
                       timings=runner.timings, title="kerasdoc Doctor report",
                       task=self.task if callable(getattr(self.task, "describe", None))
                       else None)
@@ -292,6 +297,7 @@ class Doctor(keras.callbacks.Callback):
                 f"(Keras 3 on TensorFlow). Received: model={type(model).__name__}")
         self._instrument = self._stats = self._compiled = None
         self._findings, self._seen, self._skipped = [], set(), {}
+        self._unobserved = {}
         from kerasdoc._registry import Runner
 
         self._runner = Runner("training", task=self.task, settings=dict(self.settings),
@@ -327,6 +333,7 @@ class Doctor(keras.callbacks.Callback):
                 loss_scaled=self._instrument.loss_scale is not None)
             self._stats.start_epoch()
             self._skipped.update(self._instrument.notes(self._observing))
+            self._unobserved = unobserved(probe, self._observing)
             self._offset = self._steps
             return
         if call_overridden(model):
@@ -348,6 +355,7 @@ class Doctor(keras.callbacks.Callback):
         self._offset = self._steps
         if probe.note:
             self._skipped["activation statistics"] = probe.note
+        self._unobserved = unobserved(probe, None)
         if self._offset:
             self._skipped["first steps"] = (
                 f"the model was built by its first {self._offset} step(s), "

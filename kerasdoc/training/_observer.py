@@ -73,6 +73,32 @@ def call_overridden(model):
     return not _defined_in_keras(type(model), "call")
 
 
+_GRADIENT_DETECTORS = ("train.exploding_gradients", "train.vanishing_gradients",
+                       "train.sharpness_unstable")
+_ACTIVATION_DETECTORS = ("train.dead_relu", "train.saturated_activations",
+                         "train.logits_blowup")
+
+
+def unobserved(probe, reason):
+    """`{detector: why it cannot run}` for the statistics this fit lacks.
+
+    Args:
+        probe: the fit's `Probe` (no taps: no activation statistics).
+        reason: `custom_step_reason` of the model (no gradient statistics
+            either), or `None`.
+    """
+    out = {}
+    if reason is not None:
+        for name in _GRADIENT_DETECTORS:
+            out[name] = f"no gradient statistics: {reason}"
+    if not probe.taps:
+        why = (f"no activation statistics: {reason}" if reason is not None
+               else f"no activation statistics: {probe.note or 'no layer to observe'}")
+        for name in _ACTIVATION_DETECTORS:
+            out[name] = why
+    return out
+
+
 def observer_probe(model, note=""):
     """A `Probe` of `model` with its weight groups and no activation taps."""
     from kerasdoc.training._probe import Probe, _weight_groups

@@ -84,6 +84,10 @@ def test_custom_step_runs_unchanged_and_doctor_stays_silent_when_healthy(small01
     skipped = doctor.report.skipped
     assert "train_step" in skipped["gradient statistics"]
     assert "train_step" in skipped["activation statistics"]
+    # Detectors without their statistics are listed as skipped, not as ran.
+    for name in ("train.exploding_gradients", "train.dead_relu"):
+        assert name not in doctor.report.ran and "train_step" in skipped[name]
+    assert "train.weights_unchanged" in doctor.report.ran
     h = doctor.history
     assert h["step"].tolist() == [4, 8, 10, 12, 16, 20]
     assert np.allclose(h["epoch/acc"], logs["acc"])
