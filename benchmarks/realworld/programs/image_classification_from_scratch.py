@@ -14,7 +14,9 @@ NOTES = ("Cats vs Dogs JPEGs (image_dataset_from_directory, 180x180 RGB 0-255, "
          "original; make_model with every width divided by 4 (32, 64, [128, "
          "256, 512, 728], 1024 -> 8, 16, [32, 64, 128, 182], 256) for CPU time; "
          "Adam(1e-3), binary_crossentropy, jit_compile=True as the original; "
-         "ModelCheckpoint dropped; epochs 25 -> 3.")
+         "ModelCheckpoint dropped; epochs 25 -> 10 (at 3 epochs, 48 steps, the "
+         "BatchNormalization moving statistics are too young for inference-mode "
+         "evaluation: measured loss 0.693 -> 0.691 with validation AUC 0.92).")
 
 
 def build(fixed=False):
@@ -78,4 +80,4 @@ def build(fixed=False):
                       metrics=["accuracy"], jit_compile=True)
         return model
 
-    return RealProgram(model_fn=model_fn, x=train_ds, validation_data=val_ds, epochs=3)
+    return RealProgram(model_fn=model_fn, x=train_ds, validation_data=val_ds, epochs=10)
