@@ -543,6 +543,18 @@ def load_results(paths):
                     result = dataclasses.replace(result, learning=earlier.learning,
                                                  learning_fixed=earlier.learning_fixed)
             by_name[result.name] = result
+    # The programs' metadata as they are now (a program may have moved
+    # between the healthy and buggy sets since the run).
+    from benchmarks.realworld import programs
+
+    known = set(programs.names())
+    for name, result in list(by_name.items()):
+        if name in known:
+            module = programs.load(name)
+            by_name[name] = dataclasses.replace(
+                result, healthy=bool(module.HEALTHY), kind=module.KIND,
+                source=module.SOURCE,
+                expected=tuple(getattr(module, "EXPECTED", ()) or ()))
     return list(by_name.values())
 
 
