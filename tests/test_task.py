@@ -321,3 +321,21 @@ def test_targets_only_rows():
     assert task_from_targets(x, x).kind == "reconstruction"
     assert resolve_task(None, None, x, x).kind == "reconstruction"
     assert resolve_task("regression", None, X, RNG.integers(0, 3, 64)).kind == "regression"
+
+
+# -- the entry points infer the task when task=None ---------------------------
+
+def test_audit_model_and_sanity_check_infer_the_task():
+    y = RNG.normal(size=64) * 3 + 10
+    model = mlp(1, None, "mse")
+    report = kerasdoc.audit_model(model, x=X, y=y)
+    assert report.task.kind == "regression"
+    assert "does not apply" in report.skipped["model.output_units"]
+    ae = mlp(8, "sigmoid", "binary_crossentropy")
+    x01 = RNG.random((64, 8)).astype("float32")
+    probes = kerasdoc.sanity_check(ae, x01, x01, checks=["initial_loss"])
+    assert probes.task.kind == "reconstruction"
+    assert "does not apply" in probes.skipped["probe.initial_loss"]
+    given = kerasdoc.sanity_check(ae, x01, x01, checks=["initial_loss"],
+                                  task="multilabel")
+    assert given.task.kind == "multilabel" and "probe.initial_loss" in given.ran

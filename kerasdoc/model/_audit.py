@@ -106,7 +106,7 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
             than their default. Defaults to `None`.
         task: the task (a `kerasdoc.Task` or a kind name); a check that does
             not apply to it is skipped with that reason. Defaults to `None`:
-            unknown, every check runs.
+            inferred by `kerasdoc.infer_task` from the model (and `x`, `y`).
 
     Returns:
         A `kerasdoc.Report`, keyed by check name: `report.skipped` names the
@@ -138,7 +138,9 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
             check_same_length(x, "x", y, "y")
 
     from kerasdoc._registry import Runner, resolve_settings
+    from kerasdoc._task import resolve_task
 
+    task = resolve_task(task, model, x, y)
     runner = Runner("model", task=task, settings=resolve_settings(
         settings, part="model", overrides={
             "model.zero_init": {"constant_atol": constant_atol},

@@ -52,10 +52,10 @@ class InitialLoss(Settings):
           needs=_NEEDS, settings=InitialLoss, aliases=("initial_loss",),
           fires=(_P + "test_initial_loss.py::test_fires_on_output_scaled_by_100",),
           silent=(_P + "test_initial_loss.py::test_silent_on_baseline",))
-def initial_loss_check(model, x, y, batch_size, seed, *, settings):
+def initial_loss_check(model, x, y, batch_size, seed, *, settings, task=None):
     """Loss at initialisation far from -ln(1/C) or the label prior's entropy."""
-    return _outcome(initial_loss, model, x, y, seed=seed, tolerance=settings.tolerance,
-                                 n_samples=settings.n_samples)
+    return _outcome(initial_loss, model, x, y, seed=seed, task=task,
+                    tolerance=settings.tolerance, n_samples=settings.n_samples)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,7 +72,7 @@ class BatchMixing(Settings):
           settings=BatchMixing, aliases=("batch_mixing",),
           fires=(_P + "test_batch_mixing.py::test_fires_on_a_layer_that_rolls_the_batch",),
           silent=(_P + "test_batch_mixing.py::test_silent_on_baseline",))
-def batch_mixing_check(model, x, y, batch_size, seed, *, settings):
+def batch_mixing_check(model, x, y, batch_size, seed, *, settings, task=None):
     """Sample i's loss gradient reaches other samples' inputs."""
     return _outcome(batch_mixing, model, x, batch_size=max(2, min(batch_size, 8)),
                                  seed=seed, tolerance=settings.tolerance,
@@ -96,7 +96,7 @@ class GradientCheck(Settings):
           fires=(_P + "test_gradient_check.py::"
                  "test_fires_on_a_custom_gradient_twice_too_large",),
           silent=(_P + "test_gradient_check.py::test_silent_on_the_correct_custom_gradient",))
-def gradient_check_check(model, x, y, batch_size, seed, *, settings):
+def gradient_check_check(model, x, y, batch_size, seed, *, settings, task=None):
     """Autodiff and finite-difference gradients of custom layers/losses disagree."""
     return _outcome(gradient_check, model, x, y, seed=seed, tolerance=settings.tolerance,
                                    epsilon=settings.epsilon, n_samples=settings.n_samples)
@@ -119,12 +119,11 @@ class CannotOverfitBatch(Settings):
           settings=CannotOverfitBatch, aliases=("overfit_batch",),
           fires=(_P + "test_overfit.py::test_fires_on_sgd_with_learning_rate_10",),
           silent=(_P + "test_overfit.py::test_silent_on_baseline",))
-def overfit_check(model, x, y, batch_size, seed, *, settings):
+def overfit_check(model, x, y, batch_size, seed, *, settings, task=None):
     """The model cannot drive the loss on one small batch near zero."""
     return _outcome(overfit_batch, model, x, y, batch_size=min(batch_size, 16), seed=seed,
-                                  max_steps=settings.max_steps,
-                                  target_ratio=settings.target_ratio,
-                                  patience=settings.patience)
+                    task=task, max_steps=settings.max_steps,
+                    target_ratio=settings.target_ratio, patience=settings.patience)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,7 +142,7 @@ class InputIndependent(Settings):
           fires=(_P + "test_input_independence.py::"
                  "test_fires_on_a_model_that_ignores_its_input",),
           silent=(_P + "test_input_independence.py::test_silent_on_baseline",))
-def input_independence_check(model, x, y, batch_size, seed, *, settings):
+def input_independence_check(model, x, y, batch_size, seed, *, settings, task=None):
     """The model does as well on zeroed inputs as on real ones."""
     return _outcome(input_independence, model, x, y, batch_size=batch_size, seed=seed,
                                        margin=settings.margin, z=settings.z,
@@ -169,7 +168,7 @@ class LearningRateProbe(Settings):
           aliases=("lr_range_test",),
           fires=(_P + "test_lr_range.py::test_fires_on_sgd_with_learning_rate_10",),
           silent=(_P + "test_lr_range.py::test_silent_on_baseline",))
-def lr_range_check(model, x, y, batch_size, seed, *, settings):
+def lr_range_check(model, x, y, batch_size, seed, *, settings, task=None):
     """The configured learning rate is beyond divergence or far below the useful range."""
     return _outcome(lr_range_test, model, x, y, batch_size=batch_size, seed=seed,
                                   diverge_factor=settings.diverge_factor,

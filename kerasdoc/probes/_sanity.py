@@ -60,8 +60,10 @@ def sanity_check(model, x, y, *, batch_size: int = 32,
             `{"probe.cannot_overfit_batch": {"max_steps": 500}}`.
             Defaults to `None`.
         task: the task (a `kerasdoc.Task` or a kind name); a probe that does
-            not apply to it is skipped with that reason. Defaults to `None`:
-            unknown, every probe runs.
+            not apply to it is skipped with that reason, and the probes judge
+            by it (the one-batch probe's target for regression and
+            reconstruction). Defaults to `None`: inferred by
+            `kerasdoc.infer_task` from the model and the data.
 
     Returns:
         A `kerasdoc.Report` with `probe.*` findings, the probes that ran and
@@ -79,6 +81,7 @@ def sanity_check(model, x, y, *, batch_size: int = 32,
     batch_size = check_int(batch_size, "batch_size", minimum=1)
     check_int(seed, "seed", minimum=0)
     from kerasdoc._registry import Runner, checks as registered, resolve_settings
+    from kerasdoc._task import resolve_task
 
     known = {c.name for c in registered("probes")}
     if checks is None:
@@ -95,13 +98,14 @@ def sanity_check(model, x, y, *, batch_size: int = 32,
                 f"`checks` has unknown probe names {unknown}; known: "
                 f"{sorted(PROBES)} or {sorted(known)}. {received('checks', checks)}")
         select = [PROBES.get(c, c) for c in checks]
+    task = resolve_task(task, model, x, y)
     runner = Runner("probes", task=task, select=select,
                     settings=resolve_settings(settings, part="probes"))
     for check in registered("probes"):
         if select is not None and check.name not in select:
             continue  # not requested: sanity_check lists only what it was asked
         checkpoint()  # a Ctrl-C a finalizer swallowed stops here
-        runner.run(check.name, model, x, y, batch_size, seed)
+        runner.run(check.name, model, x, y, batch_size, seed, task=task)
     return runner.report("kerasdoc sanity check", task=_report_task(task))
 
 
