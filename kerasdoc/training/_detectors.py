@@ -75,15 +75,31 @@ def _global_grad_norm(history):
 
 
 def detect_exploding_gradients(history, *, threshold=1e3, growth=1e3):
-    """`train.exploding_gradients`: global norm above `threshold` or grown `growth`x."""
+    """`train.exploding_gradients`: global norm above `threshold` or grown `growth`x.
+
+    The level test is in units of the loss's own scale where the output is
+    not a probability (softmax/sigmoid): the gradient of a squared error is
+    the residual times the output's sensitivity, so raw-but-sane regression
+    targets (house prices in thousands, disease scores near 150) give norms
+    in the thousands from the first step, falling or growing with the
+    outputs' scale as the model learns. There the threshold is multiplied by
+    the first step's root loss (the initial RMS residual for MSE). Growth by
+    `growth`x since the first check is exploding whatever the scale.
+    """
     norms = _global_grad_norm(history)
     rows = [r for r in _rows_with_samples(history) if np.isfinite(norms[r])]
     if not rows:
         return []
     first = norms[rows[0]]
+    kinds = history.get("activation_kinds") or []
+    initial = float(history.get("initial_loss", np.nan))
+    level = threshold
+    if kinds and kinds[-1] not in ("softmax", "sigmoid", "log_softmax") and (
+            np.isfinite(initial) and initial > 1.0):
+        level = threshold * float(np.sqrt(initial))
     for r in rows:
         grew = first > 0 and norms[r] / first > growth
-        if norms[r] > threshold or grew:
+        if norms[r] > level or grew:
             per_layer = np.asarray(history["grad_norm"], dtype=float)[r]
             worst = int(np.nanargmax(np.where(np.isfinite(per_layer), per_layer, -1)))
             layer = history["weight_layers"][worst]
@@ -93,7 +109,7 @@ def detect_exploding_gradients(history, *, threshold=1e3, growth=1e3):
                          f"{_step_at(history, r)} (it was {first:.3g} at the first "
                          "check)."),
                 evidence={"global_norm": float(norms[r]), "first_norm": float(first),
-                          "threshold": threshold, "growth": growth,
+                          "threshold": threshold, "level": level, "growth": growth,
                           "largest_layer": layer,
                           "largest_layer_norm": float(per_layer[worst])},
                 fix=("Lower the learning rate, add gradient clipping "

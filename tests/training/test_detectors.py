@@ -233,3 +233,23 @@ def test_every_train_code_has_a_detector():
 
     train_codes = {c for c in CATALOGUE if c.startswith("train.")}
     assert set(D.DETECTORS) == train_codes
+
+
+def test_exploding_level_is_in_units_of_a_regression_loss():
+    """Raw-but-sane regression targets (~150): MSE gradients in the thousands
+    that grow ~9x with the outputs' scale while the loss falls are not an
+    explosion; the same norms under a softmax output are."""
+    h = healthy(n=6)
+    h["grad_norm"] = np.column_stack([np.array([900.0, 1500, 2700, 3300, 4400, 8600]),
+                                      np.full(6, 10.0)])
+    h["loss"] = np.array([28000.0, 24000, 27800, 24000, 23800, 21200])
+    h["initial_loss"] = 40600.0
+    h["activation_kinds"] = ["other", "relu", "relu", "other"]
+    assert not D.detect_exploding_gradients(h)
+    h["activation_kinds"] = ["other", "relu", "relu", "softmax"]
+    (f,) = D.detect_exploding_gradients(h)
+    assert f.evidence["level"] == 1e3
+    # growth by 1000x since the first check is exploding whatever the scale
+    h["activation_kinds"] = ["other", "relu", "relu", "other"]
+    h["grad_norm"][-1, 0] = 2e6
+    assert D.detect_exploding_gradients(h)

@@ -233,3 +233,25 @@ def test_small_batch_noise_on_small_data_is_not_oscillation():
     assert np.all(np.isfinite(h["loss_sem"][steps >= 2]))
     assert np.all(np.isnan(h["loss_sem"][steps == 1]))
     assert not doctor.report.has("train.loss_oscillating"), doctor.report.to_text(color=False)
+
+
+def test_regression_on_raw_but_sane_targets_has_no_exploding_gradients():
+    """Diabetes progression (targets 25..346) with MSE and RMSprop: gradient
+    norms start near 1e3 and grow with the outputs' scale while the loss falls."""
+    from sklearn.datasets import load_diabetes
+    from sklearn.preprocessing import StandardScaler
+
+    data = load_diabetes()
+    x = StandardScaler().fit_transform(data.data).astype("float32")
+    y = data.target.astype("float32")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((10,)), keras.layers.Dense(64, activation="relu"),
+                              keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.RMSprop(1e-3), loss="mse")
+    doctor = Doctor()
+    model.fit(x, y, batch_size=16, epochs=3, verbose=0, callbacks=[doctor])
+    h = doctor.history
+    norms = np.sqrt(np.nansum(np.square(h["grad_norm"]), axis=1))
+    assert np.nanmax(norms) > 1e3  # above the probability-output threshold
+    assert h["epoch/loss"][-1] < h["epoch/loss"][0]
+    assert not doctor.report.has("train.exploding_gradients"), doctor.report.to_text(color=False)
