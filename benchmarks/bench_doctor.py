@@ -15,6 +15,8 @@ images (/255, batch 32, 313 steps an epoch), each round fits a fresh model
 - `eager_grads`: an eager per-batch callback that recomputes the gradients
   of a stored batch with a `GradientTape` and reads their norms (how earlier
   Keras debugging tools watched gradients);
+- `doctor16_sharp256`: `Doctor(every=16, sharpness_every=256)` (sharpness
+  and noise scale are opt-in);
 - `doctor16_sharp1`: `Doctor(every=16, sharpness_every=1)`, a sharpness
   estimate on every step: `(its time - doctor16_nosharp's) / steps` over
   plain's time per step is the cost of one estimate in training steps;
@@ -25,7 +27,8 @@ Each model is run with `jit_compile` off and on (`--jit`).
 `--walkthrough DIR` (the bundled subset, e.g. `data`) adds the whole
 walkthrough fit: 5 epochs of the 1,000 bundled images with validation,
 tracing included (each round builds a fresh model), timed from `fit` to its
-return, for `plain`, `Doctor()`, `tensorboard` and `eager_grads`.
+return, for `plain`, `Doctor()`, `Doctor(sharpness_every=256)`,
+`tensorboard` and `eager_grads`.
 
 Only the second epoch is timed (`time.process_time()`, from a callback
 placed last, so other callbacks' epoch-end work is included): the first
@@ -104,6 +107,8 @@ def variants(x, y, logdir):
         "tensorboard": lambda: [keras.callbacks.TensorBoard(
             log_dir=tempfile.mkdtemp(dir=logdir), histogram_freq=1)],
         "eager_grads": lambda: [eager_gradient_callback(x[:32], y[:32])],
+        "doctor16_sharp256": lambda: [Doctor(every=16, stop_on=None,
+                                             sharpness_every=256)],
         "doctor16_sharp1": lambda: [Doctor(every=16, stop_on=None, sharpness_every=1)],
         "doctor16_nosharp": lambda: [Doctor(every=16, stop_on=None, sharpness_every=0)],
     }
@@ -163,6 +168,7 @@ def walkthrough(model_name, data_dir, rounds, logdir, jit=False):
     table = {
         "plain": lambda: [],
         "doctor": lambda: [Doctor()],
+        "doctor_sharp256": lambda: [Doctor(sharpness_every=256)],
         "tensorboard": lambda: [keras.callbacks.TensorBoard(
             log_dir=tempfile.mkdtemp(dir=logdir), histogram_freq=1)],
         "eager_grads": lambda: [eager_gradient_callback(x[:32], y[:32])],

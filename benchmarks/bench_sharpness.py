@@ -5,7 +5,7 @@
 On the walkthrough MLP and the small CNN (the bundled 1,000-image subset,
 /255, batch 32, seed 0), fits with rates that diverge (SGD and Adam too
 high) and healthy ones (SGD+momentum 0.01, Adam 1e-3 and 1e-2), each with a
-`Doctor(every=E, stop_on=None)`. Per run it prints:
+`Doctor(every=E, stop_on=None, sharpness_every=256)`. Per run it prints:
 
 - `blowup`: the first step whose loss (per step, recovered from Keras's
   running mean) is not finite or above ten times the first step's;
@@ -64,7 +64,7 @@ def one_run(model_name, kind, lr, x, y, every, epochs):
             losses.append(self.k * mean - (self.k - 1) * self.previous)
             self.previous = mean
 
-    doctor = Doctor(every=every, stop_on=None)
+    doctor = Doctor(every=every, stop_on=None, sharpness_every=256)
     model.fit(x, y, batch_size=32, epochs=epochs, verbose=0,
               callbacks=[doctor, StepLoss()])
     losses = np.asarray(losses)

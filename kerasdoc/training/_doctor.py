@@ -126,8 +126,10 @@ class Doctor(keras.callbacks.Callback):
             loss Hessian's top eigenvalue (and the gradient noise scale) on
             half the batch; the first are at steps 1, 2, 4, 8, ... and they
             come every 16 steps while the sharpness is above 1.5 times the
-            optimizer's stability bound. `0` turns them off. Defaults to
-            `256`.
+            optimizer's stability bound. `0` turns them off: they are
+            opt-in (e.g. `256`) because tracing the Hessian-vector products
+            and the estimates cost more than the default's budget (measured
+            in `benchmarks/bench_doctor.py`). Defaults to `0`.
         sharpness_iterations: power iterations per estimate (warm-started
             from the previous eigenvector). Defaults to `2`.
         sharpness_sample: at most this many examples of the batch per
@@ -161,7 +163,7 @@ class Doctor(keras.callbacks.Callback):
                  overfitting_patience: int = 3, overfitting_tolerance: float = 0.1,
                  validation_gap: float = 0.1, tensorboard_dir=None,
                  histogram_bins: int = 30, settings=None, task=None,
-                 sharpness_every: int = 256, sharpness_iterations: int = 2,
+                 sharpness_every: int = 0, sharpness_iterations: int = 2,
                  sharpness_sample: int = 32, sharpness_factor: float = 2.0):
         super().__init__()
         self.every = check_int(every, "every", minimum=1)
