@@ -5,8 +5,8 @@ from typing import Optional
 
 import numpy as np
 
-from kerasdoc._validation import (check_array, check_float, check_int, check_model,
-                                  check_same_length)
+from kerasdoc._inputs import sample_fit_data
+from kerasdoc._validation import check_array, check_float, check_int, check_model
 from kerasdoc.findings import Report
 from kerasdoc.model import _graph, _output_loss
 from kerasdoc.model._labels import describe_labels, loss_spec, output_kind_from_values
@@ -29,7 +29,7 @@ def _output_info(model, x, n_forward):
     if x is None:
         return None, ("the output activation cannot be read from the layers "
                       "(subclassed or nested output); pass `x` to measure it")
-    pred = model(x[:n_forward], training=False)
+    pred = model(take(x, slice(0, n_forward)), training=False)
     if isinstance(pred, (list, tuple, dict)):
         return None, "the model has several outputs"
     pred = np.asarray(pred)
@@ -41,6 +41,118 @@ def _output_info(model, x, n_forward):
         layer = candidates[-1] if candidates else None
     return _output_loss.OutputInfo(output_kind_from_values(pred), units, layer,
                                    "forward pass"), None
+
+
+def take(x, index):
+    import keras
+
+    return keras.tree.map_structure(lambda a: a[index], x)
+
+
+def count(x):
+    import keras
+
+    return len(keras.tree.flatten(x)[0]) if not hasattr(x, "shape") else len(x)
+
+
+def _output_tensors(model):
+    try:
+        return list(getattr(model, "outputs", None) or ())
+    except Exception:  # subclassed models without a graph
+        return []
+
+
+def _output_names(model, n):
+    names = getattr(model, "output_names", None)
+    if names and len(names) == n:
+        return list(names)
+    return [str(i) for i in range(n)]
+
+
+def _several_outputs(model, y):
+    """Whether the model has several outputs (or `y` holds several targets)."""
+    return len(_output_tensors(model)) > 1 or isinstance(y, (dict, list))
+
+
+def _per_output(value, names):
+    """`value` (a dict by name, a list in order, or one thing for all) per output name."""
+    if isinstance(value, dict):
+        return {name: value.get(name) for name in names}
+    if isinstance(value, (list, tuple)) and len(value) == len(names):
+        return dict(zip(names, value))
+    return {name: value for name in names}
+
+
+def _output_task(task, name):
+    """This output's task from a multi-output task profile, else None (unknown)."""
+    for output_name, output_task in getattr(task, "outputs", None) or ():
+        if output_name == name:
+            return output_task
+    return None
+
+
+def _audit_outputs(model, y, runner, task):
+    """The output checks once per output, each against its own loss and targets.
+
+    Each output runs in its own `Runner` (with that output's task); its
+    findings name the output in the message and `evidence["output"]`, and
+    its `ran`/`skipped`/`failed` entries carry it in brackets.
+    """
+    from kerasdoc._losses import classify_loss
+    from kerasdoc._registry import Runner
+
+    names_of_checks = ("model.output_activation", "model.activation_before_softmax",
+                       "model.loss_mismatch", "model.output_units",
+                       "model.output_bias_init")
+    tensors = _output_tensors(model)
+    if not tensors:
+        for check in names_of_checks:
+            runner.skip(check, "the outputs cannot be read from the layers (subclassed "
+                               "model with several outputs)")
+        return
+    names = _output_names(model, len(tensors))
+    compiled = bool(getattr(model, "compiled", False))
+    losses = _per_output(getattr(model, "loss", None) if compiled else None, names)
+    targets = _per_output(y, names) if isinstance(y, (dict, list)) else {}
+    for name, tensor in zip(names, tensors):
+        sub = Runner("model", task=_output_task(task, name), settings=runner.settings)
+        history = getattr(tensor, "_keras_history", None)
+        layer = history.operation if history is not None else None
+        activation = _graph.layer_activation(layer) if layer is not None else None
+        units = tensor.shape[-1]
+        if activation is None or units is None:
+            for check in names_of_checks:
+                sub.skip(check, "the output activation cannot be read")
+        else:
+            out = _output_loss.OutputInfo(activation, int(units), layer, "config")
+            loss = classify_loss(losses.get(name)) if losses.get(name) is not None \
+                else None
+            target = targets.get(name)
+            labels = describe_labels(np.asarray(target)) if target is not None else None
+            sub.run("model.output_activation", out, loss, labels)
+            sub.run("model.activation_before_softmax", model, out)
+            if loss is None:
+                sub.skip("model.loss_mismatch", "the model is not compiled"
+                         if not compiled else "no loss is compiled for this output")
+            else:
+                sub.run("model.loss_mismatch", out, loss, labels)
+            if labels is None:
+                sub.skip("model.output_units", "needs this output's targets in `y`")
+                sub.skip("model.output_bias_init", "needs this output's targets in `y`")
+            else:
+                sub.run("model.output_units", out, loss, labels)
+                sub.run("model.output_bias_init", _bias_layer(out.layer), out.activation,
+                        labels)
+        tag = f" (output '{name}')"
+        runner.findings.extend(
+            f.replace(message=f"Output '{name}': {f.message}",
+                      evidence={**dict(f.evidence), "output": name})
+            for f in sub.findings)
+        runner.ran.extend(check + tag for check in sub.ran)
+        runner.skipped.update({check + tag: why for check, why in sub.skipped.items()})
+        runner.failed.update({check + tag: why for check, why in sub.failed.items()})
+        for check, seconds in sub.timings.items():
+            runner.timings[check + tag] = seconds
 
 
 def _bias_layer(layer):
@@ -75,12 +187,19 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
 
     Args:
         model: a built Keras 3 model (Sequential, functional, or subclassed).
-        x: the training inputs (array). Used for the dataset size and, when
-            needed, a forward pass. Defaults to `None`.
+        x: the training inputs as `fit` takes them: an array, a dict or list
+            of arrays, or a stream (`tf.data.Dataset`, `PyDataset`,
+            generator) yielding `(x, y)`, of which the first 4096 samples are
+            read (`kerasdoc._inputs.sample_fit_data`). Used for the dataset
+            size (unknown for a stream read in part) and, when needed, a
+            forward pass. Defaults to `None`.
         y: the training targets, to check the output layer and loss against
-            them and for the output-bias check. Defaults to `None`.
-        batch_size: the batch size given to `fit`. When `None` and `x` is
-            given, Keras' default of 32 is assumed. Defaults to `None`.
+            them and for the output-bias check; a dict or list for a model
+            with several outputs, each audited against its own loss and
+            targets (findings name the output). Defaults to `None`.
+        batch_size: the batch size given to `fit`. When `None`, a stream's
+            own batch size, or Keras' default of 32 for arrays. Defaults to
+            `None`.
         constant_atol: relative spread below which a kernel counts as
             constant (`model.zero_init`). Defaults to `1e-8`.
         he_saturating_min_layers: He-initialised tanh/sigmoid layers on one
@@ -130,12 +249,19 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
     check_float(imbalance_ratio, "imbalance_ratio", minimum=1.0)
     check_float(bias_tolerance, "bias_tolerance", minimum=0.0)
     n_forward = check_int(n_forward, "n_forward", minimum=1)
+    complete = True
     if x is not None:
-        x = check_array(x, "x")
-    if y is not None:
+        # What fit takes: arrays, dicts/lists, or a stream read bounded.
+        data = sample_fit_data(x, y)
+        x, y, complete = data.x, data.y, data.complete
+        if batch_size is None and data.is_stream:
+            batch_size = data.batch_size
+        if not isinstance(x, (dict, list)) and x.dtype.kind not in "OSU":
+            x = check_array(x, "x")
+    elif y is not None:
+        y = sample_fit_data(y, name="y").x
+    if y is not None and not isinstance(y, (dict, list)):
         y = check_array(y, "y")
-        if x is not None:
-            check_same_length(x, "x", y, "y")
 
     from kerasdoc._registry import Runner, resolve_settings
     from kerasdoc._task import resolve_task
@@ -158,8 +284,11 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
 
     compiled = bool(getattr(model, "compiled", False))
     loss = loss_spec(model) if compiled else None
-    labels = describe_labels(y) if y is not None else None
-    n_samples = len(x) if x is not None else (len(y) if y is not None else None)
+    several = _several_outputs(model, y)
+    labels = describe_labels(y) if y is not None and not several else None
+    n_samples = count(x) if x is not None else (count(y) if y is not None else None)
+    if not complete:  # a stream read in part: its size is unknown
+        n_samples = None
     assumed = batch_size is None and n_samples is not None
     effective_batch = batch_size if batch_size is not None else (
         min(KERAS_DEFAULT_BATCH, n_samples) if n_samples is not None else None)
@@ -175,11 +304,14 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
         run("model.batchnorm_small_batch", model, effective_batch)
 
     start = time.perf_counter()
-    out, reason = _output_info(model, x, n_forward)
+    out, reason = (None, "the model has several outputs") if several else _output_info(
+        model, x, n_forward)
     runner.timings["output"] = time.perf_counter() - start
     run("model.frozen", model, out.layer if out else None)
 
-    if out is None:
+    if several:
+        _audit_outputs(model, y, runner, task)
+    elif out is None:
         for name in ("model.output_activation", "model.loss_mismatch",
                      "model.output_units", "model.output_bias_init"):
             skip(name, reason)
@@ -206,7 +338,8 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
         run("optim.learning_rate", optimizer)
         run("optim.vanilla_sgd", optimizer)
     if n_samples is None:
-        skip("optim.batch_size", "needs `x` (the dataset size)")
+        skip("optim.batch_size", "needs `x` (the dataset size)" if complete else
+             "`x` is a stream read in part: its size is unknown")
     else:
         run("optim.batch_size", n_samples, effective_batch, assumed)
     return runner.report(f"kerasdoc model audit: {model.name}",

@@ -4,7 +4,7 @@ import time
 
 import numpy as np
 
-from kerasdoc._validation import check_array, check_float, check_int, check_model
+from kerasdoc._validation import check_float, check_int, check_model
 from kerasdoc.findings import Finding
 from kerasdoc.probes import _common
 from kerasdoc.probes._result import ProbeResult
@@ -84,44 +84,62 @@ def batch_mixing(model, x, *, batch_size: int = 8, n_checks: int = 4,
     import keras
 
     check_model(model, built=False)  # built from `x` as fit would
-    x = _common.check_input(check_array(x, "x"), model)
+    x, _ = _common.check_xy(x, None, model, need_y=False)
     batch_size = check_int(batch_size, "batch_size", minimum=2)
     n_checks = check_int(n_checks, "n_checks", minimum=1)
     tolerance = check_float(tolerance, "tolerance", minimum=0.0)
     _common.check_common(seed, None)
     start = time.perf_counter()
-    if len(x) < 2:
+    n_x = _common.count(x)
+    if n_x < 2:
         return BatchMixingResult(skipped="needs at least 2 samples in `x`")
-    input_dtype = (model.inputs[0].dtype if getattr(model, "inputs", None)
-                   else keras.config.floatx())
-    if not np.issubdtype(np.dtype(keras.backend.standardize_dtype(input_dtype)),
-                         np.floating):
+    leaves = keras.tree.flatten(x)
+    declared = [t.dtype for t in (_common._graph_tensors(model, "inputs") or [])]
+    if len(declared) != len(leaves):
+        declared = [None] * len(leaves)
+    dtypes = []
+    for leaf, dtype in zip(leaves, declared):
+        if dtype is None:
+            dtype = keras.config.floatx() if np.asarray(leaf).dtype.kind in "fc" \
+                else np.asarray(leaf).dtype
+        dtypes.append(keras.backend.standardize_dtype(dtype))
+    floating = [np.issubdtype(np.dtype(d), np.floating) if d != "string" else False
+                for d in dtypes]
+    if not any(floating):
         return BatchMixingResult(skipped=(
-            f"the model's input has dtype {input_dtype}; integer inputs (e.g. "
-            "token ids) carry no gradient"))
+            f"the model's inputs have dtype {', '.join(map(str, dtypes))}; integer "
+            "inputs (e.g. token ids) and strings carry no gradient"))
 
     with _common.preserved_global_rng():
         rng = np.random.default_rng(seed)
-        index = np.sort(rng.choice(len(x), size=min(batch_size, len(x)), replace=False))
-        clone = _common.probe_copy(model, seed=seed, compile=False, sample_x=x[:1])
-        xb = tf.constant(x[index], dtype=input_dtype)
+        index = np.sort(rng.choice(n_x, size=min(batch_size, n_x), replace=False))
+        clone = _common.probe_copy(model, seed=seed, compile=False,
+                                   sample_x=_common.take(x, slice(0, 1)))
+        batch = [tf.constant(np.asarray(leaf)[index], dtype=dtype)
+                 for leaf, dtype in zip(leaves, dtypes)]
+        xb = keras.tree.pack_sequence_as(x, batch)
+        watched = [t for t, f in zip(batch, floating) if f]
         n = len(index)
         checked = [int(i) for i in np.sort(rng.choice(n, size=min(n_checks, n),
                                                       replace=False))]
         rows = []
         for i in checked:
             with tf.GradientTape() as tape:
-                tape.watch(xb)
+                for t in watched:
+                    tape.watch(t)
                 outputs = keras.tree.flatten(clone(xb, training=False))
                 total = 0.0
                 for out in outputs:
                     own = tf.cast(out[i], tf.float32)
                     weights = rng.standard_normal(tuple(own.shape)).astype("float32")
                     total = total + tf.reduce_sum(own * weights)
-            grad = tape.gradient(total, xb)
-            grad = np.zeros(xb.shape) if grad is None else np.abs(
-                np.asarray(grad, dtype=np.float64))
-            rows.append(grad.reshape(n, -1).max(axis=1))
+            grads = tape.gradient(total, watched)
+            row = np.zeros(n)
+            for t, grad in zip(watched, grads):
+                if grad is not None:
+                    row = np.maximum(row, np.abs(np.asarray(grad, dtype=np.float64)).reshape(
+                        n, -1).max(axis=1))
+            rows.append(row)
     norms = np.stack(rows)
 
     leak_ratio, leaked_to = 0.0, {}

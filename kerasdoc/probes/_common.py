@@ -21,7 +21,7 @@ from kerasdoc._losses import classify_loss
 from kerasdoc._modelcopy import (NotCopyable, SavedState, build_like_fit, compile_like,
                                  copy_model)
 from kerasdoc._validation import (check_array, check_float, check_int, check_model,
-                                  check_model_input, check_same_length, received)
+                                  check_model_input, received)
 
 # Loss names (as `kerasdoc._losses.classify_loss` reads them) -> how the labels
 # are encoded. Only the plain cross-entropies: their expected initial loss is
@@ -55,21 +55,61 @@ def check_compiled(model, name="model"):
     return model
 
 
-def check_xy(x, y, model=None):
+MAX_SAMPLES = 4096
+"""Samples a probe reads from a stream (`tf.data`, `PyDataset`, generator)."""
+
+
+def check_xy(x, y, model=None, *, need_y=True):
     """Validate the data arguments of a probe; return them as arrays.
 
-    With `model`, `x` must match its input shape and, for a sparse or
-    categorical cross-entropy, `y` must hold class ids below (or one-hot
-    rows as wide as) its number of outputs, so bad data gets an error
-    naming the argument instead of one from inside TensorFlow.
+    `x` and `y` are what `model.fit` takes: arrays, dicts or lists of arrays
+    (several inputs or outputs), or a stream yielding `(x, y)` batches, of
+    which the first `MAX_SAMPLES` samples are read (see
+    `kerasdoc._inputs.sample_fit_data`). With `model`, a single array `x`
+    must match its input shape and, for a sparse or categorical
+    cross-entropy, `y` must hold class ids below (or one-hot rows as wide
+    as) its number of outputs, so bad data gets an error naming the argument
+    instead of one from inside TensorFlow.
     """
-    x = check_array(x, "x")
-    y = check_array(y, "y")
-    check_same_length(x, "x", y, "y")
-    if model is not None:
+    from kerasdoc._inputs import sample_fit_data
+
+    data = sample_fit_data(x, y, max_samples=MAX_SAMPLES)
+    x, y = data.x, data.y
+    if y is None and need_y:
+        raise InvalidInputError(
+            "`y` is required: pass targets, or a stream that yields (x, y) batches. "
+            "Received: y=None")
+    if not isinstance(x, (dict, list)):
+        text = x.dtype.kind in "OSU"
+        x = check_array(x, "x", numeric=not text)
+    if y is not None and not isinstance(y, (dict, list)):
+        y = check_array(y, "y")
+    if model is not None and not isinstance(x, (dict, list)):
         check_input(x, model)
+    if model is not None and y is not None and not isinstance(y, (dict, list)):
         _check_labels(y, model)
     return x, y
+
+
+def take(x, index):
+    """Samples `index` (indices or a slice) of an array or a dict/list of arrays."""
+    import keras
+
+    return keras.tree.map_structure(lambda a: a[index], x)
+
+
+def count(x):
+    """The number of samples in an array or a dict/list of arrays."""
+    import keras
+
+    return len(keras.tree.flatten(x)[0])
+
+
+def zeros_like(x):
+    """Zeros shaped like an array or each array of a dict/list."""
+    import keras
+
+    return keras.tree.map_structure(np.zeros_like, x)
 
 
 def check_input(x, model):

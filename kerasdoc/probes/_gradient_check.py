@@ -129,7 +129,7 @@ def _check_callable(name, fn, inputs, weights, dtype, eps, floor, rng, out):
                     "numeric": n, "rel_error": rel, "dtype": dtype})
 
 
-def gradient_check(model, x, y, *, layers="custom", n_samples: int = 4,
+def gradient_check(model, x, y=None, *, layers="custom", n_samples: int = 4,
                    epsilon: float = 1e-7, tolerance: float = 1e-2,
                    jitter: float = 1e-2, seed: int = 0) -> GradientCheckResult:
     """Compare autodiff gradients with central finite differences.
@@ -154,7 +154,8 @@ def gradient_check(model, x, y, *, layers="custom", n_samples: int = 4,
     Args:
         model: a Keras model.
         x: inputs.
-        y: labels (for the loss check).
+        y: labels (for the loss check) (a dict or list for several outputs);
+            `None` when `x` is a stream yielding `(x, y)`. Defaults to `None`.
         layers: `"custom"` (layers whose class is not Keras's own, and the
             loss if it is custom), `"all"`, or a list of layer names.
             Defaults to `"custom"`.
@@ -198,8 +199,9 @@ def gradient_check(model, x, y, *, layers="custom", n_samples: int = 4,
 
     with _common.preserved_global_rng():
         rng = np.random.default_rng(seed)
-        index = np.sort(rng.choice(len(x), size=min(n_samples, len(x)), replace=False))
-        xb, yb = x[index], y[index]
+        index = np.sort(rng.choice(_common.count(x), size=min(n_samples, _common.count(x)),
+                                   replace=False))
+        xb, yb = _common.take(x, index), _common.take(y, index)
         clone = _common.probe_copy(model, seed=seed, compile=False, sample_x=xb)
         graph = bool(getattr(clone, "inputs", None)) and hasattr(clone, "_operations") \
             or isinstance(clone, keras.Sequential)

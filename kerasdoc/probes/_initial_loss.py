@@ -43,7 +43,7 @@ class InitialLossResult(ProbeResult):
         return f"measured={self.measured:.4g} expected={self.expected:.4g}"
 
 
-def initial_loss(model, x, y, *, n_samples: int = 512, tolerance: float = 0.5,
+def initial_loss(model, x, y=None, *, n_samples: int = 512, tolerance: float = 0.5,
                  batch_size: int = 128, seed: int = 0, task=None) -> InitialLossResult:
     """Compare the loss at initialisation with what a fresh classifier should give.
 
@@ -62,7 +62,8 @@ def initial_loss(model, x, y, *, n_samples: int = 512, tolerance: float = 0.5,
     Args:
         model: a compiled Keras classifier.
         x: inputs.
-        y: labels in the encoding the loss expects.
+        y: labels in the encoding the loss expects (a dict or list for several outputs);
+            `None` when `x` is a stream yielding `(x, y)`. Defaults to `None`.
         n_samples: samples (drawn at random) to measure the loss on; the
             probe's budget (one forward pass over them). Defaults to `512`.
         tolerance: the probe fires when the measured loss exceeds
@@ -107,13 +108,14 @@ def initial_loss(model, x, y, *, n_samples: int = 512, tolerance: float = 0.5,
 
     with _common.preserved_global_rng():
         rng = np.random.default_rng(seed)
-        take = np.sort(rng.choice(len(x), size=min(n_samples, len(x)), replace=False))
-        clone = _common.probe_copy(model, seed=seed, compile=False, sample_x=x[:1])
+        take = np.sort(rng.choice(_common.count(x), size=min(n_samples, _common.count(x)),
+                                  replace=False))
+        clone = _common.probe_copy(model, seed=seed, compile=False, sample_x=_common.take(x, slice(0, 1)))
         fn = _common.per_sample_loss(model.loss)
         losses = []
         for begin in range(0, len(take), batch_size):
             index = take[begin:begin + batch_size]
-            y_pred = clone(x[index], training=False)
+            y_pred = clone(_common.take(x, index), training=False)
             losses.append(np.asarray(fn(y[index], y_pred), dtype=np.float64).reshape(-1))
         measured = float(np.mean(np.concatenate(losses)))
 

@@ -70,7 +70,7 @@ class InputIndependenceResult(ProbeResult):
 
 def _output_spread(model, xs):
     """Mean over outputs of the std across samples, relative to the mean |output|."""
-    out = _common.output_matrix(model(xs, training=False), len(xs))
+    out = _common.output_matrix(model(xs, training=False), _common.count(xs))
     scale = float(np.mean(np.abs(out)))
     return float(np.mean(out.std(axis=0)) / scale) if scale > 0 else 0.0
 
@@ -87,7 +87,7 @@ def _paired_gap(fn, real, blank, xs, zeros, ys):
     """(mean, z) of per-sample zero-copy loss minus real-copy loss, or (None, None)."""
     if fn is None:
         return None, None
-    n = len(xs)
+    n = _common.count(xs)
     lose_real = np.asarray(fn(ys, real(xs, training=False)), np.float64).reshape(n, -1)
     lose_zero = np.asarray(fn(ys, blank(zeros, training=False)), np.float64).reshape(n, -1)
     diff = lose_zero.mean(axis=1) - lose_real.mean(axis=1)
@@ -100,7 +100,7 @@ def _paired_gap(fn, real, blank, xs, zeros, ys):
     return gap, (np.inf if gap > 0 else 0.0)
 
 
-def input_independence(model, x, y, *, batch_size: int = 32, n_samples: int = 256,
+def input_independence(model, x, y=None, *, batch_size: int = 32, n_samples: int = 256,
                        max_steps: int = 100, check_every: int = 10,
                        margin: float = 0.1, z: float = 3.0,
                        spread_tolerance: float = 1e-6,
@@ -135,7 +135,8 @@ def input_independence(model, x, y, *, batch_size: int = 32, n_samples: int = 25
     Args:
         model: a compiled Keras model.
         x: inputs.
-        y: labels.
+        y: labels (a dict or list for several outputs);
+            `None` when `x` is a stream yielding `(x, y)`. Defaults to `None`.
         batch_size: batch size of the training steps. Defaults to `32`.
         n_samples: samples (drawn at random) to train on. Defaults to `256`.
         max_steps: most steps per copy. Defaults to `100`.
@@ -174,14 +175,15 @@ def input_independence(model, x, y, *, batch_size: int = 32, n_samples: int = 25
 
     with _common.preserved_global_rng():
         rng = np.random.default_rng(seed)
-        take = np.sort(rng.choice(len(x), size=min(n_samples, len(x)), replace=False))
-        xs, ys = x[take], y[take]
-        zeros = np.zeros_like(xs)
+        take = np.sort(rng.choice(_common.count(x), size=min(n_samples, _common.count(x)),
+                                  replace=False))
+        xs, ys = _common.take(x, take), _common.take(y, take)
+        zeros = _common.zeros_like(xs)
         real = _common.probe_copy(model, seed=seed, sample_x=xs)
         blank = _common.probe_copy(model, seed=seed, sample_x=xs)
-        batches = _common.batch_indices(len(xs), batch_size, rng)
+        batches = _common.batch_indices(_common.count(xs), batch_size, rng)
         budget = _common.Budget(max_steps, time_budget)
-        spread = _output_spread(real, xs[:batch_size])
+        spread = _output_spread(real, _common.take(xs, slice(0, batch_size)))
         start_real = _initial(model.loss, real, xs, ys)
         start_zero = _initial(model.loss, blank, zeros, ys)
         per_sample = _common.per_sample_loss(model.loss)
@@ -189,8 +191,10 @@ def input_independence(model, x, y, *, batch_size: int = 32, n_samples: int = 25
         gap, gap_z = None, None
         while stopped is None:
             index = next(batches)
-            real_losses.append(_common.train_loss(real, xs[index], ys[index]))
-            zero_losses.append(_common.train_loss(blank, zeros[index], ys[index]))
+            real_losses.append(_common.train_loss(real, _common.take(xs, index),
+                                                  _common.take(ys, index)))
+            zero_losses.append(_common.train_loss(blank, _common.take(zeros, index),
+                                                   _common.take(ys, index)))
             step = len(real_losses)
             if step % check_every == 0 and step >= 2 * check_every:
                 gap, gap_z = _paired_gap(per_sample, real, blank, xs, zeros, ys)

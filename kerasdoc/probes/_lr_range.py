@@ -151,7 +151,7 @@ def _sane_low(optimizer, lr_ranges):
     return None if low_high is None else float(low_high[0])
 
 
-def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0,
+def lr_range_test(model, x, y=None, *, min_lr: float = 1e-7, max_lr: float = 10.0,
                   max_steps: int = 100, batch_size: int = 32,
                   smoothing: float = 0.9, diverge_factor: float = 4.0,
                   below_factor: float = 100.0, min_drop: float = 0.05,
@@ -180,7 +180,8 @@ def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0,
     Args:
         model: a compiled Keras model.
         x: inputs.
-        y: labels.
+        y: labels (a dict or list for several outputs);
+            `None` when `x` is a stream yielding `(x, y)`. Defaults to `None`.
         min_lr: first rate of the sweep. Defaults to `1e-7`.
         max_lr: last rate of the sweep. Defaults to `10.0`.
         max_steps: steps of the sweep (the step budget). Defaults to `100`.
@@ -258,8 +259,8 @@ def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0,
     with _common.preserved_global_rng():
         rng = np.random.default_rng(seed)
         clone = _common.probe_copy(model, seed=seed, optimizer=optimizer,
-                                   sample_x=x[:1])
-        batches = _common.batch_indices(len(x), batch_size, rng)
+                                   sample_x=_common.take(x, slice(0, 1)))
+        batches = _common.batch_indices(_common.count(x), batch_size, rng)
         budget = _common.Budget(max_steps, time_budget)
         losses, smoothed, average, best = [], [], 0.0, math.inf
         diverged_at, stopped = None, None
@@ -268,7 +269,8 @@ def lr_range_test(model, x, y, *, min_lr: float = 1e-7, max_lr: float = 10.0,
             rate = float(rates[step])
             clone.optimizer.learning_rate = rate
             index = next(batches)
-            loss = _common.train_loss(clone, x[index], y[index])
+            loss = _common.train_loss(clone, _common.take(x, index),
+                                          _common.take(y, index))
             losses.append(loss)
             average = smoothing * average + (1 - smoothing) * loss
             value = average / (1 - smoothing ** (step + 1))

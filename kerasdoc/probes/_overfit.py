@@ -180,7 +180,7 @@ def _value_target(fn, loss, xb, yb, y_pred, target_ratio):
     return floor + target_ratio * (baseline - floor)
 
 
-def overfit_batch(model, x, y, *, batch_size: int = 16, max_steps: int = 300,
+def overfit_batch(model, x, y=None, *, batch_size: int = 16, max_steps: int = 300,
                   target_ratio: float = 0.05, patience: int = 60,
                   time_budget: Optional[float] = 60.0,
                   seed: int = 0, task=None) -> OverfitResult:
@@ -199,7 +199,8 @@ def overfit_batch(model, x, y, *, batch_size: int = 16, max_steps: int = 300,
     Args:
         model: a compiled Keras model.
         x: inputs.
-        y: labels.
+        y: labels (a dict or list for several outputs);
+            `None` when `x` is a stream yielding `(x, y)`. Defaults to `None`.
         batch_size: samples in the batch. Defaults to `16`.
         max_steps: most optimizer steps. Defaults to `300`.
         target_ratio: success when the loss (5-step moving average) falls to
@@ -244,8 +245,9 @@ def overfit_batch(model, x, y, *, batch_size: int = 16, max_steps: int = 300,
 
     with _common.preserved_global_rng():
         rng = np.random.default_rng(seed)
-        index = np.sort(rng.choice(len(x), size=min(batch_size, len(x)), replace=False))
-        xb, yb = x[index], y[index]
+        index = np.sort(rng.choice(_common.count(x), size=min(batch_size, _common.count(x)),
+                                   replace=False))
+        xb, yb = _common.take(x, index), _common.take(y, index)
         clone = _common.probe_copy(model, seed=seed, sample_x=xb)
         fn = _common.per_sample_loss(model.loss)
         y_pred = clone(xb, training=False)

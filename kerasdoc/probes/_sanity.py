@@ -24,7 +24,7 @@ PROBES = {
 
 
 @guarded
-def sanity_check(model, x, y, *, batch_size: int = 32,
+def sanity_check(model, x, y=None, *, batch_size: int = 32,
                  checks: Optional[Sequence[str]] = None, seed: int = 0,
                  settings: Optional[dict] = None, task=None) -> Report:
     """Run the practitioner's sanity probes on copies of `model`.
@@ -44,8 +44,12 @@ def sanity_check(model, x, y, *, batch_size: int = 32,
 
     Args:
         model: a built Keras model compiled with its loss and optimizer.
-        x: training inputs (scaled as they will be in training).
-        y: training labels.
+        x: training inputs (scaled as they will be in training), as `fit`
+            takes them: arrays, a dict or list of arrays, or a stream
+            (`tf.data.Dataset`, `PyDataset`, generator) of which the first
+            4096 samples are read.
+        y: training labels (a dict or list for several outputs);
+            `None` when `x` is a stream yielding `(x, y)`. Defaults to `None`.
         batch_size: the batch size you train with; the one-batch probe uses
             at most 16 samples and the batch-mixing probe at most 8.
             Defaults to `32`.

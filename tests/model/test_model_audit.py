@@ -174,13 +174,20 @@ def test_uncompiled_model_is_audited_and_skips_are_explained():
     assert report.skipped["model.output_units"] == "needs `y`"
 
 
-def test_multi_output_model_skips_the_output_checks(keras):
+def test_multi_output_model_audits_each_output(keras):
     inputs = keras.Input((4,))
     h = keras.layers.Dense(8, activation="relu", kernel_initializer="he_normal")(inputs)
-    model = keras.Model(inputs, [keras.layers.Dense(2)(h), keras.layers.Dense(1)(h)])
+    model = keras.Model(inputs, [keras.layers.Dense(2, name="a")(h),
+                                 keras.layers.Dense(1, name="b")(h)])
     model.compile("adam", ["mse", "mse"])
     report = audit_model(model)
-    assert report.skipped["model.output_activation"] == "the model has several outputs"
+    assert {"model.output_activation (output 'a')",
+            "model.output_activation (output 'b')",
+            "model.loss_mismatch (output 'a')",
+            "model.loss_mismatch (output 'b')"} <= set(report.ran)
+    assert report.skipped["model.output_units (output 'b')"] == (
+        "needs this output's targets in `y`")
+    assert not report.codes
 
 
 def test_report_renders(walkthrough_data):

@@ -1,0 +1,72 @@
+"""The probes on what `fit` takes: streams, dict inputs, token ids."""
+
+import keras
+import numpy as np
+import pytest
+
+import kerasdoc
+
+
+def _dict_model():
+    image = keras.Input((4, 4, 1), name="image")
+    meta = keras.Input((3,), name="meta")
+    h = keras.layers.Concatenate()([keras.layers.Flatten()(image), meta])
+    h = keras.layers.Dense(16, activation="relu")(h)
+    out = keras.layers.Dense(3, activation="softmax")(h)
+    model = keras.Model({"image": image, "meta": meta}, out)
+    model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
+    return model
+
+
+def _dict_data(n=96):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, n)
+    meta = rng.normal(size=(n, 3)).astype("float32")
+    meta[np.arange(n), y] += 2.0
+    return {"image": rng.random((n, 4, 4, 1)).astype("float32"), "meta": meta}, y
+
+
+def test_sanity_check_on_dict_inputs_runs_every_probe_it_applies_to():
+    x, y = _dict_data()
+    model = _dict_model()
+    before = [w.copy() for w in model.get_weights()]
+    report = kerasdoc.sanity_check(model, x, y, checks=[
+        "initial_loss", "batch_mixing", "overfit_batch", "input_independence"])
+    assert set(report.ran) == {"initial_loss", "batch_mixing", "overfit_batch",
+                               "input_independence"}, report.skipped
+    assert not report.codes
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+
+
+@pytest.mark.parametrize("stream", ["dataset", "pydataset"])
+def test_probes_read_streams(stream):
+    import tensorflow as tf
+
+    x, y = _dict_data()
+
+    class Batches(keras.utils.PyDataset):
+        def __len__(self):
+            return 6
+
+        def __getitem__(self, i):
+            return {k: v[i * 16:(i + 1) * 16] for k, v in x.items()}, y[i * 16:(i + 1) * 16]
+
+    source = (tf.data.Dataset.from_tensor_slices((x, y)).batch(16) if stream == "dataset"
+              else Batches())
+    report = kerasdoc.sanity_check(_dict_model(), source, checks=["initial_loss",
+                                                                   "overfit_batch"])
+    assert set(report.ran) == {"initial_loss", "overfit_batch"}
+    result = kerasdoc.overfit_batch(_dict_model(), source)
+    assert result.skipped is None
+    with pytest.raises(kerasdoc.InvalidInputError, match="`y` must be None"):
+        kerasdoc.sanity_check(_dict_model(), source, y)
+
+
+def test_batch_mixing_skips_token_ids_with_the_reason():
+    ids = np.random.default_rng(0).integers(1, 30, (16, 8))
+    model = keras.Sequential([keras.Input((8,), dtype="int32"),
+                              keras.layers.Embedding(30, 4),
+                              keras.layers.GlobalAveragePooling1D(),
+                              keras.layers.Dense(2, activation="softmax")])
+    result = kerasdoc.batch_mixing(model, ids)
+    assert "token ids" in result.skipped
