@@ -375,6 +375,9 @@ def _check_lengths(named):
         if value is None:
             continue
         flat = _flat_named(value, name)
+        if not flat:
+            raise InvalidInputError(
+                f"`{name}` must hold at least one array. {received(name, value)}")
         for leaf_name, leaf in flat:
             if np.ndim(leaf) == 0:
                 raise InvalidInputError(
@@ -701,8 +704,13 @@ def sample_validation_data(validation_data, *, max_samples=DEFAULT_MAX_SAMPLES):
     if validation_data is None:
         return None
     if _is_stream(validation_data):
-        return sample_fit_data(validation_data, max_samples=max_samples,
+        data = sample_fit_data(validation_data, max_samples=max_samples,
                                name="validation_data")
+        if data.y is None:
+            raise InvalidInputError(
+                "`validation_data` must yield (x, y) or (x, y, sample_weight) batches: "
+                f"it yielded inputs only. {received('validation_data', validation_data)}")
+        return data
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
         raise InvalidInputError(
             "`validation_data` must be a pair (x_val, y_val), a triple "

@@ -174,3 +174,62 @@ def check_model(model, name="model", *, built=True):
             f"before it can be checked. {received(name, model)}"
         )
     return model
+
+
+def check_model_inputs(x, model, name="x"):
+    """Raise unless `x` (an array, or a dict or list of arrays) fits `model`'s inputs.
+
+    A dict must be keyed by the model's input names and a list must have
+    one array per input (in `model.inputs` order); each array is then
+    checked like `check_model_input`. Models without a graph (subclassed,
+    unbuilt) are not checked.
+    """
+    from kerasdoc._inputs import model_input_names
+
+    names = model_input_names(model)
+    if names is None:
+        return x
+    inputs = list(model.inputs)
+    if isinstance(x, dict):
+        keys = [str(k) for k in x]
+        if len(names) == 1 and len(keys) == 1 and keys[0] not in names:
+            missing, extra = names, keys
+        else:
+            missing = [n for n in names if n not in keys]
+            extra = [k for k in keys if k not in names]
+        if missing:
+            raise InvalidInputError(
+                f"`{name}` must be keyed by the model's input names {names}; "
+                f"missing {missing}. Received: {name} keys {keys}")
+        del extra  # Keras ignores keys no input asks for, and so do we
+        for key, tensor in zip(names, inputs):
+            _check_one_input(x[key], tensor, f"{name}[{key!r}]")
+        return x
+    if isinstance(x, (list, tuple)):
+        if len(x) != len(inputs):
+            raise InvalidInputError(
+                f"`{name}` must hold one array per model input ({len(inputs)}: "
+                f"{names}). Received: len({name})={len(x)}")
+        for i, (value, tensor) in enumerate(zip(x, inputs)):
+            _check_one_input(value, tensor, f"{name}[{i}]")
+        return x
+    if len(inputs) > 1:
+        raise InvalidInputError(
+            f"`{name}` must be a dict (keyed by {names}) or a list of {len(inputs)} "
+            f"arrays for a model with {len(inputs)} inputs. {received(name, x)}")
+    _check_one_input(x, inputs[0], name)
+    return x
+
+
+def _check_one_input(x, tensor, name):
+    declared = expected = tuple(tensor.shape[1:])
+    got = tuple(np.shape(x)[1:])
+    if len(got) == len(expected) + 1 and got[-1:] == (1,):
+        got = got[:-1]
+    elif len(expected) == len(got) + 1 and expected[-1:] == (1,):
+        expected = expected[:-1]
+    if len(got) != len(expected) or any(e is not None and e != g
+                                        for e, g in zip(expected, got)):
+        raise InvalidInputError(
+            f"`{name}` must hold samples of the model's input shape {declared}. "
+            f"Received: {name}.shape={np.shape(x)}")

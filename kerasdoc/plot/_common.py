@@ -11,6 +11,7 @@ import numpy as np
 
 from kerasdoc._errors import InvalidInputError, InvalidTypeError
 from kerasdoc._validation import (check_array, check_int, check_model, check_model_input,
+                                  check_model_inputs,
                                   received)
 
 
@@ -135,7 +136,11 @@ def predict_proba(model, x, *, batch_size=None):
             f"`model` must be a keras.Model. {received('model', model)}"
         )
     check_model(model)
-    x = check_model_input(check_array(x, "x"), model)
+    if isinstance(x, (dict, list)):
+        check_model_inputs(x, model)
+    else:
+        x = check_model_input(check_array(x, "x", numeric=x.dtype.kind not in "OSU"
+                                          if hasattr(x, "dtype") else True), model)
     batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
     out = model.predict(x, batch_size=batch_size or 256, verbose=0)
     if isinstance(out, (list, tuple, dict)):
@@ -144,6 +149,53 @@ def predict_proba(model, x, *, batch_size=None):
             f"Received: model with {len(out)} outputs"
         )
     return as_probabilities(np.asarray(out), "model output")
+
+
+MAX_SAMPLES = 10_000
+"""Samples the Displays' `from_model` read from a stream."""
+
+
+def fit_data(x, y, *, max_samples=MAX_SAMPLES, need_y=True):
+    """`(x, y)` as `fit` takes them, read into arrays (streams: the first `max_samples`).
+
+    `x` may be an array, a dict or list of arrays (several inputs), or a
+    `tf.data.Dataset`, `keras.utils.PyDataset` or generator yielding
+    `(x, y)` batches (then `y` must be `None`).
+    """
+    from kerasdoc._inputs import sample_fit_data
+
+    data = sample_fit_data(x, y, max_samples=max_samples)
+    if need_y and data.y is None:
+        raise InvalidInputError(
+            "`y` is required: pass labels, or a stream that yields (x, y) batches. "
+            "Received: y=None")
+    if isinstance(data.y, (dict, list)):
+        raise InvalidInputError(
+            "Plots need a model with a single classification output, and `y` its "
+            f"labels. Received: y with {len(data.y)} targets")
+    return data.x, data.y
+
+
+def display_inputs(model, x):
+    """The array shown for each sample: `x`, or its first image input of a dict/list."""
+    if not isinstance(x, (dict, list)):
+        return x
+    from kerasdoc._inputs import input_kind
+
+    kinds = input_kind(model, x)
+    items = list(x.items()) if isinstance(x, dict) else list(enumerate(x))
+    kind_of = kinds if isinstance(kinds, dict) else dict(enumerate(kinds))
+    for key, value in items:
+        if kind_of.get(key) == "image":
+            return value
+    return items[0][1]
+
+
+def count(x):
+    """Samples in an array or a dict/list of arrays."""
+    import keras
+
+    return len(keras.tree.flatten(x)[0])
 
 
 def per_sample_loss(y_true, proba, *, eps=1e-7):

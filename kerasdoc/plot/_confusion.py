@@ -9,6 +9,7 @@ from kerasdoc._errors import InvalidInputError, InvalidTypeError
 from kerasdoc._validation import check_array, check_int, check_same_length, received
 from kerasdoc.plot._common import (
     class_names_for,
+    fit_data,
     labels_1d,
     new_axes,
     predict_proba,
@@ -104,7 +105,7 @@ class ConfusionMatrixDisplay:
         return disp
 
     @classmethod
-    def from_model(cls, model, x, y, *, class_names=None, batch_size=None,
+    def from_model(cls, model, x, y=None, *, class_names=None, batch_size=None,
                    plot=True, ax=None, **plot_kwargs):
         """Predict `x` with `model` and show its confusion matrix against `y`.
 
@@ -113,8 +114,11 @@ class ConfusionMatrixDisplay:
 
         Args:
             model: a classifier (`keras.Model`).
-            x: inputs.
-            y: true labels (indices or one-hot).
+            x: inputs as `fit` takes them: an array, a dict or list of arrays,
+                or a stream (`tf.data.Dataset`, `PyDataset`, generator) yielding
+                `(x, y)`, of which the first 10,000 samples are read.
+            y: true labels (indices or one-hot); `None` when `x` is a stream.
+                Defaults to `None`.
             class_names: names of the classes. Defaults to `None`.
             batch_size: prediction batch size. Defaults to `None` (256).
             plot: draw the matrix. Defaults to `True`.
@@ -124,6 +128,7 @@ class ConfusionMatrixDisplay:
         Returns:
             `ConfusionMatrixDisplay`.
         """
+        x, y = fit_data(x, y)
         proba = predict_proba(model, x, batch_size=batch_size)
         y = labels_1d(y, "y")
         check_same_length(proba, "x", y, "y")

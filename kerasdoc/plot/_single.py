@@ -13,6 +13,9 @@ from kerasdoc._validation import check_array, check_int, received
 from kerasdoc.plot._common import (
     as_probabilities,
     class_names_for,
+    count,
+    display_inputs,
+    fit_data,
     image_for_display,
     labels_1d,
     new_axes_grid,
@@ -112,7 +115,9 @@ class SinglePredictionDisplay:
 
         Args:
             model: a classifier (`keras.Model`).
-            x: the inputs.
+            x: the inputs as `fit` takes them (an array, a dict or list of
+                arrays, whose first image input is shown, or a stream yielding
+                `x` or `(x, y)`, of which the first 10,000 samples are read).
             y: true labels (indices or one-hot), or `None`.
             index: which sample.
             class_names: names of the classes. Defaults to `None`.
@@ -125,11 +130,16 @@ class SinglePredictionDisplay:
         >>> SinglePredictionDisplay.from_model(model, x_test, y_test, 12,
         ...                                    class_names=names)  # doctest: +SKIP
         """
-        x = check_array(x, "x", min_ndim=1)
-        index = _check_index(index, len(x))
-        proba = predict_proba(model, x[index:index + 1])[0]
+        x, y = fit_data(x, y, need_y=False)
+        if not isinstance(x, (dict, list)):
+            x = check_array(x, "x", min_ndim=1)
+        index = _check_index(index, count(x))
+        import keras
+
+        proba = predict_proba(model, keras.tree.map_structure(
+            lambda a: a[index:index + 1], x))[0]
         true = None if y is None else int(labels_1d(y, "y")[index])
-        disp = cls(x[index], proba, true_label=true, class_names=class_names,
+        disp = cls(display_inputs(model, x)[index], proba, true_label=true, class_names=class_names,
                    index=index)
         if plot:
             disp.plot(ax=ax, **plot_kwargs)

@@ -3,10 +3,12 @@
 import numpy as np
 
 from kerasdoc._errors import InvalidInputError
-from kerasdoc._validation import check_array, check_int, check_same_length
+from kerasdoc._validation import check_array, check_int, check_same_length, received
 from kerasdoc.plot._common import (
     as_probabilities,
     class_names_for,
+    display_inputs,
+    fit_data,
     image_for_display,
     labels_1d,
     new_axes_grid,
@@ -94,14 +96,17 @@ class TopLossesDisplay:
         return disp
 
     @classmethod
-    def from_model(cls, model, x, y, *, n=9, class_names=None, batch_size=None,
+    def from_model(cls, model, x, y=None, *, n=9, class_names=None, batch_size=None,
                    only_misclassified=False, plot=True, ax=None, **plot_kwargs):
         """Predict `x` with `model` and show the `n` highest-loss samples.
 
         Args:
             model: a classifier (`keras.Model`).
-            x: the inputs.
-            y: true labels (indices or one-hot).
+            x: the inputs as `fit` takes them (an array, a dict or list of
+                arrays, whose first image input is shown, or a stream yielding
+                `(x, y)`, of which the first 10,000 samples are read).
+            y: true labels (indices or one-hot); `None` when `x` is a stream.
+                Defaults to `None`.
             n: how many samples. Defaults to `9`.
             class_names: names of the classes. Defaults to `None`.
             batch_size: prediction batch size. Defaults to `None` (256).
@@ -110,9 +115,14 @@ class TopLossesDisplay:
             ax: at least `n` Axes. Defaults to `None` (new figure).
             **plot_kwargs: passed to `plot`.
         """
-        x = check_array(x, "x")
+        x, y = fit_data(x, y)
         proba = predict_proba(model, x, batch_size=batch_size)
-        return cls.from_predictions(x, y, proba, n=n, class_names=class_names,
+        shown = display_inputs(model, x)
+        if not hasattr(shown, "dtype") or shown.dtype.kind not in "biuf":
+            raise InvalidInputError(
+                "Top losses show each sample as a picture: `x` (or one of its "
+                f"inputs) must hold numbers. {received('x', x)}")
+        return cls.from_predictions(shown, y, proba, n=n, class_names=class_names,
                                     only_misclassified=only_misclassified,
                                     plot=plot, ax=ax, **plot_kwargs)
 

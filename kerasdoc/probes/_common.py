@@ -21,7 +21,7 @@ from kerasdoc._losses import classify_loss
 from kerasdoc._modelcopy import (NotCopyable, SavedState, build_like_fit, compile_like,
                                  copy_model)
 from kerasdoc._validation import (check_array, check_float, check_int, check_model,
-                                  check_model_input, received)
+                                  check_model_input, check_model_inputs, received)
 
 # Loss names (as `kerasdoc._losses.classify_loss` reads them) -> how the labels
 # are encoded. Only the plain cross-entropies: their expected initial loss is
@@ -84,7 +84,9 @@ def check_xy(x, y, model=None, *, need_y=True):
         x = check_array(x, "x", numeric=not text)
     if y is not None and not isinstance(y, (dict, list)):
         y = check_array(y, "y")
-    if model is not None and not isinstance(x, (dict, list)):
+    if model is not None and isinstance(x, (dict, list)):
+        check_model_inputs(x, model)
+    elif model is not None:
         check_input(x, model)
     if model is not None and y is not None and not isinstance(y, (dict, list)):
         _check_labels(y, model)

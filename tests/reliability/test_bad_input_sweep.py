@@ -114,6 +114,71 @@ def bad_array(data, label, **kw):
     return data.draw(st.one_of(st.sampled_from(bad_arrays(**kw)), numpy_arrays()), label)
 
 
+def _stream_factories(x, y):
+    """Builders of streams and structures `fit` takes, each broken one way.
+
+    Built fresh for every draw: a generator can be read only once.
+    """
+    import keras
+    import tensorflow as tf
+
+    class NoBatches(keras.utils.PyDataset):
+        def __len__(self):
+            return 0
+
+        def __getitem__(self, i):
+            raise IndexError(i)
+
+    class Triples(keras.utils.PyDataset):
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            return x[:8], y[:8], np.ones(8), "extra"
+
+    return {
+        "dataset_x_only": lambda: tf.data.Dataset.from_tensor_slices(x).batch(8),
+        "dataset_empty": lambda: tf.data.Dataset.from_tensor_slices((x, y)).take(0),
+        "dataset_strings": lambda: tf.data.Dataset.from_tensor_slices(
+            (np.array(["a b"] * 16), y[:16])).batch(8),
+        "dataset_short_labels": lambda: tf.data.Dataset.from_tensor_slices(
+            (x[:16], y[:16])).batch(8).map(lambda a, b: (a, b[:3])),
+        "dataset_dict_wrong_key": lambda: tf.data.Dataset.from_tensor_slices(
+            ({"nope": x[:16]}, y[:16])).batch(8),
+        "generator_empty": lambda: iter([]),
+        "generator_mismatched": lambda: iter([(x[:8], y[:4])]),
+        "generator_four_tuple": lambda: iter([(x[:8], y[:8], np.ones(8), 1)]),
+        "generator_scalars": lambda: iter([(1, 2)]),
+        "pydataset_empty": NoBatches,
+        "pydataset_four_tuple": Triples,
+        "dict_mismatched": lambda: {"a": x, "b": x[:3]},
+        "dict_empty": lambda: {},
+        "dict_wrong_key": lambda: {"nope": x},
+        "dict_of_strings": lambda: {"a": "abc"},
+        "list_mismatched": lambda: [x, x[:3]],
+        "list_too_many": lambda: [x, x],
+    }
+
+
+def bad_stream(data, label, ctx):
+    """A broken stream or structure (tf.data, PyDataset, generator, dict, list)."""
+    factories = _stream_factories(ctx["x"], ctx["y"])
+    key = data.draw(st.sampled_from(sorted(factories)), label)
+    return factories[key]()
+
+
+def _is_stream(value):
+    from kerasdoc._inputs import is_stream
+
+    return is_stream(value)
+
+
+def bad_x(data, label, ctx, **kw):
+    if data.draw(st.booleans(), f"{label} is a stream or structure"):
+        return bad_stream(data, label, ctx)
+    return bad_array(data, label, **kw)
+
+
 def bad_label(data, label, n=8):
     return data.draw(st.one_of(st.sampled_from(bad_labels(n)), numpy_arrays()), label)
 
@@ -265,9 +330,9 @@ def _codes(name, data, ctx):
 def _check_data(name, data, ctx):
     x, y = ctx["x"], ctx["y"]
     arg, value = pick(data, ctx, {
-        "x_train": lambda d, c: bad_array(d, "x_train", n=64),
+        "x_train": lambda d, c: bad_x(d, "x_train", c, n=64),
         "y_train": lambda d, c: bad_label(d, "y_train", n=64),
-        "x_test": lambda d, c: bad_array(d, "x_test", n=64),
+        "x_test": lambda d, c: bad_x(d, "x_test", c, n=64),
         "n_classes": lambda d, c: d.draw(st.sampled_from(BAD_COUNTS + [1, 3])),
         "chunk_size": lambda d, c: d.draw(st.sampled_from(BAD_COUNTS)),
         "max_magnitude": lambda d, c: d.draw(st.sampled_from(BAD_FLOATS)),
@@ -277,8 +342,10 @@ def _check_data(name, data, ctx):
         "task": lambda d, c: d.draw(st.sampled_from(BAD_TASKS)),
     })
     kwargs = {"x_train": x, "y_train": y, arg: value}
-    if arg == "x_test":
+    if arg == "x_test" and not _is_stream(value):
         kwargs["y_test"] = y
+    if arg == "x_train" and _is_stream(value):
+        kwargs.pop("y_train")  # a stream brings its own targets
     return (lambda: kerasdoc.check_data(**kwargs)), arg, _is(kerasdoc.Report), kwargs
 
 
@@ -352,7 +419,7 @@ def _probe(name, data, ctx):
     if name == "check_preprocessing":
         options["x_batch"] = lambda d, c: bad_array(d, "x_batch", n=8, shape=(28, 28, 1))
     else:
-        options["x"] = lambda d, c: bad_array(d, "x", n=64)
+        options["x"] = lambda d, c: bad_x(d, "x", c, n=64)
     if name not in ("batch_mixing", "check_preprocessing", "audit_model"):
         options["y"] = lambda d, c: bad_label(d, "y", n=64)
     if name in COUNT_ARGS:
@@ -364,8 +431,10 @@ def _probe(name, data, ctx):
         options["task"] = lambda d, c: d.draw(st.sampled_from(BAD_TASKS))
     if name == "diagnose":
         options["parts"] = lambda d, c: d.draw(st.sampled_from(BAD_STRINGS + [["nope"]]))
-        options["validation_data"] = lambda d, c: d.draw(st.sampled_from(
-            [3, "v", (ctx["x"],), (ctx["x"], ctx["y"][:3]), [ctx["x"], ctx["y"], 1]]))
+        options["validation_data"] = lambda d, c: (
+            bad_stream(d, "validation_data", c) if d.draw(st.booleans(), "stream")
+            else d.draw(st.sampled_from([3, "v", (ctx["x"],), (ctx["x"], ctx["y"][:3]),
+                                         [ctx["x"], ctx["y"], 1]])))
     arg, value = pick(data, ctx, options)
     kwargs = dict(PROBE_BASE[name])
     if name == "check_preprocessing":
@@ -375,6 +444,8 @@ def _probe(name, data, ctx):
         if name not in ("batch_mixing",):
             kwargs["y"] = ctx["y"]
     kwargs[arg] = value
+    if arg == "x" and _is_stream(value):
+        kwargs.pop("y", None)  # a stream brings its own targets
     result_types = (kerasdoc.Report, kerasdoc.ProbeResult)
     return (lambda: fn(**kwargs)), arg, _is(result_types), kwargs
 

@@ -6,8 +6,10 @@ iterations > 0) with a frozen layer, the weights, optimizer variables
 (including the iteration count), trainable flags, compile settings and
 `train_function` are bit-identical afterwards (`kerasdoc._modelcopy.ModelState`)
 whether the call returns, raises, or is interrupted by a KeyboardInterrupt
-(Ctrl-C) at a random moment. The Doctor puts the original train step back
-after an interrupted `fit` too (at the next `fit`'s first step).
+(Ctrl-C) at a random moment, and whatever form the data takes (arrays, a
+`tf.data.Dataset` whose seeded shuffle order must be unchanged afterwards,
+or a dict keyed by the input's name). The Doctor puts the original train
+step back after an interrupted `fit` too (at the next `fit`'s first step).
 """
 
 import signal
@@ -82,12 +84,28 @@ class _Raised(Exception):
 @PROPERTY
 @given(name=st.sampled_from(sorted(CALLS)), which=st.sampled_from(["mlp", "cnn"]),
        mode=st.sampled_from(["returns", "raises", "interrupted"]),
-       delay=st.floats(0.01, 1.5))
-def test_model_untouched_whatever_happens(models, data, name, which, mode, delay):
+       delay=st.floats(0.01, 1.5), form=st.sampled_from(["arrays", "dataset", "dict"]))
+def test_model_untouched_whatever_happens(models, data, name, which, mode, delay, form):
+    import tensorflow as tf
+
+    from kerasdoc._inputs import model_input_names
+
     model = models[which]
     x, y = data
     if which == "cnn":
         x = x[..., None]
+    if name == "check_preprocessing":
+        form = "arrays"  # it takes one image batch, not what fit takes
+
+    def shuffled():
+        return tf.data.Dataset.from_tensor_slices((x, y)).shuffle(96, seed=3).batch(16)
+
+    order = None
+    if form == "dataset":
+        order = [b[1].tolist() for b in shuffled().as_numpy_iterator()]
+        x, y = shuffled(), None
+    elif form == "dict":
+        x = {model_input_names(model)[0]: x}
     before = ModelState.capture(model)
     iterations = int(model.optimizer.iterations.numpy())
 
@@ -107,6 +125,8 @@ def test_model_untouched_whatever_happens(models, data, name, which, mode, delay
     assert ModelState.capture(model).diff(before) == []
     assert int(model.optimizer.iterations.numpy()) == iterations > 0
     assert model.layers[0].trainable is (which != "mlp")
+    if order is not None:  # the user's dataset gives fit the order it would have
+        assert [b[1].tolist() for b in x.as_numpy_iterator()] == order
 
 
 @pytest.mark.slow
