@@ -16,7 +16,8 @@ from typing import Callable, Optional
 from kerasdoc._causes import fold_symptoms
 from kerasdoc._errors import InvalidInputError, InvalidTypeError
 from kerasdoc._interrupts import checkpoint, guarded
-from kerasdoc._inputs import DEFAULT_MAX_SAMPLES, sample_fit_data, sample_validation_data
+from kerasdoc._inputs import (DEFAULT_MAX_SAMPLES, require_targets, sample_fit_data,
+                              sample_validation_data)
 from kerasdoc._validation import (
     check_float,
     check_int,
@@ -297,11 +298,8 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
     # generators); streams are read for at most `max_samples` samples.
     data = sample_fit_data(x, y, sample_weight=sample_weight, class_weight=class_weight,
                            max_samples=max_samples)
+    require_targets(data, x)
     x, y = data.x, data.y
-    if y is None:
-        raise InvalidInputError(
-            "`y` is required: pass targets, or a dataset that yields (x, y) pairs. "
-            f"{received('y', y)}")
     try:
         val = sample_validation_data(validation_data, max_samples=max_samples)
     except (InvalidInputError, InvalidTypeError) as exc:

@@ -569,7 +569,7 @@ def _concat(parts, name):
 
 def sample_fit_data(x, y=None, *, sample_weight=None, class_weight=None,
                     batch_size=None, max_samples=DEFAULT_MAX_SAMPLES, name="x",
-                    y_name=None):
+                    y_name=None, sample_weight_name="sample_weight"):
     """Read what `model.fit(x, y, ...)` would be given into a bounded numpy sample.
 
     Arrays (numpy, tensors, pandas) and dicts or lists of them (multi-input
@@ -603,6 +603,8 @@ def sample_fit_data(x, y=None, *, sample_weight=None, class_weight=None,
         name: the argument's name in error messages. Defaults to `"x"`.
         y_name: the targets' name in error messages. Defaults to `None`
             (`"y"`).
+        sample_weight_name: the weights' name in error messages. Defaults to
+            `"sample_weight"`.
 
     Returns:
         A `FitData`.
@@ -687,9 +689,29 @@ def sample_fit_data(x, y=None, *, sample_weight=None, class_weight=None,
     y_name = y_name or "y"
     fx = _structure_to_numpy(x, name)
     fy = _structure_to_numpy(y, y_name)
-    fw = _structure_to_numpy(sample_weight, "sample_weight")
-    _check_lengths([(name, fx), (y_name, fy), ("sample_weight", fw)])
+    fw = _structure_to_numpy(sample_weight, sample_weight_name)
+    _check_lengths([(name, fx), (y_name, fy), (sample_weight_name, fw)])
     return FitData(fx, fy, fw, class_weight=class_weight, batch_size=batch_size)
+
+
+def require_targets(data, given, *, name="x", y_name="y"):
+    """Raise unless `data` (a `FitData` read from `given`) carries targets.
+
+    The message names the stream when the stream brought no targets, and
+    `y_name` when arrays were given without them.
+    """
+    from kerasdoc._errors import InvalidInputError
+    from kerasdoc._validation import received
+
+    if data.y is not None:
+        return data
+    if data.is_stream:
+        raise InvalidInputError(
+            f"`{name}` must yield (x, y) or (x, y, sample_weight) batches: it yielded "
+            f"inputs only. {received(name, given)}")
+    raise InvalidInputError(
+        f"`{y_name}` is required: pass targets, or a stream that yields (x, y) "
+        f"batches as `{name}`. Received: {y_name}=None")
 
 
 def sample_validation_data(validation_data, *, max_samples=DEFAULT_MAX_SAMPLES):
@@ -720,4 +742,5 @@ def sample_validation_data(validation_data, *, max_samples=DEFAULT_MAX_SAMPLES):
     vx, vy = validation_data[0], validation_data[1]
     vw = validation_data[2] if len(validation_data) == 3 else None
     return sample_fit_data(vx, vy, sample_weight=vw, max_samples=max_samples,
-                           name="validation_data[0]", y_name="validation_data[1]")
+                           name="validation_data[0]", y_name="validation_data[1]",
+                           sample_weight_name="validation_data[2]")

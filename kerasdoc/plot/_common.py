@@ -162,13 +162,11 @@ def fit_data(x, y, *, max_samples=MAX_SAMPLES, need_y=True):
     `tf.data.Dataset`, `keras.utils.PyDataset` or generator yielding
     `(x, y)` batches (then `y` must be `None`).
     """
-    from kerasdoc._inputs import sample_fit_data
+    from kerasdoc._inputs import require_targets, sample_fit_data
 
     data = sample_fit_data(x, y, max_samples=max_samples)
-    if need_y and data.y is None:
-        raise InvalidInputError(
-            "`y` is required: pass labels, or a stream that yields (x, y) batches. "
-            "Received: y=None")
+    if need_y:
+        require_targets(data, x)
     if isinstance(data.y, (dict, list)):
         raise InvalidInputError(
             "Plots need a model with a single classification output, and `y` its "

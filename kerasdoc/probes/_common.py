@@ -71,14 +71,12 @@ def check_xy(x, y, model=None, *, need_y=True):
     as) its number of outputs, so bad data gets an error naming the argument
     instead of one from inside TensorFlow.
     """
-    from kerasdoc._inputs import sample_fit_data
+    from kerasdoc._inputs import require_targets, sample_fit_data
 
     data = sample_fit_data(x, y, max_samples=MAX_SAMPLES)
+    if need_y:
+        require_targets(data, x)
     x, y = data.x, data.y
-    if y is None and need_y:
-        raise InvalidInputError(
-            "`y` is required: pass targets, or a stream that yields (x, y) batches. "
-            "Received: y=None")
     if not isinstance(x, (dict, list)):
         text = x.dtype.kind in "OSU"
         x = check_array(x, "x", numeric=not text)

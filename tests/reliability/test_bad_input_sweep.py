@@ -509,10 +509,12 @@ def _confusion(name, data, ctx):
     else:
         arg, value = pick(data, ctx, {
             "model": lambda d, c: d.draw(st.sampled_from(c["bad_models"])),
-            "x": lambda d, c: bad_array(d, "x", n=64),
+            "x": lambda d, c: bad_x(d, "x", c, n=64),
             "y": lambda d, c: bad_label(d, "y", n=64),
         })
         kwargs = {"model": ctx["model"], "x": ctx["x"], "y": y, arg: value}
+        if arg == "x" and _is_stream(value):
+            kwargs.pop("y")  # a stream brings its own targets
         fn = lambda: D.from_model(**kwargs)  # noqa: E731
     return _display_call(fn), arg, _is(D), dict(kwargs, ctor=ctor)
 
