@@ -32,8 +32,9 @@ def test_sanity_check_on_dict_inputs_runs_every_probe_it_applies_to():
     before = [w.copy() for w in model.get_weights()]
     report = kerasdoc.sanity_check(model, x, y, checks=[
         "initial_loss", "batch_mixing", "overfit_batch", "input_independence"])
-    assert set(report.ran) == {"initial_loss", "batch_mixing", "overfit_batch",
-                               "input_independence"}, report.skipped
+    assert set(report.ran) == {"probe.initial_loss", "probe.batch_mixing",
+                               "probe.cannot_overfit_batch",
+                               "probe.input_independent"}, report.skipped
     assert not report.codes
     assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
 
@@ -55,7 +56,7 @@ def test_probes_read_streams(stream):
               else Batches())
     report = kerasdoc.sanity_check(_dict_model(), source, checks=["initial_loss",
                                                                    "overfit_batch"])
-    assert set(report.ran) == {"initial_loss", "overfit_batch"}
+    assert set(report.ran) == {"probe.initial_loss", "probe.cannot_overfit_batch"}
     result = kerasdoc.overfit_batch(_dict_model(), source)
     assert result.skipped is None
     with pytest.raises(kerasdoc.InvalidInputError, match="`y` must be None"):
