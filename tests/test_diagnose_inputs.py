@@ -103,3 +103,17 @@ def test_token_classifier_and_class_weight():
     assert not report.has("data.not_normalized")
     assert not report.has("data.class_imbalance")
     assert kerasdoc.diagnose(model, ids, y, parts=("data",)).has("data.class_imbalance")
+
+
+def test_doctor_fits_a_token_model():
+    """Embedding gradients are IndexedSlices: the Doctor's curvature step densifies them."""
+    ids = np.random.default_rng(0).integers(1, 50, (64, 10)).astype("int32")
+    y = np.arange(64) % 2
+    model = keras.Sequential([keras.Input((10,), dtype="int32"), keras.layers.Embedding(50, 4),
+                              keras.layers.GlobalAveragePooling1D(),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    doctor = kerasdoc.Doctor(every=2)
+    model.fit(ids, y, epochs=2, batch_size=16, verbose=0, callbacks=[doctor])
+    assert "train.sharpness_unstable" in doctor.report.ran
+    assert not doctor.report.failed

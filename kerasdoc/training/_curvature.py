@@ -155,6 +155,9 @@ class Curvature:
                 loss = loss_fn(values)
             grads = inner.gradient(loss, values,
                                    unconnected_gradients=tf.UnconnectedGradients.ZERO)
+            # Embedding (gather) gradients come as IndexedSlices, which the
+            # outer tape cannot differentiate: densify them on the tape.
+            grads = [tf.convert_to_tensor(g) for g in grads]
         vec = [tf.convert_to_tensor(v) for v in self.vectors]
 
         def power_step(vec):
