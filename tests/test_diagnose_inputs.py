@@ -113,7 +113,7 @@ def test_doctor_fits_a_token_model():
                               keras.layers.GlobalAveragePooling1D(),
                               keras.layers.Dense(2, activation="softmax")])
     model.compile("adam", "sparse_categorical_crossentropy")
-    doctor = kerasdoc.Doctor(every=2)
+    doctor = kerasdoc.Doctor(every=2, sharpness_every=2)
     model.fit(ids, y, epochs=2, batch_size=16, verbose=0, callbacks=[doctor])
     assert "train.sharpness_unstable" in doctor.report.ran
     assert not doctor.report.failed

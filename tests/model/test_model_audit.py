@@ -185,8 +185,8 @@ def test_multi_output_model_audits_each_output(keras):
             "model.output_activation (output 'b')",
             "model.loss_mismatch (output 'a')",
             "model.loss_mismatch (output 'b')"} <= set(report.ran)
-    assert report.skipped["model.output_units (output 'b')"] == (
-        "needs this output's targets in `y`")
+    # two mse outputs: regression, whose output width the label checks do not judge
+    assert "regression" in report.skipped["model.output_units (output 'b')"]
     assert not report.codes
 
 
