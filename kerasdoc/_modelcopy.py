@@ -176,8 +176,10 @@ def _keras_attribute_names():
 
 def _clone_architecture(model):
     import keras
-    from keras.src.models.functional import Functional
 
+    from kerasdoc._keras import functional_class
+
+    Functional = functional_class()
     graph = isinstance(model, (keras.Sequential, Functional))
     errors = []
     if graph:
@@ -461,12 +463,12 @@ def build_like_fit(model, x):
             dtype = keras.backend.floatx()  # as fit's array adapter casts
         return keras.KerasTensor((None,) + a.shape[1:], dtype)
 
-    from keras.src import backend  # Keras's own `_symbolic_build` uses it
+    from kerasdoc._keras import compute_output_spec  # as Keras's own `_symbolic_build`
 
     spec = keras.tree.map_structure(symbolic, x)
     try:
         with model.distribute_strategy.scope():
-            backend.compute_output_spec(model, spec, training=False)
+            compute_output_spec(model, spec, training=False)
     except Exception as error:  # the model cannot run on these inputs
         raise InvalidInputError(
             "`model` is not built and could not be built from `x` as `fit` "

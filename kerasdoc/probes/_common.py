@@ -209,9 +209,9 @@ def _rng_preserved():
     np_state = np.random.get_state()
     generator, gen_state = None, None
     try:
-        from keras.src.backend.common import global_state
+        from kerasdoc._keras import global_seed_generator
 
-        generator = global_state.get_global_attribute("global_seed_generator")
+        generator = global_seed_generator()
         if generator is not None:
             gen_state = np.array(generator.state.numpy(), copy=True)
     except Exception:  # a Keras without this private module: nothing to keep

@@ -66,7 +66,10 @@ def call_overridden(model):
     may compute something else, so its step must call the model itself.
     """
     import keras
-    from keras.src.models.functional import Functional
+
+    from kerasdoc._keras import functional_class
+
+    Functional = functional_class()
 
     if not isinstance(model, (Functional, keras.Sequential)):
         return False  # plain subclassed models are called as they are

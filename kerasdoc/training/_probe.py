@@ -75,7 +75,10 @@ class Probe:
     def from_model(cls, model):
         """Build the probe of a (built) Keras 3 model."""
         import keras
-        from keras.src.models.functional import Functional
+
+        from kerasdoc._keras import functional_class
+
+        Functional = functional_class()
 
         weight_names, weight_layer, weight_layers = _weight_groups(model)
         graph = getattr(model, "_functional", None) if isinstance(

@@ -105,17 +105,18 @@ class Instrument:
     # -- the step -----------------------------------------------------------
     def train_step(self, data):
         """Keras's train_step with clipping and statistics (a replica function)."""
-        from keras.src import tree
-        from keras.src.losses import loss as loss_module
-        from keras.src.trainers.data_adapters import data_adapter_utils
+        from keras import tree
+        from keras.utils import unpack_x_y_sample_weight
+
+        from kerasdoc._keras import unscale_loss_for_distribution
 
         model = self.model
-        x, y, sample_weight = data_adapter_utils.unpack_x_y_sample_weight(data)
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         with tf.GradientTape() as tape:
             y_pred, acts = self.probe.forward(model, x)
             loss = model._compute_loss(x=x, y=y, y_pred=y_pred,
                                        sample_weight=sample_weight, training=True)
-            unscaled_loss = loss_module.unscale_loss_for_distribution(loss)
+            unscaled_loss = unscale_loss_for_distribution(loss)
             model._loss_tracker.update_state(
                 unscaled_loss,
                 sample_weight=tf.shape(
