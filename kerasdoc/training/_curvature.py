@@ -132,7 +132,7 @@ class Curvature:
         `step_grads` are the step's own unscaled local gradients (full
         batch, same weights). Returns a dummy scalar (a `tf.cond` branch).
         """
-        from keras.src import tree
+        from keras import tree
 
         batch = tf.shape(next(t for t in tree.flatten(x) if t is not None))[0]
         n = tf.minimum(batch // 2, self.sample)
@@ -214,8 +214,9 @@ class Curvature:
         return tf.constant(0.0)
 
     def _loss_fn(self, x, y, sample_weight):
-        from keras.src import backend
-        from keras.src.losses import loss as loss_module
+        import keras
+
+        from kerasdoc._keras import unscale_loss_for_distribution
 
         model = self.model
         others = ([(v, tf.identity(v.value)) for v in model.non_trainable_variables]
@@ -223,13 +224,13 @@ class Curvature:
 
         def loss_fn(values):
             mapping = list(zip(self.weights, values)) + others
-            with backend.StatelessScope(state_mapping=mapping):
+            with keras.StatelessScope(state_mapping=mapping):
                 y_pred = (model(x, training=True) if model._call_has_training_arg
                           else model(x))
                 loss = model._compute_loss(x=x, y=y, y_pred=y_pred,
                                            sample_weight=sample_weight,
                                            training=True)
-            return tf.cast(loss_module.unscale_loss_for_distribution(loss),
+            return tf.cast(unscale_loss_for_distribution(loss),
                            tf.float32)
 
         return loss_fn

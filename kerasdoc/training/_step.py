@@ -310,12 +310,13 @@ class Instrument:
         spec = getattr(iterator, "element_spec", None)
         if not unbuilt or spec is None:
             return
-        from keras.src import backend, tree
+        import keras
+        from keras import tree
 
         def symbolic(s):
             if not isinstance(s, tf.TensorSpec):
                 raise TypeError(f"not a dense tensor spec: {s}")
-            return backend.KerasTensor(s.shape, backend.standardize_dtype(s.dtype))
+            return keras.KerasTensor(s.shape, keras.backend.standardize_dtype(s.dtype))
 
         try:
             batch = tree.map_structure(symbolic, spec)
