@@ -214,7 +214,13 @@ def check_data(
                         label_noise, chunk_size=chunk_size, seed=seed, settings=resolved,
                         task=task)
     x_train = check_array(train.x, "x_train", min_ndim=2)
-    y_train = check_array(train.y, "y_train", min_ndim=1, max_ndim=2)
+    # Class labels are (N,) ids or (N, K) rows; targets that are values
+    # (reconstruction of images or sequences, per-step targets) may have any rank.
+    from kerasdoc._registry import SINGLE_LABEL, task_kinds
+
+    kinds = task_kinds(task)
+    y_rank = 2 if kinds is None or set(kinds) & set(SINGLE_LABEL) else None
+    y_train = check_array(train.y, "y_train", min_ndim=1, max_ndim=y_rank)
     check_same_length(x_train, "x_train", y_train, "y_train")
     if x_test is not None:
         x_test = check_array(x_test, "x_test", min_ndim=2)
@@ -223,7 +229,7 @@ def check_data(
                 "`x_test` must have the per-sample shape of `x_train` "
                 f"{x_train.shape[1:]}. Received: x_test.shape={x_test.shape}")
     if y_test is not None:
-        y_test = check_array(y_test, "y_test", min_ndim=1, max_ndim=2)
+        y_test = check_array(y_test, "y_test", min_ndim=1, max_ndim=y_rank)
         check_same_length(x_test, "x_test", y_test, "y_test")
     n_classes = check_int(n_classes, "n_classes", minimum=2, allow_none=True)
     columns = _check_columns(categorical_columns, x_train)

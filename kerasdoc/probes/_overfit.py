@@ -177,7 +177,7 @@ def _value_target(fn, loss, xb, yb, y_pred, target_ratio):
         return None
     if not (math.isfinite(floor) and math.isfinite(baseline)) or baseline <= floor:
         return None
-    return floor + target_ratio * (baseline - floor)
+    return floor + target_ratio * (baseline - floor), baseline
 
 
 def overfit_batch(model, x, y=None, *, batch_size: int = 16, max_steps: int = 300,
@@ -256,6 +256,7 @@ def overfit_batch(model, x, y=None, *, batch_size: int = 16, max_steps: int = 30
         classes = kind is not None and task.is_classification
         value_target = None if classes else _value_target(
             fn, model.loss, xb, yb, y_pred, target_ratio)
+        value_target, mean_loss = value_target if value_target else (None, None)
         budget = _common.Budget(max_steps, time_budget)
         losses, best, since_best, stopped = [], math.inf, 0, None
         target = None
@@ -290,8 +291,16 @@ def overfit_batch(model, x, y=None, *, batch_size: int = 16, max_steps: int = 30
         n_params = int(sum(np.prod(w.shape) for w in clone.trainable_weights))
         n_values = int(np.prod(np.shape(y_pred))) if y_pred is not None else 0
         small = 0 < n_params < n_values
+        # Values to regress whose loss is still above what predicting the
+        # batch's mean target gives, yet falling: the output has not reached
+        # the targets' scale within the probe's steps (raw targets far from
+        # the ~0 a fresh network outputs). Inconclusive, not a broken model.
+        # "Above" is more than twice: a model that learnt the offset (even one
+        # blind to its input) sits at or below the mean-target loss.
+        far = (mean_loss is not None and pattern == "plateau"
+               and float(np.nanmin(losses)) > 2 * mean_loss and losses[-1] < initial)
         severity = "info" if pattern == "still_falling" or (
-            small and pattern == "plateau") else None
+            (small or far) and pattern == "plateau") else None
         final = losses[-1]
         findings.append(Finding(
             "probe.cannot_overfit_batch", severity=severity,
@@ -301,10 +310,15 @@ def overfit_batch(model, x, y=None, *, batch_size: int = 16, max_steps: int = 30
                      f"target {target:.3g})."
                      + (f" The model has {n_params} trainable parameters for "
                         f"{n_values} target values in the batch, too few to memorise "
-                        "it, so this says little." if small else "")),
+                        "it, so this says little." if small else "")
+                     + (f" The loss is still over twice the {mean_loss:.4g} of predicting "
+                        "the batch's mean target, yet falling: the output has not "
+                        "reached the targets' scale in the probe's steps, so this is "
+                        "inconclusive (standardised targets make it conclusive)."
+                        if far else "")),
             evidence={"pattern": pattern, "initial_loss": initial,
                       "task": task.kind, "trainable_params": n_params,
-                      "batch_target_values": n_values,
+                      "batch_target_values": n_values, "mean_target_loss": mean_loss,
                       "final_loss": final,
                       "min_loss": float(np.nanmin(losses)) if np.any(
                           np.isfinite(losses)) else float("nan"),

@@ -189,3 +189,13 @@ def test_check_data_task_override_and_classes(digit_ids):
     assert report.task.kind == "regression" and "data.class_imbalance" in report.skipped
     with pytest.raises(kerasdoc.InvalidInputError, match="did you mean 'regression'"):
         kerasdoc.check_data(x, digit_ids, task="regresion")
+
+
+def test_check_data_takes_sequence_autoencoder_targets():
+    # keras-io timeseries anomaly detection: (n, 288, 1) windows, y = x
+    x = np.sin(np.linspace(0, 60, 40 * 288)).reshape(40, 288, 1).astype("float32")
+    report = kerasdoc.check_data(x, x)
+    assert report.task.kind == "reconstruction" and not report.failed
+    assert not {"data.label_range", "data.class_imbalance"} & report.codes
+    with pytest.raises(kerasdoc.InvalidInputError, match="y_train"):
+        kerasdoc.check_data(x, x, task="multiclass")  # class labels are 1-D or 2-D
