@@ -58,7 +58,9 @@ def batch_mixing(model, x, *, batch_size: int = 8, n_checks: int = 4,
     moves the batch axis, a reduction or roll over axis 0, or a custom layer
     that indexes the batch. The forward pass runs in inference mode
     (`training=False`), because BatchNormalization in training mode
-    legitimately couples the samples through the batch statistics.
+    legitimately couples the samples through the batch statistics. A check
+    whose gradients are inf or NaN (outputs that overflow) is inconclusive and
+    left out; when every check is, the probe is skipped with that reason.
 
     Args:
         model: a Keras model with floating-point inputs.
@@ -142,15 +144,28 @@ def batch_mixing(model, x, *, batch_size: int = 8, n_checks: int = 4,
             rows.append(row)
     norms = np.stack(rows)
 
+    # A non-finite gradient (an output that overflows to inf or NaN) cannot be
+    # compared with anything: such a check says nothing about mixing either way.
+    finite = np.all(np.isfinite(norms), axis=1)
+    if not finite.any():
+        return BatchMixingResult(
+            gradient_norms=norms, checked=checked,
+            skipped=("non-finite gradients/loss: inconclusive (the gradient of "
+                     f"every checked sample's output ({checked}) is inf or NaN; "
+                     "the model's outputs overflow at these weights)"),
+            seconds=time.perf_counter() - start)
     leak_ratio, leaked_to = 0.0, {}
-    for row, i in zip(norms, checked):
+    for row, i, ok in zip(norms, checked, finite):
+        if not ok:
+            continue
         others = np.delete(row, i)
         worst = float(others.max()) if len(others) else 0.0
         if worst == 0.0:
             continue
         ratio = worst / row[i] if row[i] > 0 else float("inf")
-        if ratio > tolerance:
-            leaked_to[i] = [int(j) for j in np.flatnonzero(row > 0) if j != i]
+        receivers = [int(j) for j in np.flatnonzero(row > 0) if j != i]
+        if ratio > tolerance and receivers:
+            leaked_to[i] = receivers
         leak_ratio = max(leak_ratio, ratio)
     findings = []
     if leaked_to:

@@ -175,7 +175,9 @@ def lr_range_test(model, x, y=None, *, min_lr: float = 1e-7, max_lr: float = 10.
     that work well over a real training run): Adam at its default 1e-3 is
     never "far below". The "below" warning also needs the curve to turn up
     before `max_lr` (a loss still falling at a rate of 10 points at the
-    inputs' scale, not at the rate).
+    inputs' scale, not at the rate). When the loss is already inf or NaN at
+    the model's own weights (the first step), no rate is to blame: the probe
+    is skipped as inconclusive.
 
     Args:
         model: a compiled Keras model.
@@ -281,6 +283,17 @@ def lr_range_test(model, x, y=None, *, min_lr: float = 1e-7, max_lr: float = 10.
                 best = min(best, value)
             stopped = stopped or budget.reason(len(losses))
 
+    if not np.any(np.isfinite(losses)):
+        # The first step's loss is computed at the model's own weights, before
+        # any update: when it is already inf or NaN no rate is to blame, and
+        # the sweep cannot tell where the loss diverges.
+        return LRRangeResult(
+            learning_rates=rates[:len(losses)], losses=losses, smoothed=smoothed,
+            configured_lr=configured, min_drop=min_drop, stopped=stopped,
+            skipped=("non-finite gradients/loss: inconclusive (the loss was "
+                     f"{losses[0]} on the first batch, at the model's own weights "
+                     f"and the lowest rate {min_lr:.3g})"),
+            seconds=time.perf_counter() - start)
     result = LRRangeResult(
         learning_rates=rates[:len(losses)], losses=losses, smoothed=smoothed,
         diverged_at=diverged_at, configured_lr=configured, min_drop=min_drop,

@@ -67,3 +67,51 @@ def test_bad_arguments(baseline, small):
         batch_mixing(baseline, small[0], batch_size=1)
     with pytest.raises(TypeError, match="keras.Model"):
         batch_mixing("model", small[0])
+
+
+def _overflowing(kernel_initializer, width=16):
+    """Two exponential Dense layers: outputs that overflow to inf for large inputs."""
+    import keras
+
+    model = keras.Sequential([
+        keras.Input((8,)),
+        keras.layers.Dense(width, activation="exponential",
+                           kernel_initializer=kernel_initializer),
+        keras.layers.Dense(width, activation="exponential",
+                           kernel_initializer=kernel_initializer),
+        keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def test_inconclusive_when_every_gradient_is_non_finite():
+    import keras
+
+    model = _overflowing(keras.initializers.RandomNormal(stddev=10.0, seed=0))
+    x = np.random.default_rng(0).normal(size=(64, 8)).astype("float32")
+    assert not np.all(np.isfinite(model.predict(x, verbose=0)))
+    result = batch_mixing(model, x)
+    assert result.findings == ()
+    assert result.skipped.startswith("non-finite gradients/loss: inconclusive")
+    assert not np.all(np.isfinite(result.gradient_norms))
+    assert result.report.skipped == {"batch_mixing": result.skipped}
+
+
+def test_one_overflowing_sample_makes_the_batch_inconclusive():
+    # Samples 0-3 are zeros (finite outputs), 4-7 overflow. Backpropagating
+    # sample i's loss multiplies the zero upstream gradient of an overflowing
+    # sample by its inf local derivative (0 * inf = NaN), so every check holds
+    # NaN: no leak can be judged, and none may be reported to an empty set.
+    model = _overflowing("ones", width=4)
+    x = np.zeros((8, 8), "float32")
+    x[4:] = 100.0
+    outputs = model.predict(x, verbose=0)
+    assert np.all(np.isfinite(outputs[:4])) and not np.all(np.isfinite(outputs[4:]))
+    result = batch_mixing(model, x, batch_size=8, n_checks=8)
+    assert result.findings == ()
+    assert result.skipped.startswith("non-finite gradients/loss: inconclusive")
+    assert result.leaked_to == {}
+    # The same model on the finite samples alone is judged, and stays silent.
+    finite = batch_mixing(model, np.zeros((8, 8), "float32"), n_checks=8)
+    assert finite.skipped is None and finite.findings == ()
+    assert finite.leak_ratio == 0.0

@@ -133,3 +133,25 @@ def test_a_custom_sane_range_lets_the_below_warning_through(twins, subset):
     result = lr_range_test(model, *subset, lr_ranges={"adam": (1e-4, 1e-2)})
     [finding] = result.findings
     assert finding.evidence["sane_low"] == pytest.approx(1e-4)
+
+
+def test_inconclusive_when_the_loss_is_non_finite_at_the_start():
+    import keras
+
+    init = keras.initializers.RandomNormal(stddev=10.0, seed=0)
+    model = keras.Sequential([
+        keras.Input((8,)),
+        keras.layers.Dense(16, activation="exponential", kernel_initializer=init),
+        keras.layers.Dense(16, activation="exponential", kernel_initializer=init),
+        keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                  loss="sparse_categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 8)).astype("float32")
+    y = rng.integers(0, 3, size=64)
+    result = lr_range_test(model, x, y)
+    assert result.findings == ()  # no "diverged at 1e-07" warning
+    assert result.skipped.startswith("non-finite gradients/loss: inconclusive")
+    assert result.diverged_at is None
+    assert len(result.losses) == 1 and not np.isfinite(result.losses[0])
+    assert result.report.skipped == {"lr_range_test": result.skipped}
