@@ -16,8 +16,8 @@ from typing import Callable, Optional
 from kerasdoc._causes import fold_symptoms
 from kerasdoc._errors import InvalidInputError, InvalidTypeError
 from kerasdoc._interrupts import checkpoint, guarded
-from kerasdoc._inputs import (DEFAULT_MAX_SAMPLES, require_targets, sample_fit_data,
-                              sample_validation_data)
+from kerasdoc._inputs import (DEFAULT_MAX_SAMPLES, as_model_inputs, require_targets,
+                              sample_fit_data, sample_validation_data)
 from kerasdoc._validation import (
     check_float,
     check_int,
@@ -299,7 +299,7 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
     data = sample_fit_data(x, y, sample_weight=sample_weight, class_weight=class_weight,
                            max_samples=max_samples)
     require_targets(data, x)
-    x, y = data.x, data.y
+    x, y = as_model_inputs(data.x, model), data.y
     try:
         val = sample_validation_data(validation_data, max_samples=max_samples)
     except (InvalidInputError, InvalidTypeError) as exc:
@@ -308,7 +308,8 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
         # e.g. a bad third element (the validation sample weights)
         raise type(exc)(f"`validation_data` is not valid: {exc}") from None
     validation_data = None if val is None else (
-        (val.x, val.y) if val.sample_weight is None else (val.x, val.y, val.sample_weight))
+        (as_model_inputs(val.x, model), val.y) if val.sample_weight is None else
+        (as_model_inputs(val.x, model), val.y, val.sample_weight))
     batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
     batch_size = batch_size or min(data.batch_size or 32, data.n)
     epochs = check_int(epochs, "epochs", minimum=1, allow_none=True) or 5

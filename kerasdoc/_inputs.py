@@ -73,6 +73,21 @@ def model_input_names(model):
     return [t.name for t in model.inputs]
 
 
+def as_model_inputs(x, model):
+    """`x` as the model's single input takes it: the array of a one-entry dict or list.
+
+    Keras matches the key of a one-entry dict against names that differ
+    between a model and its copies (tensor names, input-layer names), so a
+    model with one input is given the array itself. Anything else is
+    returned as it is.
+    """
+    names = model_input_names(model) if model is not None else None
+    if names is not None and len(names) == 1 and isinstance(x, (dict, list, tuple)) \
+            and len(x) == 1:
+        return next(iter(x.values())) if isinstance(x, dict) else x[0]
+    return x
+
+
 def _first_layers(layer, inside, depth=8):
     """Layers met first from `layer`'s outputs, through transparent layers and into sub-models."""
     import keras

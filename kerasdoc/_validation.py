@@ -184,7 +184,7 @@ def check_model_inputs(x, model, name="x"):
     checked like `check_model_input`. Models without a graph (subclassed,
     unbuilt) are not checked.
     """
-    from kerasdoc._inputs import model_input_names
+    from kerasdoc._inputs import as_model_inputs, model_input_names
 
     names = model_input_names(model)
     if names is None:
@@ -204,7 +204,7 @@ def check_model_inputs(x, model, name="x"):
         del extra  # Keras ignores keys no input asks for, and so do we
         for key, tensor in zip(names, inputs):
             _check_one_input(x[key], tensor, f"{name}[{key!r}]")
-        return x
+        return as_model_inputs(x, model)
     if isinstance(x, (list, tuple)):
         if len(x) != len(inputs):
             raise InvalidInputError(
@@ -212,7 +212,7 @@ def check_model_inputs(x, model, name="x"):
                 f"{names}). Received: len({name})={len(x)}")
         for i, (value, tensor) in enumerate(zip(x, inputs)):
             _check_one_input(value, tensor, f"{name}[{i}]")
-        return x
+        return as_model_inputs(x, model)
     if len(inputs) > 1:
         raise InvalidInputError(
             f"`{name}` must be a dict (keyed by {names}) or a list of {len(inputs)} "

@@ -137,7 +137,7 @@ def predict_proba(model, x, *, batch_size=None):
         )
     check_model(model)
     if isinstance(x, (dict, list)):
-        check_model_inputs(x, model)
+        x = check_model_inputs(x, model)
     else:
         x = check_model_input(check_array(x, "x", numeric=x.dtype.kind not in "OSU"
                                           if hasattr(x, "dtype") else True), model)

@@ -83,7 +83,7 @@ def check_xy(x, y, model=None, *, need_y=True):
     if y is not None and not isinstance(y, (dict, list)):
         y = check_array(y, "y")
     if model is not None and isinstance(x, (dict, list)):
-        check_model_inputs(x, model)
+        x = check_model_inputs(x, model)
     elif model is not None:
         check_input(x, model)
     if model is not None and y is not None and not isinstance(y, (dict, list)):

@@ -57,7 +57,8 @@ def models(data):
 
 CALLS = {
     "audit_model": lambda m, x, y: kerasdoc.audit_model(m, x=x, y=y),
-    "check_preprocessing": lambda m, x, y: kerasdoc.check_preprocessing(m, x[:8]),
+    "check_preprocessing": lambda m, x, y: kerasdoc.check_preprocessing(
+        m, x[:8] if x.ndim == 4 else x[:8, ..., None]),  # an image batch (N, H, W, C)
     "initial_loss": lambda m, x, y: kerasdoc.initial_loss(m, x, y, n_samples=32),
     "overfit_batch": lambda m, x, y: kerasdoc.overfit_batch(
         m, x, y, batch_size=8, max_steps=30, patience=10, time_budget=20),
