@@ -441,6 +441,10 @@ def is_reconstruction_target(x, y):
     return bool(np.allclose(xs, ys, rtol=1e-6, atol=1e-7, equal_nan=True))
 
 
+_MAX_CLASS_ID = 2 ** 24
+"""Largest whole-number target still read as a class id."""
+
+
 @dataclasses.dataclass(frozen=True)
 class TargetForm:
     """How an array of targets is written (the one label decoder for forms).
@@ -503,7 +507,10 @@ def describe_targets(y, *, per_position=False, max_classes=None, max_rows=None):
         if not np.all(np.isfinite(values)):
             return TargetForm("continuous", None, None, None, shape)
         rounded = np.round(values)
-        if values.size and np.all(rounded == values) and values.min() >= 0:
+        # Whole numbers past _MAX_CLASS_ID are values, not class ids (no
+        # softmax has that many units, and counting them would not fit).
+        if (values.size and np.all(rounded == values) and values.min() >= 0
+                and values.max() <= _MAX_CLASS_ID):
             ids = rounded.astype(np.int64)
             if max_classes is None or np.unique(ids).size <= max_classes:
                 n = int(ids.max()) + 1
@@ -794,8 +801,13 @@ def infer_task(model, x=None, y=None) -> Task:
         A `Task`; `kind="multi_output"` with one task per output when the
         model has several outputs.
     """
-    from kerasdoc._validation import check_model
+    from kerasdoc._validation import check_model, received
 
+    if (y is not None and not isinstance(y, (dict, list, tuple))
+            and (not hasattr(y, "__len__") or np.ndim(y) == 0)):
+        raise InvalidInputError(
+            f"`y` must hold one target per sample (an array, or a dict/list per "
+            f"output). {received('y', y)}")
     if model is None:
         return task_from_targets(x, y)
     check_model(model, built=False)

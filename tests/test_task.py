@@ -339,3 +339,20 @@ def test_audit_model_and_sanity_check_infer_the_task():
     given = kerasdoc.sanity_check(ae, x01, x01, checks=["initial_loss"],
                                   task="multilabel")
     assert given.task.kind == "multilabel" and "probe.initial_loss" in given.ran
+
+
+# --- bad targets (found by the bad-input sweep) --------------------------------
+@pytest.mark.parametrize("y", [3, 2.5, "y", np.float32(1.0), object()])
+def test_targets_that_are_not_per_sample_name_y(y):
+    model = mlp(10, "softmax", "sparse_categorical_crossentropy")
+    with pytest.raises(kerasdoc.InvalidInputError, match="Received: y="):
+        infer_task(model, np.zeros((4, 8), "float32"), y)
+
+
+def test_whole_numbers_too_large_for_class_ids_are_values():
+    from kerasdoc._task import describe_targets
+
+    for big in (2 ** 24 + 1, 10 ** 12, 2 ** 63 - 1):
+        form = describe_targets(np.full(8, big, dtype=np.int64))
+        assert form.form == "continuous" and form.counts is None
+    assert describe_targets(np.arange(8) % 3).form == "sparse"

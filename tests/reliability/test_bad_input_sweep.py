@@ -42,7 +42,7 @@ CALL_TIMEOUT = 60  # seconds; a call running longer counts as a hang
 NOT_SWEPT = {  # results kerasdoc returns, and constants
     "Subset", "LoadedSubset", "ProbeResult", "BatchMixingResult", "GradientCheckResult",
     "InitialLossResult", "InputIndependenceResult", "LRRangeResult", "OverfitResult",
-    "CATALOGUE", "DEFAULT_LR_RANGES", "FAMILIES",
+    "CATALOGUE", "DEFAULT_LR_RANGES", "FAMILIES", "TASK_KINDS",
 }
 TRIED = {}  # function -> set of input keys
 
@@ -577,6 +577,27 @@ def _history_views(name, data, ctx):
     else:
         fn, arg = (lambda: D.from_doctor(value)), "doctor"
     return _display_call(fn), arg, _is(D), {"value": value}
+
+
+@spec("infer_task")
+def _infer_task(name, data, ctx):
+    arg, value = pick(data, ctx, {
+        "model": lambda d, c: d.draw(st.sampled_from(c["bad_models"])),
+        "y": lambda d, c: bad_label(d, "y", n=64),
+    })
+    kwargs = {"model": ctx["model"], "x": ctx["x"], "y": ctx["y"], arg: value}
+    return (lambda: kerasdoc.infer_task(**kwargs)), arg, _is(kerasdoc.Task), kwargs
+
+
+@spec("Task")
+def _task(name, data, ctx):
+    arg, value = pick(data, ctx, {
+        "kind": lambda d, c: d.draw(st.sampled_from(BAD_TASKS)),
+        "encoding": lambda d, c: d.draw(st.sampled_from(BAD_STRINGS)),
+    })
+    kwargs = {"kind": "multiclass", "n_outputs": 10, "logits": False,
+              "encoding": "sparse", "reason": "swept", arg: value}
+    return (lambda: kerasdoc.Task(**kwargs)), arg, _is(kerasdoc.Task), kwargs
 
 
 @spec("checks")
