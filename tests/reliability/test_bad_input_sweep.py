@@ -564,7 +564,8 @@ def _subset_view(name, data, ctx):
     return _display_call(fn), arg, _is(D), {arg: value}
 
 
-@spec("TrainingCurvesDisplay", "ActivationStatsDisplay", "GradientFlowDisplay")
+@spec("TrainingCurvesDisplay", "ActivationStatsDisplay", "GradientFlowDisplay",
+      "SharpnessDisplay")
 def _history_views(name, data, ctx):
     D = getattr(kerasdoc, name)
     value = data.draw(st.sampled_from(
