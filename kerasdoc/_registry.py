@@ -194,6 +194,8 @@ class Check:
         silent: test ids of tests where it stays silent.
         aliases: older names that still select it (e.g. `sanity_check`'s
             `checks=["overfit_batch"]`).
+        remedy: the name of its remedy in `kerasdoc.remedies.REMEDIES` (the
+            mechanical fix `kerasdoc.verify` tries on a copy), or None.
     """
 
     name: str
@@ -208,6 +210,7 @@ class Check:
     fires: Tuple[str, ...]
     silent: Tuple[str, ...]
     aliases: Tuple[str, ...] = ()
+    remedy: Optional[str] = None
 
     def defaults(self):
         """The default settings (an instance of `settings`)."""
@@ -245,7 +248,7 @@ class Check:
         return {
             "name": self.name, "part": self.part, "codes": list(self.codes),
             "tasks": list(self.tasks), "inputs": list(self.inputs),
-            "needs": list(self.needs), "summary": self.summary,
+            "needs": list(self.needs), "summary": self.summary, "remedy": self.remedy,
             "settings": {name: {"default": default, "doc": doc, "bounds": bounds}
                          for name, default, doc, bounds in describe_settings(self.settings)},
         }
@@ -295,7 +298,7 @@ def _kinds(value, allowed, what, name):
 
 
 def register(name, *, part, codes=None, tasks=None, inputs=None, needs=(),
-             settings=None, fires=(), silent=(), aliases=()):
+             settings=None, fires=(), silent=(), aliases=(), remedy=None):
     """Register a decision function as a check (a decorator).
 
     Args:
@@ -310,6 +313,9 @@ def register(name, *, part, codes=None, tasks=None, inputs=None, needs=(),
             Defaults to `()`.
         silent: test ids where it stays silent. Defaults to `()`.
         aliases: older names that still select it. Defaults to `()`.
+        remedy: name of the check's remedy in `kerasdoc.remedies.REMEDIES`
+            (a pure transform of a copy of the model, compile settings, data
+            and fit settings). Defaults to `None`: no mechanical fix.
     """
     from kerasdoc.findings import is_known_code
 
@@ -328,6 +334,13 @@ def register(name, *, part, codes=None, tasks=None, inputs=None, needs=(),
             f"`settings` of check {name!r} must be a frozen Settings dataclass. "
             f"{received('settings', settings)}")
 
+    if remedy is not None:
+        from kerasdoc.remedies import REMEDIES
+
+        if remedy not in REMEDIES:
+            raise InvalidInputError(
+                f"Check {name!r} names an unknown remedy{_hint(remedy, REMEDIES)}. "
+                f"{received('remedy', remedy)}")
     tasks = _kinds(tasks, TASK_KINDS, "tasks", name)
     inputs = _kinds(inputs, INPUT_KINDS, "inputs", name)
     needs = _kinds(needs, NEEDS, "needs", name) if needs else ()
@@ -342,7 +355,8 @@ def register(name, *, part, codes=None, tasks=None, inputs=None, needs=(),
             tasks=tasks, inputs=inputs, needs=needs,
             settings=settings, decide=decide,
             summary=(decide.__doc__ or "").strip().split("\n")[0],
-            fires=tuple(fires), silent=tuple(silent), aliases=tuple(aliases))
+            fires=tuple(fires), silent=tuple(silent), aliases=tuple(aliases),
+            remedy=remedy)
         return decide
 
     return decorate

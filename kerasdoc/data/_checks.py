@@ -43,7 +43,8 @@ class NotNormalized(Settings):
 @register("data.not_normalized", part="data", inputs=("image", "tabular", "sequence"),
           settings=NotNormalized,
           fires=(_S + "test_raw_pixels_fire", _S + "test_tabular_scale_ratio_fires"),
-          silent=(_S + "test_standardised_images_are_silent",) + _HEALTHY)
+          silent=(_S + "test_standardised_images_are_silent",) + _HEALTHY,
+          remedy="rescale_inputs")
 def not_normalized(stats, *, settings):
     """Raw-scale inputs, or tabular features of very different ranges."""
     return _ranges.check_not_normalized(stats, max_magnitude=settings.max_magnitude,
@@ -68,7 +69,8 @@ class ClassImbalance(Settings):
 @register("data.class_imbalance", part="data", tasks=SINGLE_LABEL, needs=("labels",),
           settings=ClassImbalance,
           fires=(_S + "test_imbalance_fires_and_names_the_majority_rate",),
-          silent=_HEALTHY)
+          silent=_HEALTHY,
+          remedy="class_weights")
 def class_imbalance(y, n_classes, weights=None, class_weight=None, *, settings):
     """Majority/minority class count ratio above the threshold (weighted as fit weighs)."""
     return _balance.check_class_imbalance(y, n_classes,
@@ -90,7 +92,8 @@ class Unshuffled(Settings):
 @register("data.unshuffled", part="data", tasks=SINGLE_LABEL, needs=("labels",),
           settings=Unshuffled,
           fires=(_S + "test_sorted_labels_fire", _F + "test_sorted_by_label_is_found"),
-          silent=_HEALTHY)
+          silent=_HEALTHY,
+          remedy="shuffle")
 def unshuffled(y, min_samples, *, settings):
     """Data ordered by label, so batches hold one class."""
     return _labels.check_unshuffled(y, run_ratio=settings.run_ratio,
@@ -131,7 +134,8 @@ class SplitLeakage(Settings):
           settings=SplitLeakage,
           fires=(_S + "test_test_copies_in_train_are_an_error",
                  _S + "test_near_duplicates_are_found"),
-          silent=(_F + "test_bundled_subset_has_no_error",))
+          silent=(_F + "test_bundled_subset_has_no_error",),
+          remedy="drop_leaked")
 def split_leakage(exact, near, n_test, y_train, y_test, *, settings):
     """Identical or near-identical samples shared by train and test."""
     return _leakage.check_split_leakage(

@@ -39,7 +39,8 @@ class TargetScale(Settings):
                  _T + "test_target_scale_fires_on_tiny_and_on_mixed_spreads",
                  _T + "test_check_data_regression_fires_target_checks"),
           silent=(_T + "test_target_scale_silent_on_raw_diabetes_and_linnerud",
-                  _T + "test_check_data_regression_twin_is_silent"))
+                  _T + "test_check_data_regression_twin_is_silent"),
+          remedy="standardise_targets")
 def target_scale(y, loss, *, settings):
     """Regression targets far from unit scale (or of very different scales)."""
     return _targets.check_target_scale(y, loss=loss, max_scale=settings.max_scale,

@@ -32,7 +32,8 @@ class ZeroInit(Settings):
 
 @register("model.zero_init", part="model", settings=ZeroInit,
           fires=(_INIT + "test_zero_init_fires_on_the_walkthrough_zeros_relu_layer",),
-          silent=(_INIT + "test_zero_init_silent_on_he_normal_twin",))
+          silent=(_INIT + "test_zero_init_silent_on_he_normal_twin",),
+          remedy="reinit_kernels")
 def zero_init(model, *, settings):
     """Kernels initialised to zeros or one constant."""
     return _init_checks.check_zero_init(model, constant_atol=settings.constant_atol)
@@ -52,7 +53,8 @@ class InitActivation(Settings):
 
 @register("model.init_activation_mismatch", part="model", settings=InitActivation,
           fires=(_INIT + "test_he_with_saturating_activation_fires_in_a_deep_stack",),
-          silent=(_INIT + "test_he_with_relu_is_silent",))
+          silent=(_INIT + "test_he_with_relu_is_silent",),
+          remedy="reinit_kernels")
 def init_activation(model, *, settings):
     """He init with tanh/sigmoid, or Glorot with ReLU, in a deep stack."""
     return _init_checks.check_init_activation(
@@ -112,7 +114,8 @@ def batchnorm_small_batch(model, batch_size, *, settings):
 
 @register("model.frozen", part="model",
           fires=(_LAYERS + "test_frozen_model_fires",),
-          silent=(_LAYERS + "test_frozen_head_warns_and_frozen_backbone_is_silent",))
+          silent=(_LAYERS + "test_frozen_head_warns_and_frozen_backbone_is_silent",),
+          remedy="unfreeze")
 def frozen(model, output_layer, *, settings):
     """No trainable weights, or the layers a backbone would fine-tune are frozen."""
     return _layers.check_frozen(model, output_layer)
@@ -120,7 +123,8 @@ def frozen(model, output_layer, *, settings):
 
 @register("model.output_activation", part="model",
           fires=(_OUT + "test_softmax_single_unit_is_an_error",),
-          silent=(_OUT + "test_sigmoid_single_unit_binary_twin_is_silent",))
+          silent=(_OUT + "test_sigmoid_single_unit_binary_twin_is_silent",),
+          remedy="pair_output_loss")
 def output_activation(out, loss, labels, *, settings):
     """Output activation inconsistent with the loss or the labels."""
     return _output_loss.check_output_activation(out, loss, labels)
@@ -129,7 +133,8 @@ def output_activation(out, loss, labels, *, settings):
 @register("model.activation_before_softmax", part="model",
           codes=("model.output_activation",),
           fires=(_OUT + "test_relu_before_softmax_fires",),
-          silent=(_OUT + "test_linear_before_separate_softmax_is_silent",))
+          silent=(_OUT + "test_linear_before_separate_softmax_is_silent",),
+          remedy="pair_output_loss")
 def activation_before_softmax(model, out, *, settings):
     """A relu/tanh/... layer squashes the logits before a separate softmax."""
     return _output_loss.check_activation_before_softmax(model, out)
@@ -137,7 +142,8 @@ def activation_before_softmax(model, out, *, settings):
 
 @register("model.loss_mismatch", part="model", needs=("compiled_model",),
           fires=(_OUT + "test_mse_for_classification_fires",),
-          silent=(_OUT + "test_mse_for_regression_is_silent",))
+          silent=(_OUT + "test_mse_for_regression_is_silent",),
+          remedy="pair_output_loss")
 def loss_mismatch(out, loss, labels, *, settings):
     """The loss does not fit the output or the labels."""
     return _output_loss.check_loss(out, loss, labels)
@@ -194,7 +200,8 @@ class LearningRate(Settings):
 @register("optim.learning_rate", part="model", needs=("compiled_model",),
           settings=LearningRate,
           fires=(_LAYERS + "test_learning_rate_outside_range_fires",),
-          silent=(_LAYERS + "test_learning_rate_in_range_and_schedules_are_silent",))
+          silent=(_LAYERS + "test_learning_rate_in_range_and_schedules_are_silent",),
+          remedy="set_learning_rate")
 def learning_rate(optimizer, *, settings):
     """Learning rate outside the sane range of the optimizer."""
     return _optim.check_learning_rate(optimizer, lr_ranges=settings.lr_ranges)
@@ -202,7 +209,8 @@ def learning_rate(optimizer, *, settings):
 
 @register("optim.vanilla_sgd", part="model", needs=("compiled_model",),
           fires=(_LAYERS + "test_vanilla_sgd_fires_and_momentum_is_silent",),
-          silent=(_BASELINE,))
+          silent=(_BASELINE,),
+          remedy="sgd_momentum")
 def vanilla_sgd(optimizer, *, settings):
     """SGD without momentum."""
     return _optim.check_vanilla_sgd(optimizer)

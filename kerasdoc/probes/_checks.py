@@ -167,7 +167,8 @@ class LearningRateProbe(Settings):
 @register("probe.learning_rate", part="probes", needs=_NEEDS, settings=LearningRateProbe,
           aliases=("lr_range_test",),
           fires=(_P + "test_lr_range.py::test_fires_on_sgd_with_learning_rate_10",),
-          silent=(_P + "test_lr_range.py::test_silent_on_baseline",))
+          silent=(_P + "test_lr_range.py::test_silent_on_baseline",),
+          remedy="set_learning_rate")
 def lr_range_check(model, x, y, batch_size, seed, *, settings, task=None):
     """The configured learning rate is beyond divergence or far below the useful range."""
     return _outcome(lr_range_test, model, x, y, batch_size=batch_size, seed=seed,

@@ -48,7 +48,8 @@ class ExplodingGradients(Settings):
           settings=ExplodingGradients,
           fires=(_T + "test_exploding_by_threshold_and_growth",
                  _LIVE + "test_exploding_gradients_and_stop_on"),
-          silent=_SILENT)
+          silent=_SILENT,
+          remedy="clip_gradients")
 def exploding_gradients(history, *, settings):
     """Global gradient norm above a threshold or grown by a factor."""
     return _call(_detectors.detect_exploding_gradients, history, settings)
