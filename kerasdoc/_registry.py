@@ -626,7 +626,23 @@ class Runner:
         self.budget, self.clock = budget, clock or time.perf_counter
         self.accumulate = accumulate
         self.findings, self.ran, self.skipped, self.failed = [], [], {}, {}
-        self.timings = {}
+        self.timings, self.warnings = {}, {}
+
+    def _quiet(self, sink):
+        """The context a check runs in: numerical libraries' warnings kept out of stderr.
+
+        One-off runs collect them into `sink` (see `kerasdoc._quiet`). The
+        `Doctor`'s detectors (`accumulate`) run inside the user's `fit`, many
+        times: there numpy's floating-point warnings are only silenced, since
+        `warnings.catch_warnings` would reset the user's once-only warnings.
+        """
+        if self.accumulate:
+            import numpy as np
+
+            return np.errstate(all="ignore")
+        from kerasdoc._quiet import captured_warnings
+
+        return captured_warnings(sink)
 
     def settings_for(self, name):
         """The settings instance of check `name`."""
@@ -676,9 +692,11 @@ class Runner:
             return []  # a failed detector is not retried at every read-back
         settings = self.settings_for(name)
         start = self.clock()
+        caught = []
         try:
-            args = evidence + (tuple(gather(settings)) if gather is not None else ())
-            result = check.decide(*args, settings=settings, **kwargs)
+            with self._quiet(caught):
+                args = evidence + (tuple(gather(settings)) if gather is not None else ())
+                result = check.decide(*args, settings=settings, **kwargs)
         except Skip as skip:
             self.skipped[name] = skip.reason
             return []
@@ -692,6 +710,13 @@ class Runner:
             self.timings[name] = self.timings.get(name, 0.0) + self.clock() - start
         findings, reason = result if isinstance(result, tuple) else (result, None)
         findings = list(findings)
+        if caught:
+            # What numpy or scikit-learn said while the evidence was computed
+            # (a solver that did not converge, a division by zero) qualifies
+            # that evidence: it goes with the check's findings, not to stderr.
+            self.warnings[name] = caught
+            findings = [f.replace(evidence=dict(f.evidence, warnings=list(caught)))
+                        for f in findings]
         if reason:
             self.skipped[name] = reason
         elif name not in self.ran:

@@ -5,7 +5,10 @@ in-process: 0 clean, 1 findings of severity error, 2 bad usage or bad input,
 3 incomplete (a part or a check failed; `--allow-failures` turns it into the
 code the findings alone give).
 Each subcommand lives in its own module with `add_parser(subparsers)`; the
-parser it adds sets `func(args) -> int`.
+parser it adds sets `func(args) -> int`, and `tensorflow=True` when it needs
+TensorFlow: TensorFlow is then imported first with its C++ start-up logs kept
+off stderr (`kerasdoc._quiet.quiet_tensorflow`; set TF_CPP_MIN_LOG_LEVEL=0
+to see them).
 """
 
 import argparse
@@ -78,6 +81,12 @@ def main(argv=None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
     try:
+        if getattr(args, "tensorflow", False):
+            # Before anything imports TensorFlow: its C++ start-up logs
+            # (CUDA probe, CPU banner) are noise on a command line.
+            from kerasdoc._quiet import quiet_tensorflow
+
+            quiet_tensorflow()
         return int(args.func(args))
     except KerasDocError as exc:
         print(f"kerasdoc {args.command}: error: {exc}", file=sys.stderr)

@@ -38,7 +38,7 @@ def add_parser(subparsers):
     parser.add_argument("--budget", type=float, default=60.0,
                         help="time budget of the diagnosis in seconds (default 60)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, tensorflow=True)
     return parser
 
 

@@ -67,7 +67,7 @@ def add_parser(subparsers):
                         help="exit 0 or 1 from the findings even when a part or a "
                              "check failed (default: exit 3, the report is incomplete)")
     parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
-    parser.set_defaults(func=run)
+    parser.set_defaults(func=run, tensorflow=True)
     return parser
 
 
@@ -134,18 +134,33 @@ def load_data(args):
     return x, y, val, None
 
 
-def load_model(path):
-    """`keras.saving.load_model(path)` with a usage error for missing/broken files."""
+def load_model(path, say=None):
+    """`keras.saving.load_model(path)` with a usage error for missing/broken files.
+
+    Warnings Keras gives while loading (e.g. optimizer variables it skips)
+    are said through `say` (progress lines, silenced by `--quiet`), not
+    printed as Python warnings.
+    """
     if not os.path.isfile(path):
         raise InvalidInputError(f"Model file not found. Received: model={path}")
+    import warnings
+
     import keras
 
+    from kerasdoc._quiet import describe_warning
+
     try:
-        return keras.saving.load_model(path)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = keras.saving.load_model(path)
     except Exception as exc:  # keras raises ValueError, OSError, zipfile errors...
         raise InvalidInputError(
             f"Could not load the model ({type(exc).__name__}: {exc}). Received: model={path}"
         ) from None
+    for message in caught:
+        if say is not None:
+            say(f"while loading the model: {describe_warning(message)}")
+    return model
 
 
 def report_figures(model, x_val, y_val, class_names):
@@ -187,7 +202,7 @@ def run(args):
     if args.out and not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
         raise InvalidInputError(f"The folder of --out does not exist. Received: --out={args.out}")
     say(f"loading {args.model}")
-    model = load_model(args.model)
+    model = load_model(args.model, say)
 
     import matplotlib
 
