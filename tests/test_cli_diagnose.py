@@ -6,7 +6,8 @@ import os
 import numpy as np
 import pytest
 
-from kerasdoc.cli import EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK, EXIT_USAGE, main
+from kerasdoc.cli import (EXIT_CORRUPT_MODEL, EXIT_FINDINGS, EXIT_INCOMPLETE, EXIT_OK,
+                          EXIT_USAGE, main)
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -39,7 +40,7 @@ def test_help_and_usage_errors(cli_case, capsys):
     text = capsys.readouterr().out
     assert "--data" in text and "--allow-failures" in text
     for line in ("0  clean", "1  at least one finding of severity error",
-                 "2  bad usage", "3  incomplete"):
+                 "2  bad usage", "3  incomplete", "4  the model file is corrupt"):
         assert line in text
     assert main(["--help"]) == EXIT_OK
     assert "3  incomplete" in capsys.readouterr().out
@@ -56,8 +57,55 @@ def test_help_and_usage_errors(cli_case, capsys):
     assert "Received: parts=" in capsys.readouterr().err
     (root / "notamodel.keras").write_text("hello")
     assert main(["diagnose", str(root / "notamodel.keras"), "--data", str(root / "data"),
+                 "--quiet"]) == EXIT_CORRUPT_MODEL
+    assert "The model file is corrupt: it is not a zip archive" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("truncated", "it is not a zip archive, as a .keras file is"),
+    ("garbage", "it is not a zip archive, as a .keras file is"),
+    ("empty", "the file is empty (0 bytes)"),
+    ("flipped", "fails its CRC check"),
+    ("no_config", "the archive lacks config.json"),
+])
+def test_corrupt_model_file_has_its_own_message_and_exit_code(cli_case, capsys, tmp_path,
+                                                              damage, message):
+    import zipfile
+
+    root = cli_case
+    good = (root / "healthy.keras").read_bytes()
+    path = tmp_path / "model.keras"
+    if damage == "truncated":
+        path.write_bytes(good[: len(good) // 2])
+    elif damage == "garbage":
+        path.write_bytes(np.random.default_rng(0).bytes(4096))
+    elif damage == "empty":
+        path.write_bytes(b"")
+    elif damage == "flipped":  # a byte of the stored weights changed: the CRC fails
+        with zipfile.ZipFile(root / "healthy.keras") as archive:
+            info = archive.getinfo("model.weights.h5")
+        start = info.header_offset + 30 + len(info.filename) + len(info.extra) + 200
+        data = bytearray(good)
+        data[start] ^= 0xFF
+        path.write_bytes(bytes(data))
+    else:
+        with zipfile.ZipFile(root / "healthy.keras") as src, \
+                zipfile.ZipFile(path, "w") as dst:
+            for name in src.namelist():
+                if name != "config.json":
+                    dst.writestr(name, src.read(name))
+    code = main(["diagnose", str(path), "--data", str(root / "data"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == EXIT_CORRUPT_MODEL, err
+    assert err.startswith("kerasdoc diagnose: error: The model file is corrupt: "), err
+    assert message in err and f"Received: model={path}" in err
+    assert "File not found" not in err and "not found" not in err
+    # A missing file is bad usage, with its own message.
+    assert main(["diagnose", str(tmp_path / "absent.keras"), "--data", str(root / "data"),
                  "--quiet"]) == EXIT_USAGE
-    assert "Could not load the model" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "Model file not found. Received: model=" in err
+    assert "The model file is corrupt" not in err
 
 
 def test_error_finding_gives_exit_code_1_and_json(cli_case, capsys):

@@ -3,7 +3,8 @@
 `main(argv)` returns an exit code instead of exiting, so tests call it
 in-process: 0 clean, 1 findings of severity error, 2 bad usage or bad input,
 3 incomplete (a part or a check failed; `--allow-failures` turns it into the
-code the findings alone give).
+code the findings alone give), 4 the model file is corrupt (truncated, not a
+`.keras` zip archive, a failed CRC check).
 Each subcommand lives in its own module with `add_parser(subparsers)`; the
 parser it adds sets `func(args) -> int`, and `tensorflow=True` when it needs
 TensorFlow: TensorFlow is then imported first with its C++ start-up logs kept
@@ -15,19 +16,26 @@ import argparse
 import importlib
 import sys
 
-from kerasdoc._errors import KerasDocError
+from kerasdoc._errors import DataIntegrityError, KerasDocError
 
 EXIT_OK = 0
 EXIT_FINDINGS = 1
 EXIT_USAGE = 2
 EXIT_INCOMPLETE = 3
+EXIT_CORRUPT_MODEL = 4
 
 EXIT_CODES_HELP = """exit codes:
   0  clean: every check ran or was skipped with a reason, no error finding
   1  at least one finding of severity error
   2  bad usage or bad input (a message names the argument)
   3  incomplete: a part or a check failed (raised); the report lists it under
-     'failed' with its exception. --allow-failures turns 3 into 0 or 1"""
+     'failed' with its exception. --allow-failures turns 3 into 0 or 1
+  4  the model file is corrupt (truncated, not a .keras zip archive, a
+     failed CRC check); a missing file is 2"""
+
+
+class CorruptModelError(DataIntegrityError):
+    """The saved model file exists but is damaged (exit code 4)."""
 
 
 def exit_code(report, allow_failures=False):
@@ -88,6 +96,9 @@ def main(argv=None):
 
             quiet_tensorflow()
         return int(args.func(args))
+    except CorruptModelError as exc:
+        print(f"kerasdoc {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_CORRUPT_MODEL
     except KerasDocError as exc:
         print(f"kerasdoc {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -8,7 +8,7 @@
 manifest) or a folder holding the walkthrough's `x_train_s.npy`,
 `y_train_s.npy`, `x_test_s.npy`, `y_test_s.npy`. Exit code 0 clean, 1 when an
 error-level finding exists, 2 on bad usage, 3 when a part or a check failed
-(`--allow-failures` turns 3 into 0 or 1).
+(`--allow-failures` turns 3 into 0 or 1), 4 when the model file is corrupt.
 """
 
 import os
@@ -134,15 +134,70 @@ def load_data(args):
     return x, y, val, None
 
 
-def load_model(path, say=None):
-    """`keras.saving.load_model(path)` with a usage error for missing/broken files.
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_KERAS_ARCHIVE = ("config.json", "model.weights.h5")
 
-    Warnings Keras gives while loading (e.g. optimizer variables it skips)
-    are said through `say` (progress lines, silenced by `--quiet`), not
-    printed as Python warnings.
+
+def model_file_damage(path):
+    """Why the model file at `path` is corrupt, or `None` when its structure is sound.
+
+    A `.keras` file is a zip archive holding `config.json` and
+    `model.weights.h5`: it must open as a zip, every member must pass its
+    CRC check, and those two must be there. A `.h5` file must start with the
+    HDF5 signature. Other extensions are left to Keras.
     """
-    if not os.path.isfile(path):
+    import zipfile
+
+    size = os.path.getsize(path)
+    if size == 0:
+        return "the file is empty (0 bytes)"
+    lower = path.lower()
+    if lower.endswith(".keras"):
+        if not zipfile.is_zipfile(path):
+            return (f"it is not a zip archive, as a .keras file is ({size} bytes; "
+                    "truncated, or not a Keras model)")
+        try:
+            with zipfile.ZipFile(path) as archive:
+                bad = archive.testzip()
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            return f"its zip archive is damaged ({type(exc).__name__}: {exc})"
+        if bad is not None:
+            return f"{bad} inside the archive fails its CRC check (the file is damaged)"
+        missing = [name for name in _KERAS_ARCHIVE if name not in names]
+        if missing:
+            return (f"the archive lacks {', '.join(missing)} (it holds "
+                    f"{', '.join(sorted(names)) or 'nothing'})")
+    elif lower.endswith((".h5", ".hdf5")):
+        with open(path, "rb") as handle:
+            if handle.read(8) != _HDF5_SIGNATURE:
+                return f"it does not start with the HDF5 signature ({size} bytes)"
+    return None
+
+
+def load_model(path, say=None):
+    """`keras.saving.load_model(path)` with clear errors for missing or broken files.
+
+    A missing file is bad usage (`InvalidInputError`, exit 2); a file whose
+    structure is damaged (truncated, not a zip archive, a failed CRC check)
+    raises `CorruptModelError` (exit 4); a sound file Keras still cannot
+    load (e.g. a custom layer that is not registered) is an
+    `InvalidInputError` with Keras's message. Warnings Keras gives while
+    loading (e.g. optimizer variables it skips) are said through `say`
+    (progress lines, silenced by `--quiet`), not printed as Python warnings.
+    """
+    from kerasdoc.cli import CorruptModelError
+
+    if not os.path.exists(path):
         raise InvalidInputError(f"Model file not found. Received: model={path}")
+    if not os.path.isfile(path):
+        raise InvalidInputError(f"The model must be a saved file (.keras), not a folder. "
+                                f"Received: model={path}")
+    damage = model_file_damage(path)
+    if damage is not None:
+        raise CorruptModelError(
+            f"The model file is corrupt: {damage}. Save the model again with "
+            f"model.save('model.keras'), or copy it again. Received: model={path}")
     import warnings
 
     import keras
@@ -153,7 +208,7 @@ def load_model(path, say=None):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             model = keras.saving.load_model(path)
-    except Exception as exc:  # keras raises ValueError, OSError, zipfile errors...
+    except Exception as exc:  # keras raises ValueError, OSError, TypeError...
         raise InvalidInputError(
             f"Could not load the model ({type(exc).__name__}: {exc}). Received: model={path}"
         ) from None
