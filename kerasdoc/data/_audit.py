@@ -107,9 +107,11 @@ def check_data(
             square exceeds this (raw 0-255 pixels reach ~100). Defaults to `10.0`.
         scale_ratio: `data.not_normalized` fires when the widest tabular feature
             range is this many times the narrowest. Defaults to `100.0`.
-        min_information: `data.label_misalignment` fires when a linear
-            model's out-of-sample information about the labels is below this:
-            the largest of three chance-corrected scores (balanced accuracy
+        min_information: `data.label_misalignment` fires when neither a
+            linear model nor k nearest neighbours (which read labels that are
+            a non-linear function of the inputs) has out-of-sample information
+            about the labels above this: per model, the largest of three
+            chance-corrected scores (balanced accuracy
             against 1/C, log-loss gain over the class frequencies, and
             2 * macro one-vs-rest ROC AUC - 1), each 0 at chance and 1 when
             perfect, so class imbalance does not pass for misalignment.

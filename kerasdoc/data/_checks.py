@@ -16,6 +16,7 @@ from kerasdoc.data._audit import check_data
 
 _S = "tests/data/test_check_synthetic.py::"
 _F = "tests/data/test_check_fashion_mnist.py::"
+_T = "tests/data/test_corpus_twins.py::"
 _HEALTHY = (_S + "test_healthy_images_are_silent", _S + "test_healthy_tabular_is_silent")
 
 
@@ -214,8 +215,9 @@ def label_noise(proba, y, indices, min_samples, *, settings):
 class LabelMisalignment(Settings):
     min_information: float = setting(
         _d("min_information"),
-        "fires when a linear model's chance-corrected out-of-sample information about "
-        "the labels is below this", minimum=0.0, maximum=1.0)
+        "fires when both a linear model's and k nearest neighbours' chance-corrected "
+        "out-of-sample information about the labels are below this", minimum=0.0,
+        maximum=1.0)
     model_samples: int = setting(_d("model_samples"),
                                  "seeded sample size for the label model", minimum=20,
                                  integer=True)
@@ -224,9 +226,15 @@ class LabelMisalignment(Settings):
 @register("data.label_misalignment", part="data", tasks=SINGLE_LABEL, needs=("labels",),
           settings=LabelMisalignment,
           fires=(_S + "test_labels_shuffled_apart_fire",
-                 _F + "test_labels_shuffled_apart_is_an_error"),
+                 _F + "test_labels_shuffled_apart_is_an_error",
+                 _T + "test_circles_shuffled_apart_are_misaligned",
+                 _T + "test_series_labels_shuffled_apart_are_misaligned",
+                 _T + "test_siamese_pair_labels_shuffled_apart_are_misaligned"),
           silent=(_S + "test_aligned_imbalanced_labels_are_silent",
-                  _F + "test_aligned_one_to_fifty_subset_is_not_misaligned"))
+                  _F + "test_aligned_one_to_fifty_subset_is_not_misaligned",
+                  _T + "test_circles_are_not_misaligned",
+                  _T + "test_frequency_classes_of_series_are_not_misaligned",
+                  _T + "test_siamese_same_class_pairs_are_not_misaligned"))
 def label_misalignment(proba, y, min_samples, *, settings):
     """Labels carry (almost) no information about the inputs."""
     return _labels.check_misalignment(proba, y, min_information=settings.min_information,

@@ -1,9 +1,14 @@
 """Do labels belong to their inputs, and are they in a usable order?
 
-`data.label_misalignment`: a cheap linear model (scikit-learn logistic
-regression on PCA features) predicts labels out of sample; if it does no
-better than chance, the labels carry no information about the inputs, the
-signature of `x` and `y` shuffled apart. "Better than chance" must hold under
+`data.label_misalignment`: two cheap models predict labels out of sample
+from the same PCA features, a linear one (scikit-learn logistic regression)
+and a local one (k nearest neighbours); if neither does better than chance,
+the labels carry no information about the inputs, the signature of `x` and
+`y` shuffled apart. The linear model alone cannot tell shuffled labels from
+labels that are a non-linear function of the inputs (concentric circles,
+XOR-like interactions): it is at chance on both, while k-NN reads any label
+that is locally constant in the input space, and no model can read labels
+shuffled apart. "Better than chance" must hold under
 class imbalance, where plain accuracy of a useful model can equal the majority
 rate (it rarely predicts a minority class, yet ranks them well). So the check
 takes the largest of three chance-corrected scores, each 0 at chance and 1 when
@@ -46,6 +51,40 @@ def cross_val_proba(features, y, *, n_classes, seed, folds=3):
     return proba
 
 
+def knn_cross_val_proba(features, y, *, n_classes, seed, folds=3):
+    """Out-of-sample class probabilities `(N, n_classes)` of k nearest neighbours.
+
+    `k` grows as the square root of the training-fold size (at least 5, at
+    most 50), the usual consistent choice: large enough that the vote is
+    not one neighbour's noise, small enough to follow a curved boundary.
+    Neighbours vote with weights `1/distance` and the probabilities are
+    smoothed towards the class prior by one pseudo-count, so that a
+    confident wrong vote does not read as an infinite log-loss.
+    """
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.neighbors import KNeighborsClassifier
+
+    counts = np.bincount(y, minlength=n_classes)
+    present = np.flatnonzero(counts)
+    folds = int(min(folds, counts[present].min())) if len(present) else 0
+    proba = np.zeros((len(y), n_classes))
+    if len(present) < 2 or folds < 2:
+        proba[:, present] = counts[present] / max(len(y), 1)
+        return proba
+    prior = counts[present] / len(y)
+    cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    for train, test in cv.split(features, y):
+        k = int(np.clip(np.sqrt(len(train)), 5, 50))
+        k = min(k, len(train))
+        model = KNeighborsClassifier(n_neighbors=k, weights="distance")
+        model.fit(features[train], y[train])
+        part = np.zeros((len(test), len(present)))
+        part[:, np.searchsorted(present, model.classes_)] = model.predict_proba(
+            features[test])
+        proba[np.ix_(test, present)] = (part * k + prior) / (k + 1)
+    return proba
+
+
 def _macro_auc(proba, y, present):
     """Mean over present classes of the one-vs-rest ROC AUC of their probability."""
     from sklearn.metrics import roc_auc_score
@@ -75,11 +114,16 @@ def _chance_corrected(proba, y, counts):
 def check_misalignment(proba, y, *, min_information, min_samples):
     """Error when out-of-sample predictions are no better than chance.
 
-    `information` is the largest of the chance-corrected balanced accuracy,
-    relative log-loss improvement over the class prior and macro ROC AUC
-    (see the module docstring): all about 0 for labels shuffled apart, while
-    the AUC stays well above 0 for aligned, heavily imbalanced data.
+    `proba` is one model's out-of-sample probabilities, or a dict of model
+    name -> probabilities (`"linear"`, `"knn"`); the labels are aligned as
+    soon as one model reads them. `information` is, per model, the largest
+    of the chance-corrected balanced accuracy, relative log-loss improvement
+    over the class prior and macro ROC AUC (see the module docstring): all
+    about 0 for labels shuffled apart, while the AUC stays well above 0 for
+    aligned, heavily imbalanced data.
     """
+    probas = dict(proba) if isinstance(proba, dict) else {"linear": proba}
+    proba = probas.get("linear", next(iter(probas.values())))
     n = len(y)
     if n < min_samples:
         return [], f"needs at least {min_samples} labelled samples, got {n}"
@@ -96,17 +140,27 @@ def check_misalignment(proba, y, *, min_information, min_samples):
     scores = _chance_corrected(proba, y, counts)
     information = max(scores["balanced_accuracy_score"], scores["log_loss_score"],
                       scores["auc_score"])
-    if information >= min_information:
+    per_model = {}
+    for name, p in probas.items():
+        s = _chance_corrected(p, y, counts)
+        per_model[name] = max(s["balanced_accuracy_score"], s["log_loss_score"],
+                              s["auc_score"])
+    if max(per_model.values()) >= min_information:
         return [], None
+    models = " nor ".join({"linear": "a linear model", "knn": "k nearest neighbours"}.get(
+        name, name) for name in probas)
     return [Finding(
         "data.label_misalignment",
-        message=(f"A linear model predicts y_train from x_train no better than chance "
+        message=((f"Neither {models} predicts y_train from x_train better than chance "
+                  if len(probas) > 1 else
+                  "A linear model predicts y_train from x_train no better than chance ") +
                  f"out of sample (balanced accuracy {scores['cv_balanced_accuracy']:.1%} "
                  f"vs {1 / np.count_nonzero(counts):.1%}, macro ROC AUC "
                  f"{scores['cv_macro_auc']:.2f} vs 0.5): the labels do not belong to "
                  f"their inputs."),
         evidence={"cv_accuracy": accuracy, "majority_rate": majority, **scores,
                   "information": information,
+                  "information_by_model": {k: float(v) for k, v in per_model.items()},
                   "min_information": min_information, "n_samples": n},
         fix=("Check that inputs and labels were shuffled together (one permutation: "
              "`p = rng.permutation(n); x, y = x[p], y[p]`) and that files and labels "

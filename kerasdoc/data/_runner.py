@@ -32,6 +32,7 @@ class Audit:
         settings = settings if settings is not None else opts.get("settings")
         task = task if task is not None else opts.get("task")
         self.task = task
+        self.input_kind = input_kind
         self.runner = Runner("data", task=task, input_kind=input_kind,
                              settings=settings or resolve_settings(part="data"),
                              clock=lambda: _clock())
@@ -164,13 +165,14 @@ class Audit:
             run("data.label_noise", gather=noise)
 
         def misalignment(settings):
-            if noise_proba is not None and len(noise_proba[0]) >= min(
-                    len(valid), settings.model_samples):
-                idx, proba = noise_proba
-            else:
-                idx = valid[sample_indices(len(valid), settings.model_samples, o["seed"])]
-                proba = self._proba(st_tr, idx, lab_tr.ids[idx])
-            return proba, lab_tr.ids[idx], min_model
+            idx = valid[sample_indices(len(valid), settings.model_samples, o["seed"])]
+            features = self._features(st_tr, idx)
+            y_idx = lab_tr.ids[idx]
+            probas = {"linear": _labels.cross_val_proba(features, y_idx, n_classes=self.k,
+                                                        seed=o["seed"]),
+                      "knn": _labels.knn_cross_val_proba(features, y_idx,
+                                                         n_classes=self.k, seed=o["seed"])}
+            return probas, y_idx, min_model
         if len(valid) >= min_model:
             run("data.label_misalignment", gather=misalignment)
         return runner.report("kerasdoc data audit",
@@ -194,15 +196,27 @@ class Audit:
         run("data.multilabel_empty", self.y_train)
         run("data.label_imbalance", self.y_train)
 
-    def _proba(self, stats, idx, y):
+    def _features(self, stats, idx):
+        """PCA features of training rows `idx` for the label models."""
+        from kerasdoc.data._represent import spectrum
+
         represent = self.o.get("represent")
         if represent is not None:  # token ids, text: a representation that sees content
             values = represent(idx)
+        elif self.input_kind == "sequence":
+            # Series whose class lives in their frequency content at random
+            # phases look alike to a per-step or block-averaged view.
+            rows = np.asarray(_Rows(self.x_train, idx)[:], dtype=np.float32)
+            values = np.concatenate([self._pooled("train", idx) if stats.is_image else
+                                     rows.reshape(len(rows), -1), spectrum(rows)], axis=1)
         elif stats.is_image:
             values = self._pooled("train", idx)
         else:
             values = tabular_rows(self.x_train, stats, idx, chunk_size=self.o["chunk_size"])
-        features = pca_features(values, seed=self.o["seed"])
+        return pca_features(values, seed=self.o["seed"])
+
+    def _proba(self, stats, idx, y):
+        features = self._features(stats, idx)
         return _labels.cross_val_proba(features, y, n_classes=self.k, seed=self.o["seed"])
 
     def _leakage(self, st_tr, st_te, lab_tr, lab_te, settings):
