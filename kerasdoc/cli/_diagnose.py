@@ -3,10 +3,15 @@
     kerasdoc diagnose MODEL.keras --data DIR [--out report.html] [--json]
     kerasdoc diagnose MODEL.keras --x X.npy --y Y.npy [--x-val ... --y-val ...]
     kerasdoc diagnose MODEL.keras --data DIR --config kerasdoc.toml --task regression
+    kerasdoc diagnose MODEL.keras --images DIR [--validation-split 0.2]
+    kerasdoc diagnose MODEL.keras --csv FILE --target COLUMN [--categorical onehot]
 
 `--data` is a subset folder written by `kerasdoc subset` (verified against its
 manifest) or a folder holding the walkthrough's `x_train_s.npy`,
-`y_train_s.npy`, `x_test_s.npy`, `y_test_s.npy`. Exit code 0 clean, 1 when an
+`y_train_s.npy`, `x_test_s.npy`, `y_test_s.npy`. `--images` and `--csv` are
+read as `kerasdoc.cli._sources` describes (class subfolders through
+`keras.utils.image_dataset_from_directory`; a table's categorical columns
+one-hot or as integer codes, said on stderr). Exit code 0 clean, 1 when an
 error-level finding exists, 2 on bad usage, 3 when a part or a check failed
 (`--allow-failures` turns 3 into 0 or 1), 4 when the model file is corrupt.
 """
@@ -32,13 +37,34 @@ def add_parser(subparsers):
                     "or a check failed.",
         epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="saved model (.keras)")
-    src = parser.add_argument_group("data (one of --data or --x/--y)")
+    src = parser.add_argument_group(
+        "data (one of --data, --x/--y, --images or --csv with --target)")
     src.add_argument("--data", help="subset folder (manifest.json or the walkthrough's "
                                     "x_train_s.npy, y_train_s.npy, x_test_s.npy, y_test_s.npy)")
     src.add_argument("--x", help="training inputs .npy")
     src.add_argument("--y", help="training labels .npy")
     src.add_argument("--x-val", help="validation inputs .npy (optional)")
     src.add_argument("--y-val", help="validation labels .npy (optional)")
+    src.add_argument("--images", metavar="DIR",
+                     help="folder with one subfolder of images per class, read with "
+                          "keras.utils.image_dataset_from_directory at the model's "
+                          "input size and channels")
+    src.add_argument("--image-size", metavar="H,W",
+                     help="size to read --images at (default: the model's input size)")
+    src.add_argument("--csv", metavar="FILE",
+                     help="CSV table with a header row; numeric columns as they are, "
+                          "other columns categorical (see --categorical)")
+    src.add_argument("--target", metavar="COLUMN", help="the label column of --csv")
+    src.add_argument("--categorical", choices=("auto", "onehot", "codes"), default="auto",
+                     help="encoding of --csv's categorical columns: one 0/1 column per "
+                          "value in sorted order (onehot), or the value's rank in sorted "
+                          "order (codes); auto picks the one matching the model's input "
+                          "width (default auto)")
+    src.add_argument("--validation-split", type=float, metavar="F",
+                     help="hold out this fraction of --images or --csv as validation "
+                          "data (seeded)")
+    src.add_argument("--max-samples", type=int, default=4096,
+                     help="images read from --images per split (default 4096)")
     parser.add_argument("--rescale", type=_factor, default=None,
                         help="multiply inputs by this before checking, as the model "
                              "was trained (a number or a fraction such as 1/255)")
@@ -106,8 +132,31 @@ def _load_npy(path, name):
         ) from None
 
 
+def _sources(args):
+    given = [name for name, value in (("--data", args.data), ("--x/--y", args.x or args.y),
+                                      ("--images", args.images), ("--csv", args.csv))
+             if value]
+    if len(given) > 1:
+        raise InvalidInputError(
+            f"Give one data source: --data, --x/--y, --images or --csv. "
+            f"Received: {', '.join(given)}")
+    if (args.x_val or args.y_val) and not (args.x or args.y):
+        raise InvalidInputError("--x-val/--y-val go with --x/--y. "
+                                f"Received: --x-val={args.x_val}, --y-val={args.y_val}")
+    if args.validation_split is not None and not (args.images or args.csv):
+        raise InvalidInputError(
+            "--validation-split goes with --images or --csv. "
+            f"Received: --validation-split={args.validation_split}")
+    if args.target and not args.csv:
+        raise InvalidInputError(f"--target goes with --csv. Received: --target={args.target}")
+    if args.max_samples < 1:
+        raise InvalidInputError(f"--max-samples must be >= 1. "
+                                f"Received: --max-samples={args.max_samples}")
+    return given[0] if given else None
+
+
 def load_data(args):
-    """`(x, y, validation_data or None, class_names or None)` from the arguments."""
+    """`(x, y, validation_data or None, class_names or None)` from --data or --x/--y."""
     if args.data and (args.x or args.y):
         raise InvalidInputError("Give either --data or --x/--y, not both. "
                                 f"Received: --data={args.data}, --x={args.x}")
@@ -122,7 +171,8 @@ def load_data(args):
         names = list(subset.class_names) if subset.class_names else None
         return subset.x_train, subset.y_train, val, names
     if not (args.x and args.y):
-        raise InvalidInputError("Give --data DIR, or both --x and --y. "
+        raise InvalidInputError("Give --data DIR, or both --x and --y, or --images DIR, "
+                                "or --csv FILE --target COLUMN. "
                                 f"Received: --x={args.x}, --y={args.y}")
     x, y = _load_npy(args.x, "x"), _load_npy(args.y, "y")
     val = None
@@ -249,15 +299,32 @@ def run(args):
     epochs = args.epochs if args.epochs is not None else options.get("epochs")
     batch_size = args.batch_size if args.batch_size is not None else options.get(
         "batch_size")
-    x, y, val, class_names = load_data(args)
+    source = _sources(args)
+    seed = options.get("seed", 0)
+    model = None
+    if source == "--images":
+        from kerasdoc.cli._sources import load_images
+
+        say(f"loading {args.model}")
+        model = load_model(args.model, say)
+        x, y, val, class_names = load_images(args, model, say, seed=seed)
+    elif source == "--csv":
+        from kerasdoc.cli._sources import load_csv
+
+        say(f"loading {args.model}")
+        model = load_model(args.model, say)
+        x, y, val, class_names = load_csv(args, model, say, seed=seed)
+    else:
+        x, y, val, class_names = load_data(args)
     if args.rescale is not None:
         x = x * args.rescale
         if val is not None:
             val = (val[0] * args.rescale, val[1])
     if args.out and not os.path.isdir(os.path.dirname(os.path.abspath(args.out))):
         raise InvalidInputError(f"The folder of --out does not exist. Received: --out={args.out}")
-    say(f"loading {args.model}")
-    model = load_model(args.model, say)
+    if model is None:
+        say(f"loading {args.model}")
+        model = load_model(args.model, say)
 
     import matplotlib
 
@@ -267,7 +334,7 @@ def run(args):
     report = diagnose(model, x, y, validation_data=val, batch_size=batch_size,
                       epochs=epochs, class_names=class_names, budget_s=budget,
                       parts=parts, progress=say, settings=settings, task=task,
-                      seed=options.get("seed", 0))
+                      seed=seed)
     if args.out:
         from kerasdoc.plot import write_html_report
 
