@@ -1,11 +1,21 @@
-"""`kerasdoc subset`: build a class-balanced subset and save it as `.npy`.
+"""`kerasdoc subset`: build a class-balanced subset and save it.
 
     kerasdoc subset --dataset fashion_mnist --train-per-class 100 \\
         --test-per-class 30 --seed 0 --out DIR
+    kerasdoc subset --dataset cifar10 --data-dir ~/.keras/datasets/cifar-10-batches-py-target \\
+        --train-per-class 50 --test-per-class 10 --out DIR
     kerasdoc subset --x X.npy --y Y.npy --per-class N --out DIR
+    kerasdoc subset --images photos/ --per-class 20 [--files symlink] --out DIR
 
-Arrays given with `--x/--y` are memory-mapped, so only their labels and the
-chosen rows are read. numpy only: no TensorFlow import.
+`--dataset` is any of mnist, fashion_mnist, cifar10, cifar100, read from the
+files `keras.datasets` keeps on this machine (`--data-dir`, or the Keras
+cache for mnist and fashion_mnist; CIFAR's pickles only from `--data-dir`,
+see `kerasdoc.datasets._local`); nothing is downloaded except FashionMNIST
+with `--download`. Arrays given with `--x/--y` are memory-mapped, so only
+their labels and the chosen rows are read. These write `.npy` files and a
+manifest. `--images` draws files from an image-folder tree (one subfolder per
+class) and copies or links them into a new tree with a manifest
+(`kerasdoc.data._image_subset`). numpy only: no TensorFlow import.
 """
 
 import sys
@@ -18,7 +28,7 @@ from kerasdoc._errors import DataIntegrityError, InvalidInputError
 
 __all__ = ["add_parser", "run"]
 
-DATASETS = ("fashion_mnist",)
+DATASETS = ("mnist", "fashion_mnist", "cifar10", "cifar100")
 
 
 def add_parser(subparsers):
@@ -27,12 +37,22 @@ def add_parser(subparsers):
         description="Draw a class-balanced random subset (shuffled across classes) "
                     "and save x_train_s.npy, y_train_s.npy[, x_test_s.npy, "
                     "y_test_s.npy] and manifest.json into --out.")
-    src = parser.add_argument_group("source (one of --dataset or --x/--y)")
-    src.add_argument("--dataset", choices=DATASETS, help="a known dataset")
-    src.add_argument("--data-dir", help="directory of the dataset's files "
-                     "(default: $KERASDOC_DATA, Debian's, the Keras cache)")
+    src = parser.add_argument_group("source (one of --dataset, --x/--y or --images)")
+    src.add_argument("--dataset", choices=DATASETS,
+                     help="a keras.datasets name whose files are on this machine")
+    src.add_argument("--data-dir", "--source", dest="data_dir",
+                     help="where the dataset's files are: mnist.npz or its folder; the "
+                          "four FashionMNIST .gz files; the cifar-10-batches-py or "
+                          "cifar-100-python folder (or one holding it). Default for "
+                          "mnist and fashion_mnist: $KERASDOC_DATA (fashion_mnist), "
+                          "the Keras cache ~/.keras/datasets. Required for CIFAR, "
+                          "whose files are pickles")
     src.add_argument("--download", action="store_true",
-                     help="download the dataset through Keras if it is not found")
+                     help="fashion_mnist only: download it through Keras if it is not found")
+    src.add_argument("--images", metavar="DIR",
+                     help="an image-folder tree (one subfolder per class) to draw files from")
+    src.add_argument("--files", choices=("copy", "symlink", "hardlink"), default="copy",
+                     help="with --images: copy the chosen files, or link them (default copy)")
     src.add_argument("--x", help="inputs .npy (memory-mapped)")
     src.add_argument("--y", help="labels .npy (integer ids or one-hot)")
     src.add_argument("--x-test", help="test inputs .npy (optional)")
@@ -127,10 +147,19 @@ def run(args, *, stdout=None, stderr=None):
 
     stdout = stdout or sys.stdout
     progress = _Progress(stderr, quiet=args.quiet)
-    if (args.dataset is None) == (args.x is None and args.y is None):
-        raise InvalidInputError("Give either --dataset or --x and --y. Received: "
-                                f"dataset={args.dataset!r}, x={args.x!r}, y={args.y!r}")
+    given = [name for name, value in (("--dataset", args.dataset),
+                                      ("--x/--y", args.x or args.y),
+                                      ("--images", args.images)) if value]
+    if len(given) != 1:
+        raise InvalidInputError("Give either --dataset or --x and --y or --images. Received: "
+                                f"dataset={args.dataset!r}, x={args.x!r}, y={args.y!r}, "
+                                f"images={args.images!r}")
+    if args.download and args.dataset != "fashion_mnist":
+        raise InvalidInputError("--download is for --dataset fashion_mnist only; kerasdoc "
+                                f"downloads nothing else. Received: dataset={args.dataset!r}")
     train_size = _size(args.train_per_class, args.train_fraction, "train")
+    if args.images:
+        return _run_images(args, train_size, stdout)
     if args.dataset == "fashion_mnist":
         from kerasdoc.datasets import find_fashion_mnist, load_fashion_mnist
 
@@ -145,6 +174,18 @@ def run(args, *, stdout=None, stderr=None):
             directory, download=False, progress=progress)
         source = {"dataset": "fashion_mnist",
                   "files": "official IDX (train-*-ubyte.gz, t10k-*-ubyte.gz)"}
+        test_size = _size(args.test_per_class, args.test_fraction, "test")
+    elif args.dataset is not None:
+        from kerasdoc.datasets import load_local
+
+        (x, y), (x_test, y_test), names = load_local(args.dataset, args.data_dir)
+        names = list(names) if names else None
+        source = {"dataset": args.dataset,
+                  "files": {"mnist": "mnist.npz", "cifar10": "cifar-10-batches-py",
+                            "cifar100": "cifar-100-python (fine labels)"}[args.dataset]}
+        if not args.quiet:
+            print(f"read {args.dataset}: {len(x)} training and {len(x_test)} test images",
+                  file=progress.stream)
         test_size = _size(args.test_per_class, args.test_fraction, "test")
     else:
         if args.x is None or args.y is None:
@@ -181,5 +222,34 @@ def run(args, *, stdout=None, stderr=None):
         lines += _describe("test", test, names, out)
     for name in sorted(p.name for p in out.iterdir() if p.suffix in (".npy", ".json")):
         lines.append(f"  {out / name}")
+    print("\n".join(lines), file=stdout)
+    return 0
+
+
+def _run_images(args, train_size, stdout):
+    """`kerasdoc subset --images DIR`: a class-balanced copy (or links) of the tree."""
+    from kerasdoc.data._image_subset import image_folder_subset
+
+    if args.x_test or args.y_test or args.class_names:
+        raise InvalidInputError("--x-test, --y-test and --class-names go with --x/--y; "
+                                "--images takes the class names from its subfolders. "
+                                f"Received: images={args.images!r}")
+    test = {}
+    if args.test_per_class is not None or args.test_fraction is not None:
+        test = {"test_per_class": args.test_per_class, "test_fraction": args.test_fraction}
+    started = time.perf_counter()
+    manifest = image_folder_subset(
+        args.images, args.out, per_class=train_size["per_class"],
+        fraction=train_size["fraction"], seed=args.seed, files=args.files,
+        allow_fewer=args.allow_fewer, overwrite=args.overwrite, **test)
+    elapsed = time.perf_counter() - started
+    out = Path(args.out)
+    lines = [f"wrote {out} (seed {manifest['seed']}, files {args.files}, {elapsed:.2f} s)"]
+    for split, info in manifest["splits"].items():
+        folder = out if info["folder"] == "." else out / info["folder"]
+        lines.append(f"{split}: {info['n']} files in {folder}")
+        for c, (name, n) in enumerate(info["counts"].items()):
+            lines.append(f"  {c:>3} {name:<14} {n}")
+    lines.append(f"  {out / 'manifest.json'}")
     print("\n".join(lines), file=stdout)
     return 0
