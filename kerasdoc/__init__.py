@@ -21,6 +21,7 @@ _SUBPACKAGES = (
     "kerasdoc._diagnose",
     "kerasdoc._task",
     "kerasdoc._registry",
+    "kerasdoc._verify",
 )
 
 # name -> module that defines it. A test checks this equals the union of the
@@ -86,6 +87,9 @@ _EXPORTS = {
     "infer_task": "kerasdoc._task",
     # -- the registry of checks (issue 12) --
     "checks": "kerasdoc._registry",
+    # -- verified fixes (issue 14) --
+    "verify": "kerasdoc._verify",
+    "apply_fixes": "kerasdoc._verify",
 }
 
 __all__ = sorted(_EXPORTS) + ["datasets", "examples"]

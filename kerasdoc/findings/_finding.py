@@ -31,6 +31,10 @@ class Finding:
         fix: a concrete change that removes the problem.
         layer: name of the layer concerned, if any.
         step: training step at which it was seen, for `train.*` findings.
+        verified: what `kerasdoc.verify` measured when it applied the
+            finding's remedy to a copy and trained both arms across seeds
+            (verdict, before/after numbers, the 95% interval of the gain), or
+            None when it was not verified.
 
     Example:
 
@@ -47,6 +51,8 @@ class Finding:
     fix: str = ""
     layer: Optional[str] = None
     step: Optional[int] = None
+    verified: Optional[Mapping[str, Any]] = dataclasses.field(default=None, hash=False,
+                                                              compare=False)
 
     def __post_init__(self):
         if not is_known_code(self.code):
@@ -67,10 +73,16 @@ class Finding:
         )
         object.__setattr__(self, "severity", severity)
         object.__setattr__(self, "evidence", _freeze(dict(self.evidence or {})))
+        if self.verified is not None:
+            if not isinstance(self.verified, Mapping):
+                raise InvalidTypeError(
+                    "`verified` must be a dict. "
+                    f"Received: verified={type(self.verified).__name__}")
+            object.__setattr__(self, "verified", _freeze(dict(self.verified)))
 
     def to_dict(self):
         """A JSON-ready dict (numpy values converted by `Report.to_json`)."""
-        return {
+        out = {
             "code": self.code,
             "severity": str(self.severity),
             "message": self.message,
@@ -79,6 +91,9 @@ class Finding:
             "layer": self.layer,
             "step": self.step,
         }
+        if self.verified is not None:
+            out["verified"] = _thaw(self.verified)
+        return out
 
     def replace(self, **changes):
         """A copy with some fields changed."""

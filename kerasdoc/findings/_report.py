@@ -97,6 +97,80 @@ def _format_value(value, limit=12):
     return str(value)
 
 
+def _number(value):
+    if value is None:
+        return "n/a"
+    value = float(value)
+    if not math.isfinite(value):
+        return "diverged" if value > 0 else str(value)
+    return f"{value:.3g}" if abs(value) < 1000 else f"{value:.4g}"
+
+
+def _interval(lo, hi):
+    if lo is not None and float(lo) >= 0:
+        return f"{_number(lo)}-{_number(hi)}"
+    return f"{_number(lo)} to {_number(hi)}"
+
+
+def verified_lines(verified):
+    """The report lines of one finding's `verified` entry (see `kerasdoc.verify`)."""
+    verdict = verified.get("verdict")
+    lines = []
+    for change in verified.get("changes", ()):
+        lines.append(f"remedy: {change}")
+    if verdict in ("confirmed", "no effect", "harmful"):
+        lo, hi = verified.get("ci95") or (None, None)
+        line = (f"verified: val loss {_number(verified.get('val_loss_before'))} -> "
+                f"{_number(verified.get('val_loss_after'))}, {verified.get('seeds')} seeds, "
+                f"95 % CI of the gain {_interval(lo, hi)}: {verdict}")
+        if verified.get("metric"):
+            line += (f" ({verified['metric']} {_number(verified.get('metric_before'))} -> "
+                     f"{_number(verified.get('metric_after'))})")
+        if verified.get("standing") == "unconfirmed":
+            line += "; unconfirmed" + (", warning lowered to info" if verified.get(
+                "original_severity") == "warning" else "")
+        lines.append(line)
+    elif verdict is not None:
+        lines.append(f"verified: {verdict} ({verified.get('reason', '')})")
+    return lines
+
+
+def _curves_svg(verified, width=260, height=90):
+    """A small inline SVG of the before/after validation-loss curves (mean over seeds)."""
+    curves = verified.get("curves") or {}
+    before, after = curves.get("before"), curves.get("after")
+    if not before or not after:
+        return ""
+    series = []
+    for runs in (before, after):
+        runs = [[float(v) for v in run] for run in runs if run]
+        if not runs:
+            return ""
+        length = min(len(r) for r in runs)
+        series.append([sum(r[i] for r in runs) / len(runs) for i in range(length)])
+    values = [v for s in series for v in s if math.isfinite(v)]
+    if not values:
+        return ""
+    lo, hi = min(values), max(values)
+    span = (hi - lo) or 1.0
+
+    def path(points, colour):
+        n = max(len(points) - 1, 1)
+        xy = [(8 + (width - 16) * i / n,
+               8 + (height - 16) * (1 - ((min(max(v, lo), hi) if math.isfinite(v) else hi)
+                                         - lo) / span))
+              for i, v in enumerate(points)]
+        d = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(xy))
+        return f'<path d="{d}" fill="none" stroke="{colour}" stroke-width="2"/>'
+
+    return (f'<svg class="kd-verified" width="{width}" height="{height}" '
+            'xmlns="http://www.w3.org/2000/svg" role="img" '
+            'aria-label="validation loss per epoch: before (grey) and after (green)">'
+            + path(series[0], "#9e9e9e") + path(series[1], "#2e7d32")
+            + f'<text x="8" y="{height - 1}" font-size="9">val loss per epoch: before '
+            '(grey), after (green)</text></svg>')
+
+
 class Report(Sequence):
     """Findings of one or more checks, worst first.
 
@@ -117,6 +191,9 @@ class Report(Sequence):
         task: the task the checks served (an object with `describe()`, such
             as `kerasdoc.Task`); its line opens every rendering. Defaults to
             `None`.
+        verification: what `kerasdoc.verify` measured beyond each finding's
+            own `verified` entry (the settings of the runs, all remedies
+            together), or None. Defaults to `None`.
 
     Example:
 
@@ -129,7 +206,7 @@ class Report(Sequence):
     """
 
     def __init__(self, findings=(), *, ran=(), skipped=None, timings=None,
-                 title="kerasdoc report", failed=None, task=None):
+                 title="kerasdoc report", failed=None, task=None, verification=None):
         findings = _sequence(findings, "findings")
         for f in findings:
             if not isinstance(f, Finding):
@@ -165,6 +242,10 @@ class Report(Sequence):
                 "`task` must be a task profile with a `describe()` method (such as "
                 f"kerasdoc.Task). Received: task={task!r}")
         self.task = task
+        if verification is not None and not isinstance(verification, dict):
+            raise InvalidTypeError(
+                f"`verification` must be a dict. Received: verification={verification!r}")
+        self.verification = verification
 
     # Sequence protocol -------------------------------------------------
     def __getitem__(self, index):
@@ -248,10 +329,12 @@ class Report(Sequence):
             timings.update(r.timings)
             failed.update(r.failed)
         task = next((r.task for r in reports if r.task is not None), None)
+        verification = next((r.verification for r in reports
+                             if r.verification is not None), None)
         return Report(
             [f for r in reports for f in r._findings],
             ran=ran, skipped=skipped, timings=timings, failed=failed, task=task,
-            title=title or self.title,
+            title=title or self.title, verification=verification,
         )
 
     def __add__(self, other):
@@ -314,6 +397,8 @@ class Report(Sequence):
             "failed": self.failed,
             "timings": self.timings,
         })
+        if self.verification is not None:
+            body["verification"] = self.verification
         return _clean_floats(json.loads(json.dumps(body, default=_json_default)))
 
     def to_json(self, indent=2):
@@ -363,6 +448,11 @@ class Report(Sequence):
                 lines.append(f"    {key}: {_format_value(value)}")
             if f.fix:
                 lines.append(f"    fix: {f.fix}")
+            if f.verified is not None:
+                lines.extend(f"    {line}" for line in verified_lines(_thaw(f.verified)))
+        if self.verification is not None and self.verification.get("together"):
+            lines.append("all remedies together: " + "; ".join(
+                verified_lines(self.verification["together"])))
         if self.ran:
             lines.append("ran: " + ", ".join(
                 f"{name} ({self.timings[name]:.2f}s)" if name in self.timings else name
@@ -401,6 +491,10 @@ class Report(Sequence):
                 f"<code>{esc(f.code)}</code> {where}<br>{esc(f.message)}"
                 + (f"<ul>{evidence}</ul>" if evidence else "")
                 + (f"<div><b>Fix:</b> {esc(f.fix)}</div>" if f.fix else "")
+                + ("".join(f"<div>{esc(line)}</div>"
+                           for line in verified_lines(_thaw(f.verified)))
+                   if f.verified is not None else "")
+                + (_curves_svg(_thaw(f.verified)) if f.verified is not None else "")
                 + "</div>"
             )
         failures = "".join(

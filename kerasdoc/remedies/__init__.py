@@ -36,6 +36,8 @@ class Remedy:
         carried_by_model: whether `apply_fixes` can put the change into the
             returned model (else it is a change to the data or the fit call,
             listed for the user to make).
+        redraw: the transform draws random values; `verify` re-runs it with
+            each seed so the remedied arm's draws vary across seeds.
     """
 
     name: str
@@ -43,6 +45,7 @@ class Remedy:
     transform: Callable
     judged_by_validation: bool = True
     carried_by_model: bool = True
+    redraw: bool = False
 
     def __call__(self, setup, finding, *, seed=0):
         return apply_remedy(self, setup, finding, seed=seed)
@@ -88,7 +91,7 @@ def remedy_for(finding):
 REMEDIES = {
     "reinit_kernels": Remedy(
         "reinit_kernels", "re-initialise kernels: He for ReLU, Glorot for tanh/sigmoid",
-        t.reinit_kernels),
+        t.reinit_kernels, redraw=True),
     "pair_output_loss": Remedy(
         "pair_output_loss", "pair the output activation, the loss and from_logits",
         t.pair_output_loss),

@@ -282,6 +282,8 @@ def shuffle(setup, finding, *, seed=0):
 
 def class_weights(setup, finding, *, seed=0):
     """Balanced class weights: n / (k * count of the class)."""
+    if setup.y is None:
+        raise NotApplicable("the labels are needed to weigh the classes")
     y = np.asarray(setup.y)
     if y.ndim == 2 and y.shape[1] > 1:
         ids = y.argmax(axis=1)
@@ -298,8 +300,8 @@ def class_weights(setup, finding, *, seed=0):
 
 def drop_leaked(setup, finding, *, seed=0):
     """Drop the training samples that are copies of validation samples."""
-    if setup.validation_data is None:
-        raise NotApplicable("no validation data to compare with")
+    if setup.validation_data is None or setup.x is None:
+        raise NotApplicable("no training and validation data to compare")
     x = np.asarray(setup.x)
     xv = np.asarray(setup.validation_data[0])
     seen = {np.ascontiguousarray(row).tobytes() for row in xv}

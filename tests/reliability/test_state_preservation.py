@@ -1,7 +1,7 @@
 """Nothing lost: every model-facing function leaves the user's model bit-identical.
 
 Property (hypothesis): for each probe, `sanity_check`, `audit_model`,
-`check_preprocessing` and `diagnose`, on a trained model (optimizer built,
+`check_preprocessing`, `diagnose`, `verify` and `apply_fixes`, on a trained model (optimizer built,
 iterations > 0) with a frozen layer, the weights, optimizer variables
 (including the iteration count), trainable flags, compile settings and
 `train_function` are bit-identical afterwards (`kerasdoc._modelcopy.ModelState`)
@@ -74,6 +74,12 @@ CALLS = {
     "diagnose": lambda m, x, y: kerasdoc.diagnose(
         m, x, y, epochs=1, batch_size=32, budget_s=30,
         parts=("model", "probes", "training")),
+    "verify": lambda m, x, y: kerasdoc.verify(
+        kerasdoc.Report([kerasdoc.Finding("train.exploding_gradients")]), m, x, y,
+        seeds=2, epochs=1),
+    "apply_fixes": lambda m, x, y: kerasdoc.apply_fixes(
+        kerasdoc.Report([kerasdoc.Finding("train.exploding_gradients"),
+                         kerasdoc.Finding("optim.learning_rate")]), m),
 }
 
 
@@ -155,3 +161,45 @@ def test_doctor_step_removed_after_an_interrupted_fit(data):
     assert not getattr(model.train_function, "_kerasdoc_doctor", False)
     assert int(model.optimizer.iterations.numpy()) == 2 + 12
     assert "train_function replaced" in ModelState.capture(model).diff(before)
+
+
+def _global_random_state():
+    import random
+
+    import keras
+
+    from kerasdoc._keras import global_seed_generator
+
+    if global_seed_generator() is None:
+        keras.random.uniform((1,))  # the global seed generator exists from here on
+    generator = global_seed_generator()
+    return (random.getstate(), np.random.get_state()[1].tobytes(),
+            np.asarray(generator.state.numpy()).tobytes())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("call, delay", [("verify", None), ("verify", 0.3),
+                                         ("verify", 2.0), ("apply_fixes", None),
+                                         ("apply_fixes", 0.05)])
+def test_verify_and_apply_fixes_keep_the_global_random_state(models, data, call, delay):
+    """Python's, NumPy's and Keras's global random streams are unchanged, also on Ctrl-C."""
+    model = models["mlp"]
+    x, y = data
+    state = _global_random_state()
+    before = ModelState.capture(model)
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    if delay is not None:
+        signal.setitimer(signal.ITIMER_REAL, delay)
+    try:
+        CALLS[call](model, x, y)
+    except KeyboardInterrupt:
+        assert delay is not None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert _global_random_state() == state
+    assert ModelState.capture(model).diff(before) == []

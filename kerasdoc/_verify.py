@@ -1,0 +1,630 @@
+"""`kerasdoc.verify` and `kerasdoc.apply_fixes`: a finding's remedy, tried on copies.
+
+For each finding whose check declares a remedy (`kerasdoc.remedies`), the
+original setup and the remedied copy are trained from the same seeds for the
+same number of steps, and their validation loss (and the task's metric) are
+compared pair by pair: the gain is `loss before - loss after` per seed, with
+a 95% t interval over the seeds. The verdict:
+
+- `confirmed`: the interval lies above 0 and the mean gain is at least
+  `min_effect` of the loss before (the remedy helps beyond noise);
+- `harmful`: the interval lies below 0 by the same margin;
+- `no effect`: anything else.
+
+A warning whose remedy has no effect (or harms) is marked `unconfirmed` and
+drops to info; its evidence stays. Each remedy is tried alone, then all
+together.
+
+How it stays cheap: short runs (`epochs`, 2 by default), one original arm
+per seed shared by every finding, one traced training function per arm (the
+weights, optimizer and seed generators are restored between seeds instead of
+copying and re-tracing), and seeds stop as soon as the interval separates
+from 0 (from 2 seeds on). Seeds vary the order of the training samples and
+the dropout draws; the user's own initial weights are kept in both arms.
+
+The validation loss is one criterion for both arms, whatever their compiled
+losses: cross-entropy on the arm's probabilities (its softmax/sigmoid output,
+or its logits passed through one) for class labels, the squared error (the
+absolute error for an MAE loss) in the original units for values (a remedy
+that standardises the targets has its predictions mapped back).
+"""
+
+import math
+import time
+from typing import Callable, Optional
+
+import numpy as np
+
+from kerasdoc._errors import InvalidInputError, InvalidTypeError
+from kerasdoc._interrupts import checkpoint, guarded
+from kerasdoc._validation import check_float, check_int, check_model, received
+
+__all__ = ["verify", "apply_fixes"]
+
+VERDICTS = ("confirmed", "no effect", "harmful", "not applicable", "not verified",
+            "failed")
+"""What `verify` may conclude about a finding."""
+
+# Two-sided 97.5% quantiles of Student's t by degrees of freedom.
+_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365,
+         8: 2.306, 9: 2.262, 10: 2.228, 12: 2.179, 15: 2.131, 20: 2.086, 30: 2.042}
+
+
+def t_quantile(df):
+    """The 97.5% quantile of Student's t with `df` degrees of freedom (conservative)."""
+    if df < 1:
+        raise InvalidInputError(f"`df` must be >= 1. {received('df', df)}")
+    known = [d for d in _T975 if d <= df]
+    return _T975[max(known)] if df <= 30 else 1.96
+
+
+def paired_interval(before, after):
+    """Mean gain `before - after`, its 95% t interval and the paired effect size.
+
+    Args:
+        before: per-seed values of the original arm.
+        after: per-seed values of the remedied arm (same seeds, same order).
+
+    Returns:
+        dict with `gain`, `ci95` (low, high), `effect_size` (mean / sd of the
+        differences, inf when they do not vary) and `n`.
+    """
+    d = np.asarray(before, float) - np.asarray(after, float)
+    n = len(d)
+    mean = float(d.mean())
+    if n < 2:
+        return {"gain": mean, "ci95": [None, None], "effect_size": None, "n": n}
+    sd = float(d.std(ddof=1))
+    half = t_quantile(n - 1) * sd / math.sqrt(n)
+    effect = (mean / sd) if sd > 0 else (math.inf if mean > 0 else
+                                         (-math.inf if mean < 0 else 0.0))
+    return {"gain": mean, "ci95": [mean - half, mean + half], "effect_size": effect,
+            "n": n}
+
+
+def judge(stats, before_mean, min_effect):
+    """The verdict of a paired comparison (see the module docstring)."""
+    lo, hi = stats["ci95"]
+    if lo is None:
+        return "not verified"
+    margin = min_effect * abs(before_mean)
+    if lo > 0 and stats["gain"] >= margin:
+        return "confirmed"
+    if hi < 0 and -stats["gain"] >= margin:
+        return "harmful"
+    return "no effect"
+
+
+# The criterion -------------------------------------------------------------------
+
+def _final_layer(model):
+    from kerasdoc.model._graph import output_layer
+
+    layer = output_layer(model)
+    depth = 0
+    while layer is not None and hasattr(layer, "outputs") and not hasattr(
+            layer, "activation") and depth < 8:
+        inner = output_layer(layer)
+        if inner is None or inner is layer:
+            break
+        layer, depth = inner, depth + 1
+    return layer
+
+
+def _labels_kind(y):
+    from kerasdoc.remedies._transforms import _labels_form
+
+    return _labels_form(y)
+
+
+class Criterion:
+    """One validation loss and metric for every arm (see the module docstring)."""
+
+    def __init__(self, y_val, loss):
+        from kerasdoc._losses import classify_loss
+
+        self.form = _labels_kind(y_val)
+        self.y = np.asarray(y_val)
+        info = classify_loss(loss) if not isinstance(loss, (dict, list, tuple)) else None
+        self.absolute = info is not None and info.name in ("mean_absolute_error", "mae")
+        if self.form == "values":
+            self.name = "MAE loss" if self.absolute else "MSE"
+            self.metric = "MSE" if self.absolute else "MAE"
+        else:
+            self.name = "cross-entropy"
+            self.metric = "accuracy"
+
+    def probabilities(self, pred, setup):
+        """The arm's predicted probabilities, as its loss reads its output."""
+        from kerasdoc._losses import classify_loss
+        from kerasdoc.model._graph import layer_activation
+
+        layer = _final_layer(setup.model)
+        activation = layer_activation(layer) if layer is not None else None
+        info = classify_loss(setup.loss)
+        if activation in ("softmax", "sigmoid"):
+            return pred
+        if info is not None and info.from_logits:
+            if pred.shape[-1] == 1 or self.form == "multilabel":
+                return 1.0 / (1.0 + np.exp(-pred))
+            z = pred - pred.max(axis=-1, keepdims=True)
+            e = np.exp(z)
+            return e / e.sum(axis=-1, keepdims=True)
+        if pred.shape[-1] > 1 and self.form != "multilabel":  # as Keras's CE reads it
+            pred = np.clip(pred, 0, None)
+            total = pred.sum(axis=-1, keepdims=True)
+            return np.where(total > 0, pred / np.where(total > 0, total, 1), 1.0 /
+                            pred.shape[-1])
+        return pred
+
+    def __call__(self, pred, setup):
+        """`(loss, metric)` of predictions `pred` of the arm `setup`."""
+        pred = np.asarray(pred, dtype="float64")
+        if not np.all(np.isfinite(pred)):
+            return math.inf, math.nan
+        if self.form == "values":
+            if setup.target_transform is not None:
+                mean, std = setup.target_transform
+                pred = pred * np.asarray(std) + np.asarray(mean)
+            y = self.y.astype("float64").reshape(pred.shape)
+            err = pred - y
+            mse, mae = float(np.mean(err ** 2)), float(np.mean(np.abs(err)))
+            return (mae, mse) if self.absolute else (mse, mae)
+        p = self.probabilities(pred, setup)
+        eps = 1e-7
+        p = np.clip(p, eps, 1 - eps)
+        if self.form == "multilabel" or p.shape[-1] == 1:
+            y = self.y.astype("float64").reshape(p.shape)
+            loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+            return float(loss), float(np.mean((p > 0.5) == (y > 0.5)))
+        ids = (self.y.reshape(len(p)).astype("int64") if self.form == "sparse"
+               else self.y.argmax(axis=-1))
+        loss = -np.mean(np.log(p[np.arange(len(p)), ids]))
+        return float(loss), float(np.mean(p.argmax(axis=-1) == ids))
+
+
+# One arm ----------------------------------------------------------------------------
+
+class _Arm:
+    """A setup compiled once; each `run(seed)` restores its start and trains it."""
+
+    def __init__(self, setup, criterion, epochs, redraws=()):
+        from kerasdoc._modelcopy import _all_variables
+
+        self.setup, self.criterion, self.epochs = setup, criterion, epochs
+        self.redraws = [(r, f) for r, f in redraws if r.redraw]
+        model = setup.compiled()
+        model.optimizer.build(model.trainable_variables)
+        self.model = model
+        self.start = [(v, np.array(v.numpy(), copy=True)) for v in _all_variables(model)]
+        self.results = {}
+
+    def evaluate(self):
+        """`(loss, metric)` of the arm's model on the validation data now."""
+        xv = self.setup.validation_data[0]
+        chunk = max(256, self.setup.batch_size)
+        pred = np.concatenate([np.asarray(self.model(xv[i:i + chunk], training=False))
+                               for i in range(0, len(xv), chunk)])
+        return self.criterion(pred, self.setup)
+
+    def run(self, seed):
+        """`{"loss", "metric", "curve"}` of a run from the arm's start with `seed`."""
+        if seed in self.results:
+            return self.results[seed]
+        import keras
+
+        from kerasdoc.probes._common import seed_model
+
+        for variable, value in self.start:
+            variable.assign(value)
+        for remedy, finding in self.redraws:  # this seed's own random draws
+            remedy.transform(self.setup, finding, seed=seed)
+        model, setup = self.model, self.setup
+        seed_model(model, seed)
+        rng = np.random.default_rng(seed)
+        n = len(setup.y)
+        # One fit over the epochs' orders laid end to end: one call, one trace.
+        order = np.concatenate([rng.permutation(n) if setup.shuffle else np.arange(n)
+                                for _ in range(self.epochs)])
+        weights = (None if setup.sample_weight is None
+                   else np.asarray(setup.sample_weight)[order])
+        steps = math.ceil(n / setup.batch_size)
+        curve = []
+        evaluate = self.evaluate
+
+        class EpochEnd(keras.callbacks.Callback):
+            def on_train_batch_end(self, batch, logs=None):
+                checkpoint()
+                if (batch + 1) % steps == 0 and len(curve) < arm_epochs - 1:
+                    curve.append(evaluate()[0])
+                    if not math.isfinite(curve[-1]):
+                        self.model.stop_training = True
+
+        arm_epochs = self.epochs
+        model.fit(setup.x[order], setup.y[order], batch_size=setup.batch_size,
+                  epochs=1, shuffle=False, verbose=0, class_weight=setup.class_weight,
+                  sample_weight=weights, callbacks=[EpochEnd()])
+        loss, metric = evaluate()
+        curve.append(loss)
+        curve.extend([curve[-1]] * (self.epochs - len(curve)))
+        self.results[seed] = {"loss": loss, "metric": metric, "curve": curve}
+        return self.results[seed]
+
+
+def _capped(values, others):
+    finite = [v for v in list(values) + list(others) if math.isfinite(v)]
+    cap = 10 * max(finite) if finite else 1e6
+    return [v if math.isfinite(v) else cap for v in values]
+
+
+def _compare(before_runs, after_runs, min_effect, higher_is_better_metric):
+    b = [r["loss"] for r in before_runs]
+    a = [r["loss"] for r in after_runs]
+    stats = paired_interval(_capped(b, a), _capped(a, b))
+    before_mean = float(np.mean(_capped(b, a)))
+    verdict = judge(stats, before_mean, min_effect)
+    out = {"verdict": verdict, "seeds": len(b),
+           "val_loss_before": float(np.mean(b)) if all(map(math.isfinite, b)) else math.inf,
+           "val_loss_after": float(np.mean(a)) if all(map(math.isfinite, a)) else math.inf,
+           "gain": stats["gain"], "ci95": stats["ci95"],
+           "effect_size": stats["effect_size"],
+           "large": bool(stats["ci95"][0] is not None
+                         and stats["ci95"][0] >= 0.1 * abs(before_mean)),
+           "per_seed": {"before": b, "after": a},
+           "curves": {"before": [r["curve"] for r in before_runs],
+                      "after": [r["curve"] for r in after_runs]}}
+    mb = [r["metric"] for r in before_runs]
+    ma = [r["metric"] for r in after_runs]
+    if all(map(math.isfinite, mb + ma)):
+        sign = 1 if higher_is_better_metric else -1
+        mstats = paired_interval([sign * v for v in ma], [sign * v for v in mb])
+        out.update(metric_before=float(np.mean(mb)), metric_after=float(np.mean(ma)),
+                   metric_gain=mstats["gain"], metric_ci95=mstats["ci95"])
+    return out
+
+
+# verify ------------------------------------------------------------------------------
+
+def _arrays(x, y, validation_data, sample_weight, class_weight, model, max_samples):
+    from kerasdoc._inputs import (as_model_inputs, require_targets, sample_fit_data,
+                                  sample_validation_data)
+
+    data = sample_fit_data(x, y, sample_weight=sample_weight, class_weight=class_weight,
+                           max_samples=max_samples)
+    require_targets(data, x)
+    xs, ys = as_model_inputs(data.x, model), data.y
+    if isinstance(xs, (dict, list, tuple)) or isinstance(ys, (dict, list, tuple)):
+        raise InvalidInputError(
+            "`verify` trains single-input, single-output models on arrays; this model "
+            f"takes or gives several. {received('x', x)}")
+    xs, ys = np.asarray(xs), np.asarray(ys)
+    if validation_data is None:
+        order = np.random.default_rng(12345).permutation(len(ys))
+        cut = max(1, len(ys) // 5)
+        val, train = order[:cut], order[cut:]
+        weights = None if data.sample_weight is None else np.asarray(
+            data.sample_weight)[train]
+        return (xs[train], ys[train], (xs[val], ys[val]), weights, data.class_weight,
+                data.batch_size, "validation_data=None: 20% of x held out")
+    val = sample_validation_data(validation_data, max_samples=max_samples)
+    xv = np.asarray(as_model_inputs(val.x, model))
+    return (xs, ys, (xv, np.asarray(val.y)), data.sample_weight, data.class_weight,
+            data.batch_size, None)
+
+
+def _candidates(report, codes):
+    from kerasdoc.remedies import remedy_for
+
+    out = []
+    for index, finding in enumerate(report):
+        if codes is not None and finding.code not in codes:
+            continue
+        remedy = remedy_for(finding)
+        if remedy is not None:
+            out.append((index, finding, remedy))
+    return out
+
+
+@guarded
+def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
+           budget_s: Optional[float] = None, epochs: int = 2,
+           batch_size: Optional[int] = None, sample_weight=None, class_weight=None,
+           shuffle: bool = True, codes=None, together: bool = True,
+           min_effect: float = 0.02, seed: int = 0, max_samples: int = 4096,
+           progress: Optional[Callable[[str], None]] = None):
+    """Apply each finding's remedy to a copy and show, across seeds, whether it helps.
+
+    For every finding of `report` whose check declares a remedy, the original
+    setup and the remedied copy train from the same seeds for the same number
+    of steps; their validation losses (one criterion for both, see the module
+    docstring) and the task's metric are compared per seed, with the mean
+    gain, its 95% t interval and the paired effect size. Each finding gets
+    `verified` (verdict `confirmed`, `no effect` or `harmful` with the
+    numbers; or `not applicable`, `not verified` with the reason, `failed`
+    with the error); a warning whose remedy has no effect or harms is
+    `unconfirmed` and lowered to info, its evidence kept. Then all remedies
+    that apply are tried together (`report.verification["together"]`).
+
+    The user's model, data and global random state (Python's, NumPy's and
+    Keras's global seed generator) are left exactly as they were, also when
+    the call is interrupted.
+
+    Args:
+        report: a `kerasdoc.Report` (from `diagnose`, `audit_model`, ...).
+        model: the compiled model the report is about (never changed).
+        x: training inputs as `fit` takes them (single input).
+        y: training targets. Defaults to `None` (when `x` is a stream).
+        validation_data: `(x_val, y_val)` the arms are judged on. Defaults to
+            `None`: 20% of `x` is held out (the same samples for every arm).
+        seeds: seeds per arm (at least 2; fewer run when the interval
+            separates from 0 early). Defaults to `3`.
+        budget_s: wall-clock budget; when spent, findings not yet verified are
+            `not verified` with that reason. Defaults to `None` (no limit).
+        epochs: epochs of each short run. Defaults to `2`.
+        batch_size: fit's batch size. Defaults to `None` (32, or the
+            stream's batch size).
+        sample_weight: per-sample weights, as for `fit`. Defaults to `None`.
+        class_weight: class weights, as for `fit`. Defaults to `None`.
+        shuffle: whether the user's fit shuffles. Defaults to `True`.
+        codes: only findings with these codes. Defaults to `None` (all).
+        together: also try all applicable remedies together. Defaults to
+            `True`.
+        min_effect: smallest mean gain, relative to the validation loss
+            before, that counts as an effect. Defaults to `0.02`.
+        seed: first seed (the others follow it). Defaults to `0`.
+        max_samples: samples read from a stream. Defaults to `4096`.
+        progress: called with a one-line message per step. Defaults to `None`.
+
+    Returns:
+        A new `kerasdoc.Report`: the findings with `verified` filled in, and
+        `report.verification` holding the run settings and the combined result.
+
+    Example:
+
+    >>> report = kerasdoc.audit_model(model, x=x, y=y)          # doctest: +SKIP
+    >>> checked = kerasdoc.verify(report, model, x, y,
+    ...                           validation_data=(x_val, y_val))  # doctest: +SKIP
+    >>> print(checked)                                          # doctest: +SKIP
+    """
+    from kerasdoc.findings import Report
+    from kerasdoc.probes._common import preserved_global_rng
+    from kerasdoc.remedies import NotApplicable, TrainingSetup, apply_remedy
+
+    if not isinstance(report, Report):
+        raise InvalidTypeError(f"`report` must be a kerasdoc.Report. {received('report', report)}")
+    check_model(model)
+    if not getattr(model, "compiled", False):
+        raise InvalidInputError(f"`model` must be compiled. {received('model', model)}")
+    seeds = check_int(seeds, "seeds", minimum=2)
+    epochs = check_int(epochs, "epochs", minimum=1)
+    seed = check_int(seed, "seed", minimum=0)
+    batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
+    budget_s = check_float(budget_s, "budget_s", minimum=0, exclusive_minimum=True,
+                           allow_none=True)
+    min_effect = check_float(min_effect, "min_effect", minimum=0)
+    if not isinstance(shuffle, bool):
+        raise InvalidTypeError(f"`shuffle` must be True or False. {received('shuffle', shuffle)}")
+    if not isinstance(together, bool):
+        raise InvalidTypeError(
+            f"`together` must be True or False. {received('together', together)}")
+    if codes is not None:
+        if isinstance(codes, str):
+            codes = (codes,)
+        codes = set(codes)
+    say = progress or (lambda message: None)
+    start = time.perf_counter()
+
+    def left():
+        return math.inf if budget_s is None else budget_s - (time.perf_counter() - start)
+
+    candidates = _candidates(report, codes)
+    results, failed = {}, dict(report.failed)
+    settings = {"seeds": seeds, "epochs": epochs, "min_effect": min_effect,
+                "first_seed": seed}
+    together_result = None
+    if candidates:
+        xs, ys, val, weights, cweights, stream_batch, note = _arrays(
+            x, y, validation_data, sample_weight, class_weight, model, max_samples)
+        batch = batch_size or min(stream_batch or 32, len(ys))
+        if note:
+            settings["note"] = note
+        criterion = Criterion(val[1], model.loss)
+        settings.update(criterion=criterion.name, metric=criterion.metric,
+                        batch_size=batch, steps_per_run=epochs * math.ceil(len(ys) / batch))
+        higher = criterion.metric == "accuracy"
+        with preserved_global_rng():
+            base = TrainingSetup.from_user(model, xs, ys, validation_data=val,
+                                           batch_size=batch, shuffle=shuffle,
+                                           class_weight=cweights, sample_weight=weights)
+            original = _Arm(base.copy(), criterion, epochs)
+            arms = {}
+            for index, finding, remedy in candidates:
+                entry = {"remedy": remedy.name}
+                results[index] = entry
+                if not remedy.judged_by_validation:
+                    entry.update(verdict="not verified", reason=(
+                        f"{remedy.name} is not judged by the validation loss (the "
+                        "validation set is what it changes the meaning of)"))
+                    continue
+                try:
+                    setup, changes = apply_remedy(remedy, base, finding, seed=seed)
+                except NotApplicable as reason:
+                    entry.update(verdict="not applicable", reason=str(reason))
+                    continue
+                except Exception as exc:  # a crash is a failure, never a skip
+                    from kerasdoc.findings._report import failure
+
+                    entry.update(verdict="failed", reason=f"{type(exc).__name__}: {exc}")
+                    failed[f"verify/{finding.code}"] = failure(exc)
+                    continue
+                entry["changes"] = changes
+                arms[index] = (setup, finding, remedy)
+            order = list(arms)
+            for index in order:
+                setup, finding, remedy = arms[index]
+                say(f"verify {finding.code}: {'; '.join(results[index]['changes'])}")
+                results[index].update(_verify_one(
+                    original, setup, criterion, epochs, seeds, seed, min_effect, higher,
+                    left, failed, finding.code, [(remedy, finding)]))
+            if together and len(order) > 1 and left() > 0:
+                combined = base.copy()
+                lines, used = [], []
+                for index in order:
+                    setup, finding, remedy = arms[index]
+                    try:
+                        _, changes = apply_remedy(remedy, combined, finding, seed=seed,
+                                                  in_place=True)
+                        lines.extend(changes)
+                        used.append((remedy, finding))
+                    except NotApplicable:
+                        continue
+                together_result = {"codes": [arms[i][1].code for i in order],
+                                   "changes": lines}
+                say("verify all remedies together")
+                together_result.update(_verify_one(
+                    original, combined, criterion, epochs, seeds, seed, min_effect,
+                    higher, left, failed, "together", used))
+    findings = []
+    for index, finding in enumerate(report):
+        entry = results.get(index)
+        if entry is None:
+            findings.append(finding)
+            continue
+        severity = finding.severity
+        if entry.get("verdict") in ("no effect", "harmful"):
+            entry["standing"] = "unconfirmed"
+            entry["original_severity"] = str(finding.severity)
+            if str(finding.severity) == "warning":
+                severity = "info"
+        elif entry.get("verdict") == "confirmed":
+            entry["standing"] = "confirmed"
+        findings.append(finding.replace(severity=severity, verified=entry))
+    timings = dict(report.timings)
+    timings["verify"] = time.perf_counter() - start
+    verification = dict(settings, seconds=timings["verify"],
+                        verified=sum(1 for e in results.values()
+                                     if e.get("verdict") in ("confirmed", "no effect",
+                                                             "harmful")),
+                        together=together_result)
+    return Report(findings, ran=report.ran, skipped=report.skipped, timings=timings,
+                  failed=failed, title=report.title, task=report.task,
+                  verification=verification)
+
+
+def _verify_one(original, setup, criterion, epochs, seeds, first, min_effect, higher,
+                left, failed, name, remedies):
+    """Train both arms seed by seed; stop once the interval separates from 0."""
+    from kerasdoc.findings._report import failure
+
+    try:
+        arm = _Arm(setup, criterion, epochs, redraws=remedies)
+        before, after = [], []
+        for k in range(seeds):
+            if left() <= 0:
+                break
+            before.append(original.run(first + k))
+            after.append(arm.run(first + k))
+            if len(before) >= 2:
+                result = _compare(before, after, min_effect, higher)
+                if result["verdict"] in ("confirmed", "harmful"):
+                    break
+        if len(before) < 2:
+            return {"verdict": "not verified",
+                    "reason": "time budget spent before two seeds ran"}
+        result = _compare(before, after, min_effect, higher)
+        if len(before) < seeds and result["verdict"] == "no effect":
+            result["reason"] = "time budget spent before every seed ran"
+        return result
+    except KeyboardInterrupt:
+        raise
+    except Exception as exc:  # a crash is a failure, never a silent skip
+        failed[f"verify/{name}"] = failure(exc)
+        return {"verdict": "failed", "reason": f"{type(exc).__name__}: {exc}"}
+
+
+# apply_fixes ----------------------------------------------------------------------------
+
+class Change(str):
+    """One change `apply_fixes` made or lists (a str: its code-level line).
+
+    Attributes:
+        code: the finding's code.
+        remedy: the remedy's name.
+        in_model: whether the returned model carries it (else it is a change
+            to the data or to the `fit` call, for the user to make).
+    """
+
+    def __new__(cls, line, *, code, remedy, in_model):
+        self = super().__new__(cls, line)
+        self.code, self.remedy, self.in_model = code, remedy, in_model
+        return self
+
+
+@guarded
+def apply_fixes(report, model, x=None, y=None, *, codes=None,
+                confirmed_only: bool = True, seed: int = 0):
+    """A repaired, compiled copy of `model` and the list of changes.
+
+    Applies the remedy of every finding of `report` that has one (see
+    `kerasdoc.remedies`), in the report's order, to one copy. Findings that
+    `verify` judged `no effect`, `harmful`, `not applicable` or `failed` are
+    left out when `confirmed_only`. Remedies that change the data or the
+    `fit` call (class weights, shuffling, standardised targets, dropped
+    leaked samples) cannot live in a model: they are listed with
+    `in_model=False` for the user to make. The user's model, data and
+    global random state are left exactly as they were.
+
+    Args:
+        report: a `kerasdoc.Report` (verified or not).
+        model: the compiled model the report is about (never changed).
+        x: training inputs, for remedies that read them (a Normalization
+            adapted on them, ...). Defaults to `None`: those are skipped.
+        y: training targets, for remedies that read them. Defaults to `None`.
+        codes: only findings with these codes. Defaults to `None` (all).
+        confirmed_only: skip findings whose verification did not confirm
+            their remedy. Defaults to `True`.
+        seed: seed of the remedies' random draws. Defaults to `0`.
+
+    Returns:
+        `(model copy compiled with the repaired settings, [Change, ...])`;
+        each `Change` is its code-level line, with `.code`, `.remedy` and
+        `.in_model`.
+
+    Example:
+
+    >>> fixed, changes = kerasdoc.apply_fixes(report, model, x, y)  # doctest: +SKIP
+    >>> print("\\n".join(changes))                                 # doctest: +SKIP
+    """
+    from kerasdoc.findings import Report
+    from kerasdoc.probes._common import preserved_global_rng
+    from kerasdoc.remedies import NotApplicable, TrainingSetup, apply_remedy
+
+    if not isinstance(report, Report):
+        raise InvalidTypeError(f"`report` must be a kerasdoc.Report. {received('report', report)}")
+    check_model(model)
+    if not isinstance(confirmed_only, bool):
+        raise InvalidTypeError(
+            f"`confirmed_only` must be True or False. {received('confirmed_only', confirmed_only)}")
+    seed = check_int(seed, "seed", minimum=0)
+    if codes is not None:
+        codes = {codes} if isinstance(codes, str) else set(codes)
+    if x is not None and y is not None:
+        from kerasdoc.remedies import check_arrays
+
+        x, y = check_arrays(x, y)
+    changes = []
+    with preserved_global_rng():
+        setup = TrainingSetup.from_user(model, x, y)
+        for _, finding, remedy in _candidates(report, codes):
+            verdict = (finding.verified or {}).get("verdict")
+            if confirmed_only and verdict is not None and verdict not in (
+                    "confirmed", "not verified"):
+                continue
+            try:
+                _, lines = apply_remedy(remedy, setup, finding, seed=seed, in_place=True)
+            except NotApplicable:
+                continue
+            changes.extend(Change(line, code=finding.code, remedy=remedy.name,
+                                  in_model=remedy.carried_by_model) for line in lines)
+        fixed = setup.compiled()
+    return fixed, changes

@@ -1,0 +1,165 @@
+"""`kerasdoc.verify` and `kerasdoc.apply_fixes` (issue 14) on tiny MLPs."""
+
+import json
+import random
+
+import numpy as np
+import pytest
+
+import keras
+
+import kerasdoc
+from kerasdoc import Finding, InvalidInputError, InvalidTypeError, Report
+from kerasdoc._modelcopy import ModelState
+from kerasdoc._verify import judge, paired_interval
+
+
+def _data(n=240, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 6)).astype("float32")
+    y = (x[:, 0] + x[:, 1] > 0).astype("int64")
+    return x, y
+
+
+@pytest.fixture(scope="module")
+def split():
+    x, y = _data(300)
+    return (x[:200], y[:200]), (x[200:], y[200:])
+
+
+def _mlp(init="he_normal", optimizer=None):
+    model = keras.Sequential([
+        keras.Input((6,)),
+        keras.layers.Dense(12, activation="relu", kernel_initializer=init, name="hidden"),
+        keras.layers.Dense(2, activation="softmax", name="out")])
+    model.compile(optimizer or keras.optimizers.Adam(0.01),
+                  "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_paired_interval_and_verdicts():
+    stats = paired_interval([2.3, 2.2, 2.4], [0.6, 0.7, 0.5])
+    assert stats["gain"] == pytest.approx(1.7)
+    lo, hi = stats["ci95"]
+    assert lo == pytest.approx(1.7 - 4.303 * 0.2 / np.sqrt(3))
+    assert judge(stats, 2.3, 0.02) == "confirmed"
+    assert judge(paired_interval([1.0, 1.1], [1.2, 1.3]), 1.05, 0.02) == "harmful"
+    assert judge(paired_interval([1.0, 1.1, 1.0], [1.05, 1.0, 1.01]), 1.0, 0.02) == \
+        "no effect"
+    # a gain that is consistent but tiny is not an effect
+    assert judge(paired_interval([1.0, 1.0], [0.999, 0.999]), 1.0, 0.02) == "no effect"
+
+
+@pytest.mark.slow
+def test_warning_whose_remedy_does_nothing_is_unconfirmed_info(split):
+    (x, y), val = split
+    model = _mlp()
+    # the data come shuffled and fit shuffles: shuffling once more changes nothing real
+    report = Report([Finding("data.unshuffled", severity="warning",
+                             evidence={"mean_run_length": 3.0})])
+    checked = kerasdoc.verify(report, model, x, y, validation_data=val, seeds=3,
+                              epochs=1, batch_size=16)
+    finding = checked[0]
+    assert finding.verified["verdict"] == "no effect", finding.verified
+    assert finding.verified["standing"] == "unconfirmed"
+    assert finding.severity == kerasdoc.Severity.INFO
+    assert finding.verified["original_severity"] == "warning"
+    assert finding.evidence["mean_run_length"] == 3.0
+    assert "unconfirmed, warning lowered to info" in checked.to_text(color=False)
+
+
+@pytest.mark.slow
+def test_each_remedy_alone_then_together_with_the_user_state_kept(split):
+    (x, y), val = split
+    model = _mlp(init="zeros", optimizer=keras.optimizers.SGD(0.1))
+    report = kerasdoc.audit_model(model, x=x, y=y)
+    assert report.has("model.zero_init", "error") and report.has("optim.vanilla_sgd")
+    report = report.merge(Report([Finding("data.split_leakage", evidence={"pairs": []}),
+                                  Finding("train.dead_relu", layer="hidden")]))
+    before = ModelState.capture(model)
+    py, np_state = random.getstate(), np.random.get_state()
+    checked = kerasdoc.verify(report, model, x, y, validation_data=val, seeds=3,
+                              epochs=2, batch_size=16)
+    assert ModelState.capture(model).diff(before) == []
+    assert random.getstate() == py
+    assert np.array_equal(np.random.get_state()[1], np_state[1])
+    by = {f.code: f for f in checked}
+    v = by["model.zero_init"].verified
+    assert v["verdict"] == "confirmed" and v["standing"] == "confirmed", v
+    assert v["val_loss_before"] > v["val_loss_after"] and v["ci95"][0] > 0
+    assert v["changes"][0].startswith("Dense 'hidden': kernel_initializer 'zeros'")
+    assert v["metric_after"] > v["metric_before"]
+    assert by["model.zero_init"].severity == kerasdoc.Severity.ERROR
+    assert list(by["optim.vanilla_sgd"].verified["changes"]) == [
+        "SGD: momentum 0.0 -> 0.9, nesterov False -> True"]
+    assert by["optim.vanilla_sgd"].verified["verdict"] in ("confirmed", "no effect",
+                                                           "harmful")
+    assert by["data.split_leakage"].verified["verdict"] == "not verified"
+    assert "validation" in by["data.split_leakage"].verified["reason"]
+    assert by["train.dead_relu"].verified is None  # no remedy
+    together = checked.verification["together"]
+    assert together["codes"] == ["model.zero_init", "optim.vanilla_sgd"]
+    assert len(together["changes"]) == 2 and together["verdict"] == "confirmed", together
+    text = checked.to_text(color=False)
+    assert "verified: val loss " in text and " seeds, 95 % CI of the gain" in text
+    assert "all remedies together: remedy: Dense 'hidden'" in text
+    body = json.loads(checked.to_json())
+    entry = next(f for f in body["findings"] if f["code"] == "model.zero_init")
+    assert entry["verified"]["verdict"] == "confirmed"
+    assert body["verification"]["criterion"] == "cross-entropy"
+    assert "<svg" in checked.to_html()
+
+
+def test_regression_targets_standardised_are_judged_in_original_units():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(240, 4)).astype("float32")
+    y = (x @ np.array([1.0, -2.0, 0.5, 0.0]) * 300 + 2000).astype("float32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(0.01), "mse")
+    report = kerasdoc.check_data(x, y, task="regression")
+    assert report.has("data.target_scale")
+    checked = kerasdoc.verify(report, model, x[:180], y[:180],
+                              validation_data=(x[180:], y[180:]), seeds=2, epochs=1,
+                              codes=["data.target_scale"])
+    v = checked.by_code("data.target_scale")[0].verified
+    assert v["verdict"] == "confirmed"
+    assert v["val_loss_before"] > 1e5  # squared error in the targets' own units
+    assert checked.verification["criterion"] == "MSE"
+
+
+def test_bad_arguments_name_themselves(split):
+    (x, y), val = split
+    model = _mlp()
+    with pytest.raises(InvalidTypeError, match="report"):
+        kerasdoc.verify([], model, x, y)
+    with pytest.raises(InvalidInputError, match="seeds"):
+        kerasdoc.verify(Report([]), model, x, y, seeds=1)
+    with pytest.raises(InvalidTypeError, match="report"):
+        kerasdoc.apply_fixes("report", model)
+
+
+def test_apply_fixes_returns_a_compiled_repaired_copy_and_the_changes(split):
+    (x, y), _ = split
+    model = _mlp(init="zeros", optimizer=keras.optimizers.SGD(0.05))
+    report = Report([
+        Finding("model.zero_init", evidence={"layer": "hidden", "weight": "kernel"},
+                layer="hidden"),
+        Finding("optim.vanilla_sgd"),
+        Finding("data.class_imbalance")])
+    before = ModelState.capture(model)
+    fixed, changes = kerasdoc.apply_fixes(report, model, x, y)
+    assert ModelState.capture(model).diff(before) == []
+    assert fixed is not model and fixed.compiled
+    assert fixed.get_layer("hidden").kernel.numpy().std() > 0
+    assert fixed.optimizer.get_config()["momentum"] == 0.9
+    # in the report's order: worst first
+    assert [c.code for c in changes] == ["model.zero_init", "data.class_imbalance",
+                                         "optim.vanilla_sgd"]
+    assert [c.in_model for c in changes] == [True, False, True]
+    assert changes[1].startswith("fit: class_weight None -> {")
+    fixed.fit(x, y, epochs=1, verbose=0)  # the user can go on from there
+    # a verified 'no effect' is left out
+    unconfirmed = Report([Finding("optim.vanilla_sgd", verified={"verdict": "no effect"})])
+    _, changes = kerasdoc.apply_fixes(unconfirmed, model)
+    assert changes == []
