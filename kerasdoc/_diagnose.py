@@ -11,7 +11,7 @@ several parts report for the same cause are merged into one.
 """
 
 import time
-from typing import Callable, Optional
+from typing import Callable, Optional, Union
 
 from kerasdoc._causes import fold_symptoms
 from kerasdoc._errors import InvalidInputError, InvalidTypeError
@@ -165,7 +165,8 @@ def _budget_callback(budget, state):
 
 
 def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, seed,
-                sample_weight=None, class_weight=None, settings=None, task=None):
+                sample_weight=None, class_weight=None, settings=None, task=None,
+                callbacks=()):
     import random
 
     import keras
@@ -191,7 +192,7 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
         clone.fit(x, y, validation_data=validation_data, batch_size=batch_size,
                   sample_weight=sample_weight, class_weight=class_weight,
                   epochs=epochs, shuffle=True, verbose=0,
-                  callbacks=[doctor, _budget_callback(budget, state)])
+                  callbacks=[doctor, _budget_callback(budget, state), *callbacks])
     note = None
     if "stopped_at_step" in state:
         note = (f"training stopped by the time budget after {state['steps']} steps "
@@ -205,7 +206,7 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
              epochs: Optional[int] = None, class_names=None,
              budget_s: Optional[float] = 60.0, parts=None, seed: int = 0,
              group_symptoms: bool = True,
-             progress: Optional[Callable[[str], None]] = None,
+             progress: Union[bool, None, Callable[[str], None]] = None,
              settings: Optional[dict] = None, task=None) -> Report:
     """Run every kerasdoc check on a model and its data; return one report.
 
@@ -265,8 +266,13 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
             `evidence["symptoms"]` and raising the cause to the worst
             severity among them; `False` lists every finding separately.
             Defaults to `True`.
-        progress: called with a one-line message as each part starts and
-            ends (the command line prints them to stderr). Defaults to `None`.
+        progress: `True` for tqdm progress bars on stderr (one over the
+            parts, one over the training part's epochs; a notebook widget in
+            Jupyter), `False` for none, a callable to receive one line of
+            text per event (each part's start and end, each training epoch;
+            the command line prints them), or `None` for bars only when
+            stderr is a terminal or the code runs in a notebook. Defaults to
+            `None`.
         settings: `{check name: {setting: value}}` for any check of any part
             (see `kerasdoc.checks()`), e.g.
             `{"train.dead_relu": {"fraction": 0.8}}`. An unknown check or
@@ -290,6 +296,9 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
     >>> report.raise_for("error")  # doctest: +SKIP
     """
     check_model(model, built=False)  # an unbuilt model is built below, as fit would
+    from kerasdoc._progress import Progress, check_progress
+
+    check_progress(progress)
     if not isinstance(group_symptoms, bool):
         raise InvalidTypeError(
             f"`group_symptoms` must be True or False. "
@@ -332,16 +341,31 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
             raise InvalidInputError(
                 f"`parts` must be names from {PARTS}. {received('parts', parts)}"
             )
-    from kerasdoc._registry import check_task, checks as registered, normalise_settings
-
-    from kerasdoc._task import resolve_task
+    from kerasdoc._registry import check_task, normalise_settings
 
     settings = normalise_settings(settings)
-    say = progress or (lambda message: None)
     if task is not None:
         task = check_task(task)  # a bad task is bad input, before any work
     n_classes = _n_classes(model, y, class_names)
     budget = _Budget(budget_s)
+    tracker = Progress(progress, parts=len(parts))
+    try:
+        return _run_parts(model, x, y, data, validation_data, parts, tracker, budget,
+                          budget_s=budget_s, batch_size=batch_size, epochs=epochs,
+                          seed=seed, settings=settings, task=task, n_classes=n_classes,
+                          group_symptoms=group_symptoms)
+    finally:
+        tracker.close()
+
+
+def _run_parts(model, x, y, data, validation_data, parts, tracker, budget, *, budget_s,
+               batch_size, epochs, seed, settings, task, n_classes, group_symptoms):
+    """The parts of `diagnose`, in order, after its arguments are checked."""
+    from kerasdoc._registry import checks as registered
+
+    from kerasdoc._task import resolve_task
+
+    say = tracker.say
 
     def run_data():
         from kerasdoc.data import check_data
@@ -396,7 +420,8 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
                                    batch_size=batch_size, epochs=epochs, budget=budget,
                                    seed=seed, sample_weight=data.sample_weight,
                                    class_weight=data.class_weight, settings=settings,
-                                   task=task)
+                                   task=task, callbacks=[c for c in [
+                                       tracker.epochs(epochs)] if c is not None])
         if doctor is None:
             return None, note
         return doctor.report, note
@@ -433,21 +458,21 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
             continue
         if budget.left() <= 0:
             skipped[part] = f"time budget of {budget_s:g} s spent before this part"
-            say(f"{part}: skipped (time budget spent)")
+            tracker.done(part, "skipped (time budget spent)")
             continue
-        say(f"{part}: running")
+        tracker.start(part)
         start = time.perf_counter()
         try:
             report, note = runners[part]()
         except Exception as exc:  # a broken part must not hide the others' findings
             timings[part] = time.perf_counter() - start
             failed[part] = failure(exc)
-            say(f"{part}: FAILED ({type(exc).__name__}: {exc})")
+            tracker.done(part, f"FAILED ({type(exc).__name__}: {exc})", failed=True)
             continue
         timings[part] = time.perf_counter() - start
         if report is None:
             skipped[part] = note
-            say(f"{part}: skipped ({note})")
+            tracker.done(part, f"skipped ({note})")
             continue
         ran.append(part)
         if note:
@@ -458,7 +483,7 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
         timings.update({key(part, k): v for k, v in report.timings.items()})
         failed.update({key(part, k): v for k, v in report.failed.items()})
         found.append((part, list(report)))
-        say(f"{part}: {len(report)} finding(s) in {timings[part]:.1f} s")
+        tracker.done(part, f"{len(report)} finding(s) in {timings[part]:.1f} s")
     timings["total"] = time.perf_counter() - budget.start
     findings = deduplicate(found)
     if group_symptoms:

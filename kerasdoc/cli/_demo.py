@@ -53,7 +53,7 @@ def _save_png(display_or_figure, path):
 
 def run(args):
     from kerasdoc.cli import exit_code
-    from kerasdoc.cli._diagnose import progress_printer
+    from kerasdoc.cli._diagnose import diagnose_progress, progress_printer
 
     say = progress_printer(args.quiet)
     if args.epochs < 1 or args.batch_size < 1:
@@ -104,7 +104,8 @@ def run(args):
     say("diagnosing the fresh baseline")
     checkup = diagnose(model, x_train, y_train, validation_data=(x_test, y_test),
                        batch_size=args.batch_size, epochs=args.epochs, class_names=names,
-                       budget_s=args.budget, seed=args.seed, progress=say)
+                       budget_s=args.budget, seed=args.seed,
+                       progress=diagnose_progress(args.quiet, say))
     doctor = kerasdoc.Doctor()
     say(f"training the baseline: {args.epochs} epochs, batch {args.batch_size}, "
         f"{len(x_train)} images")

@@ -92,7 +92,9 @@ def add_parser(subparsers):
     parser.add_argument("--allow-failures", action="store_true",
                         help="exit 0 or 1 from the findings even when a part or a "
                              "check failed (default: exit 3, the report is incomplete)")
-    parser.add_argument("--quiet", action="store_true", help="no progress on stderr")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress on stderr (default: tqdm bars on a terminal, "
+                             "one line per part and epoch otherwise)")
     parser.set_defaults(func=run, tensorflow=True)
     return parser
 
@@ -117,6 +119,17 @@ def progress_printer(quiet, stream=None):
         if not quiet:
             print(f"kerasdoc: {message}", file=stream or sys.stderr, flush=True)
     return say
+
+
+def diagnose_progress(quiet, say):
+    """`diagnose`'s `progress`: none with --quiet, tqdm bars on a terminal, else lines."""
+    if quiet:
+        return False
+    try:
+        tty = sys.stderr.isatty()
+    except (AttributeError, ValueError):
+        tty = False
+    return True if tty else say
 
 
 def _load_npy(path, name):
@@ -333,7 +346,8 @@ def run(args):
 
     report = diagnose(model, x, y, validation_data=val, batch_size=batch_size,
                       epochs=epochs, class_names=class_names, budget_s=budget,
-                      parts=parts, progress=say, settings=settings, task=task,
+                      parts=parts, progress=diagnose_progress(args.quiet, say),
+                      settings=settings, task=task,
                       seed=seed)
     if args.out:
         from kerasdoc.plot import write_html_report
