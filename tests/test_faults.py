@@ -46,6 +46,63 @@ def test_twins_build_programs_with_the_same_entry():
         assert fault_case.code not in healthy.tolerated, name
 
 
+TASK_SPECIFIC = ("data.target_scale", "data.constant_target", "data.multilabel_empty",
+                 "data.label_imbalance", "train.sharpness_unstable")
+
+
+def test_task_specific_checks_have_cases_and_the_twins_span_the_tasks():
+    """Each task-specific check has a case; healthy twins cover every kind of task.
+
+    The task of each healthy twin is inferred from its compiled model and
+    data, as `diagnose` infers it (the models are built, not trained).
+    """
+    from kerasdoc import infer_task
+
+    codes = {c.code for c in CASES.values()}
+    assert set(TASK_SPECIFIC) <= codes
+    kinds = {}
+    for name in ("data.target_scale", "data.multilabel_empty",
+                 "data.not_normalized[autoencoder]", "data.target_scale[multi_output]"):
+        program = CASES[name].healthy()
+        task = infer_task(program.model_fn(), program.x, program.y)
+        kinds[name] = task.kind
+        if task.outputs:
+            kinds[name] += ":" + ",".join(sorted(t.kind for _, t in task.outputs))
+    assert kinds == {"data.target_scale": "regression",
+                     "data.multilabel_empty": "multilabel",
+                     "data.not_normalized[autoencoder]": "reconstruction",
+                     "data.target_scale[multi_output]": "multi_output:multiclass,regression"}
+
+
+def test_fit_entry_runs_the_doctor_with_its_options(monkeypatch):
+    """The `fit` entry (for Doctor options diagnose lacks) fits with a Doctor built from `extra`."""
+    import keras
+
+    import kerasdoc
+
+    made = []
+
+    class FakeDoctor(keras.callbacks.Callback):  # the wiring, without the Doctor's trace
+        def __init__(self, **options):
+            super().__init__()
+            self.options, self.batches = options, 0
+            self.report = kerasdoc.Report([], title="fake Doctor report")
+            made.append(self)
+
+        def on_train_batch_end(self, batch, logs=None):
+            self.batches += 1
+
+    program = CASES["train.sharpness_unstable"].healthy()
+    assert program.entry == "fit" and program.extra["sharpness_every"] > 0
+    monkeypatch.setattr(kerasdoc, "Doctor", FakeDoctor)
+    short = Program(model_fn=program.model_fn, x=program.x[:64], y=program.y[:64],
+                    batch_size=32, epochs=1, entry="fit", extra=dict(program.extra))
+    report = score.run_entry(short)
+    (doctor,) = made
+    assert report is doctor.report and doctor.options == program.extra
+    assert doctor.batches == 2
+
+
 def test_fast_subset_spans_every_area():
     areas = {c.code.split(".")[0] for c in fast_cases().values()}
     assert areas == {"data", "preprocess", "model", "optim", "probe", "train"}

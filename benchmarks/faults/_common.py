@@ -65,7 +65,7 @@ def mlp(*, hidden=(128,), activation="relu", kernel_initializer="he_normal",
         loss="sparse_categorical_crossentropy", optimizer=None,
         input_shape=(28, 28), before=(), after_hidden=(), hidden_kwargs=None,
         output_kwargs=None, after_output=(), output_bias=None, trainable=True,
-        seed=SEED):
+        seed=SEED, metrics=("accuracy",)):
     """Build and compile the walkthrough's MLP, with every fault a keyword away.
 
     Args:
@@ -84,6 +84,7 @@ def mlp(*, hidden=(128,), activation="relu", kernel_initializer="he_normal",
         output_bias: values assigned to the output bias after building.
         trainable: set every layer's `trainable` flag.
         seed: `keras.utils.set_random_seed` before building.
+        metrics: compiled metrics. Defaults to `("accuracy",)`.
     """
     keras = _import_keras()
     keras.utils.set_random_seed(seed)
@@ -110,9 +111,8 @@ def mlp(*, hidden=(128,), activation="relu", kernel_initializer="he_normal",
     if not trainable:
         for layer in model.layers:
             layer.trainable = False
-    metrics = ["accuracy"]
     model.compile(optimizer=optimizer() if optimizer is not None else adam(),
-                  loss=loss, metrics=metrics)
+                  loss=loss, metrics=list(metrics))
     return model
 
 

@@ -10,7 +10,7 @@ import functools
 from typing import Any, Callable, Dict, FrozenSet, Optional, Tuple
 
 ENTRIES = ("diagnose", "check_data", "audit_model", "check_preprocessing",
-           "sanity_check")
+           "sanity_check", "fit")
 
 
 @dataclasses.dataclass
@@ -26,7 +26,9 @@ class Program:
         epochs: fit epochs. Defaults to `2`.
         class_names: class names passed to `diagnose`, or `None`.
         entry: the kerasdoc entry point that runs the program (one of
-            `ENTRIES`). Defaults to `"diagnose"`.
+            `ENTRIES`; `"fit"` is `model.fit` with a `kerasdoc.Doctor(**extra)`
+            callback, for Doctor options `diagnose` does not expose, such as
+            the opt-in sharpness estimate). Defaults to `"diagnose"`.
         extra: extra keyword arguments for the entry point (e.g. `datagen`).
         tolerated: warning/error codes this program legitimately carries
             besides the fault under test (not counted as false alarms on a

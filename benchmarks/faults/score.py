@@ -2,7 +2,10 @@
 
 Every case's broken program and healthy twin run through `kerasdoc.diagnose`
 (or, for the two `preprocess.*` codes, `kerasdoc.check_preprocessing`, since
-`diagnose` is not given the preprocessing pipeline by design). A broken
+`diagnose` is not given the preprocessing pipeline by design; and for
+`train.sharpness_unstable`, `model.fit` with a `Doctor(sharpness_every=...)`,
+since the sharpness estimate is opt-in and `diagnose` does not turn it on).
+A broken
 program counts as detected if its report holds the case's code (also as a
 symptom folded into its root cause, see `kerasdoc._causes`); "at expected
 severity" also requires the catalogue severity the case names. A false alarm
@@ -128,6 +131,12 @@ def run_entry(program, *, budget_s=None, parts=None):
             model, program.x, program.y, validation_data=program.validation_data,
             batch_size=program.batch_size, epochs=program.epochs,
             class_names=program.class_names, **options)
+    if program.entry == "fit":  # the Doctor on the user's own fit (options diagnose lacks)
+        doctor = kerasdoc.Doctor(**program.extra)
+        model.fit(program.x, program.y, validation_data=program.validation_data,
+                  batch_size=program.batch_size, epochs=program.epochs, verbose=0,
+                  callbacks=[doctor])
+        return doctor.report
     if program.entry == "check_preprocessing":
         return kerasdoc.check_preprocessing(model, program.x, **program.extra)
     if program.entry == "check_data":

@@ -11,7 +11,11 @@ audited here, each check on what it applies to:
   `label_misalignment`, `label_noise`) run per classification output, on
   its own targets; the alignment model reads every input through a
   representation that sees its content (`kerasdoc.data._represent`);
-  regression and other non-class outputs skip them with the reason.
+  regression and other non-class outputs skip them with the reason;
+- target checks (`nonfinite` on the targets, `target_scale`,
+  `constant_target`, `multilabel_empty`, `label_imbalance`) run per output
+  under that output's own task, so a multi-output model's regression or
+  multi-label head gets the checks of its task.
 
 Findings of a model with several inputs or outputs name theirs in the
 message and under `evidence["input"]` / `evidence["output"]`.
@@ -36,6 +40,8 @@ KIND_SKIPS = {
         "data.categorical_scaled": "token ids are categories by construction",
     },
 }
+TARGET_CHECKS = ("data.target_scale", "data.constant_target", "data.multilabel_empty",
+                 "data.label_imbalance")
 STRING_REASON = "string inputs: the value checks read numbers"
 
 
@@ -69,8 +75,12 @@ def is_class_target(y, task=None):
     return False
 
 
-def _output_tasks(model, x, y):
-    """{output name: Task} from the task profile, or {} without a model."""
+def _output_tasks(model, x, y, task=None):
+    """{output name: Task}: from `task` when it is a profile, else inferred ({} without a model)."""
+    if getattr(task, "outputs", None):
+        return dict(task.outputs)
+    if task is not None and not isinstance(task, str) and getattr(task, "kind", None):
+        return {None: task}
     if model is None:
         return {}
     try:
@@ -111,7 +121,7 @@ def audit_general(x_train, y_train, x_test, y_test, *, kinds, model, n_classes,
     test_outputs = named(y_test, "y_test") if y_test is not None else [
         (n, None) for n, _ in outputs]
     single = len(inputs) == 1 and len(outputs) == 1
-    tasks = _output_tasks(model, x_train, y_train)
+    tasks = _output_tasks(model, x_train, y_train, opts.get("task"))
     findings, ran, skipped, timings = [], [], {}, {}
     n = len(np.asarray(outputs[0][1])) if outputs else None
 
@@ -150,15 +160,20 @@ def audit_general(x_train, y_train, x_test, y_test, *, kinds, model, n_classes,
         y_name = "y_train" if name is None else f"y_train[{name!r}]"
         yo = check_array(yo, y_name, min_ndim=1)
         task = tasks.get(name) if name is not None else tasks.get(None)
+        if yto is not None:
+            yto = check_array(yto, "y_test" if name is None else f"y_test[{name!r}]",
+                              min_ndim=1)
         if not is_class_target(yo, task):
             why = (f"{task.kind} targets" if task is not None else "continuous targets")
             for check in LABEL_CHECKS[1:]:
                 key = check if name is None else f"{check} (output '{name}')"
                 skipped[key] = f"{why}: the label checks apply to class labels"
+            if task is not None:  # the checks of its own task, on its own targets
+                placeholder = np.zeros((len(yo), 1), np.float32)
+                report = Audit(placeholder, yo, None, None, None, (), 0, dict(
+                    opts, only={"data.nonfinite", *TARGET_CHECKS}), task=task).run()
+                merge(report, "output", name)
             continue
-        if yto is not None:
-            yto = check_array(yto, "y_test" if name is None else f"y_test[{name!r}]",
-                              min_ndim=1)
         n_k = n_classes if name is None or len(outputs) == 1 else None
         if single and numeric[0][1] != "string":
             # One numeric input (token ids): every check in one pass, the
@@ -179,11 +194,13 @@ def audit_general(x_train, y_train, x_test, y_test, *, kinds, model, n_classes,
             continue
         placeholder = np.zeros((len(yo), 1), np.float32)
         test_placeholder = None if yto is None else np.zeros((len(yto), 1), np.float32)
-        o = dict(opts, only=set(LABEL_CHECKS),
+        o = dict(opts, only={*LABEL_CHECKS, *TARGET_CHECKS},
                  represent=lambda idx: represent_all(numeric, idx))
         report = Audit(placeholder, yo, test_placeholder, yto, n_k, (), noise_samples,
-                       o).run()
+                       o, task=task).run()
         merge(report, "output", name)
     del n
+    task = opts.get("task")
     return Report(findings, ran=list(dict.fromkeys(ran)), skipped=skipped,
-                  timings=timings, title="kerasdoc data audit")
+                  timings=timings, title="kerasdoc data audit",
+                  task=task if callable(getattr(task, "describe", None)) else None)

@@ -37,9 +37,11 @@ class TargetScale(Settings):
           settings=TargetScale,
           fires=(_T + "test_target_scale_fires_on_targets_in_small_units",
                  _T + "test_target_scale_fires_on_tiny_and_on_mixed_spreads",
-                 _T + "test_check_data_regression_fires_target_checks"),
+                 _T + "test_check_data_regression_fires_target_checks",
+                 _T + "test_check_data_multi_output_heads_get_their_task_checks"),
           silent=(_T + "test_target_scale_silent_on_raw_diabetes_and_linnerud",
-                  _T + "test_check_data_regression_twin_is_silent"),
+                  _T + "test_check_data_regression_twin_is_silent",
+                  _T + "test_check_data_multi_output_heads_get_their_task_checks"),
           remedy="standardise_targets")
 def target_scale(y, loss, *, settings):
     """Regression targets far from unit scale (or of very different scales)."""

@@ -199,3 +199,47 @@ def test_check_data_takes_sequence_autoencoder_targets():
     assert not {"data.label_range", "data.class_imbalance"} & report.codes
     with pytest.raises(kerasdoc.InvalidInputError, match="y_train"):
         kerasdoc.check_data(x, x, task="multiclass")  # class labels are 1-D or 2-D
+
+
+def _two_heads(n_features, n_labels):
+    """A compiled model with a class head, a regression head and a multi-label head."""
+    import keras
+
+    inputs = keras.Input((n_features,))
+    hidden = keras.layers.Dense(8, activation="relu")(inputs)
+    outputs = {"digit": keras.layers.Dense(10, activation="softmax", name="digit")(hidden),
+               "ink": keras.layers.Dense(1, name="ink")(hidden),
+               "props": keras.layers.Dense(n_labels, activation="sigmoid",
+                                           name="props")(hidden)}
+    model = keras.Model(inputs, outputs)
+    model.compile("adam", loss={"digit": "sparse_categorical_crossentropy",
+                                "ink": "mean_squared_error", "props": "binary_crossentropy"})
+    return model
+
+
+def test_check_data_multi_output_heads_get_their_task_checks(digit_ids):
+    x = (load_digits().data / 16).astype("float32")
+    ink = x.mean(axis=1, keepdims=True)
+    ink = (ink - ink.mean()) / ink.std()
+    props = _properties(digit_ids)
+    model = _two_heads(x.shape[1], props.shape[1])
+    healthy = kerasdoc.check_data(x, {"digit": digit_ids, "ink": ink, "props": props},
+                                  model=model)
+    assert healthy.task.kind == "multi_output"
+    for code in (SCALE, CONSTANT):
+        assert f"{code} (output 'ink')" in healthy.ran
+    for code in (EMPTY, IMBALANCE):
+        assert f"{code} (output 'props')" in healthy.ran
+    assert f"{CONSTANT} (output 'digit')" in healthy.ran
+    assert "does not apply" in healthy.skipped[f"{SCALE} (output 'props')"]
+    assert not {SCALE, CONSTANT, EMPTY, IMBALANCE} & healthy.codes
+
+    props[:, 2] = 0.0  # a tag never on
+    broken = kerasdoc.check_data(
+        x, {"digit": np.zeros_like(digit_ids), "ink": ink * 1e4, "props": props},
+        model=model)
+    assert {SCALE, CONSTANT, IMBALANCE} <= broken.codes
+    (scale,) = broken.by_code(SCALE)
+    assert scale.evidence["output"] == "ink" and scale.message.startswith("Output 'ink'")
+    assert broken.by_code(CONSTANT)[0].evidence["output"] == "digit"
+    assert broken.by_code(IMBALANCE)[0].evidence["output"] == "props"
