@@ -207,7 +207,8 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
              budget_s: Optional[float] = 60.0, parts=None, seed: int = 0,
              group_symptoms: bool = True,
              progress: Union[bool, None, Callable[[str], None]] = None,
-             settings: Optional[dict] = None, task=None) -> Report:
+             settings: Optional[dict] = None, task=None, verify: bool = False,
+             verify_seeds: int = 3) -> Report:
     """Run every kerasdoc check on a model and its data; return one report.
 
     In order: data audit (`check_data`), static model audit (`audit_model`),
@@ -285,6 +286,12 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
             from the loss, the output layer and the targets (its line opens
             the report; if inference fails, that failure is in
             `report.failed["task"]` and every check runs).
+        verify: then apply each finding's remedy to a copy and train it
+            against the original across seeds (`kerasdoc.verify`, with its
+            own budget of `budget_s`): each such finding gets `verified`,
+            and a warning whose remedy has no effect drops to info.
+            Defaults to `False`.
+        verify_seeds: seeds per arm of the verification. Defaults to `3`.
 
     Returns:
         `kerasdoc.Report`.
@@ -325,6 +332,9 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
     budget_s = check_float(budget_s, "budget_s", minimum=0, exclusive_minimum=True,
                            allow_none=True)
     seed = check_int(seed, "seed", minimum=0)
+    if not isinstance(verify, bool):
+        raise InvalidTypeError(f"`verify` must be True or False. {received('verify', verify)}")
+    verify_seeds = check_int(verify_seeds, "verify_seeds", minimum=2)
     if class_names is not None and isinstance(class_names, (str, bytes)):
         raise InvalidTypeError(
             f"`class_names` must be a sequence of names. {received('class_names', class_names)}"
@@ -353,13 +363,15 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
         return _run_parts(model, x, y, data, validation_data, parts, tracker, budget,
                           budget_s=budget_s, batch_size=batch_size, epochs=epochs,
                           seed=seed, settings=settings, task=task, n_classes=n_classes,
-                          group_symptoms=group_symptoms)
+                          group_symptoms=group_symptoms, verify=verify,
+                          verify_seeds=verify_seeds)
     finally:
         tracker.close()
 
 
 def _run_parts(model, x, y, data, validation_data, parts, tracker, budget, *, budget_s,
-               batch_size, epochs, seed, settings, task, n_classes, group_symptoms):
+               batch_size, epochs, seed, settings, task, n_classes, group_symptoms,
+               verify=False, verify_seeds=3):
     """The parts of `diagnose`, in order, after its arguments are checked."""
     from kerasdoc._registry import checks as registered
 
@@ -488,7 +500,29 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, budget, *, bu
     findings = deduplicate(found)
     if group_symptoms:
         findings = fold_symptoms(findings)
-    return Report(findings, ran=ran, skipped=skipped, timings=timings, failed=failed,
-                  title=f"kerasdoc diagnose of {model.name}",
-                  task=task if callable(getattr(task, "describe", None)) else None)
+    report = Report(findings, ran=ran, skipped=skipped, timings=timings, failed=failed,
+                    title=f"kerasdoc diagnose of {model.name}",
+                    task=task if callable(getattr(task, "describe", None)) else None)
+    if verify:
+        from kerasdoc._verify import verify as verify_report
+
+        checkpoint()
+        say("verify: trying each remedy on a copy")
+        try:
+            report = verify_report(report, model, x, y, validation_data=validation_data,
+                                   seeds=verify_seeds, budget_s=budget_s,
+                                   batch_size=batch_size, sample_weight=data.sample_weight,
+                                   class_weight=data.class_weight, seed=seed,
+                                   progress=say)
+        except (InvalidInputError, InvalidTypeError) as exc:  # e.g. several outputs
+            report = Report(report.findings, ran=report.ran,
+                            skipped=dict(report.skipped, verify=str(exc)),
+                            timings=report.timings, failed=report.failed,
+                            title=report.title, task=report.task)
+        except Exception as exc:  # a crash is a failure, never a silent skip
+            report = Report(report.findings, ran=report.ran, skipped=report.skipped,
+                            timings=report.timings,
+                            failed=dict(report.failed, verify=failure(exc)),
+                            title=report.title, task=report.task)
+    return report
 

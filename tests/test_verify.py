@@ -163,3 +163,28 @@ def test_apply_fixes_returns_a_compiled_repaired_copy_and_the_changes(split):
     unconfirmed = Report([Finding("optim.vanilla_sgd", verified={"verdict": "no effect"})])
     _, changes = kerasdoc.apply_fixes(unconfirmed, model)
     assert changes == []
+
+
+@pytest.mark.slow
+def test_diagnose_verify_true_through_the_cli_flag(tmp_path, split, capsys):
+    from kerasdoc.cli import main
+
+    (x, y), (xv, yv) = split
+    model = _mlp(init="zeros")
+    with pytest.raises(InvalidTypeError, match="verify"):
+        kerasdoc.diagnose(model, x, y, verify="yes")
+    for name, value in (("x", x), ("y", y), ("x_val", xv), ("y_val", yv)):
+        np.save(tmp_path / f"{name}.npy", value)
+    model.save(tmp_path / "broken.keras")
+    code = main(["diagnose", str(tmp_path / "broken.keras"), "--x", str(tmp_path / "x.npy"),
+                 "--y", str(tmp_path / "y.npy"), "--x-val", str(tmp_path / "x_val.npy"),
+                 "--y-val", str(tmp_path / "y_val.npy"), "--parts", "model",
+                 "--batch-size", "16", "--verify", "--verify-seeds", "2", "--json",
+                 "--quiet"])
+    assert code == 1  # the zero init stays an error
+    body = json.loads(capsys.readouterr().out)
+    entry = next(f for f in body["findings"] if f["code"] == "model.zero_init")
+    v = entry["verified"]
+    assert v["remedy"] == "reinit_kernels" and v["seeds"] == 2
+    assert v["verdict"] in ("confirmed", "no effect", "harmful") and v["ci95"][0] is not None
+    assert body["verification"]["epochs"] == 2 and body["timings"]["verify"] > 0

@@ -92,6 +92,12 @@ def add_parser(subparsers):
     parser.add_argument("--allow-failures", action="store_true",
                         help="exit 0 or 1 from the findings even when a part or a "
                              "check failed (default: exit 3, the report is incomplete)")
+    parser.add_argument("--verify", action="store_true",
+                        help="then try each finding's remedy on a copy, trained against "
+                             "the original across seeds, and say whether it helps "
+                             "(confirmed / no effect / harmful, with a 95%% interval)")
+    parser.add_argument("--verify-seeds", type=int, default=3,
+                        help="seeds per arm of --verify (default 3, at least 2)")
     parser.add_argument("--quiet", action="store_true",
                         help="no progress on stderr (default: tqdm bars on a terminal, "
                              "one line per part and epoch otherwise)")
@@ -348,7 +354,7 @@ def run(args):
                       epochs=epochs, class_names=class_names, budget_s=budget,
                       parts=parts, progress=diagnose_progress(args.quiet, say),
                       settings=settings, task=task,
-                      seed=seed)
+                      seed=seed, verify=args.verify, verify_seeds=args.verify_seeds)
     if args.out:
         from kerasdoc.plot import write_html_report
 
