@@ -53,8 +53,12 @@ def _merge_key(finding):
 def _input_scaling_layers(model):
     """The layers up to the last Rescaling/Normalization a single-input model starts with.
 
-    Shape-only layers (Flatten, Reshape, Permute) may stand before or between
-    them; an empty list when the model does not rescale its inputs first.
+    Shape-only layers (Flatten, Reshape, Permute) and augmentation layers
+    (`Random*`, `Resizing`, `CenterCrop`: the identity or a resize outside
+    training) may stand before or between them, and the chain is followed
+    into a nested model that comes first (an `encoder` whose own first layer
+    is a `data_augmentation` Sequential holding the `Normalization`); an
+    empty list when the model does not rescale its inputs first.
     """
     import keras
 
@@ -64,29 +68,52 @@ def _input_scaling_layers(model):
     except Exception:  # subclassed models without a graph
         return []
     scaling = (keras.layers.Rescaling, keras.layers.Normalization)
-    shape_only = (keras.layers.Flatten, keras.layers.Reshape, keras.layers.Permute)
-    chain, last = [], 0
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.InputLayer):
-            continue
-        if not isinstance(layer, scaling + shape_only):
-            break
-        chain.append(layer)
-        if isinstance(layer, scaling):
-            last = len(chain)
+    passing = (keras.layers.Flatten, keras.layers.Reshape, keras.layers.Permute,
+               keras.layers.Resizing, keras.layers.CenterCrop) + tuple(
+        getattr(keras.layers, name) for name in dir(keras.layers)
+        if name.startswith("Random") and isinstance(getattr(keras.layers, name), type)
+        and issubclass(getattr(keras.layers, name), keras.layers.Layer))
+
+    def leading(net):
+        """(leaf layers the model starts with, whether the whole of `net` was such)."""
+        chain = []
+        for layer in net.layers:
+            if isinstance(layer, keras.layers.InputLayer):
+                continue
+            if isinstance(layer, keras.Model):
+                inner, whole = leading(layer)
+                chain += inner
+                if not whole:
+                    return chain, False
+                continue
+            if not isinstance(layer, scaling + passing):
+                return chain, False
+            chain.append(layer)
+        return chain, True
+
+    chain, _ = leading(model)
+    last = max((i + 1 for i, layer in enumerate(chain) if isinstance(layer, scaling)),
+               default=0)
     return chain[:last]
 
 
 def _apply_layers(layers, x, chunk=4096):
-    """`x` passed through `layers` (in chunks), as float32 in `x`'s own shape."""
+    """`x` passed through `layers` (in chunks, as at inference), as float32.
+
+    The result keeps `x`'s own shape when only its layout changed (Flatten,
+    Reshape); a resize keeps the new shape.
+    """
     import numpy as np
 
     out = []
     for start in range(0, len(x), chunk):
         part = np.asarray(x[start:start + chunk], dtype="float32")
         for layer in layers:
-            part = layer(part)
-        out.append(np.asarray(part).reshape((-1,) + tuple(np.shape(x)[1:])))
+            part = layer(part, training=False)
+        part = np.asarray(part)
+        if part[0].size == int(np.prod(np.shape(x)[1:])):
+            part = part.reshape((-1,) + tuple(np.shape(x)[1:]))
+        out.append(part)
     return np.concatenate(out)
 
 

@@ -103,8 +103,11 @@ def check_data(
         categorical_columns: tabular column indices that hold categories; they
             are flagged when they hold scaled (non-integer) values. Two-valued
             columns are checked either way. Defaults to `None`.
-        max_magnitude: `data.not_normalized` fires when some feature's root mean
-            square exceeds this (raw 0-255 pixels reach ~100). Defaults to `10.0`.
+        max_magnitude: `data.not_normalized` fires when the inputs' RMS over
+            all features, `sqrt(mean_i E[x_i^2])`, exceeds this: the factor by
+            which the first layer's pre-activations exceed the unit scale its
+            initialiser (Glorot, He) designs for (raw 0-255 pixels reach ~100,
+            counts 0..16 ~8). Defaults to `10.0`.
         scale_ratio: `data.not_normalized` fires when the widest tabular feature
             range is this many times the narrowest. Defaults to `100.0`.
         min_information: `data.label_misalignment` fires when neither a

@@ -34,8 +34,11 @@ def nonfinite(stats_by_split, labels_by_split, *, settings):
 @dataclasses.dataclass(frozen=True)
 class NotNormalized(Settings):
     max_magnitude: float = setting(_d("max_magnitude"),
-                                   "fires when some feature's root mean square exceeds "
-                                   "this (raw 0-255 pixels reach ~100)", minimum=0.0)
+                                   "fires when the inputs' root mean square over all "
+                                   "features exceeds this: the factor by which "
+                                   "first-layer pre-activations exceed the "
+                                   "initialiser's unit design scale (raw 0-255 pixels "
+                                   "reach ~100)", minimum=0.0)
     scale_ratio: float = setting(_d("scale_ratio"),
                                  "fires when the widest tabular feature range is this "
                                  "many times the narrowest", minimum=1.0)
@@ -43,8 +46,12 @@ class NotNormalized(Settings):
 
 @register("data.not_normalized", part="data", inputs=("image", "tabular", "sequence"),
           settings=NotNormalized,
-          fires=(_S + "test_raw_pixels_fire", _S + "test_tabular_scale_ratio_fires"),
-          silent=(_S + "test_standardised_images_are_silent",) + _HEALTHY,
+          fires=(_S + "test_raw_pixels_fire", _S + "test_tabular_scale_ratio_fires",
+                 _T + "test_digit_counts_as_raw_0_255_pixels_are_unnormalised"),
+          silent=(_S + "test_standardised_images_are_silent",
+                  _T + "test_digit_counts_0_to_16_are_not_reported_as_unnormalised",
+                  _T + "test_raw_pixels_scaled_inside_a_nested_encoder_are_not_unnormalised")
+          + _HEALTHY,
           remedy="rescale_inputs")
 def not_normalized(stats, *, settings):
     """Raw-scale inputs, or tabular features of very different ranges."""
@@ -162,20 +169,24 @@ class DistributionShift(Settings):
 @register("data.distribution_shift", part="data", needs=("validation_data",),
           settings=DistributionShift,
           fires=(_S + "test_class_mix_shift",
-                 _S + "test_low_resolution_train_vs_high_resolution_test"),
-          silent=(_F + "test_bundled_subset_has_no_error",))
-def distribution_shift(class_mix, features_train, features_test, names, seed, *,
-                       settings):
+                 _S + "test_low_resolution_train_vs_high_resolution_test",
+                 _T + "test_shuffled_windows_with_a_rescaled_test_set_are_a_shift"),
+          silent=(_F + "test_bundled_subset_has_no_error",
+                  _T + "test_series_split_by_time_is_not_a_distribution_shift"))
+def distribution_shift(class_mix, features_train, features_test, names, seed,
+                       train_ends=None, *, settings):
     """Train and test differ in class mix or input statistics.
 
-    `class_mix` is `(y_train, y_test, n_classes)` or None (no classes).
+    `class_mix` is `(y_train, y_test, n_classes)` or None (no classes);
+    `train_ends` the features of the training rows before their last block
+    and of that block (a drift along the order makes a time split info).
     """
     findings = []
     if class_mix is not None:
         findings += _shift.check_class_mix(*class_mix, class_shift=settings.class_shift)
     more, reason = _shift.check_input_shift(features_train, features_test,
                                             shift_auc=settings.shift_auc, seed=seed,
-                                            names=names)
+                                            names=names, train_ends=train_ends)
     return findings + more, reason
 
 

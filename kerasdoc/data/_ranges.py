@@ -35,20 +35,43 @@ def check_nonfinite(stats_by_split, labels_by_split):
 
 
 def check_not_normalized(stats, *, max_magnitude, scale_ratio):
-    """Raw-scale inputs (e.g. 0-255 pixels) or tabular features of very different ranges."""
+    """Raw-scale inputs (e.g. 0-255 pixels) or tabular features of very different ranges.
+
+    What the scale of the inputs does to training is set by the first layer's
+    initialiser. Glorot, He and LeCun initialisers draw weights with
+    `Var(w) = c / fan_in` (c between about 1 and 2) so that a unit's
+    pre-activation `z = sum_i w_i x_i` has variance
+    `Var(w) * sum_i E[x_i^2] = c * mean_i E[x_i^2]`: of order 1 exactly when
+    the inputs' mean second moment is. The figure that matters is therefore
+    the input RMS over all features, `sqrt(mean_i E[x_i^2])`: the factor by
+    which the first layer's pre-activations exceed what the initialiser
+    designed for. Not "max > 1": count features 0..16 (RMS about 8) put
+    pre-activations a few times above design, which ReLU networks absorb;
+    raw 0-255 pixels (RMS about 100) put them two orders above it, where
+    tanh and sigmoid units are saturated (tanh'(10) is about 1e-8), softmax
+    logits start at tens of nats and the first layer's effective learning
+    rate is that factor (adaptive optimisers) or its square (SGD) too large.
+    The check fires when the factor exceeds `max_magnitude` (10 by default:
+    an order of magnitude above design).
+    """
     findings = []
     with np.errstate(invalid="ignore"):
-        rms = np.sqrt(stats.feature_std ** 2 + stats.feature_mean ** 2)
-    peak = float(np.nanmax(rms)) if np.isfinite(rms).any() else 0.0
-    if peak > max_magnitude:
+        second = stats.feature_std ** 2 + stats.feature_mean ** 2
+        rms = np.sqrt(second)
+    finite = np.isfinite(second)
+    peak = float(np.nanmax(rms)) if finite.any() else 0.0
+    overall = float(np.sqrt(np.mean(second[finite]))) if finite.any() else 0.0
+    if overall > max_magnitude:
         lo, hi = stats.finite_min, stats.finite_max
         pixels = stats.is_image and lo >= 0 and hi > 1.5 and hi <= 255
         findings.append(Finding(
             "data.not_normalized",
-            message=(f"x_train values reach {hi:.4g} (range [{lo:.4g}, {hi:.4g}]), far "
-                     "outside the [0, 1] or [-1, 1] range networks train well on."),
-            evidence={"min": lo, "max": hi, "max_feature_rms": peak,
-                      "max_magnitude": max_magnitude,
+            message=(f"x_train has an RMS of {overall:.3g} over its features (range "
+                     f"[{lo:.4g}, {hi:.4g}]): the first layer's pre-activations start "
+                     f"about {overall:.0f}x larger than its initialiser assumes (it "
+                     "expects inputs of unit scale)."),
+            evidence={"min": lo, "max": hi, "input_rms": overall,
+                      "max_feature_rms": peak, "max_magnitude": max_magnitude,
                       "feature": int(np.nanargmax(rms))},
             fix=("Scale the inputs, e.g. x / 255.0 for 8-bit pixels, or a "
                  "keras.layers.Rescaling(1 / 255) first layer." if pixels else

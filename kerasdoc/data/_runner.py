@@ -244,6 +244,16 @@ class Audit:
         te = sample_indices(st_te.n, m, o["seed"] + 1)
         feats_tr = self._shift_features(self.x_train, tr, st_tr.is_image)
         feats_te = self._shift_features(self.x_test, te, st_tr.is_image)
+        # The last block of training rows, as many as the test set has (at
+        # most half the training set), against the rows before it: a split
+        # by time makes the test set such a block (see `_shift`).
+        block = min(st_te.n, st_tr.n // 2, m)
+        train_ends = None
+        if block >= 20:
+            before = sample_indices(st_tr.n - block, m, o["seed"] + 2)
+            last = np.arange(st_tr.n - block, st_tr.n)
+            train_ends = (self._shift_features(self.x_train, before, st_tr.is_image),
+                          self._shift_features(self.x_train, last, st_tr.is_image))
         rng = np.random.default_rng(o["seed"])
         feats_tr, feats_te = rng.permutation(feats_tr), rng.permutation(feats_te)
         if st_tr.is_image:
@@ -252,7 +262,7 @@ class Audit:
         else:
             names = list(_shift.SUMMARY_NAMES) + [
                 f"feature_{i}" for i in range(feats_tr.shape[1] - 3)]
-        return class_mix, feats_tr, feats_te, names, o["seed"]
+        return class_mix, feats_tr, feats_te, names, o["seed"], train_ends
 
     def _shift_features(self, x, idx, is_image):
         rows = _Rows(x, idx)

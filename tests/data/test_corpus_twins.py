@@ -89,3 +89,94 @@ def test_siamese_pair_labels_shuffled_apart_are_misaligned():
     a, b, same = _pairs()
     report = check_data([a, b], np.random.default_rng(2).permutation(same), task="binary")
     assert report.has("data.label_misalignment")
+
+
+# data.distribution_shift ---------------------------------------------------------
+# mlm_airline_lstm, weather_lstm, timeseries_anomaly_ae: windows of one series,
+# split by time; the later validation windows continue the trend.
+def _windows(n=400, look_back=12, seed=0):
+    rng = np.random.default_rng(seed)
+    t = np.arange(n + look_back, dtype="float64")
+    series = 100 + 2.6 * t + 20 * np.sin(2 * np.pi * t / 12) + 5 * rng.standard_normal(len(t))
+    series = (series - series.min()) / (series.max() - series.min())
+    x = np.stack([series[i:i + look_back] for i in range(n)]).astype("float32")
+    return x, series[look_back:look_back + n].astype("float32")
+
+
+def test_series_split_by_time_is_not_a_distribution_shift():
+    x, y = _windows()
+    cut = int(len(x) * 0.67)
+    report = check_data(x[:cut], y[:cut], x_test=x[cut:], y_test=y[cut:], task="regression")
+    assert "data.distribution_shift" in report.ran
+    assert not report.has("data.distribution_shift", "warning"), report.to_text(color=False)
+    (finding,) = report.by_code("data.distribution_shift")  # said, at info
+    assert finding.evidence["kind"] == "ordered_drift"
+    assert finding.evidence["train_drift_auc"] > 0.75
+
+
+def test_shuffled_windows_with_a_rescaled_test_set_are_a_shift():
+    x, y = _windows()
+    order = np.random.default_rng(1).permutation(len(x))
+    x, y = x[order], y[order]
+    cut = int(len(x) * 0.67)
+    report = check_data(x[:cut], y[:cut], x_test=2.0 * x[cut:] + 0.5, y_test=y[cut:],
+                        task="regression")
+    (finding,) = report.by_code("data.distribution_shift")
+    assert finding.severity == Severity.WARNING
+    assert finding.evidence["train_drift_auc"] < 0.75
+
+
+# data.not_normalized -------------------------------------------------------------
+# sklearn digits (8x8 counts 0..16), count features of make_multilabel_classification:
+# an input RMS of ~8 puts a Glorot/He layer's pre-activations a few times above its
+# design scale, not the two orders of magnitude of raw 0-255 pixels.
+def test_digit_counts_0_to_16_are_not_reported_as_unnormalised():
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    report = check_data(x.astype("float32"), y)
+    assert "data.not_normalized" in report.ran
+    assert not report.has("data.not_normalized"), report.to_text(color=False)
+
+
+def test_digit_counts_as_raw_0_255_pixels_are_unnormalised():
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    (finding,) = [f for f in check_data((x * 255 / 16).astype("float32"), y)
+                  .by_code("data.not_normalized") if "input_rms" in f.evidence]
+    assert finding.evidence["input_rms"] > 10
+
+
+# supcon_frozen_encoder, transfer_learning_guide: raw 0-255 images into a model
+# whose Normalization/Rescaling comes after augmentation layers or inside a
+# nested encoder: the network sees scaled inputs.
+def _nested_scaling_model(images, scale=True):
+    import keras
+
+    first = [keras.layers.Normalization()] if scale else []
+    augment = keras.Sequential(first + [keras.layers.RandomFlip("horizontal")])
+    if scale:
+        augment.layers[0].adapt(images)
+    inner = keras.Input(images.shape[1:])
+    encoder = keras.Model(inner, keras.layers.GlobalAveragePooling2D()(
+        keras.layers.Conv2D(4, 3)(augment(inner))))
+    outer = keras.Input(images.shape[1:])
+    model = keras.Model(outer, keras.layers.Dense(2, activation="softmax")(encoder(outer)))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    return model
+
+
+def test_raw_pixels_scaled_inside_a_nested_encoder_are_not_unnormalised():
+    import kerasdoc
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (120, 12, 12, 1)).astype("float32")
+    y = (images.mean(axis=(1, 2, 3)) > 127.5).astype("int64")
+    report = kerasdoc.diagnose(_nested_scaling_model(images), images, y, parts=("data",))
+    assert not report.failed
+    assert not report.has("data.not_normalized"), report.to_text(color=False)
+    # the same raw pixels into the same model without its Normalization
+    bare = kerasdoc.diagnose(_nested_scaling_model(images, scale=False), images, y,
+                             parts=("data",))
+    assert bare.has("data.not_normalized", "warning")
