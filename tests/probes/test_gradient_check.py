@@ -74,3 +74,105 @@ def test_bad_arguments(baseline, small):
         gradient_check(baseline, *small, layers="some")
     with pytest.raises(ValueError, match="does not have"):
         gradient_check(baseline, *small, layers=["nope"])
+
+
+def _trainer_pattern():
+    """keras-io's trainer pattern: a Model subclass with its own train_step wrapping a
+    Sequential (ReLU hidden layer, Dropout), plain SGD (the realworld trainer_pattern)."""
+    import keras
+    import tensorflow as tf
+
+    class Trainer(keras.Model):
+        def __init__(self, model):
+            super().__init__()
+            self.model = model
+
+        def train_step(self, data):
+            x, y = data
+            with tf.GradientTape() as tape:
+                y_pred = self.model(x, training=True)
+                loss = self.compute_loss(y=y, y_pred=y_pred)
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+            return {"loss": loss}
+
+        def call(self, x):
+            return self.model(x)
+
+    inner = keras.Sequential([
+        keras.Input(shape=(28, 28)), keras.layers.Flatten(),
+        keras.layers.Dense(256, activation="relu"), keras.layers.Dropout(0.2),
+        keras.layers.Dense(10, activation="softmax")])
+    model = Trainer(inner)
+    model.compile(keras.optimizers.SGD(), loss="sparse_categorical_crossentropy")
+    return model
+
+
+def test_silent_on_a_custom_train_step_over_relu_units(small):
+    # Checked as a whole in float32: a ReLU kink crossed inside the finite-
+    # difference step, or rounding, spoils one step size, never all of them.
+    result = gradient_check(_trainer_pattern(), *small)
+    assert result.checks and all(c["dtype"] == "float32" for c in result.checks)
+    assert result.findings == (), result.findings
+
+
+def _vae(wrong_kl=False):
+    """The keras-io subclassing guide's VAE (sampling layer, KL by add_loss), small;
+    `wrong_kl` gives the KL term a hand-written gradient of the wrong sign."""
+    import keras
+    import tensorflow as tf
+    from keras import layers, ops
+
+    class Sampling(layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.seed_generator = keras.random.SeedGenerator(1337)
+
+        def call(self, inputs):
+            z_mean, z_log_var = inputs
+            eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+            return z_mean + ops.exp(0.5 * z_log_var) * eps
+
+    @tf.custom_gradient
+    def flipped(t):
+        return tf.identity(t), lambda upstream: -upstream
+
+    class VAE(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.flat = layers.Flatten()
+            self.proj = layers.Dense(16, activation="relu", use_bias=False)
+            self.mean = layers.Dense(4, use_bias=False)
+            self.log_var = layers.Dense(4, use_bias=False)
+            self.sampling = Sampling()
+            self.out = layers.Dense(784, activation="sigmoid", use_bias=False)
+
+        def call(self, x):
+            h = self.proj(self.flat(x))
+            z_mean, z_log_var = self.mean(h), self.log_var(h)
+            recon = self.out(self.sampling((z_mean, z_log_var)))
+            kl = -0.5 * ops.mean(z_log_var - ops.square(z_mean) - ops.exp(z_log_var) + 1)
+            self.add_loss(flipped(kl) if wrong_kl else kl)
+            return recon
+
+    model = VAE()
+    model.compile(keras.optimizers.Adam(1e-3), loss=keras.losses.MeanSquaredError())
+    return model
+
+
+def test_silent_on_a_vae_that_samples_in_inference(small):
+    x = small[0].reshape(len(small[0]), 784)
+    result = gradient_check(_vae(), x, x)
+    assert result.checks and result.findings == (), result.findings
+    assert result.skipped_layers == {}
+
+
+def test_fires_on_a_wrong_gradient_in_an_add_loss_term(small):
+    # The scalar checked is what fit minimises: the compiled loss plus add_loss terms.
+    x = small[0].reshape(len(small[0]), 784)
+    result = gradient_check(_vae(wrong_kl=True), x, x)
+    assert result.findings
+    assert {f.code for f in result.findings} == {"probe.gradient_check"}
+    # the KL term reaches the encoder's weights only, and flips their gradient
+    assert len(result.findings) < len(result.checks)
+    assert max(f.evidence["rel_error"] for f in result.findings) > 0.5
