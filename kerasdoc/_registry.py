@@ -66,6 +66,7 @@ _CHECK_MODULES = (
     "kerasdoc.data._checks",
     "kerasdoc.data._target_checks",
     "kerasdoc.model._checks",
+    "kerasdoc.model._output_range",
     "kerasdoc.probes._checks",
     "kerasdoc.training._checks",
 )

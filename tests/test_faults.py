@@ -47,7 +47,7 @@ def test_twins_build_programs_with_the_same_entry():
 
 
 TASK_SPECIFIC = ("data.target_scale", "data.constant_target", "data.multilabel_empty",
-                 "data.label_imbalance", "train.sharpness_unstable")
+                 "data.label_imbalance", "model.output_range", "train.sharpness_unstable")
 
 
 def test_task_specific_checks_have_cases_and_the_twins_span_the_tasks():

@@ -4,7 +4,8 @@ The healthy twins here are the gallery's regression, reconstruction
 (autoencoder), multi-label and multi-output programs; each must stay silent
 through the whole of `diagnose`. The broken twins carry the faults the
 task-specific checks exist for (`data.target_scale`, `data.constant_target`,
-`data.multilabel_empty`, `data.label_imbalance`, `train.sharpness_unstable`).
+`data.multilabel_empty`, `data.label_imbalance`, `model.output_range`,
+`train.sharpness_unstable`).
 
 Data, all local (nothing is downloaded):
 
@@ -97,10 +98,11 @@ def ink(images):
 
 # -- models -------------------------------------------------------------------
 
-def regression_mlp(optimizer=None, n_features=10, hidden=(32,)):
-    """A small MLP with one linear unit trained with mean squared error."""
-    return mlp(hidden=hidden, n_out=1, output_activation=None, loss="mean_squared_error",
-               input_shape=(n_features,), optimizer=optimizer, metrics=("mae",))
+def regression_mlp(optimizer=None, n_features=10, hidden=(32,), output_activation=None):
+    """A small MLP with one unit (linear unless `output_activation`) trained with MSE."""
+    return mlp(hidden=hidden, n_out=1, output_activation=output_activation,
+               loss="mean_squared_error", input_shape=(n_features,), optimizer=optimizer,
+               metrics=("mae",))
 
 
 def autoencoder(output_activation="sigmoid"):
@@ -176,6 +178,14 @@ def constant_target(broken):
     return _regression(y, y_val)
 
 
+@case("model.output_range", "error")
+def output_range(broken):
+    """`Dense(1, activation="relu")` on standardised targets: the 56% below zero are out of reach."""
+    data = diabetes()
+    model_fn = functools.partial(regression_mlp, output_activation="relu" if broken else None)
+    return _regression(data["y"], data["y_val"], model_fn=model_fn)
+
+
 # -- multi-label --------------------------------------------------------------
 
 @case("data.multilabel_empty", "warning")
@@ -216,6 +226,17 @@ def autoencoder_not_normalized(broken):
     x, x_val = data["x"], data["x_val"]
     if broken:
         x, x_val = x * 255.0, x_val * 255.0
+    return Program(model_fn=autoencoder, x=x, y=x, validation_data=(x_val, x_val))
+
+
+@case("model.output_range", "error", variant="autoencoder")
+def autoencoder_output_range(broken):
+    """A sigmoid autoencoder asked to rebuild standardised pixels (twin: [0, 1] pixels, as above)."""
+    data = fashion()
+    x, x_val = data["x"], data["x_val"]
+    if broken:
+        mean, std = x.mean(), x.std()
+        x, x_val = (x - mean) / std, (x_val - mean) / std
     return Program(model_fn=autoencoder, x=x, y=x, validation_data=(x_val, x_val))
 
 

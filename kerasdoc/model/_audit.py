@@ -103,7 +103,7 @@ def _audit_outputs(model, y, runner, task):
 
     names_of_checks = ("model.output_activation", "model.activation_before_softmax",
                        "model.loss_mismatch", "model.output_units",
-                       "model.output_bias_init")
+                       "model.output_bias_init", "model.output_range")
     tensors = _output_tensors(model)
     if not tensors:
         for check in names_of_checks:
@@ -139,7 +139,9 @@ def _audit_outputs(model, y, runner, task):
             if labels is None:
                 sub.skip("model.output_units", "needs this output's targets in `y`")
                 sub.skip("model.output_bias_init", "needs this output's targets in `y`")
+                sub.skip("model.output_range", "needs this output's targets in `y`")
             else:
+                sub.run("model.output_range", layer, target)
                 sub.run("model.output_units", out, loss, labels)
                 sub.run("model.output_bias_init", _bias_layer(out.layer), out.activation,
                         labels)
@@ -313,7 +315,7 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
         _audit_outputs(model, y, runner, task)
     elif out is None:
         for name in ("model.output_activation", "model.loss_mismatch",
-                     "model.output_units", "model.output_bias_init"):
+                     "model.output_units", "model.output_bias_init", "model.output_range"):
             skip(name, reason)
     else:
         run("model.output_activation", out, loss, labels)
@@ -326,7 +328,9 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
         if labels is None:
             skip("model.output_units", "needs `y`")
             skip("model.output_bias_init", "needs `y`")
+            skip("model.output_range", "needs `y`")
         else:
+            run("model.output_range", _graph.output_layer(model) or out.layer, y)
             run("model.output_units", out, loss, labels)
             run("model.output_bias_init", _bias_layer(out.layer), out.activation, labels)
 
