@@ -13,7 +13,6 @@ several parts report for the same cause are merged into one.
 import time
 from typing import Callable, Optional, Union
 
-from kerasdoc import _deadline
 from kerasdoc._causes import fold_symptoms
 from kerasdoc._errors import InvalidInputError, InvalidTypeError
 from kerasdoc._interrupts import checkpoint, guarded
@@ -160,16 +159,24 @@ def deduplicate(findings_by_part):
     return merged
 
 
+class _Budget:
+    """Wall-clock budget shared by the parts."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.start = time.perf_counter()
+
+    def left(self):
+        if self.seconds is None:
+            return float("inf")
+        return self.seconds - (time.perf_counter() - self.start)
+
+
 def _budget_callback(budget, state):
     import keras
 
     class BudgetStop(keras.callbacks.Callback):
-        """Stops `fit` at the end of a batch once the time budget is spent.
-
-        A validation pass the deadline cuts short is stopped too; its
-        partial figures are dropped from the epoch's logs (this callback
-        runs before the `Doctor`), so no finding is built on them.
-        """
+        """Stops `fit` at the end of a batch once the time budget is spent."""
 
         def on_train_batch_end(self, batch, logs=None):
             checkpoint()
@@ -178,22 +185,8 @@ def _budget_callback(budget, state):
                 self.model.stop_training = True
             state["steps"] = state.get("steps", 0) + 1
 
-        def on_test_begin(self, logs=None):
-            state.pop("validation_cut", None)
-
-        def on_test_batch_end(self, batch, logs=None):
-            checkpoint()
-            if budget.left() <= 0:
-                state["validation_cut"] = batch + 1
-                self.model.stop_evaluating = True
-                self.model.stop_training = True
-
         def on_epoch_end(self, epoch, logs=None):
             state["epochs"] = epoch + 1
-            if state.get("validation_cut") is not None and logs is not None:
-                for key in [k for k in logs if k.startswith("val_")]:
-                    del logs[key]
-                state["validation_dropped"] = epoch + 1
 
     return BudgetStop()
 
@@ -223,25 +216,21 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
                            sample_x=keras.tree.map_structure(lambda a: a[:1], x))
         doctor = Doctor(settings=settings, task=task)
         state = {}
-        # The budget callback runs first: it drops a cut-short validation
-        # pass from the logs before the Doctor reads them.
         clone.fit(x, y, validation_data=validation_data, batch_size=batch_size,
                   sample_weight=sample_weight, class_weight=class_weight,
                   epochs=epochs, shuffle=True, verbose=0,
-                  callbacks=[_budget_callback(budget, state), doctor, *callbacks])
+                  callbacks=[doctor, _budget_callback(budget, state), *callbacks])
     note = None
-    if "stopped_at_step" in state or "validation_dropped" in state:
-        note = (f"training stopped by the time budget after {state.get('steps', 0)} "
-                f"steps ({state.get('epochs', 0)} of {epochs} epochs)")
-        if "validation_dropped" in state:
-            note += (f"; the validation pass of epoch {state['validation_dropped']} "
-                     "was cut short and not used")
+    if "stopped_at_step" in state:
+        note = (f"training stopped by the time budget after {state['steps']} steps "
+                f"({state.get('epochs', 0)} of {epochs} epochs)")
     return doctor, note
 
 
 @guarded
 def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int] = None,
              sample_weight=None, class_weight=None, max_samples: int = DEFAULT_MAX_SAMPLES,
+             steps_per_epoch: Optional[int] = None,
              epochs: Optional[int] = None, class_names=None,
              budget_s: Optional[float] = 60.0, parts=None, seed: int = 0,
              group_symptoms: bool = True,
@@ -288,24 +277,20 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
             compensates is not reported. Defaults to `None`.
         max_samples: samples read from a stream (`x` or `validation_data`).
             Defaults to `4096`.
+        steps_per_epoch: as for `fit`: the batches of one epoch of a stream
+            `x`. The stream is read for at most that many batches, so a
+            generator that loops forever (or a repeated dataset) is audited
+            on one pass of its data, not on copies of it. Defaults to `None`.
         batch_size: batch size for probes and training. Defaults to `None`
             (32, or the dataset size if smaller).
         epochs: epochs of the instrumented training run. Defaults to `None`
             (5, the walkthrough's).
         class_names: names of the classes (used for the class count when the
             model's output does not tell it). Defaults to `None`.
-        budget_s: wall-clock budget in seconds for the whole call, or
-            `None` for no limit. It is split across the parts by weight
-            (`kerasdoc._deadline.PART_WEIGHTS`: each part gets its weighted
-            share of the time left when it starts, so time a part does not
-            use passes to the parts after it), and the probes split theirs
-            again. Checks start only while their part has time left
-            (otherwise `report.skipped` says "time budget spent"); a probe
-            whose loop the deadline stops is reported at `info` as
-            inconclusive, never as an error or warning; the training run
-            stops at the end of its batch in flight. The parts plan to
-            finish 5% early, for the step or trace in flight at a deadline.
-            Defaults to `60.0`.
+        budget_s: wall-clock budget in seconds. Once it is spent, the
+            training run stops at the end of its current batch and parts
+            not yet started are skipped (a part already running finishes);
+            `None` for no limit. Defaults to `60.0`.
         parts: the parts to run, a subset of `("data", "model",
             "preprocessing", "probes", "training")`. Defaults to `None` (all).
         seed: seed for the probes and the training run. Defaults to `0`.
@@ -349,7 +334,6 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
     ...                            validation_data=(x_test, y_test))  # doctest: +SKIP
     >>> report.raise_for("error")  # doctest: +SKIP
     """
-    call_start = time.perf_counter()  # the budget covers the whole call
     check_model(model, built=False)  # an unbuilt model is built below, as fit would
     from kerasdoc._progress import Progress, check_progress
 
@@ -361,7 +345,7 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
     # Inputs as `fit` takes them (arrays, dicts/lists, tf.data, PyDataset,
     # generators); streams are read for at most `max_samples` samples.
     data = sample_fit_data(x, y, sample_weight=sample_weight, class_weight=class_weight,
-                           max_samples=max_samples)
+                           max_samples=max_samples, steps=steps_per_epoch)
     require_targets(data, x)
     x, y = as_model_inputs(data.x, model), data.y
     try:
@@ -405,14 +389,10 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
     if task is not None:
         task = check_task(task)  # a bad task is bad input, before any work
     n_classes = _n_classes(model, y, class_names)
-    # The parts plan to end RESERVE of the budget early (the work in flight
-    # at a deadline cannot be cut); each part gets a weighted share of what
-    # is left when it starts (kerasdoc._deadline).
-    plan = _deadline.Deadline(
-        None if budget_s is None else budget_s * (1 - _deadline.RESERVE), start=call_start)
+    budget = _Budget(budget_s)
     tracker = Progress(progress, parts=len(parts))
     try:
-        return _run_parts(model, x, y, data, validation_data, parts, tracker, plan,
+        return _run_parts(model, x, y, data, validation_data, parts, tracker, budget,
                           budget_s=budget_s, batch_size=batch_size, epochs=epochs,
                           seed=seed, settings=settings, task=task, n_classes=n_classes,
                           group_symptoms=group_symptoms, verify=verify,
@@ -421,20 +401,15 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
         tracker.close()
 
 
-def _run_parts(model, x, y, data, validation_data, parts, tracker, plan, *, budget_s,
+def _run_parts(model, x, y, data, validation_data, parts, tracker, budget, *, budget_s,
                batch_size, epochs, seed, settings, task, n_classes, group_symptoms,
                verify=False, verify_seeds=3):
-    """The parts of `diagnose`, in order, after its arguments are checked.
-
-    `plan` is the call's `Deadline` (ending `RESERVE` early); each part runs
-    under its share of it (`kerasdoc._deadline`).
-    """
+    """The parts of `diagnose`, in order, after its arguments are checked."""
     from kerasdoc._registry import checks as registered
 
     from kerasdoc._task import resolve_task
 
     say = tracker.say
-    budget = None  # the running part's deadline
 
     def run_data():
         from kerasdoc.data import check_data
@@ -520,26 +495,19 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, plan, *, budg
     runners = {"data": run_data, "model": run_model, "preprocessing": run_preprocessing,
                "probes": run_probes, "training": run_training}
     found, ran, skipped, timings = [], [], {}, {}
-    # Parts that will run (the preprocessing check only on image batches).
-    todo = [p for p in PARTS if p in parts
-            and (p != "preprocessing" or getattr(x, "ndim", None) == 4)]
     for part in PARTS:
         checkpoint()
         if part not in parts:
             skipped[part] = "not requested (parts=...)"
             continue
-        if plan.spent():
+        if budget.left() <= 0:
             skipped[part] = f"time budget of {budget_s:g} s spent before this part"
             tracker.done(part, "skipped (time budget spent)")
             continue
-        rest = sum(_deadline.PART_WEIGHTS[p] for p in todo[todo.index(part):]) \
-            if part in todo else _deadline.PART_WEIGHTS[part]
-        budget = plan.share(_deadline.PART_WEIGHTS[part], rest)
         tracker.start(part)
         start = time.perf_counter()
         try:
-            with _deadline.active(budget):
-                report, note = runners[part]()
+            report, note = runners[part]()
         except Exception as exc:  # a broken part must not hide the others' findings
             timings[part] = time.perf_counter() - start
             failed[part] = failure(exc)
@@ -560,7 +528,7 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, plan, *, budg
         failed.update({key(part, k): v for k, v in report.failed.items()})
         found.append((part, list(report)))
         tracker.done(part, f"{len(report)} finding(s) in {timings[part]:.1f} s")
-    timings["total"] = time.perf_counter() - plan.start
+    timings["total"] = time.perf_counter() - budget.start
     findings = deduplicate(found)
     if group_symptoms:
         findings = fold_symptoms(findings)

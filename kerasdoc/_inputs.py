@@ -583,8 +583,8 @@ def _concat(parts, name):
 
 
 def sample_fit_data(x, y=None, *, sample_weight=None, class_weight=None,
-                    batch_size=None, max_samples=DEFAULT_MAX_SAMPLES, name="x",
-                    y_name=None, sample_weight_name="sample_weight"):
+                    batch_size=None, max_samples=DEFAULT_MAX_SAMPLES, steps=None,
+                    name="x", y_name=None, sample_weight_name="sample_weight"):
     """Read what `model.fit(x, y, ...)` would be given into a bounded numpy sample.
 
     Arrays (numpy, tensors, pandas) and dicts or lists of them (multi-input
@@ -615,6 +615,11 @@ def sample_fit_data(x, y=None, *, sample_weight=None, class_weight=None,
             arrays. Defaults to `None`.
         max_samples: at most this many samples are read from a stream.
             Defaults to `4096`.
+        steps: at most this many batches are read from a stream, as `fit`'s
+            `steps_per_epoch` bounds an epoch: a stream that repeats (a
+            generator looping forever, a `Dataset.repeat()`) is read for one
+            epoch, not into its second pass. Defaults to `None` (no bound
+            but `max_samples`).
         name: the argument's name in error messages. Defaults to `"x"`.
         y_name: the targets' name in error messages. Defaults to `None`
             (`"y"`).
@@ -630,6 +635,7 @@ def sample_fit_data(x, y=None, *, sample_weight=None, class_weight=None,
     import keras
 
     max_samples = check_int(max_samples, "max_samples", minimum=1)
+    steps = check_int(steps, "steps_per_epoch", minimum=1, allow_none=True)
     class_weight = _check_class_weight(class_weight)
     if x is None:
         raise InvalidTypeError(f"`{name}` must be given. {received(name, x)}")
@@ -651,7 +657,8 @@ def sample_fit_data(x, y=None, *, sample_weight=None, class_weight=None,
         xs, ys, ws, n, size, stopped = [], [], [], 0, None, False
         # Read whole batches until max_samples; a stream of unknown batch size
         # is bounded by max_samples batches as well.
-        it, source, total = _batches(x, max_samples)
+        it, source, total = _batches(x, max_samples if steps is None
+                                     else min(max_samples, steps))
         try:
             for batch in it:
                 bx, by, bw = keras.utils.unpack_x_y_sample_weight(batch)
@@ -689,7 +696,8 @@ def sample_fit_data(x, y=None, *, sample_weight=None, class_weight=None,
         # Complete when the stream ended before the limit (or the limit fell
         # on its last batch, for a stream of known length).
         complete = (not stopped and len(xs) < max_samples) or (
-            source == "pydataset" and total is not None and len(xs) >= total)
+            source == "pydataset" and total is not None and len(xs) >= total) or (
+            steps is not None and len(xs) >= steps)  # one epoch, as fit reads it
         note = None
         if not complete:
             note = (f"{name}: read the first {len(xs)} batches ({n} samples)"

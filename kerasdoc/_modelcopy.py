@@ -95,13 +95,22 @@ def _clone_layer(layer):
     """A new layer like `layer` (its live Python objects reused where needed).
 
     Lambda layers keep the same function object (a lambda or closure is the
-    user's live code, not a file to load); other layers go through
+    user's live code, not a file to load); vocabulary lookup layers are
+    shared (their adapted table is not in their config and never trains);
+    other layers go through
     `get_config`/`from_config`, and layers whose `get_config` does not
     round-trip are rebuilt from the constructor arguments Keras recorded
     when they were created.
     """
     import keras
 
+    if callable(getattr(layer, "get_vocabulary", None)) and callable(
+            getattr(layer, "set_vocabulary", None)):
+        # StringLookup, IntegerLookup, TextVectorization: an adapted
+        # vocabulary lives in a lookup table, outside the config and the
+        # weights, so a rebuilt layer's table is empty. Training never
+        # changes the table: the copy shares the layer.
+        return layer
     if type(layer) is keras.layers.Lambda:
         return keras.layers.Lambda(
             layer.function, output_shape=getattr(layer, "_output_shape", None),

@@ -125,8 +125,6 @@ class Criterion:
 
         self.form = _labels_kind(y_val)
         self.y = np.asarray(y_val)
-        if (self.form == "values" and self.y.dtype.kind in "iu" and self.y.ndim >= 2):
-            self.form = "sparse"  # class ids per position of a sequence
         info = classify_loss(loss) if not isinstance(loss, (dict, list, tuple)) else None
         self.absolute = info is not None and info.name in ("mean_absolute_error", "mae")
         if self.form == "values":
@@ -179,14 +177,8 @@ class Criterion:
             y = self.y.astype("float64").reshape(p.shape)
             loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
             return float(loss), float(np.mean((p > 0.5) == (y > 0.5)))
-        p = p.reshape(-1, p.shape[-1])  # per sample, or per position of a sequence
-        ids = (self.y.reshape(-1).astype("int64") if self.form == "sparse"
-               else self.y.reshape(-1, self.y.shape[-1]).argmax(axis=-1))
-        if len(ids) != len(p):
-            raise InvalidInputError(
-                "`verify` cannot match the model's outputs with the validation labels "
-                f"({len(p)} predictions, {len(ids)} labels). "
-                f"Received: y_val shape {self.y.shape}")
+        ids = (self.y.reshape(len(p)).astype("int64") if self.form == "sparse"
+               else self.y.argmax(axis=-1))
         loss = -np.mean(np.log(p[np.arange(len(p)), ids]))
         return float(loss), float(np.mean(p.argmax(axis=-1) == ids))
 
@@ -339,7 +331,6 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
            batch_size: Optional[int] = None, sample_weight=None, class_weight=None,
            shuffle: bool = True, codes=None, together: bool = True,
            min_effect: float = 0.02, seed: int = 0, max_samples: int = 4096,
-           stop_early: bool = True,
            progress: Optional[Callable[[str], None]] = None):
     """Apply each finding's remedy to a copy and show, across seeds, whether it helps.
 
@@ -382,9 +373,6 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
             before, that counts as an effect. Defaults to `0.02`.
         seed: first seed (the others follow it). Defaults to `0`.
         max_samples: samples read from a stream. Defaults to `4096`.
-        stop_early: stop adding seeds once the interval separates from 0
-            (from 2 seeds on); `False` always runs every seed. Defaults to
-            `True`.
         progress: called with a one-line message per step. Defaults to `None`.
 
     Returns:
@@ -416,9 +404,6 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
     min_effect = check_float(min_effect, "min_effect", minimum=0)
     if not isinstance(shuffle, bool):
         raise InvalidTypeError(f"`shuffle` must be True or False. {received('shuffle', shuffle)}")
-    if not isinstance(stop_early, bool):
-        raise InvalidTypeError(
-            f"`stop_early` must be True or False. {received('stop_early', stop_early)}")
     if not isinstance(together, bool):
         raise InvalidTypeError(
             f"`together` must be True or False. {received('together', together)}")
@@ -480,7 +465,7 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
                 say(f"verify {finding.code}: {'; '.join(results[index]['changes'])}")
                 results[index].update(_verify_one(
                     original, setup, criterion, epochs, seeds, seed, min_effect, higher,
-                    left, failed, finding.code, [(remedy, finding)], stop_early))
+                    left, failed, finding.code, [(remedy, finding)]))
             if together and len(order) > 1 and left() > 0:
                 combined = base.copy()
                 lines, used = [], []
@@ -498,7 +483,7 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
                 say("verify all remedies together")
                 together_result.update(_verify_one(
                     original, combined, criterion, epochs, seeds, seed, min_effect,
-                    higher, left, failed, "together", used, stop_early))
+                    higher, left, failed, "together", used))
     findings = []
     for index, finding in enumerate(report):
         entry = results.get(index)
@@ -527,7 +512,7 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
 
 
 def _verify_one(original, setup, criterion, epochs, seeds, first, min_effect, higher,
-                left, failed, name, remedies, stop_early=True):
+                left, failed, name, remedies):
     """Train both arms seed by seed; stop once the interval separates from 0."""
     from kerasdoc.findings._report import failure
 
@@ -539,7 +524,7 @@ def _verify_one(original, setup, criterion, epochs, seeds, first, min_effect, hi
                 break
             before.append(original.run(first + k))
             after.append(arm.run(first + k))
-            if stop_early and len(before) >= 2:
+            if len(before) >= 2:
                 result = _compare(before, after, min_effect, higher)
                 if result["verdict"] in ("confirmed", "harmful"):
                     break

@@ -207,6 +207,24 @@ def test_pydataset_and_generator():
         sample_fit_data(iter([]))
 
 
+def test_steps_per_epoch_bounds_a_stream_that_loops_forever():
+    """A generator looping over its data is read for one epoch, not into repeats."""
+    x, y = _xy(64)
+
+    def forever():
+        while True:
+            for i in range(8):
+                yield x[i * 8:(i + 1) * 8], y[i * 8:(i + 1) * 8]
+
+    data = sample_fit_data(forever(), steps=8)
+    assert data.n == 64 and data.complete
+    assert len({row.tobytes() for row in data.x}) == len({row.tobytes() for row in x})
+    looped = sample_fit_data(forever(), max_samples=256)  # no bound: it reads repeats
+    assert looped.n == 256
+    with pytest.raises(InvalidTypeError, match="steps_per_epoch"):
+        sample_fit_data(forever(), steps="8")
+
+
 def test_validation_data_takes_the_same_types():
     import tensorflow as tf
 

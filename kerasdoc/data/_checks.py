@@ -41,7 +41,8 @@ class NotNormalized(Settings):
                                    "reach ~100)", minimum=0.0)
     scale_ratio: float = setting(_d("scale_ratio"),
                                  "fires when the widest tabular feature range is this "
-                                 "many times the narrowest", minimum=1.0)
+                                 "many times the narrowest (and wider than [-1, 1])",
+                                 minimum=1.0)
 
 
 @register("data.not_normalized", part="data", inputs=("image", "tabular", "sequence"),
@@ -49,6 +50,7 @@ class NotNormalized(Settings):
           fires=(_S + "test_raw_pixels_fire", _S + "test_tabular_scale_ratio_fires",
                  _T + "test_digit_counts_as_raw_0_255_pixels_are_unnormalised"),
           silent=(_S + "test_standardised_images_are_silent",
+                  _S + "test_flattened_unit_pixels_are_silent",
                   _T + "test_digit_counts_0_to_16_are_not_reported_as_unnormalised",
                   _T + "test_raw_pixels_scaled_inside_a_nested_encoder_are_not_unnormalised")
           + _HEALTHY,

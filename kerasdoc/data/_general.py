@@ -3,8 +3,9 @@
 Token ids, text, several inputs (dict or list) and several outputs are
 audited here, each check on what it applies to:
 
-- value checks (`nonfinite`, `not_normalized`, `duplicates`, `split_leakage`,
-  `distribution_shift`, `categorical_scaled`) run per numeric input;
+- value checks (`nonfinite`, `not_normalized`, `distribution_shift`,
+  `categorical_scaled`) run per numeric input; `duplicates` and
+  `split_leakage` run on whole samples (every input side by side);
   `not_normalized` and `categorical_scaled` skip token ids (integers that
   name words, not magnitudes) and string inputs skip every value check;
 - label checks (`label_range`, `class_imbalance`, `unshuffled`,
@@ -43,6 +44,34 @@ KIND_SKIPS = {
 TARGET_CHECKS = ("data.target_scale", "data.constant_target", "data.multilabel_empty",
                  "data.label_imbalance")
 STRING_REASON = "string inputs: the value checks read numbers"
+# Checks about whole samples: with several inputs, a sample is a copy of
+# another only when every one of its inputs is (one input alone, such as a
+# few binary tags, repeats by chance while the samples differ).
+SAMPLE_CHECKS = ("data.duplicates", "data.split_leakage")
+
+
+def joined_samples(inputs):
+    """One 2-D float64 array holding every input of each sample, side by side.
+
+    Numbers are flattened per sample (exact for integer ids below 2**53);
+    a string input becomes two columns of a 64-bit hash of its row.
+    """
+    import hashlib
+
+    columns = []
+    for _, value in inputs:
+        a = np.asarray(value)
+        if a.dtype.kind in "OSU":
+            rows = a.reshape(len(a), -1)
+            digest = np.array([int.from_bytes(hashlib.blake2b(
+                repr(row.tolist()).encode(), digest_size=8).digest(), "little")
+                for row in rows], dtype=np.uint64)
+            columns.append(np.stack([(digest >> np.uint64(32)).astype(np.float64),
+                                     (digest & np.uint64(0xFFFFFFFF)).astype(np.float64)],
+                                    axis=1))
+        else:
+            columns.append(a.reshape(len(a), -1).astype(np.float64))
+    return np.hstack(columns)
 
 
 def named(value, name):
@@ -134,12 +163,13 @@ def audit_general(x_train, y_train, x_test, y_test, *, kinds, model, n_classes,
             timings[k] = timings.get(k, 0.0) + v
 
     numeric = []  # (array, kind) for the representations
+    per_input = tuple(c for c in VALUE_CHECKS if c not in SAMPLE_CHECKS)
     for (name, xi), (_, xti), kind in zip(inputs, tests, kind_list):
         x_name = "x_train" if name is None else f"x_train[{name!r}]"
         t_name = "x_test" if name is None else f"x_test[{name!r}]"
         numeric.append((xi, kind))
         if kind == "string":
-            for check in VALUE_CHECKS:
+            for check in (per_input if len(inputs) > 1 else VALUE_CHECKS):
                 key = check if name is None else f"{check} (input '{name}')"
                 skipped[key] = STRING_REASON
             continue
@@ -153,8 +183,17 @@ def audit_general(x_train, y_train, x_test, y_test, *, kinds, model, n_classes,
         labels = np.zeros(len(xi), dtype=np.int64)
         test_labels = None if xti is None else np.zeros(len(xti), dtype=np.int64)
         report = Audit(xi, labels, xti, test_labels, None, (), 0, dict(
-            opts, only=set(VALUE_CHECKS), skip_reasons=KIND_SKIPS.get(kind, {}))).run()
+            opts, only=set(per_input if len(inputs) > 1 else VALUE_CHECKS),
+            skip_reasons=KIND_SKIPS.get(kind, {}))).run()
         merge(report, "input", name)
+    if len(inputs) > 1:  # copies and leakage of whole samples, every input at once
+        whole = joined_samples(inputs)
+        whole_test = (joined_samples(tests) if all(t is not None for _, t in tests)
+                      else None)
+        report = Audit(whole, np.zeros(len(whole), dtype=np.int64), whole_test,
+                       None if whole_test is None else np.zeros(len(whole_test), np.int64),
+                       None, (), 0, dict(opts, only=set(SAMPLE_CHECKS))).run()
+        merge(report, "input", None)
 
     for (name, yo), (_, yto) in zip(outputs, test_outputs):
         y_name = "y_train" if name is None else f"y_train[{name!r}]"

@@ -326,8 +326,12 @@ def overfit_batch(model, x, y=None, *, batch_size: int = 16, max_steps: int = 30
                              rate_limited=_plain_sgd(model.optimizer))
     findings = []
     if pattern != "converged":
+        import keras
+
         n_params = int(sum(np.prod(w.shape) for w in clone.trainable_weights))
-        n_values = int(np.prod(np.shape(y_pred))) if y_pred is not None else 0
+        # Every output's values (a multi-output model predicts a structure).
+        n_values = 0 if y_pred is None else sum(
+            int(np.prod(np.shape(leaf))) for leaf in keras.tree.flatten(y_pred))
         small = 0 < n_params < n_values
         # Values to regress whose loss is still above what predicting the
         # batch's mean target gives, yet falling: the output has not reached

@@ -260,7 +260,8 @@ class Overfitting(Settings):
           fires=(_T + "test_overfitting_and_loss_accuracy_divergence",), silent=_SILENT)
 def overfitting(history, *, settings):
     """Validation loss rises while training loss falls."""
-    return _call(_curves.detect_overfitting, history, settings)
+    return _curves.by_output(_curves.detect_overfitting, history,
+                             **dataclasses.asdict(settings))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -277,7 +278,8 @@ class LossAccuracyDivergence(Settings):
           fires=(_T + "test_overfitting_and_loss_accuracy_divergence",), silent=_SILENT)
 def loss_accuracy_divergence(history, *, settings):
     """Validation loss and validation accuracy both rise (over-confidence)."""
-    return _call(_curves.detect_loss_accuracy_divergence, history, settings)
+    return _curves.by_output(_curves.detect_loss_accuracy_divergence, history,
+                             classification_only=True, **dataclasses.asdict(settings))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -302,7 +304,8 @@ class ValidationGap(Settings):
           silent=_SILENT)
 def validation_gap(history, *, settings):
     """Validation accuracy far above training accuracy."""
-    return _call(_curves.detect_validation_gap, history, settings)
+    return _curves.by_output(_curves.detect_validation_gap, history,
+                             classification_only=True, **dataclasses.asdict(settings))
 
 
 @dataclasses.dataclass(frozen=True)

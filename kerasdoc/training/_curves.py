@@ -270,3 +270,50 @@ def detect_validation_gap(history, *, gap=0.1, skip_epochs=1, epochs=2):
         fix=("Check that validation samples are not also training samples, "
              "that training labels are not noisier than validation labels, "
              "and that dropout/augmentation explains the gap."))]
+
+
+_PER_OUTPUT_KINDS = ("multiclass", "binary", "multilabel", "sequence")
+
+
+def output_view(history, name):
+    """`history` as one output of a multi-output model sees it, or `None`.
+
+    Keras logs each output's loss and metrics as `<output>_loss`,
+    `<output>_<metric>` and `val_<output>_...`; the view renames them to
+    `loss`, `<metric>`, `val_loss`, ... and drops every other epoch series,
+    so a curve detector reads that output's curves alone.
+    """
+    if f"epoch/{name}_loss" not in history:
+        return None
+    view = {k: v for k, v in history.items() if not k.startswith("epoch/")}
+    for prefix in ("", "val_"):
+        head = f"epoch/{prefix}{name}_"
+        for key, value in history.items():
+            if key.startswith(head):
+                view[f"epoch/{prefix}{key[len(head):]}"] = value
+    return view
+
+
+def by_output(detector, history, *, classification_only=False, **kwargs):
+    """`detector`'s findings on the model's curves, then on each output's own.
+
+    For a model with several outputs (`history["outputs"]`, names and task
+    kinds) a problem of one output (its validation loss rising while the
+    other's falls) is invisible in the summed loss: each output's curves
+    are checked too, and its findings name it (`Output 'x': ...`, under
+    `evidence["output"]` and as the finding's `layer`, the output's name).
+    With `classification_only`, outputs whose task is known and not a
+    classification are left out.
+    """
+    findings = list(detector(history, **kwargs))
+    for name, kind in history.get("outputs", ()):
+        if classification_only and kind is not None and kind not in _PER_OUTPUT_KINDS:
+            continue
+        view = output_view(history, name)
+        if view is None:
+            continue
+        for f in detector(view, **kwargs):
+            findings.append(f.replace(message=f"Output '{name}': {f.message}",
+                                      evidence={**dict(f.evidence), "output": name},
+                                      layer=name))
+    return findings

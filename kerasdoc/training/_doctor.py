@@ -22,6 +22,19 @@ _STOP_CHOICES = ("error", "warning", "info", None)
 _DETECT_EVERY_STEPS = 64
 
 
+def _outputs_of(model, task):
+    """`(name, task kind or None)` of each output of a multi-output model, else `()`.
+
+    The curve detectors then also read each output's own loss and metric
+    curves (`kerasdoc.training._curves.by_output`).
+    """
+    names = list(getattr(model, "output_names", None) or [])
+    if len(names) < 2:
+        return ()
+    kinds = {name: sub.kind for name, sub in getattr(task, "outputs", ()) or ()}
+    return tuple((name, kinds.get(name)) for name in names)
+
+
 class Doctor(keras.callbacks.Callback):
     """Watches training from inside the compiled train step.
 
@@ -333,6 +346,7 @@ class Doctor(keras.callbacks.Callback):
             self._stats = StatsHistory(
                 probe, n_trainable=len(model.trainable_weights),
                 loss_scaled=self._instrument.loss_scale is not None)
+            self._stats.outputs = _outputs_of(model, self.task)
             self._stats.start_epoch()
             self._skipped.update(self._instrument.notes(self._observing))
             self._unobserved = unobserved(probe, self._observing)
@@ -353,6 +367,7 @@ class Doctor(keras.callbacks.Callback):
             curvature=self.curvature)
         self._stats = StatsHistory(probe, n_trainable=len(model.trainable_weights),
                                    loss_scaled=self._instrument.loss_scale is not None)
+        self._stats.outputs = _outputs_of(model, self.task)
         self._stats.start_epoch()
         self._offset = self._steps
         if probe.note:

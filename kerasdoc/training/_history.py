@@ -56,6 +56,7 @@ class StatsHistory:
         self.loss_scaled = loss_scaled
         self.rows = {k: [] for k in _ROW_KEYS}
         self.epoch_logs = {}
+        self.outputs = ()  # (name, task kind or None) of a multi-output model
         self.first_nonfinite = (None, None)
         self.initial_loss = np.nan
         # Per-layer rows already stacked (as_dict runs at every detection:
@@ -221,6 +222,7 @@ class StatsHistory:
         out["initial_loss"] = self.initial_loss
         out["n_trainable"] = self.n_trainable
         out["loss_scaled"] = self.loss_scaled
+        out["outputs"] = tuple(self.outputs)
         for name, values in self.epoch_logs.items():
             out[f"epoch/{name}"] = np.asarray(values, dtype=np.float64)
         return out

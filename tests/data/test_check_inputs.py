@@ -90,6 +90,24 @@ def test_several_inputs_and_outputs_each_audited_against_their_own():
     assert listed.by_code("data.not_normalized")[0].evidence["input"] == "1"
 
 
+def test_duplicates_are_whole_samples_across_inputs():
+    """A few binary tags repeat by chance; a sample is a copy only when all its inputs are."""
+    rng = np.random.default_rng(0)
+    n = 320
+    ids = rng.integers(1, 200, (n, 8)).astype("int32")
+    tags = rng.integers(0, 2, (n, 12)).astype("float32")
+    y = rng.integers(0, 2, n)
+    assert len({t.tobytes() for t in tags}) < n  # repeats within the one input
+    report = kerasdoc.check_data({"ids": ids, "tags": tags}, y)
+    assert not report.has("data.duplicates"), list(report)
+    assert "data.duplicates" in report.ran
+    copied_ids, copied_tags = ids.copy(), tags.copy()
+    copied_ids[:40], copied_tags[:40] = ids[40:80], tags[40:80]  # whole samples copied
+    (f,) = kerasdoc.check_data({"ids": copied_ids, "tags": copied_tags}, y).by_code(
+        "data.duplicates")
+    assert "40 groups" in f.message
+
+
 def test_class_weight_and_sample_weight_that_balance_the_classes_silence_imbalance():
     rng = np.random.default_rng(0)
     y = np.r_[np.zeros(550, int), np.ones(50, int)]

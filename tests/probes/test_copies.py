@@ -120,6 +120,34 @@ def test_lambda_and_config_less_layers_are_copied_in_process(build):
     assert all(a is not b for a, b in zip(clone.weights, model.weights))
 
 
+def test_copies_of_models_with_adapted_lookup_layers_keep_their_vocabulary():
+    """StringLookup/TextVectorization tables are outside config and weights: a rebuilt
+    layer's table is empty ("Table not initialized"), so copies share the layer."""
+    import tensorflow as tf
+
+    texts = tf.constant([["good fun film"], ["bad dull film"], ["fun good"], ["dull bad"]])
+    vectorize = keras.layers.TextVectorization(max_tokens=10, output_sequence_length=3)
+    vectorize.adapt(texts)
+    lookup = keras.layers.StringLookup(vocabulary=["a", "b"])
+    text_in = keras.Input((1,), dtype="string")
+    tag_in = keras.Input((1,), dtype="string")
+    h = keras.layers.GlobalAveragePooling1D()(keras.layers.Embedding(10, 4)(
+        vectorize(text_in)))
+    tag = keras.layers.Flatten()(keras.layers.Embedding(4, 2)(lookup(tag_in)))
+    out = keras.layers.Dense(1, activation="sigmoid")(
+        keras.layers.Concatenate()([h, tag]))
+    model = keras.Model([text_in, tag_in], out)
+    model.compile("adam", "binary_crossentropy")
+    tags = tf.constant([["a"], ["b"], ["a"], ["c"]])
+    clone = copy_model(model)
+    assert np.allclose(clone.predict([texts, tags], verbose=0),
+                       model.predict([texts, tags], verbose=0))
+    before = [w.copy() for w in model.get_weights()]
+    clone.fit([texts, tags], np.array([1, 0, 1, 0]), epochs=2, verbose=0)
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))
+    assert vectorize.get_vocabulary()[:2] == ["", "[UNK]"]
+
+
 def test_subclassed_model_without_config_cannot_be_copied_and_the_message_fits():
     with pytest.raises(NotCopyable) as info:
         copy_model(subclassed_model())

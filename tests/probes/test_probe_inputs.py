@@ -71,3 +71,20 @@ def test_batch_mixing_skips_token_ids_with_the_reason():
                               keras.layers.Dense(2, activation="softmax")])
     result = kerasdoc.batch_mixing(model, ids)
     assert "token ids" in result.skipped
+
+
+def test_overfit_batch_that_does_not_converge_on_a_two_output_model_is_judged():
+    """A structure of predictions (list outputs, dict targets): counted per leaf, no crash."""
+    rng = np.random.default_rng(0)
+    n = 32
+    inputs = keras.Input((6,))
+    h = keras.layers.Dense(4, activation="relu")(inputs)
+    model = keras.Model(inputs, [keras.layers.Dense(1, activation="sigmoid", name="a")(h),
+                                 keras.layers.Dense(3, activation="softmax", name="b")(h)])
+    model.compile(keras.optimizers.SGD(1e-4), loss={"a": "binary_crossentropy",
+                                                   "b": "sparse_categorical_crossentropy"})
+    x = rng.normal(size=(n, 6)).astype("float32")
+    y = {"a": rng.integers(0, 2, (n, 1)).astype("float32"), "b": rng.integers(0, 3, n)}
+    result = kerasdoc.overfit_batch(model, x, y, batch_size=16, max_steps=20)
+    (finding,) = result.findings  # a tiny learning rate: not converged in 20 steps
+    assert finding.evidence["batch_target_values"] == 16 * (1 + 3)

@@ -215,6 +215,30 @@ def test_overfitting_and_loss_accuracy_divergence():
     assert codes(D.run_detectors(h, {})) == {"train.overfitting"}
 
 
+def test_each_output_of_a_multi_output_model_is_judged_on_its_own_curves():
+    """One head overfits while the summed loss still falls: found, named by output."""
+    h = healthy()
+    h["outputs"] = (("priority", "binary"), ("price", "regression"))
+    h["epoch/loss"] = np.array([2.0, 1.4, 1.1, 0.9, 0.8])
+    h["epoch/val_loss"] = np.array([2.0, 1.5, 1.3, 1.2, 1.15])  # the sum: still falling
+    h["epoch/priority_loss"] = np.array([0.7, 0.5, 0.4, 0.3, 0.2])
+    h["epoch/val_priority_loss"] = np.array([0.7, 0.5, 0.6, 0.7, 0.8])
+    h["epoch/priority_accuracy"] = np.array([0.6, 0.7, 0.8, 0.85, 0.9])
+    h["epoch/val_priority_accuracy"] = np.array([0.6, 0.7, 0.72, 0.74, 0.76])
+    h["epoch/price_loss"] = np.array([1.3, 0.9, 0.7, 0.6, 0.6])
+    h["epoch/val_price_loss"] = np.array([1.3, 1.0, 0.7, 0.5, 0.35])
+    found = D.run_detectors(h, {})
+    assert codes(found) == {"train.overfitting", "train.loss_accuracy_divergence"}
+    assert all(f.evidence["output"] == "priority" and f.layer == "priority"
+               and f.message.startswith("Output 'priority': ") for f in found)
+    # the regression head's val loss far below its train loss is not a "gap":
+    # that check reads classification outputs only
+    assert not [f for f in found if f.code == "train.validation_gap"]
+    # without the per-output names the summed curves alone show nothing
+    del h["outputs"]
+    assert not D.run_detectors(h, {})
+
+
 def test_validation_gap():
     h = healthy()
     h["epoch/accuracy"] = np.array([0.3, 0.4, 0.45, 0.5, 0.5])
