@@ -15,6 +15,7 @@ the text bar otherwise): one bar over the parts, and during the training
 part one over its epochs.
 """
 
+import os
 import sys
 
 from kerasdoc._errors import InvalidTypeError
@@ -52,6 +53,15 @@ def _watched():
     return tty or _in_notebook()
 
 
+def _width():
+    """tqdm's width options: follow the terminal, or 80 columns where it reports none."""
+    try:
+        columns = os.get_terminal_size(sys.stderr.fileno()).columns
+    except (AttributeError, ValueError, OSError):
+        columns = 0
+    return {"dynamic_ncols": True} if columns > 0 else {"ncols": 80, "nrows": 24}
+
+
 def _bar_class():
     if _in_notebook():
         try:
@@ -85,7 +95,7 @@ class Progress:
         if self.bars:
             self._tqdm = _bar_class()
             self._bar = self._tqdm(total=parts, desc="kerasdoc", unit="part",
-                                   file=sys.stderr, dynamic_ncols=True)
+                                   file=sys.stderr, **_width())
 
     def say(self, message):
         """A one-line note (the task, a failure)."""
@@ -125,8 +135,7 @@ class Progress:
                 self.bar = None
                 if owner._bar is not None:
                     self.bar = owner._tqdm(total=total, desc="training", unit="epoch",
-                                           leave=False, file=sys.stderr,
-                                           dynamic_ncols=True)
+                                           leave=False, file=sys.stderr, **_width())
 
             def on_epoch_end(self, epoch, logs=None):
                 loss = (logs or {}).get("loss")
