@@ -407,6 +407,7 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, budget, *, bu
     """The parts of `diagnose`, in order, after its arguments are checked."""
     from kerasdoc._registry import checks as registered
 
+    from kerasdoc._quiet import quiet_part
     from kerasdoc._task import resolve_task
 
     say = tracker.say
@@ -506,14 +507,20 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, budget, *, bu
             continue
         tracker.start(part)
         start = time.perf_counter()
+        caught = []
         try:
-            report, note = runners[part]()
+            # numpy/scikit-learn warnings the checks did not capture themselves
+            # go to the progress lines, not to the user's stderr.
+            with quiet_part(caught):
+                report, note = runners[part]()
         except Exception as exc:  # a broken part must not hide the others' findings
             timings[part] = time.perf_counter() - start
             failed[part] = failure(exc)
             tracker.done(part, f"FAILED ({type(exc).__name__}: {exc})", failed=True)
             continue
         timings[part] = time.perf_counter() - start
+        for text in caught:
+            say(f"{part}: {text}")
         if report is None:
             skipped[part] = note
             tracker.done(part, f"skipped ({note})")

@@ -21,7 +21,7 @@ import sys
 import tempfile
 import warnings
 
-__all__ = ["captured_warnings", "describe_warning", "quiet_tensorflow"]
+__all__ = ["captured_warnings", "describe_warning", "quiet_part", "quiet_tensorflow"]
 
 # Origins whose warnings are about the evidence a check computes.
 _LIBRARIES = ("sklearn", "numpy", "scipy", "kerasdoc")
@@ -52,9 +52,15 @@ def captured_warnings(sink):
     Args:
         sink: a list to append the descriptions to.
     """
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        yield sink
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield sink
+    finally:  # also when the block raises: nothing is lost
+        _sort(caught, sink)
+
+
+def _sort(caught, sink):
     for message in caught:
         if issubclass(message.category, RuntimeWarning) or _from_library(message.filename):
             text = describe_warning(message)
@@ -63,6 +69,32 @@ def captured_warnings(sink):
         else:
             warnings.warn_explicit(message.message, message.category, message.filename,
                                    message.lineno, source=message.source)
+
+
+@contextlib.contextmanager
+def quiet_part(sink):
+    """The context of one part of `diagnose`: library warnings into `sink`, no retracing logs.
+
+    As `captured_warnings`, plus TensorFlow's Python logger held at ERROR:
+    the probes build many short-lived copies of the model, and TensorFlow's
+    "triggered tf.function retracing" warnings about them are about
+    kerasdoc's own work, not the user's program. The logger's level is put
+    back afterwards.
+
+    Args:
+        sink: a list to append the captured warnings' descriptions to.
+    """
+    import logging
+
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    if logger.getEffectiveLevel() < logging.ERROR:
+        logger.setLevel(logging.ERROR)
+    try:
+        with captured_warnings(sink):
+            yield sink
+    finally:
+        logger.setLevel(level)
 
 
 def _level_wanted():

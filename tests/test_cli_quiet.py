@@ -98,3 +98,59 @@ def test_captured_warnings_passes_other_warnings_on():
             warnings.warn_explicit("overflow", RuntimeWarning, "/x/numpy/core.py", 2)
     assert sink == ["RuntimeWarning: divide by zero encountered in log",
                     "RuntimeWarning: overflow"]
+
+
+def test_diagnose_keeps_numerical_warnings_out_and_restores_the_tf_logger():
+    import logging
+
+    import keras
+
+    import kerasdoc
+
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=(32, 5)) * 1e30).astype("float32")  # gradients overflow
+    y = np.arange(32) % 3
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    logger = logging.getLogger("tensorflow")
+    before = logger.level
+    lines = []
+    with warnings.catch_warnings(record=True) as leaked:
+        warnings.simplefilter("always")
+        report = kerasdoc.diagnose(model, x, y, parts=("training",), epochs=1,
+                                   batch_size=16, progress=lines.append)
+    assert report.ran == ("training",) and not report.failed
+    assert [(w.category.__name__, str(w.message)) for w in leaked] == []
+    assert logger.level == before
+    assert lines[-1].startswith("training: ")
+
+
+def test_captured_warnings_keeps_them_when_the_block_raises():
+    from kerasdoc._quiet import captured_warnings
+
+    sink = []
+    with pytest.raises(ZeroDivisionError):
+        with captured_warnings(sink):
+            np.log(np.zeros(1))
+            1 / 0
+    assert sink == ["RuntimeWarning: divide by zero encountered in log"]
+
+
+def test_doctor_in_fit_leaks_no_numpy_warning_on_overflowing_statistics():
+    import keras
+
+    import kerasdoc
+
+    rng = np.random.default_rng(0)
+    x = (rng.normal(size=(64, 5)) * 1e30).astype("float32")
+    y = np.arange(64) % 3
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    doctor = kerasdoc.Doctor()
+    with warnings.catch_warnings(record=True) as leaked:
+        warnings.simplefilter("always")
+        model.fit(x, y, epochs=1, batch_size=32, verbose=0, callbacks=[doctor],
+                  validation_data=(x[:16], y[:16]))
+    assert [str(w.message) for w in leaked if w.category is RuntimeWarning] == []
+    assert "train.nonfinite" in [f.code for f in doctor.report]  # said as a finding

@@ -86,7 +86,9 @@ class StatsHistory:
             "loss_sem": _standard_error(cheap[S.C_LOSS_SUM], cheap[S.C_LOSS_SQ], good),
             "loss_nonfinite": cheap[S.C_LOSS_NF], "samples": samples,
         }
-        per = lambda v: self._group @ v  # noqa: E731 (per-layer sums)
+        def per(v):  # per-layer sums; non-finite statistics are train.nonfinite's
+            with np.errstate(invalid="ignore", over="ignore"):
+                return self._group @ v
         w = reduced["w_stats"]
         if samples > 0 and w.shape[1]:
             grad = np.sqrt(per(w[S.W_GRAD_SQ]) / samples)
