@@ -429,9 +429,12 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, budget, *, bu
             note = (f"inputs audited after the model's own input scaling ({names})")
         else:
             x_seen = x
+        # fit shuffles arrays each epoch, never a stream (a Dataset's own
+        # .shuffle() shows in the order the sample was read in).
         return check_data(x_seen, y, x_test=x_test, y_test=y_test,
                           n_classes=n_classes, sample_weight=data.sample_weight,
                           class_weight=data.class_weight, model=model,
+                          shuffle=not data.is_stream,
                           settings=settings, task=task), note
 
     def run_model():

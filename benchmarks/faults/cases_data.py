@@ -111,13 +111,21 @@ def distribution_shift(broken):
 
 @case("data.unshuffled", "warning")
 def unshuffled(broken):
-    """Training set sorted by label."""
+    """Training set sorted by label, fed as a tf.data pipeline without `.shuffle()`.
+
+    `fit` shuffles arrays every epoch, never a stream: the sorted order
+    reaches the batches only through a pipeline that does not shuffle (or
+    `shuffle=False`). The healthy twin is the same pipeline with its
+    `.shuffle()`.
+    """
+    import tensorflow as tf
+
     data = fashion()
-    x, y = data["x"], data["y"]
-    if broken:
-        order = np.argsort(y, kind="stable")
-        x, y = x[order], y[order]
-    return _baseline(x, y)
+    order = np.argsort(data["y"], kind="stable")
+    stream = tf.data.Dataset.from_tensor_slices((data["x"][order], data["y"][order]))
+    if not broken:
+        stream = stream.shuffle(len(order), seed=0)
+    return _baseline(stream.batch(32), None)
 
 
 @case("data.label_noise", "warning")

@@ -40,6 +40,7 @@ def check_data(
     shift_samples: int = 2000,
     run_ratio: float = 3.0,
     batch_size: int = 32,
+    shuffle: Optional[bool] = None,
     label_noise: Union[bool, int] = False,
     label_noise_confidence: float = 0.02,
     label_noise_fraction: float = 0.03,
@@ -142,6 +143,14 @@ def check_data(
             Defaults to `3.0`.
         batch_size: batch size used to count single-class batches in the
             `data.unshuffled` evidence. Defaults to `32`.
+        shuffle: whether training shuffles the samples each epoch. `fit`
+            does for arrays (its `shuffle=True` default), so data sorted by
+            label is then reported at info: its order still decides what
+            `validation_split` takes (the last samples, before shuffling).
+            `fit` never shuffles a stream (`tf.data.Dataset` without its own
+            `.shuffle()`, `PyDataset`, generator) and `fit(shuffle=False)`
+            does not either: sorted labels are then a warning. Defaults to
+            `None`: `True` for arrays, `False` for a stream.
         label_noise: run `data.label_noise`: `True` on every training sample,
             an int on a seeded sample of that many, `False` to skip. Off by
             default: on 60,000 FashionMNIST images it costs about as much as the
@@ -188,6 +197,8 @@ def check_data(
         given = dict(locals())  # the arguments (and max_samples, checked)
         options = {k: v for k, v in given.items() if k not in _DATA_ARGS + (
             "given", "sample_weight")}
+        if shuffle is None:  # fit does not shuffle what a stream yields
+            options["shuffle"] = not is_stream(x_train)
         train = sample_fit_data(x_train, y_train, sample_weight=sample_weight,
                                 max_samples=max_samples, name="x_train", y_name="y_train")
         _require_targets(train, "x_train", x_train)
@@ -217,7 +228,7 @@ def check_data(
     if structured or single_kind in ("tokens", "string"):
         return _general(train, x_test, y_test, kinds, model, n_classes, categorical_columns,
                         label_noise, chunk_size=chunk_size, seed=seed, settings=resolved,
-                        task=task)
+                        task=task, shuffle=_check_shuffle(shuffle))
     x_train = check_array(train.x, "x_train", min_ndim=2)
     # Class labels are (N,) ids or (N, K) rows; targets that are values
     # (reconstruction of images or sequences, per-step targets) may have any rank.
@@ -242,6 +253,7 @@ def check_data(
         chunk_size=check_int(chunk_size, "chunk_size", minimum=1),
         seed=check_int(seed, "seed", minimum=0),
         sample_weight=train.sample_weight, class_weight=train.class_weight,
+        shuffle=_check_shuffle(shuffle),
     )
     noise_samples = _noise_samples(label_noise)
     return Audit(x_train, y_train, x_test, y_test, n_classes, columns,
@@ -343,8 +355,18 @@ def _kinds(input_kinds, model, x):
     return input_kinds
 
 
+def _check_shuffle(shuffle):
+    """`shuffle` validated; `None` (arrays here: a stream was read above) is `True`."""
+    if shuffle is None:
+        return True
+    if not isinstance(shuffle, bool):
+        raise InvalidTypeError(
+            f"`shuffle` must be True, False or None. {received('shuffle', shuffle)}")
+    return shuffle
+
+
 def _general(train, x_test, y_test, kinds, model, n_classes, columns, label_noise, *,
-             chunk_size, seed, settings, task):
+             chunk_size, seed, settings, task, shuffle=True):
     """Several inputs or outputs, token ids or text: see `kerasdoc.data._general`."""
     from kerasdoc.data._general import audit_general
 
@@ -358,7 +380,7 @@ def _general(train, x_test, y_test, kinds, model, n_classes, columns, label_nois
         sample_weight=None if isinstance(train.sample_weight, (dict, list))
         else train.sample_weight,
         class_weight=train.class_weight,
-        settings=settings, task=task,
+        settings=settings, task=task, shuffle=shuffle,
     )
     if x_test is not None:
         x_test = sample_fit_data(x_test, y_test, name="x_test", y_name="y_test")

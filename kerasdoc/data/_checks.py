@@ -101,13 +101,15 @@ class Unshuffled(Settings):
 
 @register("data.unshuffled", part="data", tasks=SINGLE_LABEL, needs=("labels",),
           settings=Unshuffled,
-          fires=(_S + "test_sorted_labels_fire", _F + "test_sorted_by_label_is_found"),
-          silent=_HEALTHY,
+          fires=(_S + "test_sorted_labels_fire", _F + "test_sorted_by_label_is_found",
+                 _T + "test_sorted_dataset_without_shuffle_is_a_warning"),
+          silent=(_T + "test_sorted_arrays_that_fit_shuffles_are_info",) + _HEALTHY,
           remedy="shuffle")
-def unshuffled(y, min_samples, *, settings):
-    """Data ordered by label, so batches hold one class."""
+def unshuffled(y, min_samples, shuffled=False, *, settings):
+    """Data ordered by label, so batches hold one class (info when `fit` shuffles)."""
     return _labels.check_unshuffled(y, run_ratio=settings.run_ratio,
-                                    batch_size=settings.batch_size, min_samples=min_samples)
+                                    batch_size=settings.batch_size, min_samples=min_samples,
+                                    shuffled=shuffled)
 
 
 @dataclasses.dataclass(frozen=True)

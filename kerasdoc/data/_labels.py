@@ -167,8 +167,13 @@ def check_misalignment(proba, y, *, min_information, min_samples):
              "are paired in the same order."))], None
 
 
-def check_unshuffled(y, *, run_ratio, batch_size, min_samples):
-    """Warning when labels come in long runs (e.g. sorted by class)."""
+def check_unshuffled(y, *, run_ratio, batch_size, min_samples, shuffled=False):
+    """Warning when labels come in long runs (e.g. sorted by class).
+
+    With `shuffled=True` (arrays, which `fit` shuffles every epoch by
+    default) no batch is taken in this order, so the finding is info: the
+    order only decides what `validation_split` holds out.
+    """
     n = len(y)
     if n < min_samples:
         return [], f"needs at least {min_samples} labelled samples, got {n}"
@@ -191,18 +196,31 @@ def check_unshuffled(y, *, run_ratio, batch_size, min_samples):
     if n_batches:
         blocks = y[:n_batches * batch_size].reshape(n_batches, batch_size)
         single = int(np.sum(np.all(blocks == blocks[:, :1], axis=1)))
+    evidence = {"mean_run_length": mean_run, "expected_run_length": expected,
+                "ratio": ratio, "run_ratio": run_ratio,
+                "longest_run": {"start": int(bounds[longest]),
+                                "length": int(lengths[longest]),
+                                "label": int(y[bounds[longest]])},
+                "single_class_batches": single, "batches": n_batches,
+                "batch_size": batch_size, "shuffled_by_fit": bool(shuffled)}
+    if shuffled:
+        return [Finding(
+            "data.unshuffled", severity="info",
+            message=(f"y_train comes in runs of {mean_run:.1f} equal labels on average "
+                     f"({ratio:.0f}x longer than in a random order). fit shuffles these "
+                     "arrays every epoch, so batches still mix classes; but "
+                     "validation_split would hold out the last classes only, and "
+                     "shuffle=False or a tf.data pipeline built from them would train "
+                     "on one class at a time."),
+            evidence=evidence,
+            fix=("Shuffle once before splitting (`p = rng.permutation(n); x, y = x[p], "
+                 "y[p]`) if you use validation_split, shuffle=False or tf.data."))], None
     return [Finding(
         "data.unshuffled",
         message=(f"y_train comes in runs of {mean_run:.1f} equal labels on average, "
                  f"{ratio:.0f}x longer than in a random order: batches taken in this "
                  "order hold one class, and validation_split would hold the last classes."),
-        evidence={"mean_run_length": mean_run, "expected_run_length": expected,
-                  "ratio": ratio, "run_ratio": run_ratio,
-                  "longest_run": {"start": int(bounds[longest]),
-                                  "length": int(lengths[longest]),
-                                  "label": int(y[bounds[longest]])},
-                  "single_class_batches": single, "batches": n_batches,
-                  "batch_size": batch_size},
+        evidence=evidence,
         fix=("Shuffle once before splitting and training (`p = rng.permutation(n); "
              "x, y = x[p], y[p]`): model.fit shuffles NumPy arrays only after "
              "validation_split has taken the last samples, and a tf.data pipeline "

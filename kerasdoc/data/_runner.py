@@ -128,7 +128,7 @@ class Audit:
             weights=None if weights is None else np.asarray(weights).reshape(
                 len(lab_tr.ids), -1).mean(axis=1)[valid],
             class_weight=o.get("class_weight"))
-        run("data.unshuffled", y, 4 * self.k)
+        run("data.unshuffled", y, 4 * self.k, shuffled=o.get("shuffle", True))
         self._targets(y, classes)
         splits = [(self.x_train, st_tr, lab_tr.ids, "train")]
         if st_te is not None:

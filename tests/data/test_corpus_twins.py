@@ -180,3 +180,31 @@ def test_raw_pixels_scaled_inside_a_nested_encoder_are_not_unnormalised():
     bare = kerasdoc.diagnose(_nested_scaling_model(images, scale=False), images, y,
                              parts=("data",))
     assert bare.has("data.not_normalized", "warning")
+
+
+# data.unshuffled -----------------------------------------------------------------
+# Sorted arrays handed to fit, which shuffles them every epoch (shuffle=True is
+# its default): only validation_split and shuffle=False see their order.
+def _sorted_blobs(n=400):
+    rng = np.random.default_rng(0)
+    y = np.repeat(np.arange(4), n // 4)
+    x = (rng.standard_normal((n, 5)) + y[:, None]).astype("float32")
+    return x, y
+
+
+def test_sorted_arrays_that_fit_shuffles_are_info():
+    x, y = _sorted_blobs()
+    report = check_data(x, y)
+    assert not report.has("data.unshuffled", "warning"), report.to_text(color=False)
+    (finding,) = report.by_code("data.unshuffled")
+    assert finding.severity == Severity.INFO
+
+
+def test_sorted_dataset_without_shuffle_is_a_warning():
+    import tensorflow as tf
+
+    x, y = _sorted_blobs()
+    stream = tf.data.Dataset.from_tensor_slices((x, y)).batch(32)
+    assert check_data(stream).has("data.unshuffled", "warning")
+    shuffled = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(400, seed=0).batch(32)
+    assert not check_data(shuffled).has("data.unshuffled")
