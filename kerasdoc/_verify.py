@@ -125,6 +125,8 @@ class Criterion:
 
         self.form = _labels_kind(y_val)
         self.y = np.asarray(y_val)
+        if (self.form == "values" and self.y.dtype.kind in "iu" and self.y.ndim >= 2):
+            self.form = "sparse"  # class ids per position of a sequence
         info = classify_loss(loss) if not isinstance(loss, (dict, list, tuple)) else None
         self.absolute = info is not None and info.name in ("mean_absolute_error", "mae")
         if self.form == "values":
@@ -177,8 +179,14 @@ class Criterion:
             y = self.y.astype("float64").reshape(p.shape)
             loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
             return float(loss), float(np.mean((p > 0.5) == (y > 0.5)))
-        ids = (self.y.reshape(len(p)).astype("int64") if self.form == "sparse"
-               else self.y.argmax(axis=-1))
+        p = p.reshape(-1, p.shape[-1])  # per sample, or per position of a sequence
+        ids = (self.y.reshape(-1).astype("int64") if self.form == "sparse"
+               else self.y.reshape(-1, self.y.shape[-1]).argmax(axis=-1))
+        if len(ids) != len(p):
+            raise InvalidInputError(
+                "`verify` cannot match the model's outputs with the validation labels "
+                f"({len(p)} predictions, {len(ids)} labels). "
+                f"Received: y_val shape {self.y.shape}")
         loss = -np.mean(np.log(p[np.arange(len(p)), ids]))
         return float(loss), float(np.mean(p.argmax(axis=-1) == ids))
 
@@ -241,14 +249,26 @@ class _Arm:
                         self.model.stop_training = True
 
         arm_epochs = self.epochs
-        model.fit(setup.x[order], setup.y[order], batch_size=setup.batch_size,
-                  epochs=1, shuffle=False, verbose=0, class_weight=setup.class_weight,
-                  sample_weight=weights, callbacks=[EpochEnd()])
+        try:
+            model.fit(setup.x[order], setup.y[order], batch_size=setup.batch_size,
+                      epochs=1, shuffle=False, verbose=0, class_weight=setup.class_weight,
+                      sample_weight=weights, callbacks=[EpochEnd()])
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # this arm's program does not train: its result
+            self.results[seed] = {"loss": math.inf, "metric": math.nan, "curve": curve,
+                                  "error": f"{type(exc).__name__}: {_first_line(exc)}"}
+            return self.results[seed]
         loss, metric = evaluate()
         curve.append(loss)
         curve.extend([curve[-1]] * (self.epochs - len(curve)))
         self.results[seed] = {"loss": loss, "metric": metric, "curve": curve}
         return self.results[seed]
+
+
+def _first_line(exc, limit=300):
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _capped(values, others):
@@ -273,6 +293,13 @@ def _compare(before_runs, after_runs, min_effect, higher_is_better_metric):
            "per_seed": {"before": b, "after": a},
            "curves": {"before": [r["curve"] for r in before_runs],
                       "after": [r["curve"] for r in after_runs]}}
+    for arm, runs in (("before", before_runs), ("after", after_runs)):
+        errors = [r["error"] for r in runs if r.get("error")]
+        if errors:  # fit raised on this arm: it counts as a run that never trains
+            out[f"{arm}_error"] = errors[0]
+    if out.get("before_error") and out.get("after_error"):
+        out["verdict"] = "failed"
+        out["reason"] = f"neither arm trains: {out['after_error']}"
     mb = [r["metric"] for r in before_runs]
     ma = [r["metric"] for r in after_runs]
     if all(map(math.isfinite, mb + ma)):
@@ -331,6 +358,7 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
            batch_size: Optional[int] = None, sample_weight=None, class_weight=None,
            shuffle: bool = True, codes=None, together: bool = True,
            min_effect: float = 0.02, seed: int = 0, max_samples: int = 4096,
+           stop_early: bool = True,
            progress: Optional[Callable[[str], None]] = None):
     """Apply each finding's remedy to a copy and show, across seeds, whether it helps.
 
@@ -373,6 +401,9 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
             before, that counts as an effect. Defaults to `0.02`.
         seed: first seed (the others follow it). Defaults to `0`.
         max_samples: samples read from a stream. Defaults to `4096`.
+        stop_early: stop adding seeds once the interval separates from 0
+            (from 2 seeds on); `False` always runs every seed. Defaults to
+            `True`.
         progress: called with a one-line message per step. Defaults to `None`.
 
     Returns:
@@ -404,6 +435,9 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
     min_effect = check_float(min_effect, "min_effect", minimum=0)
     if not isinstance(shuffle, bool):
         raise InvalidTypeError(f"`shuffle` must be True or False. {received('shuffle', shuffle)}")
+    if not isinstance(stop_early, bool):
+        raise InvalidTypeError(
+            f"`stop_early` must be True or False. {received('stop_early', stop_early)}")
     if not isinstance(together, bool):
         raise InvalidTypeError(
             f"`together` must be True or False. {received('together', together)}")
@@ -465,7 +499,7 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
                 say(f"verify {finding.code}: {'; '.join(results[index]['changes'])}")
                 results[index].update(_verify_one(
                     original, setup, criterion, epochs, seeds, seed, min_effect, higher,
-                    left, failed, finding.code, [(remedy, finding)]))
+                    left, failed, finding.code, [(remedy, finding)], stop_early))
             if together and len(order) > 1 and left() > 0:
                 combined = base.copy()
                 lines, used = [], []
@@ -483,7 +517,7 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
                 say("verify all remedies together")
                 together_result.update(_verify_one(
                     original, combined, criterion, epochs, seeds, seed, min_effect,
-                    higher, left, failed, "together", used))
+                    higher, left, failed, "together", used, stop_early))
     findings = []
     for index, finding in enumerate(report):
         entry = results.get(index)
@@ -512,7 +546,7 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
 
 
 def _verify_one(original, setup, criterion, epochs, seeds, first, min_effect, higher,
-                left, failed, name, remedies):
+                left, failed, name, remedies, stop_early=True):
     """Train both arms seed by seed; stop once the interval separates from 0."""
     from kerasdoc.findings._report import failure
 
@@ -524,7 +558,7 @@ def _verify_one(original, setup, criterion, epochs, seeds, first, min_effect, hi
                 break
             before.append(original.run(first + k))
             after.append(arm.run(first + k))
-            if len(before) >= 2:
+            if stop_early and len(before) >= 2:
                 result = _compare(before, after, min_effect, higher)
                 if result["verdict"] in ("confirmed", "harmful"):
                     break

@@ -50,6 +50,51 @@ def test_paired_interval_and_verdicts():
     assert judge(paired_interval([1.0, 1.0], [0.999, 0.999]), 1.0, 0.02) == "no effect"
 
 
+def test_one_criterion_reads_each_arm_as_its_loss_does():
+    from kerasdoc._verify import Criterion
+    from kerasdoc.remedies import TrainingSetup
+
+    probs = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8], [0.3, 0.4, 0.3]])
+    expected = -np.mean(np.log([0.8, 0.8, 0.8, 0.4]))
+    softmax = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3, "softmax")])
+    softmax.compile("adam", "sparse_categorical_crossentropy")
+    logits = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3)])
+    logits.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    ids = np.array([0, 1, 2, 1])
+    loss, accuracy = Criterion(ids, softmax.loss)(probs, TrainingSetup.from_user(softmax))
+    assert loss == pytest.approx(expected) and accuracy == 1.0
+    # the same probabilities as logits of a from_logits arm
+    loss, _ = Criterion(ids, logits.loss)(np.log(probs), TrainingSetup.from_user(logits))
+    assert loss == pytest.approx(expected)
+    onehot = np.eye(3, dtype="float32")[ids]
+    assert Criterion(onehot, "categorical_crossentropy")(
+        probs, TrainingSetup.from_user(softmax))[0] == pytest.approx(expected)
+    # class ids per position of a sequence
+    sequence = Criterion(ids.reshape(2, 2), softmax.loss)
+    assert sequence.form == "sparse"
+    assert sequence(probs.reshape(2, 2, 3), TrainingSetup.from_user(softmax))[0] == \
+        pytest.approx(expected)
+    # non-finite predictions are a diverged run
+    assert Criterion(ids, softmax.loss)(probs * np.nan,
+                                        TrainingSetup.from_user(softmax))[0] == np.inf
+
+
+def test_a_program_that_cannot_train_is_cured_by_the_loss_pairing():
+    # MSE between class ids (n,) and a 3-unit softmax: Keras cannot broadcast it
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(96, 4)).astype("float32")
+    y = np.argmax(x[:, :3], axis=1)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, "softmax")])
+    model.compile(keras.optimizers.Adam(0.05), "mse")
+    report = Report([Finding("model.loss_mismatch", evidence={"loss": "mse"})])
+    checked = kerasdoc.verify(report, model, x[:64], y[:64], validation_data=(x[64:], y[64:]),
+                              seeds=2, epochs=1, batch_size=16)
+    v = checked[0].verified
+    assert v["verdict"] == "confirmed", v
+    assert "Incompatible shapes" in v["before_error"] or "must be equal" in v["before_error"]
+    assert "the original run raised" in checked.to_text(color=False)
+
+
 @pytest.mark.slow
 def test_warning_whose_remedy_does_nothing_is_unconfirmed_info(split):
     (x, y), val = split

@@ -126,6 +126,10 @@ def verified_lines(verified):
         if verified.get("metric"):
             line += (f" ({verified['metric']} {_number(verified.get('metric_before'))} -> "
                      f"{_number(verified.get('metric_after'))})")
+        if verified.get("before_error"):
+            line += f"; the original run raised {verified['before_error']}"
+        if verified.get("after_error"):
+            line += f"; the remedied run raised {verified['after_error']}"
         if verified.get("standing") == "unconfirmed":
             line += "; unconfirmed" + (", warning lowered to info" if verified.get(
                 "original_severity") == "warning" else "")
