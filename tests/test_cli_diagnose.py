@@ -230,6 +230,9 @@ def test_rescale_accepts_fractions(cli_case, capsys):
     assert main(["diagnose", str(root / "healthy.keras"), "--data", str(root / "data"),
                  "--rescale", "1/0", "--quiet"]) == EXIT_USAGE
     assert "fraction such as 1/255" in capsys.readouterr().err
+    for bad in ("nan", "inf", "0", "1/inf"):
+        with pytest.raises(Exception, match="finite, non-zero factor"):
+            _factor(bad)
 
 
 def test_demo_usage_errors(tmp_path, capsys):

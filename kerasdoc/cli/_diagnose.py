@@ -109,14 +109,21 @@ def _factor(text):
     """A number or a fraction `a/b` (argparse type of `--rescale`)."""
     import argparse
 
+    import math
+
     try:
         if "/" in text:
             top, bottom = text.split("/", 1)
-            return float(top) / float(bottom)
-        return float(text)
+            value = float(top) / float(bottom)
+        else:
+            value = float(text)
     except (ValueError, ZeroDivisionError):
         raise argparse.ArgumentTypeError(
             f"expected a number or a fraction such as 1/255, got {text!r}") from None
+    if not math.isfinite(value) or value == 0:
+        raise argparse.ArgumentTypeError(
+            f"expected a finite, non-zero factor such as 1/255, got {text!r}")
+    return value
 
 
 def progress_printer(quiet, stream=None):
