@@ -228,3 +228,18 @@ def test_drop_leaked_removes_training_copies_of_validation_samples():
                        "(114 left)"]
     assert len(new.x) == 114 and len(x) == 120
     assert not REMEDIES["drop_leaked"].judged_by_validation
+
+
+def test_rescale_inputs_of_an_autoencoder_scales_its_targets_too():
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, size=(30, 4, 4)).astype("float32")
+    model = keras.Sequential([keras.Input((4, 4)), keras.layers.Flatten(),
+                              keras.layers.Dense(16), keras.layers.Reshape((4, 4))])
+    model.compile("adam", "mse")
+    finding = Finding("data.not_normalized", evidence={"max": 255.0})
+    _, new, changes = _remedied(model, x, x.copy(), finding,
+                                validation_data=(x[:5], x[:5]))
+    assert changes[1].startswith("targets (= inputs, a reconstruction): scaled")
+    assert new.y.max() <= 1.0 and new.validation_data[1].max() <= 1.0
+    mean, std = new.target_transform
+    assert np.allclose(new.y * std + mean, x, atol=1e-3)

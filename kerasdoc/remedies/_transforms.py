@@ -235,7 +235,33 @@ def rescale_inputs(setup, finding, *, seed=0):
                 f"{_fmt(float(np.mean(std)))} on average over {mean.size} features)")
     outputs = setup.model(layer(inputs))
     setup.model = keras.Model(inputs, outputs, name=f"{setup.model.name}_rescaled")
-    return [line]
+    lines = [line]
+    if _reconstructs(x, setup.y):  # an autoencoder: its targets are its inputs
+        lines.append(_scale_targets_like_inputs(setup, layer))
+    return lines
+
+
+def _reconstructs(x, y):
+    return (isinstance(y, np.ndarray) and y.shape == x.shape
+            and (y is x or np.array_equal(y, x)))
+
+
+def _scale_targets_like_inputs(setup, layer):
+    """Targets equal to the inputs get the inputs' scaling; predictions map back."""
+    if isinstance(layer, __import__("keras").layers.Rescaling):
+        mean, std = np.zeros(()), np.asarray(1.0 / layer.scale)
+    else:
+        mean = np.asarray(layer.mean).reshape(-1)
+        std = np.sqrt(np.asarray(layer.variance).reshape(-1))
+        std = np.where(std > 0, std, 1.0)
+    setup.y = ((np.asarray(setup.y, "float64") - mean) / std).astype("float32")
+    if setup.validation_data is not None:
+        xv, yv = setup.validation_data[:2]
+        setup.validation_data = (xv, ((np.asarray(yv, "float64") - mean) / std)
+                                 .astype("float32"))
+    setup.target_transform = (mean, std)
+    return ("targets (= inputs, a reconstruction): scaled like the inputs; "
+            "predictions mapped back to the input units")
 
 
 def standardise_targets(setup, finding, *, seed=0):
