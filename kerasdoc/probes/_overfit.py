@@ -21,7 +21,7 @@ _PATTERN_TEXT = {
     "rising_after_falling": "the loss fell, then rose again",
     "oscillating": "the loss oscillates without settling",
     "plateau": "the loss is stuck at a floor",
-    "still_falling": "the loss was still falling when the budget ran out",
+    "still_falling": "the loss was still falling when the probe stopped",
 }
 
 _FIXES = {
@@ -99,7 +99,8 @@ def _smooth(losses, window):
     return out
 
 
-def classify_curve(losses, *, initial, target, window=5, rate_limited=False):
+def classify_curve(losses, *, initial, target, window=5, rate_limited=False,
+                   value_targets=False):
     """Name the shape of a loss curve that did not reach `target`.
 
     A pure function of the numbers, so it is tested without training.
@@ -113,8 +114,20 @@ def classify_curve(losses, *, initial, target, window=5, rate_limited=False):
             scaling), whose step moves the loss by only lr * |g|^2: a loss
             still falling at the end is then the step budget running out
             (`"still_falling"`), not a floor. Adaptive and momentum optimizers
-            that still creep down after the budget are approaching a floor.
-            Defaults to `False`.
+            that still creep down after the budget are approaching a floor,
+            unless `value_targets`. Defaults to `False`.
+        value_targets: the targets are values (regression, reconstruction),
+            not classes. A classifier starts at the loss of an input-blind
+            model (-ln(1/C)) and, under an adaptive optimizer, falls fast
+            below it once it uses its input; a slow fall there is a floor.
+            Values with a raw scale start far from a fresh network's ~0
+            outputs, and an adaptive optimizer moves each weight by about
+            its learning rate a step, so the outputs need about
+            scale / learning rate steps to get there while the loss falls at
+            a steady pace (linearly for a mean absolute error, whose gradient
+            has a constant size). For them a loss still falling at the end
+            is a floor only when its fall visibly slows toward a level above
+            `target` (`_heading_below`). Defaults to `False`.
 
     Returns:
         One of `"converged"`, `"nonfinite"`, `"rising"`,
@@ -147,7 +160,8 @@ def classify_curve(losses, *, initial, target, window=5, rate_limited=False):
     recent = smooth[half:]
     if len(recent) >= 4 and recent[-1] < recent[0] * 0.9:
         return "still_falling"
-    if rate_limited and _falling_at_the_end(values):
+    if _falling_at_the_end(values) and (
+            rate_limited or (value_targets and _heading_below(values, target))):
         return "still_falling"
     return "plateau"
 
@@ -179,6 +193,59 @@ def _falling_at_the_end(values):
     jitter = float(np.std(np.diff(values[-2 * q:])))
     drop = float(np.mean(before) - np.mean(last))
     return drop > max(3.0 * jitter / np.sqrt(q), 1e-3 * abs(float(np.mean(before))))
+
+
+# A fall counts as settling on a floor only when each quarter of the curve
+# drops by at most this share of the quarter before: the geometric projection
+# of the remaining fall, ratio / (1 - ratio) more quarters, then reaches at
+# most 9 quarters past the data. Beyond that the curve has not shown where it
+# stops, and extrapolating it would be a guess.
+_SETTLING_RATIO = 0.9
+
+
+def _heading_below(values, target):
+    """Whether a curve still falling at its end is on its way below `target`.
+
+    The last three quarters' means m1 > m2 > m3 fall by d1 = m1 - m2 and
+    d2 = m2 - m3. A loss settling on a floor falls by shrinking amounts;
+    fitting a geometric decay (ratio r = d2 / d1) projects its floor at
+    m3 - d2 * r / (1 - r). The curve is heading below `target` when that
+    floor is, or when it is not visibly settling: its fall keeps its pace
+    or speeds up (r above `_SETTLING_RATIO`, or the slowing is within 3
+    standard errors of the step-to-step jitter). That is the case of a
+    loss whose gradient has a constant size, such as a mean absolute error
+    under Adam (each step moves every weight by about the learning rate),
+    whose loss falls linearly: raw targets of scale S need about S / lr
+    steps, far more than a probe runs.
+    """
+    q = len(values) // 4
+    if q < 5:
+        return False
+    m1, m2, m3 = (float(np.mean(values[-k * q:len(values) - (k - 1) * q]))
+                  for k in (3, 2, 1))
+    d1, d2 = m1 - m2, m2 - m3
+    jitter = float(np.std(np.diff(values[-3 * q:])))
+    # d1 - d2 = m1 - 2 m2 + m3; with step noise sigma = jitter / sqrt(2) per
+    # value its standard error is sigma * sqrt(6 / q) = jitter * sqrt(3 / q).
+    slowing = d1 - d2 > 3.0 * jitter * math.sqrt(3.0 / q)
+    if d1 <= 0 or not slowing:
+        return True
+    ratio = d2 / d1
+    if ratio > _SETTLING_RATIO:
+        return True
+    return m3 - d2 * ratio / (1.0 - ratio) <= target
+
+
+def _steps_needed(values, target):
+    """Steps a loss falling at its last quarter's pace needs to reach `target`."""
+    values = np.asarray(values, dtype=np.float64)
+    q = max(1, len(values) // 4)
+    if len(values) < 2 * q:
+        return None
+    pace = (float(np.mean(values[-2 * q:-q])) - float(np.mean(values[-q:]))) / q
+    if not pace > 0:
+        return None
+    return max(0.0, float(values[-1]) - target) / pace
 
 
 def _value_target(fn, loss, xb, yb, y_pred, target_ratio):
@@ -323,7 +390,8 @@ def overfit_batch(model, x, y=None, *, batch_size: int = 16, max_steps: int = 30
             stopped = stopped or budget.reason(len(losses))
 
     pattern = classify_curve(losses, initial=initial, target=target,
-                             rate_limited=_plain_sgd(model.optimizer))
+                             rate_limited=_plain_sgd(model.optimizer),
+                             value_targets=not classes)
     findings = []
     if pattern != "converged":
         import keras
@@ -344,6 +412,7 @@ def overfit_batch(model, x, y=None, *, batch_size: int = 16, max_steps: int = 30
         severity = "info" if pattern == "still_falling" or (
             (small or far) and pattern == "plateau") else None
         final = losses[-1]
+        needed = _steps_needed(losses, target) if pattern == "still_falling" else None
         findings.append(Finding(
             "probe.cannot_overfit_batch", severity=severity,
             message=(f"Training on a single batch of {len(index)} samples did not "
@@ -357,7 +426,10 @@ def overfit_batch(model, x, y=None, *, batch_size: int = 16, max_steps: int = 30
                         "the batch's mean target, yet falling: the output has not "
                         "reached the targets' scale in the probe's steps, so this is "
                         "inconclusive (standardised targets make it conclusive)."
-                        if far else "")),
+                        if far else "")
+                     + (f" At its pace over the last quarter of the run it needs about "
+                        f"{needed:.3g} more steps to reach the target, so this is "
+                        "inconclusive, not a failure." if needed else "")),
             evidence={"pattern": pattern, "initial_loss": initial,
                       "task": task.kind, "trainable_params": n_params,
                       "batch_target_values": n_values, "mean_target_loss": mean_loss,
@@ -365,6 +437,7 @@ def overfit_batch(model, x, y=None, *, batch_size: int = 16, max_steps: int = 30
                       "min_loss": float(np.nanmin(losses)) if np.any(
                           np.isfinite(losses)) else float("nan"),
                       "target": target, "steps": len(losses),
+                      "steps_needed_at_this_pace": needed,
                       "batch_size": int(len(index)), "stopped": stopped},
             fix=_FIXES[pattern],
         ))

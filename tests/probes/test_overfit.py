@@ -125,3 +125,49 @@ def test_plain_sgd_on_a_small_healthy_network_is_inconclusive_not_an_error():
     [finding] = result.findings
     assert str(finding.severity) == "info"
     assert result.losses[-1] < result.losses[0]
+
+
+def test_classify_curve_values_falling_at_a_steady_pace_are_still_falling():
+    # A mean absolute error on raw targets under Adam: every step moves each
+    # weight by about the learning rate, so the loss falls by a constant
+    # amount (or faster, as the weights grow), far above the target when the
+    # budget ends.
+    linear = np.linspace(67.2, 66.6, 61)
+    speeding = 67.2 - 0.01 * np.arange(300) - 2e-5 * np.arange(300) ** 2
+    # settling geometrically onto a floor below the target: still on its way
+    towards_zero = 0.05 + 2.0 * np.exp(-np.arange(200) / 150.0)
+    for curve in (linear, speeding, towards_zero):
+        assert classify_curve(curve, initial=curve[0], target=0.03 * curve[0],
+                              value_targets=True) == "still_falling"
+    # a classifier's slow fall (under 10 % over the second half) under an
+    # adaptive optimizer stays a floor
+    for curve in (linear, speeding):
+        assert classify_curve(curve, initial=curve[0], target=0.03 * curve[0]) == "plateau"
+    # settling onto a floor above the target is a plateau, slow or not
+    onto_floor = 1.46 + 0.8 * np.exp(-np.arange(200) / 60.0)
+    assert classify_curve(onto_floor, initial=2.3, target=0.115,
+                          value_targets=True) == "plateau"
+    flat = np.r_[np.linspace(2.3, 1.5, 20), np.full(60, 1.5)]
+    assert classify_curve(flat, initial=2.3, target=0.115, value_targets=True) == "plateau"
+
+
+def test_mae_regression_on_raw_targets_under_adam_is_inconclusive_not_an_error():
+    """Twin of MachineLearningMastery's multi-output regression: make_regression's
+    raw targets (std ~100), Dense(20, relu) -> Dense(3), MAE, Adam at 1e-3."""
+    import keras
+    from sklearn.datasets import make_regression
+
+    x, y = make_regression(n_samples=200, n_features=10, n_informative=5, n_targets=3,
+                           random_state=2)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((10,)),
+                              keras.layers.Dense(20, kernel_initializer="he_uniform",
+                                                 activation="relu"),
+                              keras.layers.Dense(3)])
+    model.compile(loss="mae", optimizer="adam")
+    result = overfit_batch(model, x.astype("float32"), y.astype("float32"))
+    assert result.pattern == "still_falling"
+    [finding] = result.findings
+    assert str(finding.severity) == "info"
+    assert finding.evidence["steps_needed_at_this_pace"] > 1000
+    assert "inconclusive" in finding.message
