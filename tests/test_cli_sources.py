@@ -190,3 +190,37 @@ def test_csv_numeric_regression_target_and_bad_input(tmp_path, capsys):
     assert main(["diagnose", str(tmp_path / "r.keras"), "--csv", str(ragged), "--target",
                  "b", "--quiet"]) == EXIT_USAGE
     assert "--csv row 3 has 1 cells but the header has 2" in capsys.readouterr().err
+
+
+def test_csv_columns_feed_a_model_with_one_input_per_column(tmp_path, capsys):
+    import keras
+
+    table = _write_csv(tmp_path / "t.csv")
+    height = keras.Input((1,), name="height")
+    colour = keras.Input((1,), name="colour", dtype="string")
+    onehot = keras.layers.StringLookup(vocabulary=["red", "green", "blue"],
+                                       output_mode="one_hot")(colour)
+    hidden = keras.layers.Dense(4, activation="relu")(
+        keras.layers.Concatenate()([height, onehot]))
+    model = keras.Model({"height": height, "colour": colour},
+                        keras.layers.Dense(2, activation="softmax")(hidden))
+    model.compile("adam", "sparse_categorical_crossentropy")
+    model.save(tmp_path / "cols.keras")
+    code = main(["diagnose", str(tmp_path / "cols.keras"), "--csv", str(table), "--target",
+                 "label", "--validation-split", "0.25", "--parts", "data,model", "--json"])
+    captured = capsys.readouterr()
+    report = json.loads(captured.out)
+    assert code == EXIT_OK and not report["failed"], captured.err
+    assert report["ran"] == ["data", "model"]
+    assert "column 'colour' feeds the model's input 'colour' (categorical, as strings)" \
+        in captured.err
+    assert "column 'height' feeds the model's input 'height' (numeric)" in captured.err
+    assert "column(s) 'weight' feed no input of the model" in captured.err
+    # A model input with no column of that name is named in the error.
+    other = keras.Model({"age": keras.Input((1,), name="age"), "height": height},
+                        keras.layers.Dense(1)(height))
+    other.compile("adam", "mse")
+    other.save(tmp_path / "other.keras")
+    assert main(["diagnose", str(tmp_path / "other.keras"), "--csv", str(table),
+                 "--target", "label", "--quiet"]) == EXIT_USAGE
+    assert "the CSV file has no column 'age'" in capsys.readouterr().err

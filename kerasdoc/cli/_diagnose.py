@@ -343,6 +343,10 @@ def run(args):
     else:
         x, y, val, class_names = load_data(args)
     if args.rescale is not None:
+        if isinstance(x, dict):
+            raise InvalidInputError("--rescale applies to a single array of inputs, not to "
+                                    "one input per CSV column. Received: --rescale="
+                                    f"{args.rescale}")
         x = x * args.rescale
         if val is not None:
             val = (val[0] * args.rescale, val[1])
@@ -366,7 +370,7 @@ def run(args):
         from kerasdoc.plot import write_html_report
 
         figures = {}
-        if val is not None:
+        if val is not None and not isinstance(val[0], dict):
             say("plotting")
             figures = report_figures(model, val[0], val[1], class_names)
         write_html_report(report, args.out, figures=figures)

@@ -13,7 +13,11 @@
   value's rank in sorted order), whichever gives the model's input width
   (`--categorical` chooses). A numeric target of whole numbers is class ids;
   a categorical target is mapped to class ids in sorted order, and its values
-  become the class names. The encoding is said on stderr.
+  become the class names. The encoding is said on stderr. A model with one
+  input per column, named after the columns (as the keras.io structured-data
+  examples build them), gets a dict of columns instead: numbers as they are,
+  categorical columns as strings for a `string` input (a `StringLookup` in the
+  model) or as integer codes otherwise; columns it has no input for are said.
 
 Both take `--validation-split F`: the last fraction F of Keras's seeded
 split for images; for a table, a seeded random fraction F of the rows, both
@@ -209,6 +213,10 @@ def load_csv(args, model, say, *, seed=0):
             categorical[name] = sorted(set(columns[name]))
         else:
             numeric[name] = values
+    by_column = _column_inputs(model, features, path)
+    if by_column is not None:
+        x = _feed_columns(by_column, columns, numeric, categorical, say)
+        return _finish_csv(args, model, say, seed, x, columns)
     onehot_width = len(numeric) + sum(len(v) for v in categorical.values())
     codes_width = len(features)
     shape = model_input_shape(model)
@@ -241,8 +249,7 @@ def load_csv(args, model, say, *, seed=0):
         else:
             blocks.append(codes[:, None].astype(np.float64))
     x = np.concatenate(blocks, axis=1).astype("float32")
-    n = len(x)
-    say(f"csv: {n} rows, {len(numeric)} numeric column(s)"
+    say(f"csv: {len(x)} rows, {len(numeric)} numeric column(s)"
         + (f" ({', '.join(numeric)})" if numeric else ""))
     for name, values in categorical.items():
         shown = ", ".join(repr(v) for v in values[:8]) + (", ..." if len(values) > 8 else "")
@@ -252,6 +259,55 @@ def load_csv(args, model, say, *, seed=0):
         else:
             say(f"csv: categorical column {name!r} ({len(values)} values: {shown}) "
                 f"encoded as integer codes 0..{len(values) - 1}, in that order")
+    return _finish_csv(args, model, say, seed, x, columns)
+
+
+def _column_inputs(model, features, path):
+    """`{input name: input tensor}` when the model takes one input per CSV column, or None."""
+    from kerasdoc._inputs import model_input_names
+
+    names = model_input_names(model)
+    if not names or (len(names) == 1 and names[0] not in features):
+        return None  # one input: the table as a matrix
+    missing = [name for name in names if name not in features]
+    if missing:
+        raise InvalidInputError(
+            f"The model takes the inputs {names}; the CSV file has no column "
+            f"{', '.join(map(repr, missing))} (its columns besides the target: "
+            f"{', '.join(features)}). Received: --csv={path}")
+    return dict(zip(names, model.inputs))
+
+
+def _feed_columns(inputs, columns, numeric, categorical, say):
+    """A dict of one array per model input, each column as its input's dtype takes it."""
+    x = {}
+    for name, tensor in inputs.items():
+        shape = tuple(tensor.shape[1:])
+        dtype = str(getattr(tensor, "dtype", "float32"))
+        if name in numeric:
+            value = numeric[name].astype("int64" if "int" in dtype else "float32")
+            kind = "numeric"
+        elif "string" in dtype:
+            value = np.asarray(columns[name], dtype=object)
+            kind = "categorical, as strings"
+        else:
+            index = {v: i for i, v in enumerate(categorical[name])}
+            value = np.array([index[c] for c in columns[name]],
+                             dtype="int64" if "int" in dtype else "float32")
+            kind = (f"categorical, as integer codes of {len(index)} sorted values")
+        x[name] = value[:, None] if shape == (1,) else value
+        say(f"csv: column {name!r} feeds the model's input {name!r} ({kind})")
+    unused = [c for c in list(numeric) + list(categorical) if c not in inputs]
+    if unused:
+        say(f"csv: column(s) {', '.join(map(repr, unused))} feed no input of the model")
+    return x
+
+
+def _finish_csv(args, model, say, seed, x, columns):
+    """The target, the validation split, and the result of `load_csv`."""
+    import keras
+
+    n = len(columns[args.target])
     target = _numeric(columns[args.target])
     class_names = None
     if target is None:
@@ -283,7 +339,8 @@ def load_csv(args, model, say, *, seed=0):
                 f"Received: --validation-split={args.validation_split}")
         is_val = np.zeros(n, dtype=bool)
         is_val[rng.choice(n, n_val, replace=False)] = True
-        validation = (x[is_val], y[is_val])
-        x, y = x[~is_val], y[~is_val]
+        pick = lambda mask: keras.tree.map_structure(lambda a: a[mask], x)  # noqa: E731
+        validation = (pick(is_val), y[is_val])
+        x, y = pick(~is_val), y[~is_val]
         say(f"csv: {n_val} random rows held out for validation (seed {seed})")
     return x, y, validation, class_names
