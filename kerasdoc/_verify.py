@@ -120,12 +120,21 @@ def _labels_kind(y):
 class Criterion:
     """One validation loss and metric for every arm (see the module docstring)."""
 
-    def __init__(self, y_val, loss):
+    def __init__(self, y_val, loss, model=None):
         from kerasdoc._losses import classify_loss
+        from kerasdoc.model._graph import layer_activation
 
         self.form = _labels_kind(y_val)
         self.y = np.asarray(y_val)
-        if (self.form == "values" and self.y.dtype.kind in "iu" and self.y.ndim >= 2):
+        family = None
+        if not isinstance(loss, (dict, list, tuple)):
+            info = classify_loss(loss)
+            family = info.family if info is not None else "other"
+        layer = _final_layer(model) if model is not None else None
+        activation = layer_activation(layer) if layer is not None else None
+        if family in ("regression", "other") and activation not in ("softmax", "sigmoid"):
+            self.form = "values"  # a value output under a value loss: judged as values
+        elif self.form == "values" and self.y.dtype.kind in "iu" and self.y.ndim >= 2:
             self.form = "sparse"  # class ids per position of a sequence
         info = classify_loss(loss) if not isinstance(loss, (dict, list, tuple)) else None
         self.absolute = info is not None and info.name in ("mean_absolute_error", "mae")
@@ -462,7 +471,7 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
         batch = batch_size or min(stream_batch or 32, len(ys))
         if note:
             settings["note"] = note
-        criterion = Criterion(val[1], model.loss)
+        criterion = Criterion(val[1], model.loss, model)
         settings.update(criterion=criterion.name, metric=criterion.metric,
                         batch_size=batch, steps_per_run=epochs * math.ceil(len(ys) / batch))
         higher = criterion.metric == "accuracy"

@@ -74,6 +74,18 @@ def test_one_criterion_reads_each_arm_as_its_loss_does():
     assert sequence.form == "sparse"
     assert sequence(probs.reshape(2, 2, 3), TrainingSetup.from_user(softmax))[0] == \
         pytest.approx(expected)
+    # whole-number regression targets under MSE on a linear unit are values
+    linear = keras.Sequential([keras.Input((5,)), keras.layers.Dense(1)])
+    linear.compile("adam", "mse")
+    targets = np.array([[22200.0], [25900.0]])
+    values = Criterion(targets, linear.loss, linear)
+    assert values.form == "values" and values.name == "MSE"
+    assert values(np.array([[22100.0], [26100.0]]), TrainingSetup.from_user(linear))[0] == \
+        pytest.approx((100 ** 2 + 200 ** 2) / 2)
+    # MSE on class ids under a softmax (the loss_mismatch fault) is judged on the classes
+    mse_softmax = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3, "softmax")])
+    mse_softmax.compile("adam", "mse")
+    assert Criterion(ids, mse_softmax.loss, mse_softmax).form == "sparse"
     # non-finite predictions are a diverged run
     assert Criterion(ids, softmax.loss)(probs * np.nan,
                                         TrainingSetup.from_user(softmax))[0] == np.inf

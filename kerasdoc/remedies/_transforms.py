@@ -107,7 +107,9 @@ def reinit_kernels(setup, finding, *, seed=0):
 def _labels_form(y):
     """'sparse', 'onehot', 'multilabel' or 'values' for targets `y`."""
     y = np.asarray(y)
-    if y.dtype.kind in "iub" or (y.dtype.kind == "f" and np.all(np.mod(y, 1) == 0)):
+    whole = (y.dtype.kind == "f" and y.size and np.all(np.mod(y, 1) == 0)
+             and y.min() >= 0 and y.max() <= 1000)  # floats holding class ids
+    if y.dtype.kind in "iub" or whole:
         if y.ndim == 1 or (y.ndim == 2 and y.shape[1] == 1):
             return "sparse"
         if y.ndim == 2 and set(np.unique(y)) <= {0, 1}:
