@@ -62,8 +62,9 @@ def not_normalized(stats, *, settings):
 
 
 @register("data.label_range", part="data", tasks=SINGLE_LABEL, needs=("labels",),
-          fires=(_S + "test_labels_out_of_range", _S + "test_one_hot_problems"),
-          silent=_HEALTHY)
+          fires=(_S + "test_labels_out_of_range", _S + "test_one_hot_problems",
+                 _T + "test_fractional_binary_targets_outside_0_1_are_out_of_range"),
+          silent=(_T + "test_soft_binary_targets_in_0_1_are_valid_labels",) + _HEALTHY)
 def label_range(labels_by_split, n_classes, *, settings):
     """Class ids outside [0, n_classes), one-hot rows not summing to 1, count mismatch."""
     return _ranges.check_label_range(labels_by_split, n_classes=n_classes)
@@ -146,7 +147,8 @@ class SplitLeakage(Settings):
           settings=SplitLeakage,
           fires=(_S + "test_test_copies_in_train_are_an_error",
                  _S + "test_near_duplicates_are_found"),
-          silent=(_F + "test_bundled_subset_has_no_error",),
+          silent=(_F + "test_bundled_subset_has_no_error",
+                  _T + "test_one_near_duplicate_in_the_test_set_is_info"),
           remedy="drop_leaked")
 def split_leakage(exact, near, n_test, y_train, y_test, *, settings):
     """Identical or near-identical samples shared by train and test."""

@@ -95,7 +95,11 @@ class Audit:
         o, runner = self.o, self.runner
         run, skip = self._run, self._skip
         classes = self._classes()
-        if classes:
+        soft = classes and self._soft_binary(self.y_train) and (
+            self.y_test is None or self._soft_binary(self.y_test))
+        if soft:  # probabilities of class 1: binary cross-entropy's soft targets
+            lab_tr = decode_labels(self._hard(self.y_train), self.n_classes)
+        elif classes:
             lab_tr = decode_labels(self.y_train, self.n_classes)
         else:  # values, multi-hot rows: never one class per distinct value
             lab_tr = decode_values(self.y_train)
@@ -104,10 +108,13 @@ class Audit:
         if self.y_test is not None and not classes:
             lab_te = decode_values(self.y_test)
         elif self.y_test is not None:
-            lab_te = decode_labels(self.y_test, self.n_classes)
+            lab_te = decode_labels(self._hard(self.y_test) if soft else self.y_test,
+                                   self.n_classes)
             if self.n_classes is None and not lab_tr.one_hot and not lab_te.one_hot:
                 k = max(k, lab_te.n_classes)
-                lab_tr, lab_te = decode_labels(self.y_train, k), decode_labels(self.y_test, k)
+                lab_tr, lab_te = (
+                    decode_labels(self._hard(self.y_train) if soft else self.y_train, k),
+                    decode_labels(self._hard(self.y_test) if soft else self.y_test, k))
         seen = [lab.ids.max() + 1 for lab in (lab_tr, lab_te) if lab is not None and lab.ids.size]
         self.k = int(max([k, 2] + seen))
         st_tr = self._timed("scan", lambda: scan(self.x_train, chunk_size=o["chunk_size"]))
@@ -178,6 +185,32 @@ class Audit:
         return runner.report("kerasdoc data audit",
                              task=self.task if callable(getattr(self.task, "describe",
                                                                 None)) else None)
+
+    def _soft_binary(self, y):
+        """Whether `y` holds soft binary targets: probabilities of class 1 in [0, 1].
+
+        Binary cross-entropy takes any target in [0, 1] (normalised ratings,
+        scores, smoothed or averaged labels), so on a binary task such
+        targets are not "labels that are not whole numbers". The label
+        checks read them as class 1 where they reach 0.5.
+        """
+        from kerasdoc._registry import task_kinds
+
+        if task_kinds(self.task) != ("binary",):
+            return False
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1 or y.dtype.kind != "f" or not y.size:
+            return False
+        finite = y[np.isfinite(y)]
+        return bool(finite.size) and bool(np.all((finite >= 0) & (finite <= 1)))
+
+    @staticmethod
+    def _hard(y):
+        """Soft binary targets as class ids (1 where they reach 0.5; NaN stays NaN)."""
+        y = np.asarray(y, dtype=np.float64).reshape(len(y))
+        return np.where(np.isfinite(y), (y >= 0.5).astype(np.float64), y)
 
     def _targets(self, ids, classes):
         """The task-specific checks of the targets (`kerasdoc.data._targets`)."""

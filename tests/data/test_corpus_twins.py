@@ -208,3 +208,42 @@ def test_sorted_dataset_without_shuffle_is_a_warning():
     assert check_data(stream).has("data.unshuffled", "warning")
     shuffled = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(400, seed=0).batch(32)
     assert not check_data(shuffled).has("data.unshuffled")
+
+
+# data.split_leakage --------------------------------------------------------------
+# mnist_convnet, mixup_fashion: one near-duplicate pair across the official
+# train/test split, 0.05-0.25% of the test set, far below the sampling noise of
+# the test accuracy itself.
+def test_one_near_duplicate_in_the_test_set_is_info():
+    rng = np.random.default_rng(0)
+    x = rng.random((600, 12, 12)).astype("float32")
+    y = rng.integers(0, 3, 600)
+    xt = rng.random((400, 12, 12)).astype("float32")
+    yt = rng.integers(0, 3, 400)
+    xt[7] = np.clip(x[3] * 0.99 + 0.005, 0, 1)
+    report = check_data(x, y, x_test=xt, y_test=yt)
+    (finding,) = report.by_code("data.split_leakage")
+    assert finding.severity == Severity.INFO, finding.message
+    assert finding.evidence["fraction"] < finding.evidence["accuracy_standard_error"]
+    xt[:40] = x[:40]  # 10% copied: an error
+    assert check_data(x, y, x_test=xt, y_test=yt).has("data.split_leakage", "error")
+
+
+# data.label_range ----------------------------------------------------------------
+# functional_ticket_multi_io ("priority"), collaborative_filtering: targets in [0, 1]
+# (scores, normalised ratings) for one sigmoid unit under binary cross-entropy.
+def test_soft_binary_targets_in_0_1_are_valid_labels():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 6)).astype("float32")
+    soft = (1 / (1 + np.exp(-x[:, 0] - 0.5 * x[:, 1]))).astype("float32")
+    report = check_data(x, soft, task="binary")
+    assert "data.label_range" in report.ran
+    assert not report.has("data.label_range"), report.to_text(color=False)
+    assert not report.has("data.label_misalignment")
+
+
+def test_fractional_binary_targets_outside_0_1_are_out_of_range():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 6)).astype("float32")
+    shifted = (1.5 / (1 + np.exp(-x[:, 0]))).astype("float32")  # up to 1.5
+    assert check_data(x, shifted, task="binary").has("data.label_range", "error")
