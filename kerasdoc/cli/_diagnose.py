@@ -31,10 +31,11 @@ def add_parser(subparsers):
 
     parser = subparsers.add_parser(
         "diagnose", help="run every check on a saved model and data; exit 1 on errors",
-        description="Load a saved Keras model and a saved subset (or .npy files), run "
-                    "kerasdoc.diagnose and write the report. Exit code 1 when an "
-                    "error-level finding exists (use it to gate CI), 3 when a part "
-                    "or a check failed.",
+        description="Load a saved Keras model and its data (a saved subset, .npy "
+                    "files, an image folder with one subfolder per class, or a CSV "
+                    "table), run kerasdoc.diagnose and write the report. Exit code 1 "
+                    "when an error-level finding exists (use it to gate CI), 3 when a "
+                    "part or a check failed, 4 when the model file is corrupt.",
         epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="saved model (.keras)")
     src = parser.add_argument_group(
