@@ -14,7 +14,9 @@ Two benchmarks (issue 14):
   after, the 95% interval of the gain and the verdict. Programs: the fault
   gallery's broken programs and healthy twins (cases whose code has a
   remedy) and the real-world corpus's `bug_*` programs (and their
-  `build(fixed=True)` twins with ``--healthy``). One program at a time;
+  `build(fixed=True)` twins with ``--healthy``; ``--force`` also verifies,
+  on each healthy twin, the broken twin's findings as if they had fired
+  there, which is what verification says of a false alarm). One program at a time;
   rows are appended to ``--out`` (JSON lines) as they come.
 
     python -m benchmarks.bench_verify cost --rounds 2
@@ -106,7 +108,7 @@ def _parts_for(code):
     return tuple(parts)
 
 
-def _rows(name, twin, program_kwargs, model, parts, seeds, budget_s):
+def _rows(name, twin, program_kwargs, model, parts, seeds, budget_s, force=()):
     import kerasdoc
 
     x, y = program_kwargs["x"], program_kwargs["y"]
@@ -118,6 +120,9 @@ def _rows(name, twin, program_kwargs, model, parts, seeds, budget_s):
                                budget_s=budget_s, class_weight=program_kwargs.get(
                                    "class_weight"))
     diagnosed = time.perf_counter() - start
+    forced = [f for f in force if f.code not in report.codes]
+    if forced:  # the broken twin's findings, as if they had fired here (false alarms)
+        report = report.merge(kerasdoc.Report(forced))
     start = time.perf_counter()
     out = kerasdoc.verify(report, model, x, y, validation_data=val, batch_size=batch,
                           seeds=seeds, budget_s=budget_s,
@@ -128,7 +133,8 @@ def _rows(name, twin, program_kwargs, model, parts, seeds, budget_s):
         if f.verified is None:
             continue
         v = json.loads(json.dumps(dict(f.verified), default=_jsonable))
-        rows.append({"program": name, "twin": twin, "code": f.code,
+        rows.append({"program": name, "twin": twin + (" (forced)" if any(
+                         f.code == g.code for g in forced) else ""), "code": f.code,
                      "severity": str(f.severity),
                      "original_severity": v.get("original_severity", str(f.severity)),
                      "remedy": v.get("remedy"), "changes": v.get("changes", []),
@@ -151,7 +157,7 @@ def _rows(name, twin, program_kwargs, model, parts, seeds, budget_s):
         rows.append({"program": name, "twin": twin, "code": "-", "verdict": "no finding "
                      "with a remedy", "found": sorted(out.codes), "verify_s": seconds,
                      "diagnose_s": diagnosed})
-    return rows
+    return rows, [f for f in out if f.verified is not None]
 
 
 def _jsonable(value):
@@ -221,9 +227,11 @@ def _format(row):
             f"{' (large)' if row.get('large') else ''} |")
 
 
-def table(*, gallery, realworld, healthy, only, out, seeds, budget_s):
+def table(*, gallery, realworld, healthy, only, out, seeds, budget_s,
+          force_healthy=False):
     import keras
 
+    broken_findings = {}
     sources = []
     if gallery:
         sources.append(gallery_programs(healthy, only))
@@ -237,7 +245,13 @@ def table(*, gallery, realworld, healthy, only, out, seeds, budget_s):
             keras.utils.set_random_seed(0)
             try:
                 model, kwargs = make()
-                rows = _rows(name, twin, kwargs, model, parts, seeds, budget_s)
+                force = broken_findings.get(name, ()) if (twin == "healthy"
+                                                          and force_healthy) else ()
+                rows, verified = _rows(name, twin, kwargs, model, parts, seeds, budget_s,
+                                       force=[f.replace(verified=None, severity="warning")
+                                              for f in force])
+                if twin == "broken":
+                    broken_findings[name] = verified
             except Exception as exc:  # a crash is a result, reported
                 rows = [{"program": name, "twin": twin, "code": "-",
                          "verdict": f"CRASH {type(exc).__name__}: {str(exc)[:200]}"}]
@@ -259,6 +273,9 @@ def main(argv=None):
     t.add_argument("--gallery", action="store_true")
     t.add_argument("--realworld", action="store_true")
     t.add_argument("--healthy", action="store_true", help="also the healthy twins")
+    t.add_argument("--force", action="store_true",
+                   help="on each healthy twin, also verify the broken twin's findings "
+                        "as if they had fired there (what a false alarm's remedy gives)")
     t.add_argument("--only", nargs="*", default=None, help="case or module names")
     t.add_argument("--out", default=None, help="append JSON lines here")
     t.add_argument("--seeds", type=int, default=3)
@@ -269,7 +286,7 @@ def main(argv=None):
     else:
         table(gallery=args.gallery, realworld=args.realworld, healthy=args.healthy,
               only=set(args.only or ()), out=args.out, seeds=args.seeds,
-              budget_s=args.budget)
+              budget_s=args.budget, force_healthy=args.force)
     return 0
 
 
