@@ -3,9 +3,10 @@
 Every program in `benchmarks/realworld/programs/` runs through
 `kerasdoc.diagnose(model, x, y, validation_data=..., batch_size=...,
 epochs=..., **diagnose_kwargs)` with diagnose's defaults, exactly as a user
-would call it. Inputs diagnose cannot take yet (dicts, `tf.data`, ...) are
-recorded as a crash with the error: the scorer never adapts a program to
-the tool.
+would call it (with the `class_weight` / `sample_weight` the program gives
+`fit`, which diagnose takes as fit does). Inputs diagnose cannot take yet
+(dicts, `tf.data`, ...) are recorded as a crash with the error: the scorer
+never adapts a program to the tool.
 
 Scoring rules:
 
@@ -199,10 +200,14 @@ def run_diagnose(program):
     _seed()
     model = program.model_fn()
     start = time.perf_counter()
+    # The weights a program gives fit, diagnose takes as fit does: a user
+    # passes them to both (an imbalance class_weight compensates is no alarm).
+    weights = {k: v for k, v in program.fit_kwargs.items()
+               if k in ("class_weight", "sample_weight")}
     report = kerasdoc.diagnose(model, program.x, program.y,
                                validation_data=program.validation_data,
                                batch_size=program.batch_size, epochs=program.epochs,
-                               **program.diagnose_kwargs)
+                               **{**weights, **program.diagnose_kwargs})
     return report, time.perf_counter() - start
 
 
