@@ -71,6 +71,9 @@ def test_image_tree_subset_is_balanced_seeded_and_manifested(tree, tmp_path, cap
     assert "already exists" in capsys.readouterr().err
     assert main(argv + ["--overwrite", "--seed", "8"]) == EXIT_OK
     assert json.loads((out / "manifest.json").read_text())["seed"] == 8
+    # diagnose --data on it points to --images.
+    assert main(["diagnose", "m.keras", "--data", str(out), "--quiet"]) == EXIT_USAGE
+    assert f"give it as --images {out}. Received: --data={out}" in capsys.readouterr().err
 
 
 def test_image_tree_subset_links_test_split_and_errors(tree, tmp_path, capsys):

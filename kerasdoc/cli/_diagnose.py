@@ -182,6 +182,25 @@ def _sources(args):
     return given[0] if given else None
 
 
+def _refuse_image_subset(folder, manifest):
+    """An image-folder subset (`kerasdoc subset --images`) goes to --images, said clearly."""
+    import json
+
+    from kerasdoc.data._image_subset import IMAGE_SUBSET_FORMAT
+
+    try:
+        with open(manifest, encoding="utf-8") as handle:
+            text = json.load(handle)
+    except (OSError, ValueError):
+        return  # load_subset says what is wrong with it
+    if isinstance(text, dict) and text.get("format") == IMAGE_SUBSET_FORMAT:
+        splits = text.get("splits") or {}
+        where = os.path.join(folder, "train") if "test" in splits else folder
+        raise InvalidInputError(
+            f"--data holds an image-folder subset (made by kerasdoc subset --images); "
+            f"give it as --images {where}. Received: --data={folder}")
+
+
 def load_data(args):
     """`(x, y, validation_data or None, class_names or None)` from --data or --x/--y."""
     if args.data and (args.x or args.y):
@@ -191,6 +210,7 @@ def load_data(args):
         from kerasdoc.data import load_subset
 
         manifest = os.path.join(args.data, "manifest.json")
+        _refuse_image_subset(args.data, manifest)
         subset = load_subset(args.data, verify=os.path.isfile(manifest))
         val = None
         if subset.x_test is not None:
