@@ -341,14 +341,17 @@ class Doctor(keras.callbacks.Callback):
 
     def _setup(self, model):
         if self._observing is not None:
-            probe = observer_probe(model)
-            self._instrument = Observer(model, probe, every=self.every)
+            feed = getattr(self, "_tap_feed", None)
+            probe = observer_probe(model) if feed is None else Probe.from_model(model)
+            self._instrument = Observer(model, probe, every=self.every, feed=feed,
+                                        saturation_margin=self.saturation_margin)
             self._stats = StatsHistory(
                 probe, n_trainable=len(model.trainable_weights),
                 loss_scaled=self._instrument.loss_scale is not None)
             self._stats.outputs = _outputs_of(model, self.task)
             self._stats.start_epoch()
-            self._skipped.update(self._instrument.notes(self._observing))
+            self._skipped.update(self._instrument.notes(
+                self._observing, getattr(self, "_tap_reason", None)))
             self._unobserved = unobserved(probe, self._observing)
             self._offset = self._steps
             return

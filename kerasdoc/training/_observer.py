@@ -14,8 +14,14 @@ observes only what can be read without changing training:
   device-side copy of the weights before the step and, after it, one compiled
   reduction of the difference, which is the only transfer.
 
-Gradients and activation statistics are not observed; `Observer.note` says
-so, for `Report.skipped`.
+- activation statistics, from a tap model (the layer graph, sharing every
+  layer and weight) run in inference mode on the inputs of sampled steps:
+  the model's own step, built as Keras builds it, hands its inputs to the
+  host on those steps only (`TapFeed`); nothing the step computes changes.
+
+Gradients are not observed; `Observer.notes` says so, for `Report.skipped`,
+as it does for activations where no tap model can be run (no layer graph,
+`call` or `make_train_function` overridden, XLA, a distribution strategy).
 """
 
 import numpy as np
@@ -102,6 +108,75 @@ def unobserved(probe, reason):
     return out
 
 
+def tap_reason(model):
+    """Why activations cannot be fed to a tap model from `model`'s own step, or `None`."""
+    import keras
+
+    cls = type(model)
+    if not _defined_in_keras(cls, "make_train_function"):
+        return f"{cls.__name__} overrides `make_train_function`"
+    if call_overridden(model):
+        return (f"{cls.__name__} overrides `call`, so the layer graph is not what "
+                "its step runs")
+    if getattr(model, "jit_compile", False) is True:
+        return "the step is compiled with XLA (jit_compile=True), which runs no host callback"
+    strategy = model.distribute_strategy
+    if strategy.num_replicas_in_sync != 1 or not isinstance(
+            strategy, type(tf.distribute.get_strategy())):
+        return f"the model trains under {type(strategy).__name__}"
+    del keras
+    return None
+
+
+class TapFeed:
+    """Hands the inputs of sampled steps from the model's own step to the host.
+
+    `wrap(step)` returns a step that runs `step` (the model's own
+    `train_step`) unchanged and then, only while `flag` is set, sends the
+    batch's inputs to the host with a `tf.py_function`. It reads the inputs
+    and writes nothing the step uses, so the training computation is the
+    same op for op; the `Doctor` sets `flag` for the calls that hold a
+    sampled step.
+    """
+
+    def __init__(self):
+        self.flag = tf.Variable(False, trainable=False, name="kerasdoc_tap_flag")
+        self.batch = None
+        self.structure = None
+
+    def _keep(self, *values):
+        self.batch = [np.asarray(v) for v in values]
+
+    def wrap(self, step):
+        import keras
+
+        feed = self
+
+        def step_with_feed(data):
+            logs = step(data)
+            x, _, _ = keras.utils.unpack_x_y_sample_weight(data)
+            flat = keras.tree.flatten(x)
+            feed.structure = x
+
+            def send():
+                tf.py_function(feed._keep, flat, Tout=[])
+                return tf.constant(0)
+
+            tf.cond(feed.flag, send, lambda: tf.constant(0))
+            return logs
+
+        return step_with_feed
+
+    def take(self):
+        """The inputs kept since the last call (model structure), or `None`."""
+        import keras
+
+        if self.batch is None:
+            return None
+        batch, self.batch = self.batch, None
+        return keras.tree.pack_sequence_as(self.structure, batch)
+
+
 def observer_probe(model, note=""):
     """A `Probe` of `model` with its weight groups and no activation taps."""
     from kerasdoc.training._probe import Probe, _weight_groups
@@ -130,9 +205,29 @@ def setup_observer(doctor, model, current):
     if current is None:
         model.train_function = None
         model.make_train_function()
+    original = model.train_function
+    doctor._tap_feed = None
+    doctor._tap_reason = tap_reason(model)
+    if doctor._tap_reason is None:
+        # The model's own train_step, built exactly as Keras builds it, plus
+        # the host callback on sampled steps.
+        feed = TapFeed()
+        compiled = model._make_function(feed.wrap(model.train_step))
+
+        def train_function(iterator):
+            if doctor.model is not model or doctor._tap_feed is not feed:
+                # Left over from a fit that raised before on_train_end.
+                model.train_function = None
+                model.make_train_function()
+                return model.train_function(iterator)
+            return compiled(iterator)
+
+        train_function._kerasdoc_doctor = True
+        doctor._tap_feed = feed
+        model.train_function = train_function
     if model.built:
         doctor._setup(model)
-    return model.train_function
+    return original
 
 
 class Observer:
@@ -148,10 +243,17 @@ class Observer:
         every: read back every this many steps.
     """
 
-    def __init__(self, model, probe, *, every):
+    def __init__(self, model, probe, *, every, feed=None, saturation_margin=0.02):
         self.model = model
         self.probe = probe
         self.every = int(every)
+        self.feed = feed if probe.taps else None
+        self.saturation_margin = float(saturation_margin)
+        n_t = len(probe.taps)
+        self.relu_taps = [i for i, t in enumerate(probe.taps) if t.kind == "relu" and t.units]
+        self._masks = [np.zeros(probe.taps[i].units) for i in self.relu_taps]
+        self._a_stats = np.zeros((5, n_t))
+        self._a_logit = np.zeros(n_t)
         self.loss_scale = S.loss_scale_of(model.optimizer)
         self.weights = list(model.trainable_weights)
         self.strategy = model.distribute_strategy
@@ -176,6 +278,8 @@ class Observer:
         self._w_stats[S.W_GRAD_NF] = 0.0
         self._samples = 0.0
         self._steps = 0
+        self._a_stats = np.zeros_like(self._a_stats)
+        self._a_logit = np.zeros_like(self._a_logit)
         self._loss_total = self._raw_sum = 0.0
         self._loss_steps = self._raw_steps = 0
 
@@ -226,6 +330,8 @@ class Observer:
         if self.weights and self._sampled(first, last):
             self._snapshot()
             self._sampled_steps = last - first + 1
+            if self.feed is not None:
+                self.feed.flag.assign(True)
 
     def batch_end(self, batch, steps, logs):
         """After the call; `batch` is Keras's index in the epoch, `steps` ran."""
@@ -249,6 +355,40 @@ class Observer:
             self._last = (n, loss)
         if self._sampled_steps:
             self._read_weights()
+            if self.feed is not None:
+                self.feed.flag.assign(False)
+                x = self.feed.take()
+                if x is not None:
+                    self._tap(x)
+
+    def _tap(self, x):
+        """Activation statistics of the tap model on one batch, in inference mode.
+
+        Inference mode, so that no state moves (BatchNormalization's moving
+        statistics, dropout's seed generators): the user's training is left
+        exactly as it was. The same sums as the instrumented step keeps
+        (`_step.Instrument._heavy`) go into the window.
+        """
+        probe = self.probe
+        outs = probe.tap_model(x, training=False)
+        acts = [np.asarray(a, dtype=np.float64) for a in outs[probe.n_outputs:]]
+        margin = self.saturation_margin
+        with np.errstate(invalid="ignore", over="ignore"):
+            for i, (tap, act) in enumerate(zip(probe.taps, acts)):
+                square = float(np.sum(np.square(act)))
+                self._a_stats[S.A_SUM, i] += float(np.sum(act))
+                self._a_stats[S.A_SQ, i] += square
+                self._a_stats[S.A_COUNT, i] += act.size
+                self._a_stats[S.A_NF, i] += 0.0 if np.isfinite(square) else 1.0
+                if tap.kind in S._SATURATION_RANGE and not tap.is_output:
+                    low, high = S._SATURATION_RANGE[tap.kind]
+                    band = margin * (high - low)
+                    self._a_stats[S.A_SAT, i] += float(np.sum(
+                        (act <= low + band) | (act >= high - band)))
+            for mask, index in zip(self._masks, self.relu_taps):
+                act = acts[index]
+                peak = act.reshape(-1, act.shape[-1]).max(axis=0)
+                np.maximum(mask, (peak > 0).astype(float), out=mask)
 
     def _is_running_mean(self, loss):
         """Whether the logged "loss" is a running mean over the epoch.
@@ -303,21 +443,29 @@ class Observer:
         self._last = self._folded = (0, 0.0)
 
     def reset_masks(self):
-        """Called by the Doctor at each epoch start: a new running mean."""
+        """Called by the Doctor at each epoch start: a new running mean and ReLU window."""
+        for mask in self._masks:
+            mask[:] = 0.0
         self.start_epoch()
 
-    def notes(self, reason):
+    def notes(self, reason, tap_reason=None):
         """`Report.skipped` entries: what is not observed, and why."""
-        return {
-            "gradient statistics": (
-                f"{reason}; gradients (norms, vanishing/exploding, "
-                "non-finite) are not observed. Observed: the loss and metric "
-                "curves from the step's logs, and weight norms and update "
-                f"ratios read from the variables every {self.every} steps"),
-            "activation statistics": (
-                f"{reason}; activations (dead ReLUs, saturation, logits) are "
-                "not observed"),
-        }
+        observed = ("the loss and metric curves from the step's logs, and weight "
+                    "norms and update ratios read from the variables every "
+                    f"{self.every} steps")
+        if self.feed is not None:
+            observed += (", and activations (dead ReLUs, saturation) from the "
+                         "layer graph run in inference mode on the inputs of "
+                         "those steps")
+        out = {"gradient statistics": (
+            f"{reason}; gradients (norms, vanishing/exploding, non-finite) are "
+            f"not observed. Observed: {observed}")}
+        if self.feed is None:
+            why = tap_reason or self.probe.note or "no layer graph to tap"
+            out["activation statistics"] = (
+                f"{reason}, and {why}; activations (dead ReLUs, saturation, "
+                "logits) are not observed")
+        return out
 
     def read(self, offset=0):
         """The window's statistics, reduced (see `_step.reduce_replicas`)."""
@@ -343,9 +491,10 @@ class Observer:
             "cheap": cheap,
             "samples": self._samples,
             "w_stats": self._w_stats.copy(),
-            "a_stats": np.zeros((5, 0)),
-            "a_logit": np.zeros(0),
-            "masks": [],
+            "a_stats": self._a_stats.copy(),
+            # Eager activations carry no `_keras_logits`: logits unobserved.
+            "a_logit": np.zeros_like(self._a_logit),
+            "masks": [m.copy() for m in self._masks],
             "initial_loss": float(self._initial_loss),
             "first_nonfinite": first,
         }

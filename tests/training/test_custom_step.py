@@ -83,12 +83,20 @@ def test_custom_step_runs_unchanged_and_doctor_stays_silent_when_healthy(small01
     assert doctor.report.codes == set()
     skipped = doctor.report.skipped
     assert "train_step" in skipped["gradient statistics"]
-    assert "train_step" in skipped["activation statistics"]
+    assert "inference mode" in skipped["gradient statistics"]  # what is observed
+    # Activations come from a tap model on the sampled steps' inputs.
+    assert "activation statistics" not in skipped
+    assert {"train.dead_relu", "train.saturated_activations"} <= set(doctor.report.ran)
     # Detectors without their statistics are listed as skipped, not as ran.
-    for name in ("train.exploding_gradients", "train.dead_relu"):
+    for name in ("train.exploding_gradients", "train.vanishing_gradients"):
         assert name not in doctor.report.ran and "train_step" in skipped[name]
     assert "train.weights_unchanged" in doctor.report.ran
     h = doctor.history
+    relu = h["activation_kinds"].index("relu")
+    sampled = h["samples"] > 0
+    assert np.all(np.isfinite(h["activation_mean"][sampled, relu]))
+    assert np.all(h["activation_mean"][sampled, relu] > 0)
+    assert np.all(h["dead_fraction"][sampled, relu] < 0.5)
     assert h["step"].tolist() == [4, 8, 10, 12, 16, 20]
     assert np.allclose(h["epoch/acc"], logs["acc"])
     assert np.all(np.isfinite(h["loss"]))
@@ -99,6 +107,18 @@ def test_custom_step_runs_unchanged_and_doctor_stays_silent_when_healthy(small01
     assert ratio.shape[1] == 2 and np.all((ratio > 1e-5) & (ratio < 0.1))
     assert watched.train_function is not None
     assert not getattr(watched.train_function, "_kerasdoc_doctor", False)
+
+
+def test_activation_taps_need_a_host_callback_and_the_layer_graph():
+    """No host callback inside an XLA step, no layer graph past an overridden call."""
+    from kerasdoc.training._observer import tap_reason
+
+    model = _model()
+    assert tap_reason(model) is None
+    model.compile(optimizer=keras.optimizers.Adam(1e-3),
+                  loss="sparse_categorical_crossentropy", jit_compile=True)
+    assert "XLA" in tap_reason(model)
+    assert "call" in tap_reason(CallOverride(model.inputs, model.outputs))
 
 
 def test_custom_step_that_never_updates_is_reported(small01):

@@ -4,7 +4,7 @@ from benchmarks.guides._program import GuideProgram, fashion_subset, seeded
 
 SOURCE = "https://keras.io/api/mixed_precision/policy/ (DTypePolicy, set_dtype_policy)"
 PATTERN = "mixed precision"
-FAST = True
+FAST = False
 NOTES = ("keras.config.set_dtype_policy('mixed_float16') before building and compiling "
          "(compile then wraps the optimizer in a LossScaleOptimizer), the softmax output "
          "kept in float32 (dtype='float32'), the global policy put back to float32 once "
