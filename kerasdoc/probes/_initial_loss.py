@@ -43,6 +43,31 @@ class InitialLossResult(ProbeResult):
         return f"measured={self.measured:.4g} expected={self.expected:.4g}"
 
 
+def _standardized(x):
+    """`x` with each float feature at mean 0 and standard deviation 1, or None.
+
+    Integer and non-float inputs (token ids, strings) are left as they are;
+    None when there is no float input to rescale.
+    """
+    import keras
+
+    changed = []
+
+    def scale(a):
+        a = np.asarray(a)
+        if not np.issubdtype(a.dtype, np.floating) or a.ndim == 0:
+            return a
+        values = a.astype(np.float64)
+        mean = values.mean(axis=0, keepdims=True)
+        std = values.std(axis=0, keepdims=True)
+        std = np.where(std > 0, std, 1.0)
+        changed.append(True)
+        return ((values - mean) / std).astype(a.dtype)
+
+    out = keras.tree.map_structure(scale, x)
+    return out if changed else None
+
+
 def initial_loss(model, x, y=None, *, n_samples: int = 512, tolerance: float = 0.5,
                  batch_size: int = 128, seed: int = 0, task=None) -> InitialLossResult:
     """Compare the loss at initialisation with what a fresh classifier should give.
@@ -58,6 +83,14 @@ def initial_loss(model, x, y=None, *, n_samples: int = 512, tolerance: float = 0
     reconstruction (an autoencoder trained with binary cross-entropy on
     [0, 1] pixels), other losses, and models that were already trained
     (`optimizer.iterations > 0`), are skipped.
+
+    When the loss is too high, the same fresh copy is measured again on the
+    same samples with every float input feature standardised. If that brings
+    it within the limit, the input scale (raw counts, lab values, 0-255
+    pixels) explains the large logits, not the model: the finding is `info`
+    (the optimizer shrinks the first layer's weights within its first steps;
+    the data audit's `data.not_normalized` owns the cause). Otherwise it is a
+    `warning`: the model itself scales its logits up.
 
     Args:
         model: a compiled Keras classifier.
@@ -112,30 +145,65 @@ def initial_loss(model, x, y=None, *, n_samples: int = 512, tolerance: float = 0
                                   replace=False))
         clone = _common.probe_copy(model, seed=seed, compile=False, sample_x=_common.take(x, slice(0, 1)))
         fn = _common.per_sample_loss(model.loss)
-        losses = []
-        for begin in range(0, len(take), batch_size):
-            index = take[begin:begin + batch_size]
-            y_pred = clone(_common.take(x, index), training=False)
-            losses.append(np.asarray(fn(y[index], y_pred), dtype=np.float64).reshape(-1))
-        measured = float(np.mean(np.concatenate(losses)))
+
+        xs, ys = _common.take(x, take), _common.take(y, take)
+
+        def mean_loss(inputs):
+            losses, out = [], None
+            for begin in range(0, len(take), batch_size):
+                part = slice(begin, begin + batch_size)
+                out = clone(_common.take(inputs, part), training=False)
+                losses.append(np.asarray(fn(_common.take(ys, part), out),
+                                         dtype=np.float64).reshape(-1))
+            return float(np.mean(np.concatenate(losses))), out
+
+        measured, y_pred = mean_loss(xs)
+        limit = (1.0 + tolerance) * math.log(_common.n_classes_of(kind, y_pred))
+        # The counterfactual: the same fresh copy on the same samples with
+        # every float input feature standardised (token ids left alone).
+        scaled = None
+        if not _common.finite(measured) or measured > limit:
+            standardized = _standardized(xs)
+            if standardized is not None:
+                scaled, _ = mean_loss(standardized)
 
     n_classes = _common.n_classes_of(kind, y_pred)
     expected = math.log(n_classes)
     prior_entropy = _common.entropy(_common.label_prior(y, n_classes, kind))
 
     findings = []
-    limit = (1.0 + tolerance) * expected
     if not _common.finite(measured) or measured > limit:
+        # The input scale explains the gap when standardised inputs bring the
+        # same fresh model back within the limit: the model is fine, the logits
+        # are large because the features are (raw counts, lab values, pixels
+        # 0-255). That is the data audit's finding (data.not_normalized); the
+        # optimizer shrinks the first layer's weights within the first steps,
+        # so it slows the start, it does not break training: info.
+        by_scale = scaled is not None and _common.finite(scaled) and scaled <= limit
+        message = (f"The loss at initialisation is {measured:.4g}, far above the "
+                   f"{expected:.4g} (-ln(1/{n_classes})) a fresh {n_classes}-class "
+                   "classifier should start from.")
+        if by_scale:
+            message += (f" With the inputs standardised the same model starts at "
+                        f"{scaled:.4g}: the input scale, not the model, puts the "
+                        "logits far from zero (training recovers from it, more "
+                        "slowly).")
+        elif scaled is not None:
+            message += (f" Standardised inputs do not explain it (the same model "
+                        f"starts at {scaled:.4g} on them): the model itself scales "
+                        "the logits up.")
         findings.append(Finding(
-            "probe.initial_loss",
-            message=(f"The loss at initialisation is {measured:.4g}, far above the "
-                     f"{expected:.4g} (-ln(1/{n_classes})) a fresh {n_classes}-class "
-                     "classifier should start from."),
+            "probe.initial_loss", severity="info" if by_scale else None,
+            message=message,
             evidence={"measured": measured, "expected": expected,
                       "prior_entropy": prior_entropy, "limit": limit,
                       "ratio": measured / expected, "n_classes": n_classes,
-                      "n_samples": int(len(take))},
-            fix=("Look for logits scaled up before the softmax (a multiply, a "
+                      "n_samples": int(len(take)), "standardized_inputs_loss": scaled,
+                      "explained_by_input_scale": bool(by_scale)},
+            fix=("Standardise or min-max scale the input features (e.g. a "
+                 "keras.layers.Normalization adapted on the training data)."
+                 if by_scale else
+                 "Look for logits scaled up before the softmax (a multiply, a "
                  "temperature, a large-scale initializer on the last layer), and "
                  "scale inputs to [0, 1]; the last layer should start with small "
                  "weights and its bias at zero or at the log class prior."),

@@ -87,3 +87,34 @@ def test_binary_classifier_with_flat_labels(small):
     assert result.n_classes == 2
     assert result.expected == pytest.approx(math.log(2))
     assert result.findings == ()
+
+
+def test_raw_scale_tabular_features_are_info_not_a_warning():
+    """Twin of MachineLearningMastery's first network (Pima, raw columns such as
+    glucose ~120 and insulin up to ~800): a fresh ReLU net's logits are large
+    because the features are, not because of the model."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    x = np.stack([rng.poisson(3.8, 300), rng.normal(121, 32, 300),
+                  rng.exponential(80, 300), rng.normal(32, 8, 300)], 1).astype("float32")
+    y = (x[:, 1] + rng.normal(0, 20, 300) > 130).astype("float32")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(12, activation="relu"),
+                              keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    result = initial_loss(model, x, y)
+    [finding] = result.findings
+    assert str(finding.severity) == "info"
+    assert finding.evidence["explained_by_input_scale"]
+    assert finding.evidence["standardized_inputs_loss"] <= finding.evidence["limit"]
+    assert finding.evidence["measured"] > finding.evidence["limit"]
+
+
+def test_scaled_logits_are_not_explained_by_the_input_scale(twins, small):
+    result = initial_loss(twins.scaled_output(), *small)
+    [finding] = result.findings
+    assert str(finding.severity) == "warning"
+    assert not finding.evidence["explained_by_input_scale"]
+    assert finding.evidence["standardized_inputs_loss"] > finding.evidence["limit"]
