@@ -137,16 +137,26 @@ def _check_labels(y, model):
     outputs = _graph_tensors(model, "outputs")
     if kind not in ("sparse", "categorical") or not outputs or len(outputs) != 1:
         return
-    k = outputs[0].shape[-1]
+    shape = tuple(outputs[0].shape)  # (None, ..., k): a sequence output has steps
+    k = shape[-1]
+    steps = shape[1:-1]
+
+    def fits(dims):
+        return len(dims) == len(steps) and all(
+            want is None or got == want for got, want in zip(dims, steps))
+
     if kind == "categorical":
-        if y.ndim != 2 or (k is not None and y.shape[1] != k):
+        if y.ndim != len(shape) or not fits(y.shape[1:-1]) or (
+                k is not None and y.shape[-1] != k):
             raise InvalidInputError(
-                f"`y` must be one-hot rows of width {k} for categorical cross-entropy. "
-                f"Received: y.shape={y.shape}")
+                f"`y` must be one-hot rows of width {k} for categorical cross-entropy"
+                f" (shaped like the output, {shape}). Received: y.shape={y.shape}")
         return
-    if y.ndim > 2 or (y.ndim == 2 and y.shape[1] != 1):
+    if not (fits(y.shape[1:]) or (y.ndim == len(shape) and fits(y.shape[1:-1])
+                                  and y.shape[-1] == 1)):
+        want = "(n,) or (n, 1)" if not steps else f"(n, {', '.join(map(str, steps))})"
         raise InvalidInputError(
-            "`y` must be class ids of shape (n,) or (n, 1) for sparse categorical "
+            f"`y` must be class ids of shape {want} for sparse categorical "
             f"cross-entropy. Received: y.shape={y.shape}")
     with np.errstate(invalid="ignore"):
         values = y.real.astype(np.float64).ravel()

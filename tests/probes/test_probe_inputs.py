@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import kerasdoc
+from kerasdoc.probes import initial_loss
 
 
 def _dict_model():
@@ -88,3 +89,31 @@ def test_overfit_batch_that_does_not_converge_on_a_two_output_model_is_judged():
     result = kerasdoc.overfit_batch(model, x, y, batch_size=16, max_steps=20)
     (finding,) = result.findings  # a tiny learning rate: not converged in 20 steps
     assert finding.evidence["batch_target_values"] == 16 * (1 + 3)
+
+
+def _sequence_model(loss):
+    """keras-io's addition_rnn, small: LSTM -> RepeatVector -> LSTM -> per-step softmax."""
+    model = keras.Sequential([
+        keras.Input((5, 12)), keras.layers.LSTM(16), keras.layers.RepeatVector(3),
+        keras.layers.LSTM(16, return_sequences=True),
+        keras.layers.Dense(12, activation="softmax")])
+    model.compile(optimizer="adam", loss=loss)
+    return model
+
+
+def test_probes_take_per_step_targets_of_a_sequence_output():
+    rng = np.random.default_rng(0)
+    x = np.eye(12, dtype="float32")[rng.integers(0, 12, (64, 5))]
+    ids = rng.integers(0, 12, (64, 3))
+    models = {loss: _sequence_model(loss) for loss in
+              ("categorical_crossentropy", "sparse_categorical_crossentropy")}
+    for loss, y in (("categorical_crossentropy", np.eye(12, dtype="float32")[ids]),
+                    ("sparse_categorical_crossentropy", ids)):
+        result = initial_loss(models[loss], x, y)
+        assert result.skipped is None and result.findings == ()
+        assert result.measured == pytest.approx(np.log(12), rel=0.2)
+    with pytest.raises(ValueError, match=r"one-hot rows of width 12 .*y.shape=\(64, 12\)"):
+        initial_loss(models["categorical_crossentropy"], x,
+                     np.eye(12, dtype="float32")[ids[:, 0]])
+    with pytest.raises(ValueError, match=r"class ids of shape \(n, 3\)"):
+        initial_loss(models["sparse_categorical_crossentropy"], x, ids[:, :2])
