@@ -31,6 +31,13 @@ the step's own gradient (`B` examples, same weights). With
 `|G|^2 ~ (B |G_B|^2 - b |G_b|^2) / (B - b)` and
 `tr(Sigma) ~ (|G_b|^2 - |G_B|^2) / (1 / b - 1 / B)`; they are summed
 over estimates and their ratio is `B_simple`.
+
+Optionally (`trace_samples > 0`), each estimate also gives Hutchinson's
+unbiased estimate of the trace of the (plain, not preconditioned) loss
+Hessian on the sample, `tr(H) ~ mean_k z_k^T H z_k` over Rademacher
+vectors `z_k` (Hutchinson 1989), one more Hessian-vector product per
+vector. The vectors come from a stateless generator seeded by the step, so
+the run's random numbers are untouched.
 """
 
 import numpy as np
@@ -38,8 +45,8 @@ import tensorflow as tf
 
 # Entries of the curvature window vector (reset at every read).
 (K_COUNT, K_SHARP, K_RATIO, K_BOUND, K_LR, K_STEP, K_NOISE_S, K_NOISE_G2,
- K_NOISE_N) = range(9)
-K_SIZE = 9
+ K_NOISE_N, K_TRACE, K_TRACE_N) = range(11)
+K_SIZE = 11
 
 # A ratio above this makes the estimates dense (every `dense` steps).
 _DENSE_ABOVE = 1.5
@@ -82,10 +89,14 @@ class Curvature:
         sample: at most this many examples of the batch (half the batch
             at most, so the noise scale has two batch sizes).
         variable: factory of the instrument's device variables.
+        trace_samples: Rademacher vectors of the Hutchinson estimate of the
+            Hessian's trace per estimate (`0`: no trace).
     """
 
-    def __init__(self, model, *, every, dense, iterations, sample, variable):
+    def __init__(self, model, *, every, dense, iterations, sample, variable,
+                 trace_samples=0):
         self.model = model
+        self.trace_samples = int(trace_samples)
         self.every = int(every)
         self.dense = int(min(dense, every))
         self.iterations = int(iterations)
@@ -181,6 +192,8 @@ class Curvature:
             lambda i, s, v: i < count,
             lambda i, s, v: (i + 1,) + power_step(v),
             (tf.constant(1), sharp, vec))
+        trace, trace_n = (self._trace(outer, grads, values, counter)
+                          if self.trace_samples else (0.0, 0.0))
         del outer
         finite = tf.math.is_finite(sharp)
         for v, new in zip(self.vectors, vec):
@@ -203,7 +216,8 @@ class Curvature:
                         tf.fill([5], np.nan), kept)
         self.window.assign(tf.concat([
             [current[K_COUNT] + 1.0], kept,
-            current[K_NOISE_S:] + tf.stack([noise_s, noise_g2, noise_n])], 0))
+            current[K_NOISE_S:] + tf.stack([noise_s, noise_g2, noise_n, trace,
+                                            trace_n])], 0))
         last = tf.where(finite, ratio, self.last_ratio)
         self.last_ratio.assign(last)
         self.started.assign(1.0)
@@ -212,6 +226,31 @@ class Curvature:
                             tf.minimum(interval, self.dense), interval)
         self.next_step.assign(counter + tf.maximum(interval, 1))
         return tf.constant(0.0)
+
+    def _trace(self, outer, grads, values, counter):
+        """Sum and count of `z^T H z` over `trace_samples` Rademacher vectors.
+
+        A non-finite estimate counts as none (the sum stays finite).
+        """
+        seed = tf.stack([tf.cast(counter, tf.int64), tf.constant(0x5EED, tf.int64)])
+
+        def one(k, total):
+            zs = []
+            for j, v in enumerate(values):
+                bits = tf.random.stateless_uniform(
+                    tf.shape(v), seed=seed + tf.stack([0, k * 1000 + j]),
+                    minval=0, maxval=2, dtype=tf.int64)
+                zs.append(tf.cast(2 * bits - 1, tf.float32))
+            hz = outer.gradient(grads, values, output_gradients=zs,
+                                unconnected_gradients=tf.UnconnectedGradients.ZERO)
+            value = tf.add_n([tf.reduce_sum(a * b) for a, b in zip(zs, hz)])
+            return k + 1, total + tf.stack([value, 1.0])
+
+        _, total = tf.while_loop(
+            lambda k, t: k < self.trace_samples, one,
+            (tf.constant(0, tf.int64), tf.zeros([2])))
+        ok = tf.math.is_finite(total[0])
+        return tf.where(ok, total[0], 0.0), tf.where(ok, total[1], 0.0)
 
     def _loss_fn(self, x, y, sample_weight):
         import keras
@@ -323,9 +362,38 @@ def hessian_top_eigenvalue(model, x, y, *, iterations=50, preconditioned=False):
     Returns:
         The top eigenvalue as a float.
     """
-    variable = _plain_variable
+    curv = _reference_estimate(model, x, y, iterations=iterations,
+                               preconditioned=preconditioned)
+    return float(curv.window.numpy()[K_SHARP])
+
+
+def hessian_trace(model, x, y, *, samples=100):
+    """Hutchinson's estimate of the trace of `model`'s loss Hessian on `(x, y)`.
+
+    A reference for tests and notebooks: the Doctor's estimator (Rademacher
+    vectors from a stateless generator, Hessian-vector products by double
+    backpropagation) with `samples` vectors on one batch, with the model's
+    weights untouched.
+
+    Args:
+        model: a compiled, built Keras model.
+        x: the inputs.
+        y: the targets.
+        samples: Rademacher vectors averaged. Defaults to `100`.
+
+    Returns:
+        The trace estimate as a float.
+    """
+    curv = _reference_estimate(model, x, y, iterations=1, trace_samples=samples)
+    window = curv.window.numpy()
+    return float(window[K_TRACE] / window[K_TRACE_N])
+
+
+def _reference_estimate(model, x, y, *, iterations, preconditioned=False,
+                        trace_samples=0):
     curv = Curvature(model, every=1, dense=1, iterations=iterations,
-                     sample=len(x), variable=variable)
+                     sample=len(x), variable=_plain_variable,
+                     trace_samples=trace_samples)
     if not preconditioned:
         curv.kind = "other" if curv.kind in ("adam", "rmsprop") else curv.kind
     x = tf.convert_to_tensor(x)
@@ -336,7 +404,7 @@ def hessian_top_eigenvalue(model, x, y, *, iterations=50, preconditioned=False):
     # No step gradients: the preconditioner is the optimizer's state as is.
     tf.function(lambda: curv.estimate(xx, yy, None, None, tf.constant(1, tf.int64)),
                 autograph=False)()
-    return float(curv.window.numpy()[K_SHARP])
+    return curv
 
 
 def _plain_variable(shape, dtype=tf.float32):

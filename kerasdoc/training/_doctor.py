@@ -150,6 +150,10 @@ class Doctor(keras.callbacks.Callback):
         sharpness_factor: sharpness above this times the stability bound at
             consecutive estimates while the loss stops falling is
             `train.sharpness_unstable`. Defaults to `2.0`.
+        sharpness_trace_samples: Rademacher vectors per estimate of
+            Hutchinson's estimate of the loss Hessian's trace (one more
+            Hessian-vector product each), kept as `hessian_trace` in the
+            history; `0` for none. Defaults to `0`.
 
     Example:
 
@@ -177,7 +181,8 @@ class Doctor(keras.callbacks.Callback):
                  validation_gap: float = 0.1, tensorboard_dir=None,
                  histogram_bins: int = 30, settings=None, task=None,
                  sharpness_every: int = 0, sharpness_iterations: int = 2,
-                 sharpness_sample: int = 32, sharpness_factor: float = 2.0):
+                 sharpness_sample: int = 32, sharpness_factor: float = 2.0,
+                 sharpness_trace_samples: int = 0):
         super().__init__()
         self.every = check_int(every, "every", minimum=1)
         self.clipping = check_clipping(clip_global_norm, clip_norm, clip_value)
@@ -234,7 +239,9 @@ class Doctor(keras.callbacks.Callback):
             "every": every_sharp, "dense": 16,
             "iterations": check_int(sharpness_iterations, "sharpness_iterations",
                                     minimum=1),
-            "sample": check_int(sharpness_sample, "sharpness_sample", minimum=1)}
+            "sample": check_int(sharpness_sample, "sharpness_sample", minimum=1),
+            "trace_samples": check_int(sharpness_trace_samples,
+                                       "sharpness_trace_samples", minimum=0)}
         if update_ratio_low >= update_ratio_high:
             raise InvalidInputError(
                 "`update_ratio_low` must be below `update_ratio_high`. Received: "
@@ -299,7 +306,9 @@ class Doctor(keras.callbacks.Callback):
         `sharpness_step`; gradient noise: `noise_trace`, `noise_grad_sq`
         (sums of the unbiased estimates of tr(Sigma) and |G|^2),
         `noise_estimates` and `noise_scale` (B_simple from every estimate
-        up to that row).
+        up to that row); `hessian_trace` (mean of the window's Hutchinson
+        estimates of the loss Hessian's trace, with
+        `sharpness_trace_samples`).
         """
         return {} if self._stats is None else self._stats.as_dict()
 

@@ -18,14 +18,16 @@ _ROW_KEYS = (
     "saturated_fraction", "max_logit", "dead_fraction",
     "clip_norm_before", "clip_norm_after", "clipped_fraction",
 ) + ("sharpness", "stability_bound", "sharpness_ratio", "learning_rate",
-     "sharpness_step", "noise_trace", "noise_grad_sq", "noise_estimates")
+     "sharpness_step", "noise_trace", "noise_grad_sq", "noise_estimates",
+     "hessian_trace")
 
 
 _CURVATURE_KEYS = ("sharpness", "stability_bound", "sharpness_ratio",
                    "learning_rate", "sharpness_step")
 _SCALAR_KEYS = ("loss", "loss_sem", "loss_nonfinite", "samples", "clip_norm_before",
                 "clip_norm_after", "clipped_fraction") + _CURVATURE_KEYS + (
-                    "noise_trace", "noise_grad_sq", "noise_estimates")
+                    "noise_trace", "noise_grad_sq", "noise_estimates",
+                    "hessian_trace")
 _LAYER_KEYS = ("grad_norm", "weight_norm", "update_norm", "update_ratio",
                "grad_nonfinite", "weight_nonfinite")
 _TAP_KEYS = ("activation_mean", "activation_std", "activation_nonfinite",
@@ -121,7 +123,8 @@ class StatsHistory:
 
         nan = np.nan
         out = {k: nan for k in _CURVATURE_KEYS}
-        out.update(noise_trace=0.0, noise_grad_sq=0.0, noise_estimates=0.0)
+        out.update(noise_trace=0.0, noise_grad_sq=0.0, noise_estimates=0.0,
+                   hessian_trace=nan)
         if curv is None:
             return out
         if curv[K.K_COUNT] > 0:
@@ -130,6 +133,8 @@ class StatsHistory:
                        sharpness_step=curv[K.K_STEP])
         out.update(noise_trace=curv[K.K_NOISE_S], noise_grad_sq=curv[K.K_NOISE_G2],
                    noise_estimates=curv[K.K_NOISE_N])
+        if curv[K.K_TRACE_N] > 0:  # mean of the window's Hutchinson estimates
+            out["hessian_trace"] = curv[K.K_TRACE] / curv[K.K_TRACE_N]
         return out
 
     def _activations(self, reduced, samples):

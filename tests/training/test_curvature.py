@@ -142,6 +142,7 @@ def test_sharpness_off():
     model.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[doctor])
     h = doctor.history
     assert np.all(np.isnan(h["sharpness"])) and np.all(h["noise_estimates"] == 0)
+    assert np.all(np.isnan(h["hessian_trace"]))
 
 
 def _history(ratio, loss):
@@ -188,3 +189,27 @@ def test_loss_diverging_carries_the_sharpness_evidence():
     assert ev["sharpness_ratio_max"] == 4.0 and ev["sharpness_step"] == 20
     assert ev["stable_learning_rate"] == pytest.approx(0.1 / 4.0)
     assert ev["noise_scale"] == 60.0
+
+
+def test_hutchinson_trace_matches_the_exact_trace():
+    from kerasdoc.training._curvature import hessian_trace
+
+    model = _tiny()
+    x, y = _data()
+    model.fit(x, y, epochs=3, batch_size=16, verbose=0)
+    hessian = _full_hessian(model, x, y)
+    exact = float(np.trace(hessian))
+    before = [w.numpy().copy() for w in model.weights]
+    estimate = hessian_trace(model, x, y, samples=400)
+    assert exact > 0
+    assert abs(estimate - exact) / exact < 0.10, (estimate, exact)
+    assert all(np.array_equal(a, w.numpy()) for a, w in zip(before, model.weights))
+
+
+def test_hutchinson_trace_in_the_doctor_history():
+    model = _tiny()
+    x, y = _data()
+    doctor = Doctor(every=2, sharpness_every=1, sharpness_trace_samples=2)
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[doctor])
+    trace = doctor.history["hessian_trace"]
+    assert np.isfinite(trace).all() and (trace > 0).all()
