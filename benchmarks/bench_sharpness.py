@@ -1,18 +1,35 @@
 """Benchmark: how early the Doctor's sharpness finding warns of divergence.
 
-    python benchmarks/bench_sharpness.py [--data DIR] [--every 1] [--epochs 2]
+    python benchmarks/bench_sharpness.py [--data DIR] [--every 16] [--epochs 3]
+                                         [--models mlp cnn] [--only diverging]
 
-On the walkthrough MLP and the small CNN (the bundled 1,000-image subset,
-/255, batch 32, seed 0), fits with rates that diverge (SGD and Adam too
-high) and healthy ones (SGD+momentum 0.01, Adam 1e-3 and 1e-2), each with a
-`Doctor(every=E, stop_on=None, sharpness_every=256)`. Per run it prints:
+On the walkthrough MLP and the small CNN of `bench_doctor.py` (the bundled
+1,000-image subset, /255, batch 32, 32 steps an epoch, seed 0), fits that
+go on to diverge and healthy ones, each with
+`Doctor(every=E, stop_on=None, sharpness_every=256)` (the opt-in schedule:
+an estimate every step for the first 16 steps, then every eighth of the
+steps run, every 2 steps while the ratio is above 1.5; statistics are read
+back after each estimate).
+
+The diverging runs are designed so that divergence takes tens of steps, not
+the 2-3 steps of a constant rate far past the bound (which no estimate can
+precede): a linear warm-up from a safe rate to a peak too high for the
+model, crossing its stability bound on the way, as a user who warms up to
+too high a rate would. The rates are the model's: the MLP's initial
+sharpness is about 15 (2/lr = 15 at lr 0.13) and the CNN's about 290 (lr
+0.007); both still learn with SGD a few times past it (the catapult
+regime), so the peaks are where they stop learning and blow up.
+
+Per run it prints:
 
 - `blowup`: the first step whose loss (per step, recovered from Keras's
-  running mean) is not finite or above ten times the first step's;
+  running mean) is not finite or above ten times the first step's, or
+  `None`;
 - `raised`: the step of the read-back at which `train.sharpness_unstable`
   was raised (the estimate behind it is `estimated`);
 - `lead`: `blowup - raised` in steps (positive: the warning came first);
-- the other `train.*` codes, and the sharpness ratio at each estimate.
+- `estimates`: sharpness estimates made up to the blowup (or the end);
+- the other `train.*` codes, and the sharpness ratios.
 
 Healthy runs must stay silent (no `train.sharpness_unstable`).
 """
@@ -27,69 +44,129 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import numpy as np  # noqa: E402
 
+# (model, optimizer, rate or (start, peak, warm-up steps))
 RUNS = {
-    "diverging": [("sgd", 1.0), ("sgd", 2.0), ("adam", 0.1), ("adam", 0.3)],
-    "healthy": [("sgdm", 0.01), ("adam", 1e-3), ("adam", 1e-2)],
+    "diverging": [
+        ("mlp", "sgd", (0.03, 3.0, 100)),
+        ("cnn", "sgd", (0.01, 1.0, 100)),
+        ("mlp", "adam", (1e-3, 3.0, 100)),
+        ("cnn", "adam", (1e-3, 3.0, 100)),
+    ],
+    "healthy": [
+        ("mlp", "sgdm", 0.01), ("mlp", "adam", 1e-3), ("mlp", "adam", 1e-2),
+        ("cnn", "sgdm", 0.01), ("cnn", "adam", 1e-3), ("cnn", "adam", 1e-2),
+    ],
 }
 
 
-def optimizer(kind, lr):
+def warmup(start, peak, steps):
+    """A linear warm-up from `start` to `peak` over `steps`, then constant."""
+    import keras
+    import tensorflow as tf
+
+    class Warmup(keras.optimizers.schedules.LearningRateSchedule):
+        def __call__(self, step):
+            t = tf.minimum(tf.cast(step, tf.float32) / steps, 1.0)
+            return start + (peak - start) * t
+
+        def get_config(self):
+            return {"start": start, "peak": peak, "steps": steps}
+
+    return Warmup()
+
+
+def optimizer(kind, rate):
     import keras
 
+    lr = warmup(*rate) if isinstance(rate, tuple) else rate
     return {"sgd": lambda: keras.optimizers.SGD(lr),
             "sgdm": lambda: keras.optimizers.SGD(lr, momentum=0.9),
             "adam": lambda: keras.optimizers.Adam(lr)}[kind]()
 
 
-def one_run(model_name, kind, lr, x, y, every, epochs):
+def step_losses():
+    """A callback recording each step's own loss (from Keras's running mean)."""
     import keras
 
-    from kerasdoc import Doctor
-    from kerasdoc.examples import baseline_mlp, small_cnn
-
-    keras.utils.set_random_seed(0)
-    build = {"mlp": baseline_mlp, "cnn": small_cnn}[model_name]
-    model = build(input_shape=(28, 28), compile=False)
-    model.compile(optimizer=optimizer(kind, lr),
-                  loss="sparse_categorical_crossentropy")
-    losses = []
-
     class StepLoss(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.losses = []
+
         def on_epoch_begin(self, epoch, logs=None):
             self.k, self.previous = 0, 0.0
 
         def on_train_batch_end(self, batch, logs=None):
             self.k += 1
             mean = float(logs["loss"])
-            losses.append(self.k * mean - (self.k - 1) * self.previous)
+            self.losses.append(self.k * mean - (self.k - 1) * self.previous)
             self.previous = mean
 
-    doctor = Doctor(every=every, stop_on=None, sharpness_every=256)
-    model.fit(x, y, batch_size=32, epochs=epochs, verbose=0,
-              callbacks=[doctor, StepLoss()])
-    losses = np.asarray(losses)
+    return StepLoss()
+
+
+def blowup_step(losses):
+    """First step (1-based) whose loss is non-finite or 10x the first step's."""
+    losses = np.asarray(losses, dtype=float)
     bad = np.flatnonzero(~np.isfinite(losses) | (losses > 10 * losses[0]))
-    blowup = int(bad[0]) + 1 if len(bad) else None
+    return int(bad[0]) + 1 if len(bad) else None
+
+
+def one_run(model, kind, rate, x, y, *, every=16, epochs=3, batch_size=32,
+            doctor_kwargs=None):
+    """Fit `model` (compiled here) with a Doctor; returns the run's figures."""
+    from kerasdoc import Doctor
+
+    model.compile(optimizer=optimizer(kind, rate),
+                  loss="sparse_categorical_crossentropy")
+    recorder = step_losses()
+    doctor = Doctor(every=every, stop_on=None,
+                    **(doctor_kwargs or {"sharpness_every": 256}))
+    model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=0,
+              callbacks=[doctor, recorder])
+    blowup = blowup_step(recorder.losses)
     found = [f for f in doctor.report.findings if f.code == "train.sharpness_unstable"]
     raised = found[0].evidence["read_at_step"] if found else None
     h = doctor.history
     ok = np.isfinite(h["sharpness_ratio"])
+    steps = h["sharpness_step"][ok].astype(int)
+    end = blowup if blowup else len(recorder.losses)
     return {
-        "model": model_name, "optimizer": kind, "lr": lr, "blowup": blowup,
-        "raised": raised, "estimated": found[0].step if found else None,
+        "blowup": blowup, "raised": raised,
+        "estimated": found[0].step if found else None,
         "lead": (blowup - raised) if (blowup and raised) else None,
-        "codes": sorted(c for c in doctor.report.codes if c != "train.sharpness_unstable"),
-        "ratios": list(zip(h["sharpness_step"][ok].astype(int).tolist(),
+        "estimates": int(np.sum(steps <= end)),
+        "codes": sorted(c for c in doctor.report.codes
+                        if c != "train.sharpness_unstable"),
+        "ratios": list(zip(steps.tolist(),
                            np.round(h["sharpness_ratio"][ok], 2).tolist())),
+        "finding": found[0] if found else None,
     }
+
+
+def build(name, seed=0):
+    import keras
+
+    from kerasdoc.examples import baseline_mlp, small_cnn
+
+    keras.utils.set_random_seed(seed)
+    return {"mlp": baseline_mlp, "cnn": small_cnn}[name](input_shape=(28, 28),
+                                                         compile=False)
+
+
+def describe(rate):
+    if isinstance(rate, tuple):
+        return f"warm-up {rate[0]:g}->{rate[1]:g} over {rate[2]} steps"
+    return f"lr={rate:g}"
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=os.path.join(os.path.dirname(HERE), "data"))
-    parser.add_argument("--every", type=int, default=1)
-    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--every", type=int, default=16)
+    parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--models", nargs="+", default=["mlp", "cnn"])
+    parser.add_argument("--only", choices=list(RUNS), default=None)
     args = parser.parse_args(argv)
 
     import kerasdoc
@@ -97,14 +174,22 @@ def main(argv=None):
     subset = kerasdoc.load_subset(args.data)
     x = subset.x_train.astype("float32") / 255.0
     y = subset.y_train.astype("int64")
+    print(f"load average {os.getloadavg()}", flush=True)
     for group, runs in RUNS.items():
-        for model_name in args.models:
-            for kind, lr in runs:
-                r = one_run(model_name, kind, lr, x, y, args.every, args.epochs)
-                print(f"{group:9s} {model_name} {kind:4s} lr={lr:<6g} blowup={r['blowup']} "
-                      f"raised={r['raised']} estimated={r['estimated']} lead={r['lead']} "
-                      f"other={r['codes']}", flush=True)
-                print(f"          ratios {r['ratios'][:10]}", flush=True)
+        if args.only and group != args.only:
+            continue
+        for model_name, kind, rate in runs:
+            if model_name not in args.models:
+                continue
+            r = one_run(build(model_name), kind, rate, x, y, every=args.every,
+                        epochs=args.epochs)
+            print(f"{group:9s} {model_name} {kind:4s} {describe(rate):34s} "
+                  f"blowup={r['blowup']} raised={r['raised']} "
+                  f"estimated={r['estimated']} lead={r['lead']} "
+                  f"estimates={r['estimates']} other={r['codes']}", flush=True)
+            shown = [p for p in r["ratios"] if r["blowup"] is None
+                     or p[0] <= r["blowup"]]
+            print(f"          ratios {shown[-24:]}", flush=True)
     return 0
 
 

@@ -312,15 +312,20 @@ def validation_gap(history, *, settings):
 class SharpnessUnstable(Settings):
     factor: float = setting(
         default_of(_detectors.detect_sharpness_unstable, "factor"),
-        "sharpness above this times the optimizer's stability bound is past "
-        "the edge of stability", minimum=1.0)
+        "median sharpness above this times the optimizer's stability bound "
+        "is past the edge of stability", minimum=1.0)
     estimates: int = setting(
         default_of(_detectors.detect_sharpness_unstable, "estimates"),
-        "consecutive estimates that must be above it", minimum=1, integer=True)
+        "fewest estimates whose median is judged", minimum=1, integer=True)
+    span: int = setting(
+        default_of(_detectors.detect_sharpness_unstable, "span"),
+        "fewest steps those estimates must span (a catapult of a few steps "
+        "recovers by itself)", minimum=1, integer=True)
     tolerance: float = setting(
         default_of(_detectors.detect_sharpness_unstable, "tolerance"),
-        "the loss must have fallen by more than this (relative) between the "
-        "first and last of them to stay silent", minimum=0.0)
+        "the mean loss over those steps must be lower than over as many "
+        "steps before by more than this (relative) to stay silent",
+        minimum=0.0)
 
 
 _C = "tests/training/test_curvature.py::"

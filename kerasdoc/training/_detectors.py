@@ -291,52 +291,81 @@ def detect_update_ratio(history, *, low=1e-6, high=0.1):
     return out
 
 
-def detect_sharpness_unstable(history, *, factor=2.0, estimates=2,
+def detect_sharpness_unstable(history, *, factor=2.0, estimates=3, span=8,
                               tolerance=0.0):
     """`train.sharpness_unstable`: sharpness `factor`x past the stability bound, loss not falling.
 
     Gradient descent is stable while the sharpness (the loss Hessian's top
     eigenvalue, preconditioned for Adam) stays below the optimizer's bound
     (2/lr for SGD, (2+2m)/lr with momentum, 38/lr for Adam). Healthy runs
-    hover at it and keep learning (the edge of stability), so this fires
-    only when `estimates` consecutive estimates are above `factor` times
-    the bound and the loss at the last of them is no lower than at the
-    first (by more than `tolerance`, relative), or is not finite.
+    hover at it and keep learning (the edge of stability), and a catapult
+    (a few steps far past it, after which the sharpness drops and the loss
+    falls again) recovers by itself. Each estimate is on a small sample, so
+    single ones are noisy. This fires at the first estimate that closes an
+    interval of at least `span` steps and `estimates` estimates whose
+    median ratio is above `factor` while the mean loss over the interval is
+    no lower (by more than `tolerance`, relative) than over the same number
+    of steps just before it, or not finite. It is judged at every estimate,
+    so it comes before the divergence it announces.
     """
     ratio = np.asarray(history.get("sharpness_ratio", ()), dtype=float)
+    if not len(ratio):
+        return []
     loss = np.asarray(history["loss"], dtype=float)
-    rows = np.flatnonzero(np.isfinite(ratio)) if len(ratio) else []
-    streak = []
-    for r in rows:
-        streak = streak + [r] if ratio[r] > factor else []
-        if len(streak) < estimates:
+    steps = np.asarray(history["step"], dtype=float)
+    width = np.diff(np.concatenate([[0.0], steps]))  # steps in each row
+    rows = np.flatnonzero(np.isfinite(ratio))
+
+    def mean_loss(lo, hi):  # rows lo..hi-1, weighted by their steps
+        w, v = width[lo:hi], loss[lo:hi]
+        if not len(v) or not np.all(np.isfinite(v)):
+            return np.nan if not len(v) else np.inf
+        return float(np.sum(w * v) / np.sum(w)) if np.sum(w) > 0 else np.nan
+
+    for j in range(len(rows)):
+        last = rows[j]
+        k = j
+        while k >= 0:  # the shortest interval with enough steps and estimates
+            begin = steps[rows[k] - 1] if rows[k] > 0 else 0.0
+            if j - k + 1 >= estimates and steps[last] - begin >= span:
+                break
+            k -= 1
+        if k < 0:
             continue
-        first, last = streak[-estimates], streak[-1]
-        falling = (np.isfinite(loss[last]) and np.isfinite(loss[first])
-                   and loss[last] < loss[first] * (1.0 - tolerance))
-        if falling:
+        level = float(np.median(ratio[rows[k:j + 1]]))
+        if not level > factor:
             continue
+        before = np.flatnonzero((steps > 2 * begin - steps[last])
+                                & (steps <= begin))
+        if not len(before):
+            continue  # nothing to compare with: the run just started
+        now = mean_loss(rows[k], last + 1)
+        then = mean_loss(before[0], before[-1] + 1)
+        if np.isfinite(now) and now < then * (1.0 - tolerance):
+            continue  # still learning
         lr = float(history["learning_rate"][last])
-        top = float(np.max(ratio[streak]))
-        # The rate that brings the largest ratio seen under 1 (the bound
-        # scales as 1/lr), with a factor 2 of margin.
-        suggested = lr / top / 2.0 if lr > 0 else float("nan")
+        # The rate that puts the interval's median sharpness at half its
+        # bound (the bound scales as 1/lr).
+        suggested = lr / level / 2.0 if lr > 0 else float("nan")
         estimated = history.get("sharpness_step")
         step = (int(estimated[last]) if estimated is not None
                 and np.isfinite(estimated[last]) else _step_at(history, last))
         curve = [[_step_at(history, r), float(ratio[r])] for r in rows if r <= last]
         return [Finding(
             "train.sharpness_unstable",
-            message=(f"The loss's sharpness is {ratio[last]:.3g} times the "
-                     f"optimizer's stability bound at step {step} (learning "
+            message=(f"The loss's sharpness is {level:.3g} times the "
+                     f"optimizer's stability bound (median of "
+                     f"{j - k + 1} estimates up to step {step}, learning "
                      f"rate {lr:.3g}) and the loss stopped falling: training "
-                     "is past its edge of stability."),
-            evidence={"sharpness_ratio": float(ratio[last]),
+                     "is past its edge of stability and may diverge."),
+            evidence={"sharpness_ratio": level,
                       "sharpness": float(history["sharpness"][last]),
                       "stability_bound": float(history["stability_bound"][last]),
-                      "learning_rate": lr, "max_ratio": top,
-                      "factor": factor, "estimates": int(len(streak)),
-                      "loss_first": float(loss[first]), "loss_last": float(loss[last]),
+                      "learning_rate": lr,
+                      "max_ratio": float(np.max(ratio[rows[k:j + 1]])),
+                      "factor": factor, "estimates": int(j - k + 1),
+                      "interval": [int(begin), int(steps[last])],
+                      "loss_before": then, "loss_during": now,
                       "curve": curve, "suggested_learning_rate": suggested,
                       "read_at_step": _step_at(history, last)},
             fix=(f"Lower the learning rate to about {suggested:.2g} (it scales "
@@ -362,7 +391,7 @@ DETECTORS = {
     "train.loss_accuracy_divergence": (detect_loss_accuracy_divergence, ("patience",)),
     "train.validation_gap": (detect_validation_gap, ("gap", "skip_epochs", "epochs")),
     "train.sharpness_unstable": (detect_sharpness_unstable,
-                                 ("factor", "estimates", "tolerance")),
+                                 ("factor", "estimates", "span", "tolerance")),
 }
 """code -> (detector, names of its threshold keywords)."""
 

@@ -137,9 +137,14 @@ class Doctor(keras.callbacks.Callback):
             `None`: unknown, every detector runs.
         sharpness_every: steady interval, in steps, between estimates of the
             loss Hessian's top eigenvalue (and the gradient noise scale) on
-            half the batch; the first are at steps 1, 2, 4, 8, ... and they
-            come every 16 steps while the sharpness is above 1.5 times the
-            optimizer's stability bound. `0` turns them off: they are
+            half the batch. They are dense early, where training is most
+            often unstable: every step for the first 16 steps (after the
+            optimizer's averaging horizon: 10 steps for Adam or momentum
+            0.9), then every eighth of the steps run, up to this interval;
+            and every 2 steps while the sharpness is above 1.5 times the
+            optimizer's stability bound. Statistics are read back after
+            each estimate, so `train.sharpness_unstable` is judged as soon
+            as it is measured. `0` turns them off: they are
             opt-in (e.g. `256`) because tracing the Hessian-vector products
             and the estimates cost more than the default's budget (measured
             in `benchmarks/bench_doctor.py`). Defaults to `0`.
@@ -236,7 +241,7 @@ class Doctor(keras.callbacks.Callback):
         }
         every_sharp = check_int(sharpness_every, "sharpness_every", minimum=0)
         self.curvature = every_sharp and {
-            "every": every_sharp, "dense": 16,
+            "every": every_sharp, "dense": 2,
             "iterations": check_int(sharpness_iterations, "sharpness_iterations",
                                     minimum=1),
             "sample": check_int(sharpness_sample, "sharpness_sample", minimum=1),
@@ -260,6 +265,7 @@ class Doctor(keras.callbacks.Callback):
         self._skipped = {}
         self._armed = self._pending_setup = False
         self._observing = None
+        self._next_estimate = None
 
     # -- public results ------------------------------------------------------
     @property
@@ -327,6 +333,7 @@ class Doctor(keras.callbacks.Callback):
         self._runner = Runner("training", task=self.task, settings=dict(self.settings),
                               accumulate=True)
         self._steps = self._last_read = self._last_detect = self._offset = 0
+        self._next_estimate = None
         self._epoch = 0
         self._writer = None
         if self.tensorboard_dir is not None:
@@ -382,6 +389,11 @@ class Doctor(keras.callbacks.Callback):
         self._stats.outputs = _outputs_of(model, self.task)
         self._stats.start_epoch()
         self._offset = self._steps
+        curvature = self._instrument.curvature
+        # Read back right after each sharpness estimate (the device schedules
+        # them; every read returns the step of the next one).
+        self._next_estimate = (None if curvature is None
+                               else self._offset + curvature.start)
         if probe.note:
             self._skipped["activation statistics"] = probe.note
         self._unobserved = unobserved(probe, None)
@@ -458,7 +470,10 @@ class Doctor(keras.callbacks.Callback):
         # is seen here at no extra transfer, and read at once.
         loss = (logs or {}).get("loss")
         bad = isinstance(loss, float) and not np.isfinite(loss)
-        if bad or self._steps // self.every > self._last_read // self.every:
+        estimated = (self._next_estimate is not None
+                     and self._steps >= self._next_estimate)
+        if (bad or estimated
+                or self._steps // self.every > self._last_read // self.every):
             self._read(epoch_end=False)
 
     def on_epoch_end(self, epoch, logs=None):
@@ -482,9 +497,14 @@ class Doctor(keras.callbacks.Callback):
                 raw = reduce_replicas(self._instrument.read(), offset=self._offset)
             self._last_read = self._steps
             row = self._stats.append(raw, epoch=self._epoch, epoch_end=epoch_end)
+            if "curv_next" in raw:
+                self._next_estimate = raw["curv_next"]
             if self._writer is not None:
                 self._export(raw, row)
-            urgent = row["loss_nonfinite"] > 0 or raw["first_nonfinite"][0] > 0
+            # A sharpness past the stability bound is judged at once: it is
+            # the early warning of a divergence.
+            urgent = (row["loss_nonfinite"] > 0 or raw["first_nonfinite"][0] > 0
+                      or row["sharpness_ratio"] > 1.0)
             due = self._steps - self._last_detect >= _DETECT_EVERY_STEPS
             if detect and (urgent or due):
                 self._detect()

@@ -345,6 +345,8 @@ class Instrument:
             if self.curvature is not None:
                 self._layout.append(("curv", tuple(self.curvature.window.shape)))
                 variables.append(self.curvature.window)
+                self._layout.append(("curv_next", ()))
+                variables.append(self.curvature.next_step)
             window, strategy = self._window, self.strategy
 
             def local_values():
@@ -375,7 +377,7 @@ class Instrument:
             start += size
             if name.startswith("mask"):
                 masks.append(value.astype(np.float32))
-            elif name == "counter":
+            elif name in ("counter", "curv_next"):
                 out[name] = value.astype(np.int64)
             else:
                 out[name] = value.astype(np.float32)
@@ -420,6 +422,8 @@ def reduce_replicas(raw, offset=0):
     if "curv" in raw:
         # Each replica estimates on its own batch: average them.
         out["curv"] = raw["curv"].mean(axis=0)
+        # The step of the next estimate (the earliest of the replicas').
+        out["curv_next"] = int(raw["curv_next"].min()) + offset
     return out
 
 

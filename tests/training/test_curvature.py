@@ -157,9 +157,31 @@ def test_sharpness_finding_fires_past_the_bound_with_a_stalled_loss():
     h = _history([0.5, 3.0, 4.0, 5.0], [2.0, 1.9, 2.5, 9.0])
     (finding,) = D.detect_sharpness_unstable(h)
     assert finding.code == "train.sharpness_unstable"
-    assert finding.step == 48
+    # the median of the last three estimates (steps 17-64) against the loss
+    # of the 48 steps before them
+    assert finding.step == 64
+    assert finding.evidence["sharpness_ratio"] == 4.0
+    assert tuple(finding.evidence["interval"]) == (16, 64)
     assert finding.evidence["suggested_learning_rate"] == pytest.approx(0.1 / 4.0 / 2)
     assert [list(p) for p in finding.evidence["curve"][:2]] == [[16, 0.5], [32, 3.0]]
+
+
+def test_sharpness_finding_fires_on_per_step_estimates_before_the_blowup():
+    # an estimate every 2 steps (the dense schedule): the median stays past
+    # twice the bound and the loss creeps up; it fires long before it explodes
+    steps = np.arange(2, 41, 2)
+    ratio = np.r_[[0.5] * 6, [2.5, 1.2, 3.0, 4.0, 2.2, 5.0, 3.5, 6.0, 8.0, 9.0,
+                              12.0, 20.0, 40.0, 80.0]]
+    loss = np.r_[[2.0, 1.9, 1.8, 1.7, 1.6, 1.6], [1.7, 1.6, 1.9, 2.0, 2.1, 2.3,
+                                                 2.2, 2.6, 3.0, 3.5, 5.0, 9.0,
+                                                 25.0, np.nan]]
+    h = {"step": steps, "loss": loss, "sharpness_ratio": ratio,
+         "sharpness": ratio * 20, "stability_bound": np.full(len(steps), 20.0),
+         "learning_rate": np.full(len(steps), 0.1),
+         "sharpness_step": steps.astype(float)}
+    (finding,) = D.detect_sharpness_unstable(h)
+    assert finding.step <= 24 and finding.evidence["sharpness_ratio"] > 2.0
+    assert finding.evidence["loss_during"] >= finding.evidence["loss_before"]
 
 
 def test_sharpness_finding_silent_at_the_edge_and_while_learning():
@@ -172,6 +194,11 @@ def test_sharpness_finding_silent_at_the_edge_and_while_learning():
     # a single estimate above
     assert not D.detect_sharpness_unstable(
         _history([np.nan, 5.0, np.nan, 0.5], [2.0, 2.5, 2.6, 2.0]))
+    # a catapult: three estimates far past the bound within a few steps
+    # while the loss jumps, then back under it
+    h = _history([4.0, 8.0, 6.0, 0.8, 0.9, 1.0], [2.0, 5.0, 4.0, 1.5, 1.3, 1.2])
+    h["step"] = np.array([1, 2, 3, 8, 16, 24])
+    assert not D.detect_sharpness_unstable(h)
 
 
 def test_loss_diverging_carries_the_sharpness_evidence():
