@@ -49,8 +49,8 @@ RUNS = {
     "diverging": [
         ("mlp", "sgd", (0.03, 3.0, 100)),
         ("cnn", "sgd", (0.01, 1.0, 100)),
-        ("mlp", "adam", (1e-3, 3.0, 100)),
-        ("cnn", "adam", (1e-3, 3.0, 100)),
+        ("mlp", "adam", (1e-3, 1.0, 200)),
+        ("cnn", "adam", (1e-3, 1.0, 200)),
     ],
     "healthy": [
         ("mlp", "sgdm", 0.01), ("mlp", "adam", 1e-3), ("mlp", "adam", 1e-2),

@@ -18,7 +18,9 @@ stops converging (Cohen et al. 2021, 2022):
 - SGD: `2 / lr`; heavy-ball momentum `m`: `(2 + 2 m) / lr`;
 - Adam and AdamW: the sharpness of the preconditioned Hessian
   `P^-1/2 H P^-1/2` with `P = diag(sqrt(v_hat) + epsilon)` against
-  `(2 + 2 beta_1) / ((1 - beta_1) lr)` (`38 / lr` for `beta_1 = 0.9`);
+  `(2 + 2 beta_1) / ((1 - beta_1) lr)` in the steady state (`38 / lr` for
+  `beta_1 = 0.9`), from `2 / lr` at the first step (the bias-corrected
+  average's coefficient grows from 0 to `beta_1`);
 - RMSprop: preconditioned likewise (`P = sqrt(v) + epsilon`) against
   `(2 + 2 momentum) / lr`;
 - any other optimizer: the plain sharpness, with no bound (ratio NaN).
@@ -110,13 +112,16 @@ class Curvature:
         self.weights = list(model.trainable_weights)
         self.kind, self.beta = optimizer_kind(model.optimizer)
         self.factor = stability_bound_factor(self.kind, self.beta)
-        # With momentum (or Adam's moving averages) the bound describes the
-        # steady state: start after the averaging horizon 1 / (1 - beta).
-        horizon = 1.0 / (1.0 - self.beta) if self.beta < 1.0 else 1.0
+        # Heavy-ball momentum is one linear recurrence from the first step,
+        # and Adam's bias-corrected averages are too, with the coefficient of
+        # its step (see `_bound_factor`): both are judged from step 1.
+        # RMSprop's second moment is not bias-corrected, so its preconditioner
+        # means something after its averaging horizon 1 / (1 - rho).
+        horizon = 1.0
         if self.kind == "rmsprop":
-            horizon = max(horizon, 1.0 / (1.0 - float(getattr(
+            horizon = 1.0 / (1.0 - float(getattr(
                 getattr(model.optimizer, "inner_optimizer", model.optimizer),
-                "rho", 0.0))))
+                "rho", 0.0)))
         self.start = int(max(1, round(horizon)))
         rng = np.random.default_rng(0)  # own generator: the run's RNG is untouched
         with model.distribute_strategy.scope():
@@ -205,7 +210,7 @@ class Curvature:
         for v, new in zip(self.vectors, vec):
             v.assign(new)
         lr = self._learning_rate()
-        bound = tf.constant(self.factor, tf.float32) / lr
+        bound = self._bound_factor(step_grads is not None) / lr
         ratio = sharp / bound
         noise_s, noise_g2, noise_n = (self._noise(grads, step_grads, n, batch)
                                       if step_grads is not None else (0.0, 0.0, 0.0))
@@ -312,6 +317,27 @@ class Curvature:
                 v_t = beta * v_t + (1.0 - beta) * tf.square(g)
             out.append(tf.math.rsqrt(tf.sqrt(v_t / correction) + eps))
         return out
+
+    def _bound_factor(self, in_step):
+        """The stability bound times the learning rate at this step.
+
+        For Adam the bias-corrected first moment is the recurrence
+        `m_t = b_t m_(t-1) + (1 - b_t) g_t` with `b_t = b (1 - b^(t-1)) /
+        (1 - b^t)`: no averaging at the first step (`b_1 = 0`, bound `2 /
+        lr`, what makes a too-high rate blow up in its first steps), `b` in
+        the steady state (`38 / lr` for `b = 0.9`). The bound is that of
+        heavy-ball momentum with the step's coefficient, `(2 + 2 b_t) / ((1
+        - b_t) lr)`.
+        """
+        if self.kind != "adam":
+            return tf.constant(self.factor, tf.float32)
+        optimizer = getattr(self.model.optimizer, "inner_optimizer",
+                            self.model.optimizer)
+        t = tf.cast(optimizer.iterations, tf.float32) + (1.0 if in_step else 0.0)
+        t = tf.maximum(t, 1.0)
+        beta = tf.constant(self.beta, tf.float32)
+        b_t = beta * (1.0 - tf.pow(beta, t - 1.0)) / (1.0 - tf.pow(beta, t))
+        return (2.0 + 2.0 * b_t) / (1.0 - b_t)
 
     def _learning_rate(self):
         optimizer = getattr(self.model.optimizer, "inner_optimizer",

@@ -1,7 +1,14 @@
 """Sharpness and gradient noise scale: against exact computations, and in the Doctor."""
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+if str(REPO_ROOT) not in sys.path:  # `benchmarks` is not an installed package
+    sys.path.insert(0, str(REPO_ROOT))
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
@@ -240,3 +247,45 @@ def test_hutchinson_trace_in_the_doctor_history():
     model.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[doctor])
     trace = doctor.history["hessian_trace"]
     assert np.isfinite(trace).all() and (trace > 0).all()
+
+
+def _blobs(n=512, inputs=8, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, inputs)).astype("float32")
+    y = (x[:, 0] + 0.5 * x[:, 1] > 0).astype("int64") + (x[:, 2] > 1).astype("int64")
+    return x, y
+
+
+def _tiny16(seed=0):
+    keras.utils.set_random_seed(seed)
+    return keras.Sequential([
+        keras.Input(shape=(8,)),
+        keras.layers.Dense(16, activation="relu"),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+
+
+def test_sharpness_finding_warns_before_a_warmup_diverges():
+    # SGD warmed up from 0.05 to 4 over 40 steps: it crosses the stability
+    # bound early and blows up tens of steps later; the finding comes first
+    from benchmarks.bench_sharpness import one_run
+
+    x, y = _blobs()
+    run = one_run(_tiny16(), "sgd", (0.05, 4.0, 40), x, y, epochs=4,
+                  batch_size=16)
+    assert run["blowup"] is not None and run["blowup"] > 20
+    assert run["raised"] is not None and run["lead"] > 0, run
+    finding = run["finding"]
+    assert finding.evidence["sharpness_ratio"] > finding.evidence["factor"]
+    assert finding.evidence["suggested_learning_rate"] < finding.evidence["learning_rate"]
+
+
+@pytest.mark.parametrize("kind,rate", [("sgdm", 0.01), ("adam", 1e-3), ("adam", 1e-2)])
+def test_sharpness_finding_silent_on_healthy_rates(kind, rate):
+    from benchmarks.bench_sharpness import one_run
+
+    x, y = _blobs()
+    run = one_run(_tiny16(), kind, rate, x, y, epochs=2, batch_size=16)
+    assert run["blowup"] is None
+    assert run["estimates"] >= 16
+    assert run["raised"] is None, run["ratios"]
