@@ -20,6 +20,14 @@ sharpness is about 15 (2/lr = 15 at lr 0.13) and the CNN's about 290 (lr
 0.007); both still learn with SGD a few times past it (the catapult
 regime), so the peaks are where they stop learning and blow up.
 
+Adam is listed too, and it shows the limit of the warning: on these models
+Adam at too high a constant rate blows up at its second step (its first
+update moves every weight by about the rate; the one estimate before it,
+at step 1 against the first step's bound 2/lr, is hundreds of times past
+it, but the finding needs three estimates over 8 steps), and a warm-up to
+too high a rate kills the ReLUs (loss at chance, `train.dead_relu`)
+instead of blowing up.
+
 Per run it prints:
 
 - `blowup`: the first step whose loss (per step, recovered from Keras's
@@ -51,6 +59,8 @@ RUNS = {
         ("cnn", "sgd", (0.01, 1.0, 100)),
         ("mlp", "adam", (1e-3, 1.0, 200)),
         ("cnn", "adam", (1e-3, 1.0, 200)),
+        ("mlp", "adam", 0.05),
+        ("cnn", "adam", 0.1),
     ],
     "healthy": [
         ("mlp", "sgdm", 0.01), ("mlp", "adam", 1e-3), ("mlp", "adam", 1e-2),

@@ -14,7 +14,7 @@ from kerasdoc.training._observer import (
     Observer, call_overridden, custom_step_reason, observer_probe, setup_observer,
     unobserved)
 from kerasdoc.training._probe import Probe
-from kerasdoc.training._step import Instrument, reduce_replicas
+from kerasdoc.training._step import PACKED_KEY, Instrument, reduce_replicas
 
 _STOP_CHOICES = ("error", "warning", "info", None)
 # Run the (host-side) detectors at most once per this many steps, except at
@@ -266,6 +266,7 @@ class Doctor(keras.callbacks.Callback):
         self._armed = self._pending_setup = False
         self._observing = None
         self._next_estimate = None
+        self._packed = None
 
     # -- public results ------------------------------------------------------
     @property
@@ -401,6 +402,8 @@ class Doctor(keras.callbacks.Callback):
             self._skipped["first steps"] = (
                 f"the model was built by its first {self._offset} step(s), "
                 "which ran without instrumentation")
+        self._instrument.offset = self._offset
+        self._packed = None
         self._compiled = model._make_function(self._instrument.train_step)
 
     def _install(self, model, keras_function):
@@ -419,7 +422,13 @@ class Doctor(keras.callbacks.Callback):
                 doctor._pending_setup = True
                 return logs
             doctor._instrument.prepare(iterator)  # one trace, not two
-            return doctor._compiled(iterator)
+            logs = doctor._compiled(iterator)
+            if isinstance(logs, dict) and PACKED_KEY in logs:
+                # The step's own read-back (see `Instrument.fused`): taken
+                # out before Keras and the other callbacks see the logs.
+                logs = dict(logs)
+                doctor._packed = logs.pop(PACKED_KEY)
+            return logs
 
         train_function._kerasdoc_doctor = True
         model.train_function = train_function
@@ -494,7 +503,7 @@ class Doctor(keras.callbacks.Callback):
             if self._observing is not None:
                 raw = self._instrument.read(offset=self._offset)
             else:
-                raw = reduce_replicas(self._instrument.read(), offset=self._offset)
+                raw = reduce_replicas(self._local_read(), offset=self._offset)
             self._last_read = self._steps
             row = self._stats.append(raw, epoch=self._epoch, epoch_end=epoch_end)
             if "curv_next" in raw:
@@ -510,6 +519,15 @@ class Doctor(keras.callbacks.Callback):
                 self._detect()
         if force_detect:
             self._detect()
+
+    def _local_read(self):
+        """The window: from the last step's packed output when it holds it."""
+        packed, self._packed = getattr(self, "_packed", None), None
+        if packed is not None:
+            values = packed.numpy()
+            if values[0] > 0:  # the step packed (and reset) the window
+                return self._instrument.unpack(values[1:])
+        return self._instrument.read()
 
     def _detect(self):
         self._last_detect = self._steps

@@ -34,6 +34,10 @@ _READ_NAMES = ("counter", "cheap", "samples", "w_stats", "a_stats", "a_logit",
 
 _SATURATION_RANGE = {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}
 
+# The key of the packed statistics in the logs of a fused step (the Doctor
+# takes it out before Keras sees the logs).
+PACKED_KEY = "_kerasdoc_packed"
+
 
 def loss_scale_of(optimizer):
     """The factor the optimizer multiplies the loss by (None if none)."""
@@ -101,6 +105,15 @@ class Instrument:
             self._window.append(self.curvature.window)
         self._read_fn = None
         self._prepared = False
+        self._layout, self._read_variables = self._read_layout()
+        # Steps run before this instrument existed (host step = counter +
+        # offset); set by the Doctor before the first trace.
+        self.offset = 0
+        # One replica, one step per call: the step itself packs the window
+        # on the steps the Doctor reads and returns it with the logs (no
+        # second call, no second dispatch). Otherwise `read()` gathers it.
+        self.fused = (self.replicas == 1
+                      and int(getattr(model, "steps_per_execution", 1) or 1) == 1)
 
     # -- the step -----------------------------------------------------------
     def train_step(self, data):
@@ -112,6 +125,7 @@ class Instrument:
 
         model = self.model
         x, y, sample_weight = unpack_x_y_sample_weight(data)
+        estimated = None
         with tf.GradientTape() as tape:
             y_pred, acts = self.probe.forward(model, x)
             loss = model._compute_loss(x=x, y=y, y_pred=y_pred,
@@ -144,7 +158,8 @@ class Instrument:
                     None if g is None else g * tf.cast(scale, g.dtype)
                     for g in clipped]
             if self.curvature is not None:
-                self._curvature(x, y, sample_weight, grads, scale, counter, finite)
+                estimated = self._curvature(x, y, sample_weight, grads, scale,
+                                            counter, finite)
             tf.cond(sample, self._snapshot, _nothing)
             model.optimizer.apply_gradients(zip(applied, self.weights))
         else:
@@ -162,7 +177,46 @@ class Instrument:
         # the sampling noise of its mean loss (train.loss_oscillating).
         cheap.append(tf.where(finite, tf.square(batch_loss), 0.0))
         self.cheap.assign_add(tf.stack([tf.cast(c, tf.float32) for c in cheap]))
-        return model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+        logs = model.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+        if not self.fused:
+            return logs
+        # The steps the Doctor reads back after (the same rule on the host):
+        # every `every` steps and after each sharpness estimate.
+        due = tf.equal((counter + self.offset) % self.every, 0)
+        if estimated is not None:
+            due = tf.logical_or(due, estimated)
+        size = sum(int(np.prod(shape, dtype=np.int64)) for _, shape in self._layout)
+        packed = tf.cond(due, self._pack_and_reset,
+                         lambda: tf.zeros([size + 1], tf.float64))
+        return {**logs, PACKED_KEY: packed}
+
+    def _pack_and_reset(self):
+        """`[1, window...]` as one float64 vector; resets the window."""
+        flat = self._local_values()
+        with tf.control_dependencies([flat]):
+            resets = [v.assign(tf.zeros_like(v)) for v in self._window]
+        with tf.control_dependencies(resets):
+            return tf.concat([tf.ones([1], tf.float64), flat], axis=0)
+
+    def _local_values(self):
+        # In replica context a SyncOnRead variable reads as this replica's
+        # own value.
+        return tf.concat([tf.reshape(tf.cast(v, tf.float64), [-1])
+                          for v in self._read_variables], axis=0)
+
+    def _read_layout(self):
+        layout = [(n, tuple(getattr(self, n).shape)) for n in _READ_NAMES]
+        layout += [(f"mask{i}", tuple(m.shape)) for i, m in enumerate(self.masks)]
+        variables = [getattr(self, n) for n in _READ_NAMES] + list(self.masks)
+        if self.hist is not None:
+            layout.append(("hist", tuple(self.hist.shape)))
+            variables.append(self.hist)
+        if self.curvature is not None:
+            layout.append(("curv", tuple(self.curvature.window.shape)))
+            variables.append(self.curvature.window)
+            layout.append(("curv_next", ()))
+            variables.append(self.curvature.next_step)
+        return layout, variables
 
     def _scale_tensor(self):
         if self.loss_scale == "dynamic":
@@ -183,9 +237,11 @@ class Instrument:
             factor = factor / tf.cast(scale, tf.float32)
         local = [None if g is None else _stats.as_float32(g) * factor for g in grads]
         curvature = self.curvature
-        tf.cond(tf.logical_and(curvature.due(counter), finite),
+        estimated = tf.logical_and(curvature.due(counter), finite)
+        tf.cond(estimated,
                 lambda: curvature.estimate(x, y, sample_weight, local, counter),
                 _nothing)
+        return estimated
 
     def _snapshot(self):
         for shadow, weight in zip(self.shadows, self.weights):
@@ -335,26 +391,10 @@ class Instrument:
         across workers) and gets the values of all replicas of the cluster.
         """
         if self._read_fn is None:
-            self._layout = [(n, tuple(getattr(self, n).shape)) for n in _READ_NAMES]
-            self._layout += [(f"mask{i}", tuple(m.shape))
-                             for i, m in enumerate(self.masks)]
-            variables = [getattr(self, n) for n in _READ_NAMES] + list(self.masks)
-            if self.hist is not None:
-                self._layout.append(("hist", tuple(self.hist.shape)))
-                variables.append(self.hist)
-            if self.curvature is not None:
-                self._layout.append(("curv", tuple(self.curvature.window.shape)))
-                variables.append(self.curvature.window)
-                self._layout.append(("curv_next", ()))
-                variables.append(self.curvature.next_step)
             window, strategy = self._window, self.strategy
 
             def local_values():
-                # In replica context a SyncOnRead variable reads as this
-                # replica's own value.
-                flat = tf.concat([tf.reshape(tf.cast(v, tf.float64), [-1])
-                                  for v in variables], axis=0)
-                return tf.expand_dims(flat, 0)
+                return tf.expand_dims(self._local_values(), 0)
 
             @tf.function(autograph=False)  # no tensor-dependent control flow
             def read_and_reset():
@@ -370,6 +410,11 @@ class Instrument:
             self._read_fn = read_and_reset
         with self.strategy.scope():
             packed = self._read_fn().numpy()
+        return self.unpack(packed)
+
+    def unpack(self, packed):
+        """`read()`'s dict from packed values (one row per replica)."""
+        packed = np.atleast_2d(packed)
         out, start, masks = {}, 0, []
         for name, shape in self._layout:
             size = int(np.prod(shape, dtype=np.int64))

@@ -128,7 +128,7 @@ def test_sharpness_in_the_doctor_changes_nothing(optimizer, small01, weights_clo
                   metrics=["accuracy"])
     keras.utils.set_random_seed(1)
     plain.fit(x, y, batch_size=32, epochs=2, verbose=0, shuffle=False)
-    doctor = Doctor(every=4, sharpness_every=1)
+    doctor = Doctor(every=4, sharpness_every=1, sharpness_trace_samples=1)
     keras.utils.set_random_seed(1)
     watched.fit(x, y, batch_size=32, epochs=2, verbose=0, shuffle=False,
                 callbacks=[doctor])
@@ -140,6 +140,9 @@ def test_sharpness_in_the_doctor_changes_nothing(optimizer, small01, weights_clo
     assert ok.sum() >= 2 and np.all(h["sharpness"][ok] > 0)
     assert np.all(np.isfinite(h["stability_bound"][ok]))
     assert np.all(h["sharpness_step"][ok] <= h["step"][ok])
+    # the Hutchinson trace of each window (one Rademacher vector an estimate)
+    assert np.isfinite(h["hessian_trace"][ok]).all()
+    assert np.median(h["hessian_trace"][ok]) > 0
 
 
 def test_sharpness_off():
@@ -239,14 +242,6 @@ def test_hutchinson_trace_matches_the_exact_trace():
     assert abs(estimate - exact) / exact < 0.10, (estimate, exact)
     assert all(np.array_equal(a, w.numpy()) for a, w in zip(before, model.weights))
 
-
-def test_hutchinson_trace_in_the_doctor_history():
-    model = _tiny()
-    x, y = _data()
-    doctor = Doctor(every=2, sharpness_every=1, sharpness_trace_samples=2)
-    model.fit(x, y, batch_size=16, epochs=1, verbose=0, callbacks=[doctor])
-    trace = doctor.history["hessian_trace"]
-    assert np.isfinite(trace).all() and (trace > 0).all()
 
 
 def _blobs(n=512, inputs=8, seed=0):
