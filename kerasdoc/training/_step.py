@@ -106,6 +106,7 @@ class Instrument:
         self._read_fn = None
         self._prepared = False
         self._layout, self._read_variables = self._read_layout()
+        self._slices = None
         # Steps run before this instrument existed (host step = counter +
         # offset); set by the Doctor before the first trace.
         self.offset = 0
@@ -414,18 +415,26 @@ class Instrument:
 
     def unpack(self, packed):
         """`read()`'s dict from packed values (one row per replica)."""
+        if self._slices is None:
+            self._slices, start = [], 0
+            for name, shape in self._layout:
+                size = int(np.prod(shape, dtype=np.int64))
+                kind = ("mask" if name.startswith("mask") else "int"
+                        if name in ("counter", "curv_next") else "float")
+                self._slices.append((name, start, start + size, shape, kind))
+                start += size
         packed = np.atleast_2d(packed)
-        out, start, masks = {}, 0, []
-        for name, shape in self._layout:
-            size = int(np.prod(shape, dtype=np.int64))
-            value = packed[:, start:start + size].reshape((len(packed),) + shape)
-            start += size
-            if name.startswith("mask"):
-                masks.append(value.astype(np.float32))
-            elif name in ("counter", "curv_next"):
-                out[name] = value.astype(np.int64)
+        rows = len(packed)
+        floats = packed.astype(np.float32)  # one conversion for all
+        out, masks = {}, []
+        for name, start, stop, shape, kind in self._slices:
+            if kind == "int":
+                out[name] = packed[:, start:stop].astype(np.int64).reshape(
+                    (rows,) + shape)
+            elif kind == "mask":
+                masks.append(floats[:, start:stop].reshape((rows,) + shape))
             else:
-                out[name] = value.astype(np.float32)
+                out[name] = floats[:, start:stop].reshape((rows,) + shape)
         out["masks"] = masks
         return out
 
