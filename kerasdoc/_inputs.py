@@ -19,6 +19,8 @@ Only reads: no forward pass is run and nothing is modified.
 
 import numpy as np
 
+from kerasdoc import _keras
+
 __all__ = ["INPUT_KINDS", "input_kind", "model_input_names", "consumers"]
 
 INPUT_KINDS = ("image", "tabular", "tokens", "sequence", "string")
@@ -53,7 +55,7 @@ def _is_graph(model):
 
 def _leaf_layers(model):
     try:
-        return list(model._flatten_layers(include_self=False, recursive=True))
+        return _keras.flatten_layers(model)
     except Exception:
         return list(getattr(model, "layers", ()))
 
@@ -96,8 +98,7 @@ def _first_layers(layer, inside, depth=8):
     for _ in range(depth):
         nxt = []
         for current in frontier:
-            nodes = getattr(current, "_outbound_nodes", None) or []
-            for node in nodes:
+            for node in _keras.outbound_nodes(current):
                 op = node.operation
                 if inside is not None and id(op) not in inside:
                     continue
@@ -126,12 +127,12 @@ def consumers(model, index=0):
         inputs = model.inputs
         if index >= len(inputs):
             return []
-        history = getattr(inputs[index], "_keras_history", None)
-        if history is None:
+        producer = _keras.producing_layer(inputs[index])
+        if producer is None:
             return []
         inside = {id(layer) for layer in _leaf_layers(model)}
         inside.update(id(layer) for layer in getattr(model, "layers", ()))
-        return _first_layers(history.operation, inside)
+        return _first_layers(producer, inside)
     layers = [layer for layer in _leaf_layers(model) if _class(layer) not in _TRANSPARENT]
     if not layers:
         return []

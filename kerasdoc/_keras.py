@@ -8,11 +8,18 @@ shim, so a Keras upgrade that moves one fails there first, by name.
 Where the public API serves, it is used instead: `keras.tree`,
 `keras.utils.unpack_x_y_sample_weight`.
 
+Private attributes read here (`PRIVATE_ATTRIBUTES`): the layer traversal
+(`_flatten_layers`), the functional graph's edges (`_keras_history`,
+`_inbound_nodes`, `_outbound_nodes`, `_operations`, `_nodes_by_depth`,
+`_functional`) and an optimizer's rate as held (`_learning_rate`).
+
 Checked on: Keras 3.15.1 (TensorFlow 2.21.0 backend).
 """
 
 __all__ = ["functional_class", "global_seed_generator", "compute_output_spec",
-           "unscale_loss_for_distribution", "SHIMS"]
+           "unscale_loss_for_distribution", "flatten_layers", "producing_layer",
+           "producing_node", "inbound_nodes", "outbound_nodes", "graph_operations",
+           "nodes_by_depth", "learning_rate_variable", "SHIMS", "PRIVATE_ATTRIBUTES"]
 
 CHECKED_ON = ("3.15.1",)
 """Keras versions every shim was checked on."""
@@ -67,6 +74,90 @@ def unscale_loss_for_distribution(loss):
     return loss_module.unscale_loss_for_distribution(loss)
 
 
+def flatten_layers(model, *, include_self=False, recursive=True):
+    """Every layer of `model`, nested models included: `model._flatten_layers(...)`.
+
+    `model.layers` lists only the top level; Keras's own traversal (what
+    `summary` and saving use) has no public name. Checked on Keras 3.15.1.
+    """
+    return list(model._flatten_layers(include_self=include_self, recursive=recursive))
+
+
+def producing_layer(tensor):
+    """The layer (operation) that produced a symbolic tensor, or None.
+
+    Reads `tensor._keras_history.operation`, the only record of a functional
+    graph's edges on its tensors. Checked on Keras 3.15.1.
+    """
+    history = getattr(tensor, "_keras_history", None)
+    return history.operation if history is not None else None
+
+
+def producing_node(tensor):
+    """The graph node that produced a symbolic tensor (from `_keras_history`), or None.
+
+    Checked on Keras 3.15.1.
+    """
+    history = getattr(tensor, "_keras_history", None)
+    if history is None:
+        return None
+    nodes = inbound_nodes(history.operation)
+    return nodes[history.node_index] if history.node_index < len(nodes) else None
+
+
+def inbound_nodes(layer):
+    """The graph nodes where `layer` was called (`layer._inbound_nodes`), or `[]`.
+
+    Each node has public `.operation`, `.input_tensors`, `.output_tensors`
+    and `.parent_nodes`. Checked on Keras 3.15.1.
+    """
+    return list(getattr(layer, "_inbound_nodes", None) or [])
+
+
+def outbound_nodes(layer):
+    """The graph nodes that consume `layer`'s outputs (`layer._outbound_nodes`), or `[]`.
+
+    Checked on Keras 3.15.1.
+    """
+    return list(getattr(layer, "_outbound_nodes", None) or [])
+
+
+def graph_operations(model):
+    """A graph model's operations in order (`model._operations`), or None.
+
+    Empty or None on a subclassed model: how kerasdoc tells a graph it can
+    read. Checked on Keras 3.15.1.
+    """
+    return getattr(model, "_operations", None)
+
+
+def nodes_by_depth(model):
+    """A graph model's `{depth: [node]}` (`_nodes_by_depth`; a Sequential's inner Functional's).
+
+    Returns `{}` for a model without a graph. Checked on Keras 3.15.1.
+    """
+    graph = getattr(model, "_functional", None) or model  # Sequential wraps one
+    return dict(getattr(graph, "_nodes_by_depth", None) or {})
+
+
+def learning_rate_variable(optimizer):
+    """What the optimizer holds as its rate (`optimizer._learning_rate`): a variable,
+    a schedule or a callable, or None.
+
+    `optimizer.learning_rate` evaluates a schedule at the current step; the
+    audit needs the schedule itself. Checked on Keras 3.15.1.
+    """
+    return getattr(optimizer, "_learning_rate", None)
+
+
 SHIMS = (functional_class, global_seed_generator, compute_output_spec,
-         unscale_loss_for_distribution)
+         unscale_loss_for_distribution, flatten_layers, producing_layer, producing_node,
+         inbound_nodes,
+         outbound_nodes, graph_operations, nodes_by_depth, learning_rate_variable)
 """Every shim of this module (the test calls each)."""
+
+PRIVATE_ATTRIBUTES = ("_flatten_layers", "_keras_history", "_inbound_nodes",
+                      "_outbound_nodes", "_operations", "_nodes_by_depth", "_functional",
+                      "_learning_rate")
+"""Private Keras attributes read through the shims above; no other module may read them
+(`tests/test_keras_seam.py` lists the modules still waiting to move)."""

@@ -14,6 +14,7 @@ from typing import Tuple
 
 import numpy as np
 
+from kerasdoc import _keras
 from kerasdoc._errors import InvalidInputError
 from kerasdoc._validation import check_model, received
 
@@ -54,7 +55,7 @@ class ModelState:
                           for w in model.weights),
             optimizer_variables=opt_vars,
             trainable=tuple((layer.name, bool(layer.trainable))
-                            for layer in model._flatten_layers(include_self=True)),
+                            for layer in _keras.flatten_layers(model, include_self=True)),
             compile_config=_compile_config(model),
             optimizer_id=id(optimizer),
             train_function_id=id(getattr(model, "train_function", None)),
@@ -141,7 +142,7 @@ def _custom_objects(model):
     import keras
 
     objects = {type(layer).__name__: type(layer)
-               for layer in model._flatten_layers(include_self=True)}
+               for layer in _keras.flatten_layers(model, include_self=True)}
     for item in keras.tree.flatten([getattr(model, "loss", None)]):
         if callable(item):
             name = getattr(item, "__name__", None) or type(item).__name__
@@ -291,8 +292,8 @@ def copy_model(model, *, compile=True, optimizer=None, sample_x=None):
             f"({exc}); pass `sample_x` so the copy can be built. "
             f"{received('model', model)}"
         ) from None
-    for src, dst in zip(model._flatten_layers(include_self=False),
-                        clone._flatten_layers(include_self=False)):
+    for src, dst in zip(_keras.flatten_layers(model, include_self=False),
+                        _keras.flatten_layers(clone, include_self=False)):
         dst.trainable = src.trainable
     if compile and getattr(model, "compiled", False):
         compile_like(clone, model, optimizer)
@@ -393,7 +394,7 @@ class SavedState:
                             if tracker is not None else None)
         self.layers = [(layer, layer.trainable, _container_contents(
             vars(layer).get("_layers")))
-            for layer in model._flatten_layers(include_self=False)]
+            for layer in _keras.flatten_layers(model, include_self=False)]
         self.values = [(v, np.array(v.numpy(), copy=True))
                        for v in _all_variables(model)]
 
@@ -432,7 +433,7 @@ def _all_variables(model):
 
     add(model.variables)
     add(getattr(model, "metrics_variables", None))
-    for layer in model._flatten_layers(include_self=True):
+    for layer in _keras.flatten_layers(model, include_self=True):
         for generator in getattr(layer, "_seed_generators", ()):
             add([generator.state])
     optimizer = getattr(model, "optimizer", None)
@@ -462,7 +463,8 @@ def build_like_fit(model, x):
     """
     import keras
 
-    if model.built and all(layer.built for layer in model._flatten_layers()):
+    if model.built and all(layer.built
+                           for layer in _keras.flatten_layers(model, include_self=True)):
         return model
 
     def symbolic(a):

@@ -80,6 +80,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from kerasdoc import _keras
 from kerasdoc._errors import InvalidInputError, InvalidTypeError
 from kerasdoc._losses import LossInfo, classify_loss
 from kerasdoc._validation import received
@@ -290,12 +291,11 @@ def _producer_activation(layer, depth=8):
         if cls in ("TimeDistributed",) and inner is not None:
             layer = inner
             continue
-        if hasattr(layer, "layers") and hasattr(layer, "_flatten_layers"):
+        if hasattr(layer, "layers") and _is_model(layer):
             nested = _tensors(layer, "outputs")  # a nested Sequential/functional
-            history = getattr(nested[0], "_keras_history", None) if len(nested) == 1 \
-                else None
-            if history is not None and history.operation is not layer:
-                layer = history.operation
+            producer = _keras.producing_layer(nested[0]) if len(nested) == 1 else None
+            if producer is not None and producer is not layer:
+                layer = producer
                 continue
         act = _graph.layer_activation(layer)
         if act is not None:
@@ -309,6 +309,12 @@ def _producer_activation(layer, depth=8):
     return None, None
 
 
+def _is_model(layer):
+    import keras
+
+    return isinstance(layer, keras.Model)
+
+
 def _read_outputs(model, x):
     """The model's outputs as `_Output`s (a forward pass only when needed)."""
     tensors = _tensors(model, "outputs")
@@ -317,8 +323,7 @@ def _read_outputs(model, x):
         found = []
         for name, tensor in zip(names, tensors):
             shape = tuple(tensor.shape[1:])
-            history = getattr(tensor, "_keras_history", None)
-            layer = history.operation if history is not None else None
+            layer = _keras.producing_layer(tensor)
             act, carrier = _producer_activation(layer)
             found.append(_Output(name, shape, act, getattr(carrier, "name", None),
                                  type(carrier).__name__ if carrier is not None else None,

@@ -42,8 +42,88 @@ def test_every_shim_is_called_and_works():
     called.add("unscale_loss_for_distribution")
     assert float(value) == 2.0  # one replica: unchanged
 
+    sequential = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, name="a"),
+                                   keras.layers.Dense(2, name="b")])
+    nested = keras.Model(inputs, sequential(inputs))
+    names = [layer.name for layer in _keras.flatten_layers(nested)]
+    called.add("flatten_layers")
+    assert {"a", "b", sequential.name} <= set(names)
+    assert _keras.flatten_layers(sequential, include_self=True)[0] is sequential
+
+    dense = graph.layers[-1]
+    assert _keras.producing_layer(graph.outputs[0]) is dense
+    assert _keras.producing_layer(np.zeros(2)) is None
+    called.add("producing_layer")
+    node = _keras.producing_node(graph.outputs[0])
+    called.add("producing_node")
+    assert node is not None and node.operation is dense
+    assert _keras.inbound_nodes(dense) == [node]
+    called.add("inbound_nodes")
+    assert dense in [n.operation for n in _keras.outbound_nodes(graph.layers[0])]
+    assert _keras.outbound_nodes(dense) == []
+    called.add("outbound_nodes")
+    assert list(_keras.graph_operations(graph)) and not _keras.graph_operations(Sub())
+    called.add("graph_operations")
+    depth = _keras.nodes_by_depth(sequential)
+    called.add("nodes_by_depth")
+    assert any(n.operation.name == "b" for group in depth.values() for n in group)
+    assert _keras.nodes_by_depth(Sub()) == {}
+
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)
+    rate = _keras.learning_rate_variable(keras.optimizers.SGD(schedule))
+    called.add("learning_rate_variable")
+    assert rate is schedule
+    assert float(np.asarray(_keras.learning_rate_variable(
+        keras.optimizers.Adam(0.01)))) == np.float32(0.01)
+
     assert called == {shim.__name__ for shim in _keras.SHIMS}
-    assert set(_keras.__all__) == called | {"SHIMS"}
+    assert set(_keras.__all__) == called | {"SHIMS", "PRIVATE_ATTRIBUTES"}
+
+
+# Modules that still read a private Keras attribute of `PRIVATE_ATTRIBUTES`
+# directly, owned by other work this session; they move behind the seam next.
+NOT_YET_MOVED = {
+    "probes/_common.py", "probes/_gradient_check.py", "remedies/_transforms.py",
+    "training/_probe.py",
+}
+
+
+def test_private_keras_attributes_only_through_the_seam():
+    """No module reads a seam-covered private attribute but the seam (and the listed ones).
+
+    Reads as `obj._name` or `getattr(obj, "_name", ...)`, never `self._name`
+    (a module's own attributes). The list must shrink: a listed module that
+    no longer reads one fails too.
+    """
+    names = set(_keras.PRIVATE_ATTRIBUTES)
+    readers = {}
+    for folder, _, files in os.walk(PACKAGE):
+        for name in files:
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(folder, name)
+            if os.path.samefile(path, _keras.__file__):
+                continue
+            with open(path, encoding="utf-8") as fh:
+                tree = ast.parse(fh.read())
+            rel = os.path.relpath(path, PACKAGE).replace(os.sep, "/")
+            for node in ast.walk(tree):
+                hit = None
+                if isinstance(node, ast.Attribute) and node.attr in names and not (
+                        isinstance(node.value, ast.Name) and node.value.id == "self"):
+                    hit = node.attr
+                elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                      and node.func.id in ("getattr", "hasattr") and len(node.args) >= 2
+                      and isinstance(node.args[1], ast.Constant)
+                      and node.args[1].value in names):
+                    hit = node.args[1].value
+                if hit:
+                    readers.setdefault(rel, set()).add(f"{hit}:{node.lineno}")
+    outside = {path: sorted(found) for path, found in readers.items()
+               if path not in NOT_YET_MOVED}
+    assert not outside, f"private Keras attributes read outside kerasdoc/_keras.py: {outside}"
+    assert set(readers) == NOT_YET_MOVED, (
+        f"moved behind the seam, drop from NOT_YET_MOVED: {NOT_YET_MOVED - set(readers)}")
 
 
 def test_no_module_but_the_seam_imports_keras_src():

@@ -5,6 +5,7 @@ from typing import Optional
 
 import numpy as np
 
+from kerasdoc import _keras
 from kerasdoc._inputs import sample_fit_data
 from kerasdoc._validation import check_array, check_float, check_int, check_model
 from kerasdoc.findings import Report
@@ -116,8 +117,7 @@ def _audit_outputs(model, y, runner, task):
     targets = _per_output(y, names) if isinstance(y, (dict, list)) else {}
     for name, tensor in zip(names, tensors):
         sub = Runner("model", task=_output_task(task, name), settings=runner.settings)
-        history = getattr(tensor, "_keras_history", None)
-        layer = history.operation if history is not None else None
+        layer = _keras.producing_layer(tensor)
         activation = _graph.layer_activation(layer) if layer is not None else None
         units = tensor.shape[-1]
         if activation is None or units is None:

@@ -6,6 +6,7 @@ one inbound node per model it is used in, so the node is picked from the
 graph of the model being checked.
 """
 
+from kerasdoc import _keras
 from kerasdoc.model import _families
 
 _PADDING = ("ZeroPadding2D",)
@@ -13,16 +14,14 @@ _PREPROCESSING = ("Rescaling", "Normalization")
 
 
 def _producer(tensor):
-    history = getattr(tensor, "_keras_history", None)
-    return None if history is None else history.operation
+    return _keras.producing_layer(tensor)
 
 
 def _node_of(layer, graph=None):
     """The node of `layer` that belongs to `graph` (a functional model), or its first."""
-    nodes = getattr(layer, "_inbound_nodes", None) or []
+    nodes = _keras.inbound_nodes(layer)
     if graph is not None:
-        graph = getattr(graph, "_functional", None) or graph  # Sequential
-        by_depth = getattr(graph, "_nodes_by_depth", None) or {}
+        by_depth = _keras.nodes_by_depth(graph)
         in_graph = {id(n) for group in by_depth.values() for n in group}
         nodes = [n for n in nodes if id(n) in in_graph]
     return nodes[0] if nodes else None
@@ -36,11 +35,7 @@ def input_of(layer, graph=None):
 
 
 def _producer_node(tensor):
-    history = getattr(tensor, "_keras_history", None)
-    if history is None:
-        return None
-    nodes = getattr(history.operation, "_inbound_nodes", None) or []
-    return nodes[history.node_index] if history.node_index < len(nodes) else None
+    return _keras.producing_node(tensor)
 
 
 def stem(layers):
@@ -74,7 +69,7 @@ def find_backbones(model):
     found = []
     if _families.family_of(l.name for l in model.layers):
         found.append((model, _families.family_of(l.name for l in model.layers), False))
-    for layer in model._flatten_layers(include_self=False, recursive=True):
+    for layer in _keras.flatten_layers(model):
         if isinstance(layer, keras.Model) and getattr(layer, "layers", None):
             family = _families.family_of(l.name for l in layer.layers)
             if family is not None and not any(layer is b for b, _, _ in found):

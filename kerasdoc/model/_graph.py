@@ -9,6 +9,8 @@ silent rather than guess.
 
 import numpy as np
 
+from kerasdoc import _keras
+
 # Activations grouped by the initialiser they want.
 RELU_LIKE = frozenset({"relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu",
                        "swish", "mish", "celu", "glu", "hard_silu", "hard_swish"})
@@ -38,7 +40,7 @@ def class_name(layer):
 
 def all_layers(model):
     """Every layer of `model`, nested models included, the model itself excluded."""
-    return [layer for layer in model._flatten_layers(include_self=False, recursive=True)]
+    return _keras.flatten_layers(model)
 
 
 def is_weight_layer(layer):
@@ -51,7 +53,7 @@ def is_weight_layer(layer):
 
 def has_graph(model):
     """Whether `model` is a graph (Functional or Sequential) model."""
-    return bool(getattr(model, "_operations", None) or getattr(model, "inputs", None))
+    return bool(_keras.graph_operations(model) or getattr(model, "inputs", None))
 
 
 def activation_name(activation):
@@ -77,7 +79,7 @@ def layer_activation(layer):
 
 def successors(layer):
     """Layers that consume `layer`'s output, or None when the graph is unknown."""
-    nodes = getattr(layer, "_outbound_nodes", None)
+    nodes = _keras.outbound_nodes(layer)
     if not nodes:
         return None
     return [node.operation for node in nodes]
@@ -85,15 +87,15 @@ def successors(layer):
 
 def predecessors(layer):
     """Layers whose outputs `layer` consumes, or None when unknown."""
-    nodes = getattr(layer, "_inbound_nodes", None)
+    nodes = _keras.inbound_nodes(layer)
     if not nodes:
         return None
     out = []
     for node in nodes:
         for tensor in node.input_tensors:
-            history = getattr(tensor, "_keras_history", None)
-            if history is not None:
-                out.append(history.operation)
+            producer = _keras.producing_layer(tensor)
+            if producer is not None:
+                out.append(producer)
     return out
 
 
@@ -205,7 +207,5 @@ def output_layer(model):
     """The layer producing the model's (single) output, or None."""
     outputs = getattr(model, "outputs", None)
     if outputs and len(outputs) == 1:
-        history = getattr(outputs[0], "_keras_history", None)
-        if history is not None:
-            return history.operation
+        return _keras.producing_layer(outputs[0])
     return None

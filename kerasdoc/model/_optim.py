@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from kerasdoc import _keras
 from kerasdoc.findings import Finding
 
 DEFAULT_LR_RANGES = {
@@ -35,7 +36,7 @@ def current_learning_rate(optimizer):
     A `LearningRateSchedule` is evaluated at the current iteration; nothing
     is assigned.
     """
-    lr = getattr(optimizer, "_learning_rate", None)
+    lr = _keras.learning_rate_variable(optimizer)
     if lr is None:
         lr = getattr(optimizer, "learning_rate", None)
     if callable(lr) and not hasattr(lr, "numpy"):

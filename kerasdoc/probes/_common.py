@@ -158,12 +158,17 @@ def _check_labels(y, model):
         raise InvalidInputError(
             f"`y` must be class ids of shape {want} for sparse categorical "
             f"cross-entropy. Received: y.shape={y.shape}")
+    # The data audit's decoder (one per package) on every id, per step too:
+    # the ids that are not finite, not whole numbers, or outside 0..k-1.
+    from kerasdoc.data._prepare import decode_labels
+
+    flat = np.ravel(y.real if np.iscomplexobj(y) else y)
     with np.errstate(invalid="ignore"):
-        values = y.real.astype(np.float64).ravel()
-        bad = ~(np.isfinite(values) & (values == np.floor(values)) & (values >= 0)
-                & ((values < k) if k is not None else True))
-    if bad.any():
-        i = int(np.argmax(bad))
+        labels = decode_labels(flat, k)
+    bad = np.concatenate([labels.nonfinite_rows, labels.non_integer_rows,
+                          labels.out_of_range_rows])
+    if bad.size:
+        i = int(bad.min())
         raise InvalidInputError(
             f"`y` must hold class ids 0..{'n_classes' if k is None else k}-1 (the "
             f"model's outputs); y[{i}]={y.ravel()[i]!r}. {received('y', y)}")

@@ -117,3 +117,30 @@ def test_probes_take_per_step_targets_of_a_sequence_output():
                      np.eye(12, dtype="float32")[ids[:, 0]])
     with pytest.raises(ValueError, match=r"class ids of shape \(n, 3\)"):
         initial_loss(models["sparse_categorical_crossentropy"], x, ids[:, :2])
+
+
+def test_sparse_labels_the_model_cannot_take_are_named():
+    """One decoder (the data audit's) reads the labels; the first bad one is named."""
+    from kerasdoc.probes._common import _check_labels
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    for bad, index in [(1.5, 4), (-1, 2), (3, 5), (np.nan, 0)]:
+        y = np.zeros(8)
+        y[index] = bad
+        y[7] = 2.5  # a later bad label: the first one is named
+        with pytest.raises(kerasdoc.InvalidInputError,
+                           match=rf"class ids 0\.\.3-1.*y\[{index}\]"):
+            _check_labels(y, model)
+    with pytest.raises(kerasdoc.InvalidInputError, match=r"y\[1\]"):
+        _check_labels(np.array([0, 7, 1, 2, 0, 1, 2, 0]), model)  # ids past the width
+    _check_labels(np.array([[0], [2], [1]]), model)  # (n, 1) ids are fine
+    per_step = _sequence_model("sparse_categorical_crossentropy")
+    ids = np.zeros((4, 3))
+    ids[2, 1] = 12  # one step's id past the 12 classes
+    with pytest.raises(kerasdoc.InvalidInputError, match=r"y\[7\]=.*12"):
+        _check_labels(ids, per_step)  # flat index 2 * 3 + 1
+    # through the entry point
+    with pytest.raises(kerasdoc.InvalidInputError, match=r"y\[4\]=.*1\.5"):
+        kerasdoc.sanity_check(model, np.zeros((8, 4), "float32"),
+                              np.array([0, 1, 2, 0, 1.5, 1, 2, 0]), checks=["initial_loss"])
