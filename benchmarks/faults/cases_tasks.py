@@ -144,10 +144,11 @@ def _regression(y, y_val, **settings):
     return Program(x=data["x"], y=y, validation_data=(data["x_val"], y_val), **settings)
 
 
-def _multilabel(y, y_val):
+def _multilabel(y, y_val, output_bias=None):
     data = fashion()
     model_fn = functools.partial(mlp, n_out=len(ATTRIBUTES), output_activation="sigmoid",
-                                 loss="binary_crossentropy", metrics=("binary_accuracy",))
+                                 loss="binary_crossentropy", metrics=("binary_accuracy",),
+                                 output_bias=output_bias)
     return Program(model_fn=model_fn, x=data["x"], y=y,
                    validation_data=(data["x_val"], y_val))
 
@@ -211,6 +212,14 @@ def label_imbalance(broken):
     if broken:
         y[:, list(ATTRIBUTES).index("footwear")] = 0.0
     return _multilabel(y, y_val)
+
+
+@case("probe.initial_loss", "warning", variant="multilabel")
+def multilabel_initial_loss(broken):
+    """Every sigmoid unit's bias initialised to +6: each tag starts out predicted on (p ~ 1)."""
+    data = fashion()
+    bias = np.full(len(ATTRIBUTES), 6.0 if broken else 0.0, dtype="float32")
+    return _multilabel(attributes(data["y"]), attributes(data["y_val"]), output_bias=bias)
 
 
 # -- reconstruction -----------------------------------------------------------
