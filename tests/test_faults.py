@@ -157,3 +157,16 @@ def test_fast_case_detected_and_twin_silent(name):
         f"{name}: expected {result.code} at {result.expected}, got {result.broken.findings}")
     assert result.false_alarms == [], (
         f"{name}: healthy twin raised {result.false_alarms}: {result.healthy.crash or ''}")
+
+
+def test_list_checks_table_has_a_row_per_registered_check():
+    import kerasdoc
+    from benchmarks import list_checks
+
+    rows = list_checks.checks_table().splitlines()[2:]
+    assert len(rows) == len(kerasdoc.checks())
+    by_name = {row.split(" | ")[0].strip("| "): row for row in rows}
+    assert by_name["data.nonfinite"].endswith("| all | all | - |")
+    assert "| regression, reconstruction | all | labels |" in by_name["model.output_range"]
+    assert "preprocess.pretrained_mismatch, preprocess.dataset_mean" in by_name[
+        "preprocess.backbone_inputs"]
