@@ -178,7 +178,8 @@ class DistributionShift(Settings):
                  _S + "test_low_resolution_train_vs_high_resolution_test",
                  _T + "test_shuffled_windows_with_a_rescaled_test_set_are_a_shift"),
           silent=(_F + "test_bundled_subset_has_no_error",
-                  _T + "test_series_split_by_time_is_not_a_distribution_shift"))
+                  _T + "test_series_split_by_time_is_not_a_distribution_shift",
+                  _T + "test_augmented_training_set_broader_than_validation_is_info"))
 def distribution_shift(class_mix, features_train, features_test, names, seed,
                        train_ends=None, *, settings):
     """Train and test differ in class mix or input statistics.

@@ -20,6 +20,18 @@ unordered) training data cannot be told apart that way (AUC about 0.5),
 whatever the test set. When the training set drifts along its own order
 beyond `shift_auc`, the train/test difference is the continuation of that
 drift: reported at info, not as a warning.
+
+A training set broader than the test set is told apart too: random
+augmentation (flips, rotations) applied to the training pipeline only, or a
+test set drawn from part of the training population. The test inputs then
+lie inside the training distribution, which is what matters for the test
+score. The evidence is coverage: the median distance from a test sample to
+its nearest training sample, over the median distance from a held-out
+training sample to its nearest training sample (same features, same
+reference half of the training samples). Exchangeable splits give about 1; a
+test set outside the training distribution (another resolution,
+preprocessing or period) gives more; a test set covered more tightly than
+the training set covers itself gives less than 1: reported at info.
 """
 
 import warnings
@@ -88,6 +100,31 @@ def domain_auc(a, b, *, seed):
     return float(roc_auc_score(domain, score))
 
 
+def coverage_ratio(train_feats, test_feats):
+    """Median nearest-train distance of test rows over that of held-out train rows.
+
+    Features are standardised on both splits together; the first half of the
+    training rows is the reference, the second half the held-out training
+    rows, compared with as many test rows. None with fewer than 20 rows each.
+    """
+    from sklearn.neighbors import NearestNeighbors
+
+    m = min(len(train_feats), len(test_feats))
+    half = m // 2
+    if half < 20:
+        return None
+    a, b = train_feats[:m], test_feats[:m]
+    both = np.concatenate([a, b])
+    mu, sd = both.mean(axis=0), both.std(axis=0)
+    a, b = (a - mu) / np.where(sd > 0, sd, 1.0), (b - mu) / np.where(sd > 0, sd, 1.0)
+    index = NearestNeighbors(n_neighbors=1).fit(a[:half])
+    own = float(np.median(index.kneighbors(a[half:2 * half])[0][:, 0]))
+    test = float(np.median(index.kneighbors(b[:m - half])[0][:, 0]))
+    if own <= 0:
+        return None
+    return test / own
+
+
 def check_input_shift(train_feats, test_feats, *, shift_auc, seed, names,
                       train_ends=None):
     """Warning when a classifier separates train from test samples (CV ROC AUC).
@@ -108,6 +145,7 @@ def check_input_shift(train_feats, test_feats, *, shift_auc, seed, names,
     if train_ends is not None and min(len(train_ends[0]), len(train_ends[1])) >= 20:
         drift = domain_auc(train_ends[0], train_ends[1], seed=seed)
     a, b = train_feats[:m], test_feats[:m]
+    coverage = coverage_ratio(a, b)
     pooled = np.sqrt((a.var(axis=0) + b.var(axis=0)) / 2)
     effect = (b.mean(axis=0) - a.mean(axis=0)) / np.where(pooled > 0, pooled, 1.0)
     top = np.argsort(-np.abs(effect))[:5]
@@ -126,13 +164,27 @@ def check_input_shift(train_feats, test_feats, *, shift_auc, seed, names,
             fix=("Nothing to do for a forecast validated on later data. If the order "
                  "is not time, shuffle before splitting so both splits come from the "
                  "same distribution."))], None
+    if coverage is not None and coverage < 1.0:
+        return [Finding(
+            "data.distribution_shift", severity="info",
+            message=(f"A linear classifier tells test inputs from training inputs with "
+                     f"ROC AUC {auc:.2f}, but the test inputs lie inside the training "
+                     f"distribution: their nearest training samples are closer than "
+                     f"training samples' own (distance ratio {coverage:.2f}). The "
+                     "training set is broader than the test set, as augmentation "
+                     "applied to the training pipeline makes it."),
+            evidence={"kind": "covered", "domain_auc": auc, "coverage_ratio": coverage,
+                      "train_drift_auc": drift, "shift_auc": shift_auc,
+                      "n_per_split": m, "most_shifted": most_shifted},
+            fix=("Nothing to do if the training set is augmented on purpose; otherwise "
+                 "check that the test set is not drawn from a narrower population."))], None
     return [Finding(
         "data.distribution_shift",
         message=(f"A linear classifier tells test inputs from training inputs with "
                  f"ROC AUC {auc:.2f} (0.5 = indistinguishable): the splits come from "
                  "different distributions."),
         evidence={"kind": "inputs", "domain_auc": auc, "shift_auc": shift_auc,
-                  "train_drift_auc": drift, "n_per_split": m,
+                  "train_drift_auc": drift, "coverage_ratio": coverage, "n_per_split": m,
                   "most_shifted": most_shifted},
         fix=("Preprocess train and test identically (same resizing, scaling and "
              "normalisation statistics fitted on train) and draw both splits from the "

@@ -247,3 +247,24 @@ def test_fractional_binary_targets_outside_0_1_are_out_of_range():
     x = rng.standard_normal((300, 6)).astype("float32")
     shifted = (1.5 / (1 + np.exp(-x[:, 0]))).astype("float32")  # up to 1.5
     assert check_data(x, shifted, task="binary").has("data.label_range", "error")
+
+
+# image_classification_from_scratch: random augmentation mapped over the training
+# pipeline only; the validation images lie inside the broader training set.
+def _noisy_prototypes(n, noise, seed):
+    rng = np.random.default_rng(seed)
+    protos = np.random.default_rng(5).random((4, 10, 10))
+    y = rng.integers(0, 4, n)
+    return (protos[y] + noise * rng.standard_normal((n, 10, 10))).astype("float32"), y
+
+
+def test_augmented_training_set_broader_than_validation_is_info():
+    x, y = _noisy_prototypes(600, 0.3, 0)  # noise augmentation on the training side
+    xv, yv = _noisy_prototypes(300, 0.1, 1)
+    report = check_data(x, y, x_test=xv, y_test=yv)
+    assert not report.has("data.distribution_shift", "warning"), report.to_text(color=False)
+    (finding,) = report.by_code("data.distribution_shift")
+    assert finding.evidence["kind"] == "covered"
+    assert finding.evidence["coverage_ratio"] < 1.0
+    # the other way round the test inputs are outside the training set: a warning
+    assert check_data(xv, yv, x_test=x, y_test=y).has("data.distribution_shift", "warning")
