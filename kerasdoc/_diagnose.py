@@ -191,6 +191,36 @@ def _budget_callback(budget, state):
     return BudgetStop()
 
 
+def _holds_text(x):
+    """Whether an input array (or one of a dict/list of them) holds strings."""
+    import keras
+
+    import numpy as np
+
+    return any(np.asarray(a).dtype.kind in "OUS" for a in keras.tree.flatten(x))
+
+
+def _text_dataset(arrays, batch_size, shuffle=None):
+    """A batched `tf.data.Dataset` of `arrays`, strings as `tf.string` tensors."""
+    import keras
+    import tensorflow as tf
+
+    import numpy as np
+
+    def tensor(a):
+        a = np.asarray(a)
+        if a.dtype.kind in "OUS":
+            return tf.constant(a.astype(str) if a.dtype == object and a.size and not
+                               isinstance(a.flat[0], bytes) else a, dtype=tf.string)
+        return tf.constant(a)
+
+    dataset = tf.data.Dataset.from_tensor_slices(keras.tree.map_structure(tensor, arrays))
+    if shuffle is not None:
+        n = len(keras.tree.flatten(arrays)[0])
+        dataset = dataset.shuffle(n, seed=shuffle, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size)
+
+
 def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, seed,
                 sample_weight=None, class_weight=None, settings=None, task=None,
                 callbacks=()):
@@ -216,10 +246,20 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
                            sample_x=keras.tree.map_structure(lambda a: a[:1], x))
         doctor = Doctor(settings=settings, task=task)
         state = {}
-        clone.fit(x, y, validation_data=validation_data, batch_size=batch_size,
-                  sample_weight=sample_weight, class_weight=class_weight,
-                  epochs=epochs, shuffle=True, verbose=0,
-                  callbacks=[doctor, _budget_callback(budget, state), *callbacks])
+        fit_callbacks = [doctor, _budget_callback(budget, state), *callbacks]
+        if _holds_text(x):
+            # Keras's array adapter refuses string arrays; `fit` takes text from
+            # tf.data, as the guides feed it (same batches, shuffled each epoch).
+            train = _text_dataset((x, y) if sample_weight is None else
+                                  (x, y, sample_weight), batch_size, shuffle=seed)
+            val = None if validation_data is None else _text_dataset(
+                tuple(validation_data), batch_size)
+            clone.fit(train, validation_data=val, class_weight=class_weight,
+                      epochs=epochs, shuffle=False, verbose=0, callbacks=fit_callbacks)
+        else:
+            clone.fit(x, y, validation_data=validation_data, batch_size=batch_size,
+                      sample_weight=sample_weight, class_weight=class_weight,
+                      epochs=epochs, shuffle=True, verbose=0, callbacks=fit_callbacks)
     note = None
     if "stopped_at_step" in state:
         note = (f"training stopped by the time budget after {state['steps']} steps "

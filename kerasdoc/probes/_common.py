@@ -105,11 +105,20 @@ def count(x):
     return len(keras.tree.flatten(x)[0])
 
 
+def _blank(a):
+    """Zeros like `a`; for text (an object array of strings) the empty string."""
+    a = np.asarray(a)
+    if a.dtype == object:
+        first = a.flat[0] if a.size else ""
+        return np.full(a.shape, b"" if isinstance(first, bytes) else "", dtype=object)
+    return np.zeros_like(a)
+
+
 def zeros_like(x):
-    """Zeros shaped like an array or each array of a dict/list."""
+    """Zeros shaped like an array or each array of a dict/list (empty strings for text)."""
     import keras
 
-    return keras.tree.map_structure(np.zeros_like, x)
+    return keras.tree.map_structure(_blank, x)
 
 
 def check_input(x, model):
