@@ -250,6 +250,7 @@ def compile_like(target, model, optimizer=None):
         weighted_metrics=weighted,
         run_eagerly=model.run_eagerly,
         jit_compile=getattr(model, "_jit_compile", False) is True,
+        steps_per_execution=getattr(model, "steps_per_execution", 1) or 1,
     )
 
 

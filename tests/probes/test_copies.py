@@ -160,6 +160,8 @@ def test_copy_keeps_the_class_and_the_instance_settings():
     model.extra_flag = False  # a plain setting on the instance
     clone = copy_model(model)
     assert type(clone) is GuideStep and clone.extra_flag is False
+    model.compile(optimizer="adam", loss="mse", steps_per_execution=4)
+    assert copy_model(model).steps_per_execution == 4  # compiled like the original
 
 
 @pytest.mark.parametrize("build", [lambda_model, custom_layer_model, subclassed_model,
