@@ -2,6 +2,7 @@
 installed Keras, and no other module imports `keras.src`."""
 
 import ast
+import functools
 import os
 
 import numpy as np
@@ -10,6 +11,21 @@ import kerasdoc
 from kerasdoc import _keras
 
 PACKAGE = os.path.dirname(os.path.abspath(kerasdoc.__file__))
+
+
+@functools.lru_cache(maxsize=None)
+def _modules():
+    """(path relative to the package, parsed tree) of every module but the seam; parsed once."""
+    found = []
+    for folder, _, files in os.walk(PACKAGE):
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            if not name.endswith(".py") or os.path.samefile(path, _keras.__file__):
+                continue
+            with open(path, encoding="utf-8") as fh:
+                tree = ast.parse(fh.read())
+            found.append((os.path.relpath(path, PACKAGE).replace(os.sep, "/"), tree))
+    return tuple(found)
 
 
 def test_every_shim_is_called_and_works():
@@ -97,28 +113,19 @@ def test_private_keras_attributes_only_through_the_seam():
     """
     names = set(_keras.PRIVATE_ATTRIBUTES)
     readers = {}
-    for folder, _, files in os.walk(PACKAGE):
-        for name in files:
-            if not name.endswith(".py"):
-                continue
-            path = os.path.join(folder, name)
-            if os.path.samefile(path, _keras.__file__):
-                continue
-            with open(path, encoding="utf-8") as fh:
-                tree = ast.parse(fh.read())
-            rel = os.path.relpath(path, PACKAGE).replace(os.sep, "/")
-            for node in ast.walk(tree):
-                hit = None
-                if isinstance(node, ast.Attribute) and node.attr in names and not (
-                        isinstance(node.value, ast.Name) and node.value.id == "self"):
-                    hit = node.attr
-                elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                      and node.func.id in ("getattr", "hasattr") and len(node.args) >= 2
-                      and isinstance(node.args[1], ast.Constant)
-                      and node.args[1].value in names):
-                    hit = node.args[1].value
-                if hit:
-                    readers.setdefault(rel, set()).add(f"{hit}:{node.lineno}")
+    for rel, tree in _modules():
+        for node in ast.walk(tree):
+            hit = None
+            if isinstance(node, ast.Attribute) and node.attr in names and not (
+                    isinstance(node.value, ast.Name) and node.value.id == "self"):
+                hit = node.attr
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                  and node.func.id in ("getattr", "hasattr") and len(node.args) >= 2
+                  and isinstance(node.args[1], ast.Constant)
+                  and node.args[1].value in names):
+                hit = node.args[1].value
+            if hit:
+                readers.setdefault(rel, set()).add(f"{hit}:{node.lineno}")
     outside = {path: sorted(found) for path, found in readers.items()
                if path not in NOT_YET_MOVED}
     assert not outside, f"private Keras attributes read outside kerasdoc/_keras.py: {outside}"
@@ -128,24 +135,15 @@ def test_private_keras_attributes_only_through_the_seam():
 
 def test_no_module_but_the_seam_imports_keras_src():
     offenders = []
-    for folder, _, files in os.walk(PACKAGE):
-        for name in files:
-            if not name.endswith(".py"):
-                continue
-            path = os.path.join(folder, name)
-            if os.path.samefile(path, _keras.__file__):
-                continue
-            with open(path, encoding="utf-8") as fh:
-                tree = ast.parse(fh.read())
-            for node in ast.walk(tree):
-                modules = []
-                if isinstance(node, ast.Import):
-                    modules = [a.name for a in node.names]
-                elif isinstance(node, ast.ImportFrom) and node.module:
-                    modules = [node.module]
-                    if node.module == "keras":
-                        modules += [f"keras.{a.name}" for a in node.names]
-                offenders += [f"{os.path.relpath(path, PACKAGE)}:{node.lineno}"
-                              for m in modules if m == "keras.src"
-                              or m.startswith("keras.src.")]
+    for rel, tree in _modules():
+        for node in ast.walk(tree):
+            modules = []
+            if isinstance(node, ast.Import):
+                modules = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                modules = [node.module]
+                if node.module == "keras":
+                    modules += [f"keras.{a.name}" for a in node.names]
+            offenders += [f"{rel}:{node.lineno}" for m in modules
+                          if m == "keras.src" or m.startswith("keras.src.")]
     assert not offenders, f"keras.src imported outside kerasdoc/_keras.py: {offenders}"
