@@ -6,7 +6,7 @@ SOURCE = ("https://keras.io/api/layers/core_layers/lambda/ (and its Keras 2 page
           "https://keras.io/2/api/layers/core_layers/lambda/, for the antirectifier "
           "function)")
 PATTERN = "a model with a Lambda layer"
-FAST = True
+FAST = False
 NOTES = ("The Lambda docs' antirectifier (centre, L2-normalise, concatenate the "
          "positive and negative parts) written with keras.ops and wrapped in "
          "layers.Lambda between two Dense layers. FashionMNIST subset (512/128) "

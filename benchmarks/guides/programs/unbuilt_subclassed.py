@@ -4,7 +4,7 @@ from benchmarks.guides._program import GuideProgram, seeded
 
 SOURCE = "https://keras.io/guides/making_new_layers_and_models_via_subclassing/"
 PATTERN = "an unbuilt subclassed model, as fit receives it"
-FAST = True
+FAST = False
 NOTES = ("The guide's custom Linear layer (add_weight in build()) used by a keras.Model "
          "subclass (the 'MLPBlock' pattern) that is compiled and fitted without ever "
          "being called, so fit builds it from the first batch. Synthetic tabular data: "
