@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from kerasdoc import _losses
+from kerasdoc import _keras, _losses
 from kerasdoc._errors import InvalidInputError
 from kerasdoc._interrupts import checkpoint, interrupt_guard
 from kerasdoc._losses import classify_loss
@@ -252,7 +252,7 @@ def _rng_preserved():
 def seed_model(model, seed):
     """Reset every `SeedGenerator` inside `model` (dropout, noise) from `seed`."""
     rng = np.random.default_rng(seed)
-    for layer in model._flatten_layers(include_self=True):
+    for layer in _keras.flatten_layers(model, include_self=True):
         for generator in getattr(layer, "_seed_generators", ()):
             value = int(rng.integers(1, 2**30))
             generator.state.assign(

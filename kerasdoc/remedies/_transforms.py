@@ -7,6 +7,7 @@ never written in place: new arrays replace the old ones in the setup.
 
 import numpy as np
 
+from kerasdoc import _keras
 from kerasdoc.remedies._setup import NotApplicable
 
 _RELU_LIKE = ("relu", "relu6", "leaky_relu", "elu", "gelu", "silu", "swish", "mish",
@@ -14,7 +15,7 @@ _RELU_LIKE = ("relu", "relu6", "leaky_relu", "elu", "gelu", "silu", "swish", "mi
 
 
 def _layers(model):
-    return list(model._flatten_layers(include_self=False, recursive=True))
+    return _keras.flatten_layers(model)
 
 
 def _layer(model, name):
