@@ -189,7 +189,7 @@ def gallery_programs(healthy, only):
                        "batch_size": p.batch_size, "epochs": p.epochs}))
 
 
-def realworld_programs(healthy, only):
+def realworld_programs(healthy, only, parts=None):
     import importlib
     import pkgutil
 
@@ -209,7 +209,7 @@ def realworld_programs(healthy, only):
                                       "validation_data": p.validation_data,
                                       "batch_size": p.batch_size, "epochs": p.epochs,
                                       "class_weight": p.fit_kwargs.get("class_weight")}
-            yield f"realworld:{name}", twin, ("data", "model", "probes"), make
+            yield f"realworld:{name}", twin, parts or ("data", "model", "probes"), make
 
 
 def _format(row):
@@ -228,7 +228,7 @@ def _format(row):
 
 
 def table(*, gallery, realworld, healthy, only, out, seeds, budget_s,
-          force_healthy=False):
+          force_healthy=False, parts=None):
     import keras
 
     broken_findings = {}
@@ -236,7 +236,7 @@ def table(*, gallery, realworld, healthy, only, out, seeds, budget_s,
     if gallery:
         sources.append(gallery_programs(healthy, only))
     if realworld:
-        sources.append(realworld_programs(healthy, only))
+        sources.append(realworld_programs(healthy, only, parts))
     print("| program | twin | finding | remedy | val loss before -> after | "
           "95% CI of the gain | verdict |")
     print("|---|---|---|---|---|---|---|")
@@ -280,13 +280,17 @@ def main(argv=None):
     t.add_argument("--out", default=None, help="append JSON lines here")
     t.add_argument("--seeds", type=int, default=3)
     t.add_argument("--budget", type=float, default=300.0)
+    t.add_argument("--parts", default=None,
+                   help="diagnose parts for the real-world programs (default "
+                        "data,model,probes)")
     args = parser.parse_args(argv)
     if args.what == "cost":
         cost(rounds=args.rounds, seeds=args.seeds)
     else:
         table(gallery=args.gallery, realworld=args.realworld, healthy=args.healthy,
               only=set(args.only or ()), out=args.out, seeds=args.seeds,
-              budget_s=args.budget, force_healthy=args.force)
+              budget_s=args.budget, force_healthy=args.force,
+              parts=tuple(args.parts.split(",")) if args.parts else None)
     return 0
 
 

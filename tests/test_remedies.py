@@ -243,3 +243,23 @@ def test_rescale_inputs_of_an_autoencoder_scales_its_targets_too():
     assert new.y.max() <= 1.0 and new.validation_data[1].max() <= 1.0
     mean, std = new.target_transform
     assert np.allclose(new.y * std + mean, x, atol=1e-3)
+
+
+def test_smaller_batch_and_log_prior_bias():
+    from kerasdoc.model import audit_model
+
+    x, _ = _data()
+    y = np.r_[np.zeros(112), np.ones(8)].astype("int64")
+    model = _mlp(units=2)
+    report = audit_model(model, x=x, y=y, batch_size=120)
+    batch = report.by_code("optim.batch_size")[0]
+    _, new, changes = _remedied(model, x, y, batch, batch_size=120)
+    fraction = batch.evidence["max_batch_fraction"]
+    assert new.batch_size == min(32, int(120 * fraction))
+    assert changes[0].startswith(f"fit: batch_size 120 -> {new.batch_size} ")
+    bias = report.by_code("model.output_bias_init")[0]
+    _, new, changes = _remedied(model, x, y, bias)
+    assert changes[0].startswith("Dense 'out': bias -> log class prior")
+    assert np.allclose(new.model.get_layer("out").bias.numpy(),
+                       bias.evidence["log_prior_bias"], atol=1e-4)
+    assert np.all(model.get_layer("out").bias.numpy() == 0)

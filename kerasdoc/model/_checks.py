@@ -181,7 +181,8 @@ class OutputBiasInit(Settings):
 @register("model.output_bias_init", part="model", tasks=CLASSIFICATION,
           needs=("labels",), settings=OutputBiasInit,
           fires=(_LAYERS + "test_output_bias_not_log_prior_on_imbalanced_labels_fires",),
-          silent=(_LAYERS + "test_output_bias_at_log_prior_or_balanced_is_silent",))
+          silent=(_LAYERS + "test_output_bias_at_log_prior_or_balanced_is_silent",),
+          remedy="log_prior_bias")
 def output_bias_init(layer, activation, labels, *, settings):
     """Imbalanced labels and the output bias is not the class log-prior."""
     return _output_bias.check_output_bias(layer, activation, labels,
@@ -226,7 +227,8 @@ class BatchSize(Settings):
 
 @register("optim.batch_size", part="model", needs=("x",), settings=BatchSize,
           fires=(_LAYERS + "test_batch_size_large_for_the_dataset_fires",),
-          silent=(_LAYERS + "test_batch_size_small_relative_to_the_dataset_is_silent",))
+          silent=(_LAYERS + "test_batch_size_small_relative_to_the_dataset_is_silent",),
+          remedy="smaller_batch")
 def batch_size(n_samples, effective_batch, assumed, *, settings):
     """Batch size large relative to the dataset."""
     return _optim.check_batch_size(n_samples, effective_batch,

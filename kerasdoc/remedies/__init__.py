@@ -116,6 +116,10 @@ REMEDIES = {
         "drop_leaked", "drop training samples identical to validation samples",
         t.drop_leaked, judged_by_validation=False, carried_by_model=False),
     "unfreeze": Remedy("unfreeze", "make the frozen layers trainable", t.unfreeze),
+    "smaller_batch": Remedy("smaller_batch", "a batch of at most a tenth of the data",
+                            t.smaller_batch, carried_by_model=False),
+    "log_prior_bias": Remedy("log_prior_bias", "output bias at the class log-prior",
+                             t.log_prior_bias),
 }
 """Every remedy by name."""
 

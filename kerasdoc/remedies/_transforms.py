@@ -412,3 +412,34 @@ def unfreeze(setup, finding, *, seed=0):
         setup.model.trainable = True
         changes.append(f"model '{setup.model.name}': trainable False -> True")
     return changes
+
+
+def smaller_batch(setup, finding, *, seed=0):
+    """A batch of at most the reported fraction of the data (32 at most)."""
+    ev = finding.evidence or {}
+    n = len(setup.y) if setup.y is not None else ev.get("n_samples")
+    if not n:
+        raise NotApplicable("the number of training samples is unknown")
+    fraction = float(ev.get("max_batch_fraction") or 0.1)
+    new = max(1, min(32, int(n * fraction)))
+    if new >= setup.batch_size:
+        raise NotApplicable(f"the batch of {setup.batch_size} is already small")
+    before, setup.batch_size = setup.batch_size, new
+    return [f"fit: batch_size {before} -> {new} ({int(np.ceil(n / new))} steps per epoch "
+            f"instead of {int(np.ceil(n / before))}; compared at equal epochs)"]
+
+
+def log_prior_bias(setup, finding, *, seed=0):
+    """The output layer's bias set to the class log-prior the finding computed."""
+    ev = finding.evidence or {}
+    name, prior = ev.get("layer") or finding.layer, ev.get("log_prior_bias")
+    if not name or prior is None:
+        raise NotApplicable("the finding names no output layer or log-prior")
+    layer = _layer(setup.model, name)
+    bias = getattr(layer, "bias", None)
+    prior = np.asarray(prior, dtype="float32")
+    if bias is None or tuple(bias.shape) != prior.shape:
+        raise NotApplicable(f"layer {name!r} has no bias of shape {prior.shape}")
+    bias.assign(prior)
+    shown = ", ".join(f"{v:.3g}" for v in prior[:10])
+    return [f"{type(layer).__name__} '{name}': bias -> log class prior [{shown}]"]
