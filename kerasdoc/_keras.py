@@ -11,7 +11,9 @@ Where the public API serves, it is used instead: `keras.tree`,
 Private attributes read here (`PRIVATE_ATTRIBUTES`): the layer traversal
 (`_flatten_layers`), the functional graph's edges (`_keras_history`,
 `_inbound_nodes`, `_outbound_nodes`, `_operations`, `_nodes_by_depth`,
-`_functional`) and an optimizer's rate as held (`_learning_rate`).
+`_functional`), an optimizer's rate as held (`_learning_rate`), the compile
+arguments (`_compile_metrics`, `_compile_loss`, `_jit_compile`) and a layer's
+random generators (`_seed_generators`).
 
 Checked on: Keras 3.15.1 (TensorFlow 2.21.0 backend).
 """
@@ -19,7 +21,8 @@ Checked on: Keras 3.15.1 (TensorFlow 2.21.0 backend).
 __all__ = ["functional_class", "global_seed_generator", "compute_output_spec",
            "unscale_loss_for_distribution", "flatten_layers", "producing_layer",
            "producing_node", "inbound_nodes", "outbound_nodes", "graph_operations",
-           "nodes_by_depth", "learning_rate_variable", "SHIMS", "PRIVATE_ATTRIBUTES"]
+           "nodes_by_depth", "learning_rate_variable", "compile_arguments",
+           "seed_generators", "SHIMS", "PRIVATE_ATTRIBUTES"]
 
 CHECKED_ON = ("3.15.1",)
 """Keras versions every shim was checked on."""
@@ -150,14 +153,43 @@ def learning_rate_variable(optimizer):
     return getattr(optimizer, "_learning_rate", None)
 
 
+def compile_arguments(model):
+    """What `model.compile` was given beyond the loss and optimizer, to compile a copy alike.
+
+    Returns a dict with `metrics`, `weighted_metrics` (the user's lists, as
+    given), `loss_weights` and `jit_compile` (True only when set to True),
+    read from `model._compile_metrics._user_metrics`,
+    `._user_weighted_metrics`, `model._compile_loss._user_loss_weights` and
+    `model._jit_compile`: Keras keeps no public record of them (the compiled
+    `model.metrics` are built objects, not the arguments). Checked on Keras
+    3.15.1.
+    """
+    metrics = getattr(model, "_compile_metrics", None)
+    return {"metrics": getattr(metrics, "_user_metrics", None),
+            "weighted_metrics": getattr(metrics, "_user_weighted_metrics", None),
+            "loss_weights": getattr(getattr(model, "_compile_loss", None),
+                                    "_user_loss_weights", None),
+            "jit_compile": getattr(model, "_jit_compile", False) is True}
+
+
+def seed_generators(layer):
+    """The `SeedGenerator`s a layer draws from (dropout, noise): `layer._seed_generators`.
+
+    Checked on Keras 3.15.1.
+    """
+    return tuple(getattr(layer, "_seed_generators", None) or ())
+
+
 SHIMS = (functional_class, global_seed_generator, compute_output_spec,
          unscale_loss_for_distribution, flatten_layers, producing_layer, producing_node,
          inbound_nodes,
-         outbound_nodes, graph_operations, nodes_by_depth, learning_rate_variable)
+         outbound_nodes, graph_operations, nodes_by_depth, learning_rate_variable,
+         compile_arguments, seed_generators)
 """Every shim of this module (the test calls each)."""
 
 PRIVATE_ATTRIBUTES = ("_flatten_layers", "_keras_history", "_inbound_nodes",
                       "_outbound_nodes", "_operations", "_nodes_by_depth", "_functional",
-                      "_learning_rate")
+                      "_learning_rate", "_compile_metrics", "_compile_loss", "_jit_compile",
+                      "_seed_generators")
 """Private Keras attributes read through the shims above; no other module may read them
 (`tests/test_keras_seam.py` lists the modules still waiting to move)."""

@@ -238,18 +238,15 @@ def compile_like(target, model, optimizer=None):
     with its state saved): every setting is read before compiling.
     """
     opt = optimizer if optimizer is not None else copy_optimizer(model.optimizer)
-    metrics = getattr(getattr(model, "_compile_metrics", None), "_user_metrics", None)
-    weighted = getattr(getattr(model, "_compile_metrics", None),
-                       "_user_weighted_metrics", None)
+    given = _keras.compile_arguments(model)
     target.compile(
         optimizer=opt,
         loss=model.loss,
-        loss_weights=getattr(getattr(model, "_compile_loss", None),
-                             "_user_loss_weights", None),
-        metrics=metrics,
-        weighted_metrics=weighted,
+        loss_weights=given["loss_weights"],
+        metrics=given["metrics"],
+        weighted_metrics=given["weighted_metrics"],
         run_eagerly=model.run_eagerly,
-        jit_compile=getattr(model, "_jit_compile", False) is True,
+        jit_compile=given["jit_compile"],
         steps_per_execution=getattr(model, "steps_per_execution", 1) or 1,
     )
 
@@ -435,7 +432,7 @@ def _all_variables(model):
     add(model.variables)
     add(getattr(model, "metrics_variables", None))
     for layer in _keras.flatten_layers(model, include_self=True):
-        for generator in getattr(layer, "_seed_generators", ()):
+        for generator in _keras.seed_generators(layer):
             add([generator.state])
     optimizer = getattr(model, "optimizer", None)
     if optimizer is not None:

@@ -253,7 +253,7 @@ def seed_model(model, seed):
     """Reset every `SeedGenerator` inside `model` (dropout, noise) from `seed`."""
     rng = np.random.default_rng(seed)
     for layer in _keras.flatten_layers(model, include_self=True):
-        for generator in getattr(layer, "_seed_generators", ()):
+        for generator in _keras.seed_generators(layer):
             value = int(rng.integers(1, 2**30))
             generator.state.assign(
                 np.asarray([value, 0], dtype=generator.state.dtype))

@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from kerasdoc import _keras
 from kerasdoc._errors import InvalidInputError, InvalidTypeError
 from kerasdoc._validation import received
 
@@ -84,12 +85,10 @@ class TrainingSetup:
         if sample_x is None and x is not None:
             sample_x = _first(x)
         clone = copy_model(model, compile=False, sample_x=sample_x)
-        compiled_metrics = getattr(model, "_compile_metrics", None)
+        given = _keras.compile_arguments(model)
         return cls(
             model=clone, optimizer=copy_optimizer(model.optimizer), loss=model.loss,
-            metrics=getattr(compiled_metrics, "_user_metrics", None),
-            loss_weights=getattr(getattr(model, "_compile_loss", None),
-                                 "_user_loss_weights", None),
+            metrics=given["metrics"], loss_weights=given["loss_weights"],
             x=x, y=y, validation_data=validation_data, batch_size=int(batch_size),
             shuffle=bool(shuffle), class_weight=class_weight, sample_weight=sample_weight)
 
