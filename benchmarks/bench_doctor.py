@@ -3,6 +3,7 @@
     python benchmarks/bench_doctor.py [--rounds 5] [--images 10000]
                                       [--models mlp cnn] [--jit off on]
                                       [--data-dir DIR] [--walkthrough DIR]
+                                      [--no-steady] [--variants NAME ...]
 
 On the walkthrough MLP and the small CNN, 10,000 FashionMNIST training
 images (/255, batch 32, 313 steps an epoch), each round fits a fresh model
@@ -124,10 +125,17 @@ def build(name, jit=False):
     return model
 
 
-def run(model_name, x, y, rounds, logdir, jit=False):
+def _select(table, only):
+    """`table` restricted to the variants named in `only` (plain always kept)."""
+    if not only:
+        return table
+    return {k: v for k, v in table.items() if k == "plain" or k in only}
+
+
+def run(model_name, x, y, rounds, logdir, jit=False, only=None):
     import keras
 
-    table = variants(x, y, logdir)
+    table = _select(variants(x, y, logdir), only)
     times = {v: [] for v in table}
     for r in range(rounds):
         for variant, make in table.items():
@@ -147,13 +155,14 @@ def run(model_name, x, y, rounds, logdir, jit=False):
                "rounds": t} for v, t in times.items()}
     # One estimate per step: its extra time per step in plain steps (paired
     # per round, median).
-    per_round = [(a - b) / p for a, b, p in zip(
-        times["doctor16_sharp1"], times["doctor16_nosharp"], times["plain"])]
-    out["sharpness_estimate_in_steps"] = statistics.median(per_round)
+    if "doctor16_sharp1" in times and "doctor16_nosharp" in times:
+        per_round = [(a - b) / p for a, b, p in zip(
+            times["doctor16_sharp1"], times["doctor16_nosharp"], times["plain"])]
+        out["sharpness_estimate_in_steps"] = statistics.median(per_round)
     return out
 
 
-def walkthrough(model_name, data_dir, rounds, logdir, jit=False):
+def walkthrough(model_name, data_dir, rounds, logdir, jit=False, only=None):
     """Whole 5-epoch walkthrough fits, tracing included, interleaved."""
     import keras
 
@@ -173,6 +182,7 @@ def walkthrough(model_name, data_dir, rounds, logdir, jit=False):
             log_dir=tempfile.mkdtemp(dir=logdir), histogram_freq=1)],
         "eager_grads": lambda: [eager_gradient_callback(x[:32], y[:32])],
     }
+    table = _select(table, only)
     times = {v: [] for v in table}
     build(model_name, jit).fit(x[:64], y[:64], verbose=0)  # process warm-up
     for r in range(rounds):
@@ -204,6 +214,8 @@ def main(argv=None):
                         help="bundled subset folder: also time whole walkthrough fits")
     parser.add_argument("--no-steady", action="store_true",
                         help="skip the steady-state epochs (walkthrough only)")
+    parser.add_argument("--variants", nargs="+", default=None,
+                        help="run only these variants (and plain)")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
 
@@ -221,12 +233,13 @@ def main(argv=None):
             for name in args.models:
                 for jit in jits:
                     results[f"{name}/jit={jit}"] = run(name, x, y, args.rounds,
-                                                       logdir, jit)
+                                                       logdir, jit, args.variants)
         if args.walkthrough:
             for name in args.models:
                 for jit in jits:
                     results[f"walkthrough {name}/jit={jit}"] = walkthrough(
-                        name, args.walkthrough, args.rounds, logdir, jit)
+                        name, args.walkthrough, args.rounds, logdir, jit,
+                        args.variants)
     results["load_avg_after"] = os.getloadavg()
     print()
     print(f"{'model':20s} {'variant':16s} {'median CPU s':>12s} {'x plain':>8s}")
