@@ -13,6 +13,7 @@ several parts report for the same cause are merged into one.
 import time
 from typing import Callable, Optional, Union
 
+from kerasdoc import _deadline
 from kerasdoc._causes import fold_symptoms
 from kerasdoc._errors import InvalidInputError, InvalidTypeError
 from kerasdoc._interrupts import checkpoint, guarded
@@ -159,24 +160,68 @@ def deduplicate(findings_by_part):
     return merged
 
 
-class _Budget:
-    """Wall-clock budget shared by the parts."""
+DATA_ROWS = 10_000
+"""Rows of each split (training, validation) the data part of `diagnose` audits.
 
-    def __init__(self, seconds):
-        self.seconds = seconds
-        self.start = time.perf_counter()
+A larger split is audited on a seeded uniform sample of this many rows, so
+the part's cost does not grow with the data (the checks that fit models
+already use samples of at most this size). The sample size is stated in the
+part's note (`report.skipped["data (rest)"]`) and in every data finding's
+`evidence["rows_audited"]`. Counts over rows are then counts in the sample:
+a within-split duplicate is only seen when both copies were drawn, so
+`data.duplicates` sees about `DATA_ROWS / N` of a large split's duplicate
+share. `kerasdoc.check_data` audits every row.
+"""
 
-    def left(self):
-        if self.seconds is None:
-            return float("inf")
-        return self.seconds - (time.perf_counter() - self.start)
+
+def _sample_rows(x, y, sample_weight, seed):
+    """`(x, y, sample_weight, (rows kept, rows))`: at most `DATA_ROWS` rows, seeded."""
+    import keras
+    import numpy as np
+
+    if x is None:
+        return None, y, sample_weight, None
+    n = len(keras.tree.flatten(x)[0])
+    if n <= DATA_ROWS:
+        return x, y, sample_weight, (n, n)
+    index = np.sort(np.random.default_rng(seed).choice(n, DATA_ROWS, replace=False))
+
+    def take(value):
+        return None if value is None else keras.tree.map_structure(
+            lambda a: a[index], value)
+
+    return take(x), take(y), take(sample_weight), (DATA_ROWS, n)
+
+
+def _sample_note(rows, test_rows):
+    text = f"audited a seeded sample of {rows[0]:,} of {rows[1]:,} training rows"
+    if test_rows:
+        text += f" and {test_rows[0]:,} of {test_rows[1]:,} validation rows"
+    return text + " (DATA_ROWS; kerasdoc.check_data audits every row)"
+
+
+def _with_rows(report, rows, test_rows):
+    """`report` with the audited sample size in each finding's evidence."""
+    audited = {"train": list(rows)}
+    if test_rows:
+        audited["validation"] = list(test_rows)
+    findings = [f.replace(evidence={**dict(f.evidence), "rows_audited": audited})
+                for f in report]
+    return Report(findings, ran=report.ran, skipped=report.skipped,
+                  timings=report.timings, failed=report.failed, title=report.title,
+                  task=getattr(report, "task", None))
 
 
 def _budget_callback(budget, state):
     import keras
 
     class BudgetStop(keras.callbacks.Callback):
-        """Stops `fit` at the end of a batch once the time budget is spent."""
+        """Stops `fit` at the end of a batch once the time budget is spent.
+
+        A validation pass the deadline cuts short is stopped too; its
+        partial figures are dropped from the epoch's logs (this callback
+        runs before the `Doctor`), so no finding is built on them.
+        """
 
         def on_train_batch_end(self, batch, logs=None):
             checkpoint()
@@ -185,8 +230,22 @@ def _budget_callback(budget, state):
                 self.model.stop_training = True
             state["steps"] = state.get("steps", 0) + 1
 
+        def on_test_begin(self, logs=None):
+            state.pop("validation_cut", None)
+
+        def on_test_batch_end(self, batch, logs=None):
+            checkpoint()
+            if budget.left() <= 0:
+                state["validation_cut"] = batch + 1
+                self.model.stop_evaluating = True
+                self.model.stop_training = True
+
         def on_epoch_end(self, epoch, logs=None):
             state["epochs"] = epoch + 1
+            if state.get("validation_cut") is not None and logs is not None:
+                for key in [k for k in logs if k.startswith("val_")]:
+                    del logs[key]
+                state["validation_dropped"] = epoch + 1
 
     return BudgetStop()
 
@@ -246,7 +305,9 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
                            sample_x=keras.tree.map_structure(lambda a: a[:1], x))
         doctor = Doctor(settings=settings, task=task)
         state = {}
-        fit_callbacks = [doctor, _budget_callback(budget, state), *callbacks]
+        # The budget callback runs first: it drops a cut-short validation
+        # pass from the logs before the Doctor reads them.
+        fit_callbacks = [_budget_callback(budget, state), doctor, *callbacks]
         if _holds_text(x):
             # Keras's array adapter refuses string arrays; `fit` takes text from
             # tf.data, as the guides feed it (same batches, shuffled each epoch).
@@ -261,9 +322,12 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
                       sample_weight=sample_weight, class_weight=class_weight,
                       epochs=epochs, shuffle=True, verbose=0, callbacks=fit_callbacks)
     note = None
-    if "stopped_at_step" in state:
-        note = (f"training stopped by the time budget after {state['steps']} steps "
-                f"({state.get('epochs', 0)} of {epochs} epochs)")
+    if "stopped_at_step" in state or "validation_dropped" in state:
+        note = (f"training stopped by the time budget after {state.get('steps', 0)} "
+                f"steps ({state.get('epochs', 0)} of {epochs} epochs)")
+        if "validation_dropped" in state:
+            note += (f"; the validation pass of epoch {state['validation_dropped']} "
+                     "was cut short and not used")
     return doctor, note
 
 
@@ -327,10 +391,18 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
             (5, the walkthrough's).
         class_names: names of the classes (used for the class count when the
             model's output does not tell it). Defaults to `None`.
-        budget_s: wall-clock budget in seconds. Once it is spent, the
-            training run stops at the end of its current batch and parts
-            not yet started are skipped (a part already running finishes);
-            `None` for no limit. Defaults to `60.0`.
+        budget_s: wall-clock budget in seconds for the whole call, or
+            `None` for no limit. It is split across the parts by weight
+            (`kerasdoc._deadline.PART_WEIGHTS`: each part gets its weighted
+            share of the time left when it starts, so time a part does not
+            use passes to the parts after it), and the probes split theirs
+            again. Checks start only while their part has time left
+            (otherwise `report.skipped` says "time budget spent"); a probe
+            whose loop the deadline stops is reported at `info` as
+            inconclusive, never as an error or warning; the training run
+            stops at the end of its batch in flight. The parts plan to
+            finish 5% early, for the step or trace in flight at a deadline.
+            Defaults to `60.0`.
         parts: the parts to run, a subset of `("data", "model",
             "preprocessing", "probes", "training")`. Defaults to `None` (all).
         seed: seed for the probes and the training run. Defaults to `0`.
@@ -374,6 +446,7 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
     ...                            validation_data=(x_test, y_test))  # doctest: +SKIP
     >>> report.raise_for("error")  # doctest: +SKIP
     """
+    call_start = time.perf_counter()  # the budget covers the whole call
     check_model(model, built=False)  # an unbuilt model is built below, as fit would
     from kerasdoc._progress import Progress, check_progress
 
@@ -429,10 +502,14 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
     if task is not None:
         task = check_task(task)  # a bad task is bad input, before any work
     n_classes = _n_classes(model, y, class_names)
-    budget = _Budget(budget_s)
+    # The parts plan to end RESERVE of the budget early (the work in flight
+    # at a deadline cannot be cut); each part gets a weighted share of what
+    # is left when it starts (kerasdoc._deadline).
+    plan = _deadline.Deadline(
+        None if budget_s is None else budget_s * (1 - _deadline.RESERVE), start=call_start)
     tracker = Progress(progress, parts=len(parts))
     try:
-        return _run_parts(model, x, y, data, validation_data, parts, tracker, budget,
+        return _run_parts(model, x, y, data, validation_data, parts, tracker, plan,
                           budget_s=budget_s, batch_size=batch_size, epochs=epochs,
                           seed=seed, settings=settings, task=task, n_classes=n_classes,
                           group_symptoms=group_symptoms, verify=verify,
@@ -441,41 +518,53 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
         tracker.close()
 
 
-def _run_parts(model, x, y, data, validation_data, parts, tracker, budget, *, budget_s,
+def _run_parts(model, x, y, data, validation_data, parts, tracker, plan, *, budget_s,
                batch_size, epochs, seed, settings, task, n_classes, group_symptoms,
                verify=False, verify_seeds=3):
-    """The parts of `diagnose`, in order, after its arguments are checked."""
+    """The parts of `diagnose`, in order, after its arguments are checked.
+
+    `plan` is the call's `Deadline` (ending `RESERVE` early); each part runs
+    under its share of it (`kerasdoc._deadline`).
+    """
     from kerasdoc._registry import checks as registered
 
     from kerasdoc._quiet import quiet_part
     from kerasdoc._task import resolve_task
 
     say = tracker.say
+    budget = None  # the running part's deadline
 
     def run_data():
         from kerasdoc.data import check_data
 
         x_test, y_test = validation_data[:2] if validation_data is not None else (None, None)
+        # A bounded, seeded sample of each split (DATA_ROWS), so the audit's
+        # cost does not grow with the data; its size goes into the evidence.
+        x_seen, y_seen, weights, rows = _sample_rows(x, y, data.sample_weight, seed)
+        x_test, y_test, _, test_rows = _sample_rows(x_test, y_test, None, seed + 1)
+        notes = []
+        if rows[0] < rows[1] or (test_rows and test_rows[0] < test_rows[1]):
+            notes.append(_sample_note(rows, test_rows))
         # Audit the inputs as the network sees them: a model that starts with
         # Rescaling(1/255) is right to be fed raw 0-255 pixels.
         scaling = _input_scaling_layers(model)
-        note = None
         if scaling:
-            x_seen = _apply_layers(scaling, x)
+            x_seen = _apply_layers(scaling, x_seen)
             x_test = None if x_test is None else _apply_layers(scaling, x_test)
             names = ", ".join(f"{type(l).__name__} '{l.name}'" for l in scaling
                               if "Rescaling" in type(l).__name__
                               or "Normalization" in type(l).__name__)
-            note = (f"inputs audited after the model's own input scaling ({names})")
-        else:
-            x_seen = x
+            notes.append(f"inputs audited after the model's own input scaling ({names})")
         # fit shuffles arrays each epoch, never a stream (a Dataset's own
         # .shuffle() shows in the order the sample was read in).
-        return check_data(x_seen, y, x_test=x_test, y_test=y_test,
-                          n_classes=n_classes, sample_weight=data.sample_weight,
-                          class_weight=data.class_weight, model=model,
-                          shuffle=not data.is_stream,
-                          settings=settings, task=task), note
+        report = check_data(x_seen, y_seen, x_test=x_test, y_test=y_test,
+                            n_classes=n_classes, sample_weight=weights,
+                            class_weight=data.class_weight, model=model,
+                            shuffle=not data.is_stream,
+                            settings=settings, task=task)
+        if notes and notes[0].startswith("audited"):
+            report = _with_rows(report, rows, test_rows)
+        return report, "; ".join(notes) or None
 
     def run_model():
         from kerasdoc.model import audit_model
@@ -504,6 +593,9 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, budget, *, bu
                             settings=settings, task=task), None
 
     def run_training():
+        late = budget.can_start()  # a copy and its first step must fit
+        if late is not None:
+            return None, late
         doctor, note = _train_copy(model, x, y, validation_data=validation_data,
                                    batch_size=batch_size, epochs=epochs, budget=budget,
                                    seed=seed, sample_weight=data.sample_weight,
@@ -539,22 +631,28 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, budget, *, bu
     runners = {"data": run_data, "model": run_model, "preprocessing": run_preprocessing,
                "probes": run_probes, "training": run_training}
     found, ran, skipped, timings = [], [], {}, {}
+    # Parts that will run (the preprocessing check only on image batches).
+    todo = [p for p in PARTS if p in parts
+            and (p != "preprocessing" or getattr(x, "ndim", None) == 4)]
     for part in PARTS:
         checkpoint()
         if part not in parts:
             skipped[part] = "not requested (parts=...)"
             continue
-        if budget.left() <= 0:
+        if plan.spent():
             skipped[part] = f"time budget of {budget_s:g} s spent before this part"
             tracker.done(part, "skipped (time budget spent)")
             continue
+        rest = sum(_deadline.PART_WEIGHTS[p] for p in todo[todo.index(part):]) \
+            if part in todo else _deadline.PART_WEIGHTS[part]
+        budget = plan.share(_deadline.PART_WEIGHTS[part], rest)
         tracker.start(part)
         start = time.perf_counter()
         caught = []
         try:
             # numpy/scikit-learn warnings the checks did not capture themselves
             # go to the progress lines, not to the user's stderr.
-            with quiet_part(caught):
+            with quiet_part(caught), _deadline.active(budget):
                 report, note = runners[part]()
         except Exception as exc:  # a broken part must not hide the others' findings
             timings[part] = time.perf_counter() - start
@@ -578,7 +676,7 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, budget, *, bu
         failed.update({key(part, k): v for k, v in report.failed.items()})
         found.append((part, list(report)))
         tracker.done(part, f"{len(report)} finding(s) in {timings[part]:.1f} s")
-    timings["total"] = time.perf_counter() - budget.start
+    timings["total"] = time.perf_counter() - plan.start
     findings = deduplicate(found)
     if group_symptoms:
         findings = fold_symptoms(findings)

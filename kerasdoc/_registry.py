@@ -611,8 +611,13 @@ class Runner:
             Defaults to `None` (every default).
         select: names of the checks requested, or None for all.
             Defaults to `None`.
-        budget: a callable returning the seconds left, or None.
-            Defaults to `None`.
+        budget: a callable returning the seconds left, or None: a check
+            that would start with none left is skipped ("time budget spent
+            before this check"). Defaults to `None`: the ambient deadline's
+            (`kerasdoc._deadline.current()`, set by `diagnose` for the
+            running part) when there is one, except for an `accumulate`
+            runner (the `Doctor`'s detectors judge what was recorded, also
+            after the budget stopped the run).
         clock: the timer. Defaults to `time.perf_counter`.
         accumulate: keep running the same checks repeatedly (the `Doctor`):
             `ran` lists each once, timings add up, a failure is kept once.
@@ -624,6 +629,11 @@ class Runner:
         self.part, self.task, self.input_kind = part, check_task(task), input_kind
         self.settings = settings if settings is not None else resolve_settings(part=part)
         self.select = None if select is None else {get(n).name for n in select}
+        if budget is None and not accumulate:
+            from kerasdoc import _deadline
+
+            ambient = _deadline.current()
+            budget = None if ambient is None else ambient.left
         self.budget, self.clock = budget, clock or time.perf_counter
         self.accumulate = accumulate
         self.findings, self.ran, self.skipped, self.failed = [], [], {}, {}

@@ -19,6 +19,10 @@ from kerasdoc.probes._lr_range import lr_range_test
 from kerasdoc.probes._overfit import overfit_batch
 
 _P = "tests/probes/"
+# The finding code of each looping probe (for `truncated`).
+CODES = {"overfit_batch": "probe.cannot_overfit_batch",
+         "input_independence": "probe.input_independent",
+         "lr_range_test": "probe.learning_rate"}
 _NEEDS = ("compiled_model", "labels", "x")
 
 
@@ -34,7 +38,57 @@ def _outcome(probe, *args, **kwargs):
         raise Skip(str(reason)) from None
     if result.skipped:
         return [], result.skipped
+    if getattr(result, "stopped", None) == "time_budget":
+        return truncated(result, CODES.get(probe.__name__)), None
     return list(result.findings), None
+
+
+def _steps(result):
+    """Training steps a looping probe's result records."""
+    for name in ("losses", "real_losses"):
+        values = getattr(result, name, None)
+        if values is not None:
+            return len(values)
+    return 0
+
+
+def truncated(result, code):
+    """The findings of a probe run that its time budget stopped: inconclusive, info.
+
+    A loop stopped by the budget (its own `time_budget`, or the share of
+    `diagnose`'s `budget_s` it was given) has not run long enough to judge
+    the model: every finding it built is kept at `info`, its message
+    prefixed "Inconclusive: budget spent after N steps", and
+    `evidence["conclusive"] = False`. A run that found nothing gets one
+    `info` finding of the probe's code saying so, so the user knows the
+    probe did not finish.
+
+    Args:
+        result: the probe's result (`stopped == "time_budget"`).
+        code: the probe's finding code.
+
+    Returns:
+        list of `Finding`, all at `info`.
+    """
+    from kerasdoc.findings import Finding
+
+    steps = _steps(result)
+    head = f"Inconclusive: budget spent after {steps} steps"
+    extra = {"conclusive": False, "stopped": "time_budget", "steps": steps}
+    findings = []
+    for f in result.findings:
+        findings.append(f.replace(
+            severity="info", message=f"{head}, so this is not a verdict. {f.message}",
+            evidence={**dict(f.evidence), **extra}))
+    if not findings and code is not None:
+        findings.append(Finding(
+            code, severity="info",
+            message=(f"{head}, before the probe could decide; nothing is concluded "
+                     "about the model."),
+            evidence=extra,
+            fix=("Give diagnose a larger budget_s (or run the probe on its own) "
+                 "to settle it.")))
+    return findings
 
 
 @dataclasses.dataclass(frozen=True)

@@ -301,18 +301,34 @@ def batch_indices(n, batch_size, rng):
 
 
 class Budget:
-    """A step and wall-clock budget; `reason(step)` says why a loop must stop."""
+    """A step and wall-clock budget; `reason(step)` says why a loop must stop.
+
+    The wall-clock limit is the probe's own `time_budget` or the ambient
+    deadline (`kerasdoc._deadline.current()`, the share `diagnose` gave this
+    probe), whichever ends first. A loop stopped by either gets
+    `"time_budget"`: its result is inconclusive (see
+    `kerasdoc.probes._checks.truncated`).
+    """
 
     def __init__(self, max_steps, time_budget):
+        from kerasdoc import _deadline
+
         self.max_steps = max_steps
         self._deadline = (None if time_budget is None
                           else time.perf_counter() + time_budget)
+        self._ambient = _deadline.current()
 
     def reason(self, step):
         checkpoint()  # every probe loop asks once per step
+        if self._ambient is not None and not getattr(self, "_noted", False):
+            # The probe's share started with it: copy, trace and first step.
+            self._noted = True
+            self._ambient.note_first_step(self._ambient.elapsed())
         if step >= self.max_steps:
             return "max_steps"
         if self._deadline is not None and time.perf_counter() > self._deadline:
+            return "time_budget"
+        if self._ambient is not None and self._ambient.spent():
             return "time_budget"
         return None
 

@@ -2,6 +2,7 @@
 
 from typing import Optional, Sequence
 
+from kerasdoc import _deadline
 from kerasdoc._errors import InvalidInputError
 from kerasdoc._interrupts import checkpoint, guarded
 from kerasdoc._validation import check_int, received
@@ -103,13 +104,26 @@ def sanity_check(model, x, y=None, *, batch_size: int = 32,
                 f"{sorted(PROBES)} or {sorted(known)}. {received('checks', checks)}")
         select = [PROBES.get(c, c) for c in checks]
     task = resolve_task(task, model, x, y)
+    # Inside `diagnose`, the probes share the time their part was given
+    # (`kerasdoc._deadline`): a probe that cannot start in it is skipped for
+    # the budget, and each gets a weighted share of what is left.
+    deadline = _deadline.current()
     runner = Runner("probes", task=task, select=select,
                     settings=resolve_settings(settings, part="probes"))
-    for check in registered("probes"):
-        if select is not None and check.name not in select:
-            continue  # not requested: sanity_check lists only what it was asked
+    todo = [c for c in registered("probes") if select is None or c.name in select]
+    for i, check in enumerate(todo):
         checkpoint()  # a Ctrl-C a finalizer swallowed stops here
-        runner.run(check.name, model, x, y, batch_size, seed, task=task)
+        share = None
+        if deadline is not None:
+            rest = sum(_deadline.PROBE_WEIGHTS.get(c.name, 1.0) for c in todo[i:]
+                       if runner.reason_to_skip(c.name) is None)
+            share = deadline.share(_deadline.PROBE_WEIGHTS.get(check.name, 1.0), rest)
+            late = share.can_start(_deadline.PROBE_COPIES.get(check.name, 1))
+            if late is not None and runner.reason_to_skip(check.name) is None:
+                runner.skip(check.name, late)
+                continue
+        with _deadline.active(share):
+            runner.run(check.name, model, x, y, batch_size, seed, task=task)
     return runner.report("kerasdoc sanity check", task=_report_task(task))
 
 

@@ -1,0 +1,158 @@
+"""Benchmark: does `diagnose` keep to its `budget_s` for the whole call?
+
+    python benchmarks/bench_budget.py [--budget 60] [--only NAME ...] [--timings]
+
+Runs `kerasdoc.diagnose(model, x, y, budget_s=BUDGET)` (60 s, diagnose's
+default) on three large synthetic inputs and on three slow programs of the
+real-world corpus, one call each, and prints per call the wall time, the
+ratio wall / budget (the bar is <= 1.10) and the seconds each part took.
+With `--timings` it also prints every check's seconds and what was skipped
+for the budget.
+
+The synthetic inputs are sized so that an un-budgeted call takes much longer
+than the budget:
+
+- `regression_5k`: 20,000 rows x 20 features, a float target with 20,000
+  distinct values (thousands of distinct regression targets), MLP, MSE;
+- `table_100k`: 100,000 rows x 30 numeric columns, a binary target, MLP;
+- `images_20k`: 20,000 32x32x3 images in [0, 1], 10 classes, a small CNN
+  (Conv-BN-Pool x2, Dropout), with 2,000 validation images.
+
+The corpus programs are `bidirectional_lstm_imdb` (two BiLSTMs on token
+ids), `bug_at_lstm_sigmoid_vanish` (an AUTOTRAINER LSTM) and
+`image_classification_from_scratch` (a CNN with augmentation), each called
+as the scorer calls it (`benchmarks.realworld.score.run_diagnose`, its
+`batch_size` and `epochs`), but with `budget_s` given here.
+
+The machine may be shared: the load average is printed with each row, so a
+slow row can be read against it.
+"""
+
+import argparse
+import os
+import sys
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)
+
+import numpy as np  # noqa: E402
+
+CORPUS = ("bidirectional_lstm_imdb", "bug_at_lstm_sigmoid_vanish",
+          "image_classification_from_scratch")
+
+
+def regression_5k():
+    """20,000 rows, 20 features, a target with 20,000 distinct float values."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(20_000, 20)).astype("float32")
+    w = rng.normal(size=(20,)).astype("float32")
+    y = (x @ w + 0.1 * rng.normal(size=20_000)).astype("float32")
+    model = keras.Sequential([keras.Input((20,)), keras.layers.Dense(64, activation="relu"),
+                              keras.layers.Dense(64, activation="relu"),
+                              keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+    return model, x, y, {"batch_size": 32, "epochs": 5}
+
+
+def table_100k():
+    """100,000 rows x 30 numeric columns, a binary target."""
+    import keras
+
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(100_000, 30)).astype("float32")
+    y = (x[:, :5].sum(axis=1) + 0.5 * rng.normal(size=100_000) > 0).astype("float32")
+    model = keras.Sequential([keras.Input((30,)), keras.layers.Dense(32, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return model, x, y, {"batch_size": 32, "epochs": 5}
+
+
+def images_20k():
+    """20,000 32x32x3 images with a class-dependent pattern, a small CNN."""
+    import keras
+    from keras import layers
+
+    rng = np.random.default_rng(2)
+    n = 22_000
+    y = rng.integers(0, 10, size=n)
+    x = rng.uniform(0, 1, size=(n, 32, 32, 3)).astype("float32")
+    x[np.arange(n), y, :, 0] += 1.0  # class c brightens row c of the red channel
+    x /= x.max()
+    model = keras.Sequential([
+        keras.Input((32, 32, 3)),
+        layers.Conv2D(16, 3, activation="relu"), layers.BatchNormalization(),
+        layers.MaxPooling2D(),
+        layers.Conv2D(32, 3, activation="relu"), layers.BatchNormalization(),
+        layers.MaxPooling2D(), layers.Flatten(), layers.Dropout(0.3),
+        layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model, x[:20_000], y[:20_000], {
+        "batch_size": 64, "epochs": 5, "validation_data": (x[20_000:], y[20_000:])}
+
+
+SYNTHETIC = {"regression_5k": regression_5k, "table_100k": table_100k,
+             "images_20k": images_20k}
+
+
+def corpus(name):
+    import importlib
+
+    module = importlib.import_module(f"benchmarks.realworld.programs.{name}")
+    program = module.build(fixed=False)
+    import keras
+
+    np.random.seed(0)
+    keras.utils.set_random_seed(0)
+    return program.model_fn(), program.x, program.y, {
+        "validation_data": program.validation_data, "batch_size": program.batch_size,
+        "epochs": program.epochs, **program.diagnose_kwargs}
+
+
+def run(name, budget_s, show_timings):
+    import kerasdoc
+
+    model, x, y, kwargs = SYNTHETIC[name]() if name in SYNTHETIC else corpus(name)
+    load = os.getloadavg()[0]
+    start = time.perf_counter()
+    report = kerasdoc.diagnose(model, x, y, budget_s=budget_s, **kwargs)
+    wall = time.perf_counter() - start
+    parts = {p: report.timings[p] for p in ("data", "model", "preprocessing", "probes",
+                                            "training") if p in report.timings}
+    print(f"{name:36s} wall {wall:7.1f} s  wall/budget {wall / budget_s:5.2f}  "
+          f"load {load:4.1f}  " + "  ".join(f"{p} {s:.1f}" for p, s in parts.items()),
+          flush=True)
+    if show_timings:
+        for key, seconds in sorted(report.timings.items(), key=lambda kv: -kv[1]):
+            if key not in parts and key != "total" and seconds >= 0.05:
+                print(f"    {key:44s} {seconds:7.2f} s")
+        for key, reason in report.skipped.items():
+            if "budget" in str(reason):
+                print(f"    skipped {key}: {reason}")
+        for f in report:
+            print(f"    finding {f.code} {f.severity}")
+        for key, value in report.failed.items():
+            print(f"    FAILED {key}: {value.get('type')}: {str(value.get('message'))[:200]}")
+    return wall / budget_s
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--budget", type=float, default=60.0)
+    parser.add_argument("--only", nargs="*", default=None)
+    parser.add_argument("--timings", action="store_true")
+    args = parser.parse_args(argv)
+    names = args.only or (list(SYNTHETIC) + list(CORPUS))
+    print(f"budget_s={args.budget:g}; bar: wall/budget <= 1.10", flush=True)
+    ratios = [run(name, args.budget, args.timings) for name in names]
+    print(f"worst wall/budget {max(ratios):.2f} over {len(ratios)} calls")
+
+
+if __name__ == "__main__":
+    main()

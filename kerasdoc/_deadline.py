@@ -1,0 +1,173 @@
+"""One wall-clock deadline for a whole `diagnose` call, shared by its parts and checks.
+
+`diagnose(budget_s=...)` is a budget for the whole call, not per part. It is
+split like this:
+
+- **Parts.** When a part starts with `L` seconds left in the call, it gets
+  `L * w / W` seconds, where `w` is its weight in `PART_WEIGHTS` and `W` the
+  sum of the weights of the parts still to run (itself included). A part
+  that finishes early leaves its unused seconds to the parts after it; the
+  last part gets all that is left. The weights follow what each part costs
+  on a typical call: the data and model audits and the preprocessing check
+  do bounded work (`diagnose` audits at most `DATA_ROWS` rows per split),
+  the probes and the training run train copies. With the default 60 s the
+  data audit may take about 11 s, the probes and the training run about 22 s
+  each, plus what the parts before them left.
+- **Checks.** Inside a part, checks run in order; each starts only while its
+  part has time left, else it is recorded as skipped with the reason
+  "time budget spent before this check". The probes split their part's
+  time again by `PROBE_WEIGHTS` (same rule), and each probe's training loop
+  asks the deadline between steps (`kerasdoc.probes._common.Budget`): a
+  probe stopped by it is inconclusive, reported at `info` ("budget spent
+  after N steps"), never an error or warning built on a truncated run.
+  The first looping probe measures how long a model copy and its first
+  step take (the trace); a later probe, or the training run, whose share
+  is smaller than that (times its copies) is skipped for the budget rather
+  than started only to overrun (`Deadline.can_start`).
+- **Training.** The `Doctor`'s run stops at the end of the batch (or
+  validation batch) in flight once the training part's time is spent.
+- **Reserve.** The parts plan to end `RESERVE` of the budget early: the last
+  step or trace in flight when a deadline passes cannot be interrupted, and
+  the report is assembled after the last part.
+
+The work in flight when a deadline passes (one training step, a model copy,
+a first trace of a step) is the only overrun; it does not grow with the data.
+
+The active deadline is ambient (a context variable), so a probe called by
+`sanity_check` inside `diagnose` sees the share its part was given, while a
+probe called on its own keeps its own `time_budget`.
+"""
+
+import contextlib
+import contextvars
+import math
+import time
+
+__all__ = ["Deadline", "PART_WEIGHTS", "PROBE_COPIES", "PROBE_WEIGHTS", "RESERVE",
+           "active", "current"]
+
+PART_WEIGHTS = {"data": 2.0, "model": 0.5, "preprocessing": 0.5, "probes": 4.0,
+                "training": 4.0}
+"""Relative share of the call's time each part of `diagnose` gets (see the module doc)."""
+
+PROBE_COPIES = {"probe.input_independent": 2}
+"""Model copies a probe trains (1 when not listed), for `Deadline.can_start`."""
+
+PROBE_WEIGHTS = {"probe.initial_loss": 0.5, "probe.batch_mixing": 0.5,
+                 "probe.gradient_check": 1.0, "probe.cannot_overfit_batch": 3.0,
+                 "probe.input_independent": 4.0, "probe.learning_rate": 3.0}
+"""Relative share of the probes part each probe gets (two copies train in
+`probe.input_independent`; the first three do a few forward/backward passes)."""
+
+RESERVE = 0.05
+"""Share of `budget_s` the parts leave unplanned, for the work in flight at a deadline."""
+
+_CURRENT = contextvars.ContextVar("kerasdoc_deadline", default=None)
+
+
+class Deadline:
+    """A point in wall-clock time by which some work must end.
+
+    Args:
+        seconds: seconds from `start`, or `None` for no deadline.
+        start: when the time started, on `clock`. Defaults to `None` (now).
+        clock: the timer. Defaults to `time.perf_counter`.
+    """
+
+    def __init__(self, seconds, *, start=None, clock=time.perf_counter):
+        self.clock = clock
+        self.start = clock() if start is None else start
+        self.seconds = seconds
+        self.end = math.inf if seconds is None else self.start + float(seconds)
+        self.root = self  # the call's deadline, which keeps what was measured
+        self.first_step = None
+
+    def left(self):
+        """Seconds left (`inf` without a deadline, negative once passed)."""
+        return self.end - self.clock()
+
+    def spent(self):
+        """Whether the deadline has passed."""
+        return self.left() <= 0
+
+    def elapsed(self):
+        """Seconds since the deadline was set."""
+        return self.clock() - self.start
+
+    def share(self, weight, remaining_weight):
+        """A sub-deadline of `weight / remaining_weight` of the time left.
+
+        The sub-deadline never ends after this one; with `weight ==
+        remaining_weight` (the last of a sequence) it ends with it.
+
+        Args:
+            weight: the weight of the work about to start.
+            remaining_weight: the sum of the weights of the work still to run
+                in this deadline, `weight` included.
+        """
+        left = max(0.0, self.left())
+        if math.isinf(left):
+            return Deadline(None, clock=self.clock)
+        fraction = 1.0 if remaining_weight <= weight else weight / remaining_weight
+        child = Deadline(left * fraction, clock=self.clock)
+        child.end = min(child.end, self.end)
+        child.root = self.root
+        return child
+
+    def note_first_step(self, seconds):
+        """Record how long a probe took from its start to the end of its first step.
+
+        That is a copy of the model, the trace of its train step and one
+        step: the work a deadline cannot cut. The call keeps the smallest
+        such time measured (`first_step`), the estimate `can_start` uses.
+        """
+        root = self.root
+        root.first_step = seconds if root.first_step is None else min(root.first_step,
+                                                                         seconds)
+
+    def can_start(self, copies=1):
+        """`None` when work needing `copies` model copies can start, else the reason.
+
+        Work that starts with less time left than `copies` times the
+        measured copy-and-first-step (`note_first_step`) would only overrun
+        its deadline and stop after one step, inconclusive; it is skipped
+        instead. Before anything was measured, only a passed deadline stops it.
+        """
+        left = self.left()
+        if left <= 0:
+            return "time budget spent before this check"
+        need = None if self.root.first_step is None else copies * self.root.first_step
+        if need is not None and left < need:
+            return (f"time budget spent: {left:.1f} s left for it, less than the "
+                    f"{need:.1f} s its model cop{'ies' if copies > 1 else 'y'} and first "
+                    "step take (measured on an earlier probe of this call)")
+        return None
+
+    def __repr__(self):
+        return f"Deadline(left={self.left():.3g} s)"
+
+
+def current():
+    """The innermost active `Deadline`, or `None` outside any."""
+    return _CURRENT.get()
+
+
+@contextlib.contextmanager
+def active(deadline):
+    """Make `deadline` the ambient one inside the block (`None`: leave it as it is).
+
+    A deadline set inside another never ends after the outer one.
+    """
+    if deadline is None:
+        yield None
+        return
+    outer = _CURRENT.get()
+    if outer is not None and outer.end < deadline.end:
+        inner = Deadline(deadline.seconds, start=deadline.start, clock=deadline.clock)
+        inner.end, inner.root = outer.end, deadline.root
+        deadline = inner
+    token = _CURRENT.set(deadline)
+    try:
+        yield deadline
+    finally:
+        _CURRENT.reset(token)

@@ -1,0 +1,251 @@
+"""`diagnose` keeps to `budget_s` for the whole call, whatever the size of the data.
+
+The deadline (kerasdoc._deadline) is split across the parts by weight, the
+probes split their share again, each probe's loop stops at its deadline and
+says so at info, and a check that cannot start in time is skipped with the
+reason. The wall-time tests call `diagnose` with a budget of a few seconds on
+data sized so that the call without a budget takes far longer, and check the
+call ends within `budget_s * 1.1` plus the allowance `_in_flight` justifies.
+"""
+
+import time
+
+import numpy as np
+import pytest
+
+import kerasdoc
+from kerasdoc import _deadline
+from kerasdoc._deadline import Deadline
+
+
+class _Clock:
+    """A clock that moves only when told to."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+# The deadline itself --------------------------------------------------------
+def test_share_splits_by_weight_and_passes_unused_time_on():
+    clock = _Clock()
+    call = Deadline(100.0, clock=clock)
+    first = call.share(1.0, 4.0)  # 1 of the weights 1 + 3 still to run
+    assert first.left() == pytest.approx(25.0)
+    clock.now += 5.0  # the first part used 5 of its 25 s
+    second = call.share(3.0, 3.0)  # the last part gets everything left
+    assert second.left() == pytest.approx(95.0) and second.end == call.end
+    clock.now += 200.0
+    assert call.spent() and second.spent() and call.share(1.0, 2.0).left() <= 0
+
+
+def test_a_nested_deadline_never_ends_after_the_outer_one():
+    clock = _Clock()
+    outer = Deadline(10.0, clock=clock)
+    with _deadline.active(outer):
+        with _deadline.active(Deadline(50.0, clock=clock)) as inner:
+            assert _deadline.current() is inner
+            assert inner.left() == pytest.approx(10.0)
+        assert _deadline.current() is outer
+    assert _deadline.current() is None
+    assert Deadline(None).left() == float("inf") and not Deadline(None).spent()
+
+
+def test_work_that_cannot_finish_its_first_step_in_time_does_not_start():
+    clock = _Clock()
+    call = Deadline(60.0, clock=clock)
+    probe = call.share(1.0, 2.0)  # 30 s
+    assert probe.can_start(copies=2) is None  # nothing measured yet
+    clock.now += 8.0
+    probe.note_first_step(probe.elapsed())  # a copy, its trace and one step: 8 s
+    assert call.first_step == 8.0
+    later = call.share(1.0, 1.0)  # 52 s left
+    assert later.can_start(copies=2) is None
+    clock.now += 45.0  # 7 s left: less than the 8 s measured
+    reason = later.can_start()
+    assert reason.startswith("time budget spent: 7.0 s left for it, less than the 8.0 s")
+    clock.now += 10.0
+    assert later.can_start() == "time budget spent before this check"
+
+
+def test_a_probe_loop_stops_at_the_ambient_deadline():
+    from kerasdoc.probes._common import Budget
+
+    assert Budget(100, None).reason(1) is None
+    with _deadline.active(Deadline(0.0)):
+        assert Budget(100, None).reason(1) == "time_budget"
+        assert Budget(1, None).reason(1) == "max_steps"  # the step budget first
+
+
+# Probes cut short: inconclusive, info ----------------------------------------
+@pytest.fixture(scope="module")
+def digits():
+    """8x8 digits scaled to [0, 1] (300 samples) and a compiled MLP builder."""
+    from sklearn.datasets import load_digits
+
+    x, y = load_digits(return_X_y=True)
+    return (x[:300] / 16.0).astype("float32"), y[:300]
+
+
+def _mlp(n_in, n_out, loss, *, activation=None):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((n_in,)), keras.layers.Dense(16, activation="relu"),
+                              keras.layers.Dense(n_out, activation=activation)])
+    model.compile(optimizer="adam", loss=loss)
+    return model
+
+
+def _ignores_its_input(n_in, n_out):
+    """A classifier whose first layer multiplies the input by zero."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((n_in,))
+    h = keras.layers.Lambda(lambda t: t * 0.0)(inputs)
+    h = keras.layers.Dense(16, activation="relu")(h)
+    model = keras.Model(inputs, keras.layers.Dense(n_out, activation="softmax")(h))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    return model
+
+
+def test_a_probe_stopped_by_its_budget_reports_info_not_an_error(digits):
+    from kerasdoc.probes._checks import _outcome
+    from kerasdoc.probes._overfit import overfit_batch
+
+    x, y = digits
+    model = _ignores_its_input(64, 10)
+    full = overfit_batch(model, x, y, max_steps=60, patience=15)
+    assert [str(f.severity) for f in full.findings] == ["error"]  # what it says uncut
+    findings, reason = _outcome(overfit_batch, model, x, y, max_steps=60, patience=15,
+                                time_budget=1e-6)
+    assert reason is None
+    [finding] = findings
+    assert finding.code == "probe.cannot_overfit_batch"
+    assert str(finding.severity) == "info"
+    assert finding.message.startswith("Inconclusive: budget spent after 1 steps")
+    assert finding.evidence["conclusive"] is False
+    assert finding.evidence["stopped"] == "time_budget"
+
+
+def test_a_probe_cut_short_that_found_nothing_says_it_did_not_finish(digits):
+    from kerasdoc.probes._checks import _outcome
+    from kerasdoc.probes._lr_range import lr_range_test
+
+    x, y = digits
+    findings, _ = _outcome(lr_range_test, _mlp(64, 10, "sparse_categorical_crossentropy",
+                                               activation="softmax"),
+                           x, y, time_budget=1e-6)
+    [finding] = findings
+    assert finding.code == "probe.learning_rate" and str(finding.severity) == "info"
+    assert "budget spent after 1 steps" in finding.message
+    # a probe that ran to its end is untouched
+    findings, _ = _outcome(lr_range_test, _mlp(64, 10, "sparse_categorical_crossentropy",
+                                               activation="softmax"),
+                           x, y, max_steps=5)
+    assert all(not f.message.startswith("Inconclusive: budget") for f in findings)
+
+
+def test_probes_that_cannot_start_in_time_are_skipped_for_the_budget(digits):
+    x, y = digits
+    model = _mlp(64, 10, "sparse_categorical_crossentropy", activation="softmax")
+    with _deadline.active(Deadline(0.0)):
+        report = kerasdoc.sanity_check(model, x, y)
+    assert not report.ran and len(report) == 0
+    assert set(report.skipped) >= {"probe.cannot_overfit_batch", "probe.learning_rate"}
+    assert all("budget spent" in reason for reason in report.skipped.values())
+
+
+# The whole call: wall time <= budget_s * 1.1 + the work in flight ------------
+BUDGET_S = 2.0
+"""The budget of the wall-time tests: each call would take minutes without it."""
+
+
+def _in_flight(model, x, y):
+    """Seconds of the work a deadline cannot cut, measured on this machine now.
+
+    When a deadline passes, what is in flight still finishes: a copy of the
+    model and the first step of a probe (its trace), or the training run's
+    first, instrumented step, whose graph (the step plus the `Doctor`'s
+    statistics) takes about as long again to trace. The allowance is twice a
+    measured copy-and-first-step, plus 0.5 s for the report's assembly and
+    Python's own jitter. Measured here, under whatever load the machine is
+    under, so a busy machine does not turn the test red while a real
+    overrun (a part that ignores its deadline: tens of seconds here) still does.
+    """
+    from kerasdoc.probes import _common
+
+    start = time.perf_counter()
+    with _common.preserved_global_rng():
+        clone = _common.probe_copy(model, seed=0, sample_x=x[:1])
+        _common.train_loss(clone, x[:32], y[:32])
+    return 2 * (time.perf_counter() - start) + 0.5
+
+
+def _timed_diagnose(model, x, y, **kwargs):
+    allowance = _in_flight(model, x, y)
+    start = time.perf_counter()
+    report = kerasdoc.diagnose(model, x, y, budget_s=BUDGET_S, **kwargs)
+    wall = time.perf_counter() - start
+    assert wall <= BUDGET_S * 1.1 + allowance, (wall, allowance, report.timings)
+    assert not report.failed, report.failed
+    budgeted = [k for k, v in report.skipped.items() if "budget" in str(v)]
+    assert budgeted, report.skipped  # the budget, not the data, ended the call
+    for f in report:
+        if f.code.startswith("probe.") and f.evidence.get("stopped") == "time_budget":
+            assert str(f.severity) == "info", f
+    return report
+
+
+def test_regression_with_thousands_of_distinct_targets_keeps_to_the_budget():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(6000, 10)).astype("float32")
+    y = (x @ rng.normal(size=10) + 0.1 * rng.normal(size=6000)).astype("float32")
+    assert len(np.unique(y)) == 6000
+    model = _mlp(10, 1, "mse")
+    # 100 epochs of 188 steps, and the probes: minutes without a budget.
+    _timed_diagnose(model, x, y, epochs=100)
+
+
+def test_a_100k_row_table_keeps_to_the_budget():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(100_000, 20)).astype("float32")
+    y = (x[:, :3].sum(axis=1) > 0).astype("float32")
+    model = _mlp(20, 1, "binary_crossentropy", activation="sigmoid")
+    _timed_diagnose(model, x, y, epochs=20)
+
+
+def test_an_image_cnn_keeps_to_the_budget():
+    import keras
+    from keras import layers
+
+    rng = np.random.default_rng(2)
+    y = rng.integers(0, 10, size=3500)
+    x = rng.uniform(0, 1, size=(3500, 28, 28, 1)).astype("float32")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((28, 28, 1)), layers.Conv2D(8, 3, activation="relu"),
+        layers.MaxPooling2D(), layers.Flatten(), layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    _timed_diagnose(model, x[:3000], y[:3000], epochs=50,
+                    validation_data=(x[3000:], y[3000:]))
+
+
+def test_the_data_part_audits_a_bounded_sample_and_says_so(monkeypatch):
+    import kerasdoc._diagnose as diagnose_module
+
+    monkeypatch.setattr(diagnose_module, "DATA_ROWS", 500)
+    rng = np.random.default_rng(3)
+    x = (rng.normal(size=(2000, 5)) * 1000.0).astype("float32")  # raw, unscaled
+    y = (x[:, 0] > 0).astype("float32")
+    kept = x.copy()
+    report = kerasdoc.diagnose(_mlp(5, 1, "binary_crossentropy", activation="sigmoid"),
+                               x, y, validation_data=(x[:300], y[:300]), parts=["data"])
+    assert np.array_equal(x, kept)  # the user's arrays are untouched
+    note = report.skipped["data (rest)"]
+    assert "500 of 2,000 training rows and 300 of 300 validation rows" in note
+    [finding] = report.by_code("data.not_normalized")
+    assert finding.evidence["rows_audited"]["train"] == (500, 2000)
