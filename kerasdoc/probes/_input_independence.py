@@ -69,8 +69,18 @@ class InputIndependenceResult(ProbeResult):
 
 
 def _output_spread(model, xs):
-    """Mean over outputs of the std across samples, relative to the mean |output|."""
-    out = _common.output_matrix(model(xs, training=False), _common.count(xs))
+    """Mean over outputs of the std across samples, relative to the mean |output|.
+
+    Probabilities are read as the logits they came from (Keras keeps them on
+    a sigmoid's or softmax's output): raw-scale inputs saturate a fresh
+    sigmoid at exactly 1.0 for every sample while its logits still vary
+    with the input, and a saturated output is not an input-blind one.
+    """
+    import keras
+
+    outputs = model(xs, training=False)
+    outputs = [getattr(t, "_keras_logits", t) for t in keras.tree.flatten(outputs)]
+    out = _common.output_matrix(outputs, _common.count(xs))
     scale = float(np.mean(np.abs(out)))
     return float(np.mean(out.std(axis=0)) / scale) if scale > 0 else 0.0
 

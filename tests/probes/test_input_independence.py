@@ -1,5 +1,6 @@
 """probe.input_independent: real inputs must beat zeroed inputs."""
 
+import numpy as np
 import pytest
 
 from kerasdoc.probes import input_independence
@@ -100,3 +101,24 @@ def test_still_learning_real_copy_is_inconclusive_not_an_error():
     [finding] = result.findings
     assert str(finding.severity) == "info"
     assert finding.message.startswith("Inconclusive")
+
+
+def test_raw_scale_features_saturating_a_fresh_sigmoid_are_not_input_blind():
+    """Twin of MachineLearningMastery's first network (Pima's raw columns): the
+    fresh sigmoid is saturated at exactly 1.0 on every sample, yet its logits
+    vary with the input; the copy on real inputs is still coming down from
+    its huge initial loss. Not an error."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    x = np.stack([rng.poisson(3.8, 300), rng.normal(121, 32, 300),
+                  rng.exponential(80, 300), rng.normal(32, 8, 300)], 1).astype("float32")
+    y = (x[:, 1] + rng.normal(0, 20, 300) > 130).astype("float32")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(12, activation="relu"),
+                              keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    result = input_independence(model, x, y, batch_size=10, n_samples=128, max_steps=30)
+    assert result.output_spread > 1e-3
+    assert all(str(f.severity) == "info" for f in result.findings), result.findings
