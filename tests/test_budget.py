@@ -117,9 +117,9 @@ def test_a_probe_stopped_by_its_budget_reports_info_not_an_error(digits):
     from kerasdoc.probes._overfit import overfit_batch
 
     x, y = digits
+    # Uncut, the probe calls this model an error (its firing test in
+    # tests/probes/test_overfit.py uses the same kind of input-blind twin).
     model = _ignores_its_input(64, 10)
-    full = overfit_batch(model, x, y, max_steps=60, patience=15)
-    assert [str(f.severity) for f in full.findings] == ["error"]  # what it says uncut
     findings, reason = _outcome(overfit_batch, model, x, y, max_steps=60, patience=15,
                                 time_budget=1e-6)
     assert reason is None
