@@ -252,7 +252,8 @@ class LabelMisalignment(Settings):
                   _F + "test_aligned_one_to_fifty_subset_is_not_misaligned",
                   _T + "test_circles_are_not_misaligned",
                   _T + "test_frequency_classes_of_series_are_not_misaligned",
-                  _T + "test_siamese_same_class_pairs_are_not_misaligned"))
+                  _T + "test_siamese_same_class_pairs_are_not_misaligned",
+                  _T + "test_token_labels_set_by_vocabulary_half_are_not_misaligned"))
 def label_misalignment(proba, y, min_samples, *, settings):
     """Labels carry (almost) no information about the inputs."""
     return _labels.check_misalignment(proba, y, min_information=settings.min_information,

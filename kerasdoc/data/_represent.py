@@ -38,7 +38,13 @@ def token_counts(ids, buckets=HASH_BUCKETS):
     rows = np.repeat(np.arange(n, dtype=np.int64), flat.shape[1])
     values = flat.ravel()
     keep = values != 0
-    cells = rows[keep] * buckets + np.mod(values[keep], buckets)
+    # A multiplicative (Knuth) hash, not `id % buckets`: vocabularies are
+    # ordered (by frequency, alphabet, or a block per topic), and the modulo
+    # puts ids i and i + buckets, from two distant blocks, in one bucket
+    # every time; a vocabulary of 2 * buckets split in halves that carry the
+    # label then cancels out in every bucket. The hash scatters collisions.
+    hashed = (values[keep].astype(np.uint64) * np.uint64(2654435761)) >> np.uint64(7)
+    cells = rows[keep] * buckets + (hashed % np.uint64(buckets)).astype(np.int64)
     counts = np.bincount(cells, minlength=n * buckets).reshape(n, buckets)
     return np.log1p(counts.astype(np.float32))
 

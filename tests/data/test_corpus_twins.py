@@ -268,3 +268,24 @@ def test_augmented_training_set_broader_than_validation_is_info():
     assert finding.evidence["coverage_ratio"] < 1.0
     # the other way round the test inputs are outside the training set: a warning
     assert check_data(xv, yv, x_test=x, y_test=y).has("data.distribution_shift", "warning")
+
+
+# bug_at_lstm_sigmoid_vanish (its data are healthy): reviews of token ids whose label
+# says from which half of a 2,000-word vocabulary most words come. A modulo hash into
+# 1,024 buckets put ids i and i + 1024, one from each half, in the same bucket.
+def _half_vocabulary_reviews(n=1000, length=60, vocab=2000, seed=0):
+    rng = np.random.default_rng(seed)
+    y = rng.integers(0, 2, n)
+    own = rng.random((n, length)) < 0.65
+    half = np.where(own, y[:, None], 1 - y[:, None])
+    ids = 1 + half * (vocab // 2) + rng.integers(0, vocab // 2 - 1, (n, length))
+    return ids.astype("int32"), y
+
+
+def test_token_labels_set_by_vocabulary_half_are_not_misaligned():
+    ids, y = _half_vocabulary_reviews()
+    report = check_data(ids, y, input_kinds="tokens")
+    assert "data.label_misalignment" in report.ran
+    assert not report.has("data.label_misalignment"), report.to_text(color=False)
+    shuffled = check_data(ids, np.random.default_rng(4).permutation(y), input_kinds="tokens")
+    assert shuffled.has("data.label_misalignment", "error")
