@@ -238,6 +238,16 @@ def detect_loss_accuracy_divergence(history, *, patience=3):
              "smoothing or weight decay, or stop at the best validation loss."))]
 
 
+def _paired(train, val):
+    """The epochs that have both a training and a validation value.
+
+    A run stopped mid-epoch (a time budget, Ctrl-C) logs the training value
+    of its last epoch without the validation pass; epoch i is entry i of both.
+    """
+    n = min(len(train), len(val))
+    return train[:n], val[:n]
+
+
 def detect_validation_gap(history, *, gap=0.1, skip_epochs=1, epochs=2):
     """`train.validation_gap`: validation accuracy above training by > `gap` for `epochs` epochs.
 
@@ -249,6 +259,7 @@ def detect_validation_gap(history, *, gap=0.1, skip_epochs=1, epochs=2):
     if name is not None:
         train = _epoch_series(history, name)[skip_epochs:]
         val = _epoch_series(history, f"val_{name}")[skip_epochs:]
+        train, val = _paired(train, val)
         better = val - train > gap
         label = name
     else:
@@ -256,7 +267,7 @@ def detect_validation_gap(history, *, gap=0.1, skip_epochs=1, epochs=2):
         val = _epoch_series(history, "val_loss")
         if train is None or val is None:
             return []
-        train, val = train[skip_epochs:], val[skip_epochs:]
+        train, val = _paired(train[skip_epochs:], val[skip_epochs:])
         better = val < 0.5 * train
         label = "loss"
     if len(better) < epochs or not np.all(better[-epochs:]):

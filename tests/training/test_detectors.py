@@ -277,3 +277,19 @@ def test_exploding_level_is_in_units_of_a_regression_loss():
     h["activation_kinds"] = ["other", "relu", "relu", "other"]
     h["grad_norm"][-1, 0] = 2e6
     assert D.detect_exploding_gradients(h)
+
+
+def test_validation_gap_on_a_run_stopped_before_its_last_validation_pass():
+    # diagnose's deadline (or Ctrl-C) can stop fit after an epoch's training
+    # values are logged but before its validation pass: one value fewer.
+    h = healthy()
+    h["epoch/accuracy"] = np.array([0.3, 0.4, 0.45, 0.5, 0.5])
+    h["epoch/val_accuracy"] = np.array([0.3, 0.41, 0.46, 0.5])
+    assert not D.detect_validation_gap(h)
+    h["epoch/val_accuracy"] = np.array([0.6, 0.8, 0.85, 0.86])
+    (f,) = D.detect_validation_gap(h)
+    assert len(f.evidence["train_accuracy"]) == len(f.evidence["val_accuracy"]) == 3
+    del h["epoch/accuracy"], h["epoch/val_accuracy"]
+    h["epoch/loss"] = np.array([1.0, 0.8, 0.7, 0.6, 0.55])
+    h["epoch/val_loss"] = np.array([1.0, 0.8, 0.7, 0.6])
+    assert not D.detect_validation_gap(h)
