@@ -189,9 +189,9 @@ def initial_loss(model, x, y=None, *, n_samples: int = 512, tolerance: float = 0
                         "logits far from zero (training recovers from it, more "
                         "slowly).")
         elif scaled is not None:
-            message += (f" Standardised inputs do not explain it (the same model "
-                        f"starts at {scaled:.4g} on them): the model itself scales "
-                        "the logits up.")
+            message += (f" Standardised inputs do not explain all of it: the same "
+                        f"model starts at {scaled:.4g} on them, still above the "
+                        f"{limit:.4g} limit.")
         findings.append(Finding(
             "probe.initial_loss", severity="info" if by_scale else None,
             message=message,
