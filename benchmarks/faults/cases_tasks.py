@@ -4,8 +4,9 @@ The healthy twins here are the gallery's regression, reconstruction
 (autoencoder), multi-label and multi-output programs; each must stay silent
 through the whole of `diagnose`. The broken twins carry the faults the
 task-specific checks exist for (`data.target_scale`, `data.constant_target`,
-`data.multilabel_empty`, `data.label_imbalance`, `model.output_range`,
-`train.sharpness_unstable`).
+`data.multilabel_empty`, `data.label_imbalance`, `model.output_range`;
+`train.sharpness_unstable`, which applies to every task, is in
+`cases_training`).
 
 Data, all local (nothing is downloaded):
 
@@ -270,22 +271,3 @@ def multi_output_target_scale(broken):
     y_val = {"garment": data["y_val"], "ink": amount_val[:, None]}
     return Program(model_fn=two_heads, x=data["x"], y=y, validation_data=(data["x_val"], y_val),
                    class_names=data["class_names"])
-
-
-# -- curvature (the opt-in sharpness estimate) ---------------------------------
-
-@case("train.sharpness_unstable", "warning")
-def sharpness_unstable(broken):
-    """Plain SGD at learning_rate=0.2 on the regression MLP, past its stability bound (twin: 0.01).
-
-    The sharpness estimate is opt-in and `diagnose` does not turn it on, so
-    both twins run `model.fit` with `Doctor(every=2, sharpness_every=2)`.
-    """
-    keras = _keras()
-    rate = 0.2 if broken else 0.01
-    data = diabetes()
-    return _regression(data["y"], data["y_val"], entry="fit", epochs=3,
-                       model_fn=functools.partial(
-                           regression_mlp, optimizer=functools.partial(
-                               keras.optimizers.SGD, rate)),
-                       extra={"every": 2, "sharpness_every": 2})

@@ -189,6 +189,26 @@ def update_ratio(broken):
     return fashion_program(functools.partial(mlp, optimizer=functools.partial(adam, rate)))
 
 
+@case("train.sharpness_unstable", "warning")
+def sharpness_unstable(broken):
+    """A plain-SGD warm-up from 0.05 to a peak of 4.0 over 40 steps, past the stability bound.
+
+    The twin warms up to 0.1. The sharpness estimate is opt-in and
+    `diagnose` does not turn it on, so both twins run `model.fit` with
+    `Doctor(stop_on=None, sharpness_every=256)` (the `fit` entry).
+    """
+    keras = _keras()
+    from benchmarks.bench_sharpness import warmup
+
+    peak = 4.0 if broken else 0.1
+
+    def optimizer():
+        return keras.optimizers.SGD(warmup(0.05, peak, 40))
+
+    return fashion_program(functools.partial(mlp, optimizer=optimizer), entry="fit",
+                           extra={"stop_on": None, "sharpness_every": 256})
+
+
 def _small_train(n_per_class):
     """The first `n_per_class` bundled training images of every class."""
     data = fashion()
