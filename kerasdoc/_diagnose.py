@@ -576,6 +576,14 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, plan, *, budg
         from kerasdoc._registry import Runner, resolve_settings
 
         if getattr(x, "ndim", None) != 4:
+            from kerasdoc.model._backbones import find_backbones
+
+            try:
+                backbone = bool(find_backbones(model))
+            except Exception:  # no layer list to read: say what is known
+                backbone = True
+            if not backbone:  # the part's subject is absent, whatever the inputs
+                return None, "no keras.applications backbone recognised in the model"
             return None, ("inputs are not image batches (N, H, W, C), so no "
                           "keras.applications backbone can be fed")
         runner = Runner("preprocessing", task=task,
