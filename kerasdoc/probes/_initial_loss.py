@@ -12,6 +12,9 @@ from kerasdoc.probes._result import ProbeResult
 
 __all__ = ["InitialLossResult", "initial_loss"]
 
+# Nats above ln C that a fresh network's own logit spread may add (see `limit`).
+_FRESH_LOGITS_NATS = 1.0
+
 
 class InitialLossResult(ProbeResult):
     """Measured and expected loss of a classifier before training.
@@ -100,7 +103,8 @@ def initial_loss(model, x, y=None, *, n_samples: int = 512, tolerance: float = 0
         n_samples: samples (drawn at random) to measure the loss on; the
             probe's budget (one forward pass over them). Defaults to `512`.
         tolerance: the probe fires when the measured loss exceeds
-            `(1 + tolerance) * -ln(1/C)`. Defaults to `0.5`.
+            `(1 + tolerance) * -ln(1/C)`, and at least `-ln(1/C) + 1` (the
+            most a fresh network's own logit spread adds). Defaults to `0.5`.
         batch_size: batch size of the forward passes. Defaults to `128`.
         seed: seed of the sample draw. Defaults to `0`.
         task: the task (`kerasdoc.Task` or a kind name). Defaults to `None`:
@@ -158,7 +162,15 @@ def initial_loss(model, x, y=None, *, n_samples: int = 512, tolerance: float = 0
             return float(np.mean(np.concatenate(losses))), out
 
         measured, y_pred = mean_loss(xs)
-        limit = (1.0 + tolerance) * math.log(_common.n_classes_of(kind, y_pred))
+        uniform = math.log(_common.n_classes_of(kind, y_pred))
+        # A fresh network's logits are not exactly 0: with variance s^2 they
+        # add about s^2 (C - 1) / (2 C) nats to ln C, under 1 nat for s^2 <= 2
+        # (He-initialised layers keep unit-scale inputs at variance ~2), at
+        # any C. So the limit never sits less than _FRESH_LOGITS_NATS above
+        # ln C, which a relative tolerance would for few classes (0.35 nats
+        # at C = 2: a fresh Dense(3) head over 8 ReLU units on standardised
+        # iris starts at 1.71, limit 1.65).
+        limit = max((1.0 + tolerance) * uniform, uniform + _FRESH_LOGITS_NATS)
         # The counterfactual: the same fresh copy on the same samples with
         # every float input feature standardised (token ids left alone).
         scaled = None

@@ -118,3 +118,20 @@ def test_scaled_logits_are_not_explained_by_the_input_scale(twins, small):
     assert str(finding.severity) == "warning"
     assert not finding.evidence["explained_by_input_scale"]
     assert finding.evidence["standardized_inputs_loss"] > finding.evidence["limit"]
+
+
+def test_a_narrow_fresh_head_on_raw_iris_is_info_not_a_warning():
+    """Twin of MachineLearningMastery's iris tutorial: raw centimetres, Dense(8, relu)
+    -> Dense(3, softmax). The fresh head's own logit spread adds up to ~1 nat to
+    ln 3 on standardised inputs; the rest of the gap is the input scale."""
+    import keras
+    from sklearn.datasets import load_iris
+
+    x, y = load_iris(return_X_y=True)
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    result = initial_loss(model, x.astype("float32"), keras.utils.to_categorical(y, 3))
+    assert all(str(f.severity) == "info" for f in result.findings), result.findings
+    assert all(f.evidence["limit"] >= math.log(3) + 1.0 for f in result.findings)
