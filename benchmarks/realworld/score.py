@@ -193,8 +193,12 @@ def _where(exc):
     return f"{type(exc).__name__}{where}: {str(exc)[:300]}"
 
 
-def run_diagnose(program):
-    """`diagnose` on `program` as a user calls it; returns (report, seconds) or raises."""
+def run_diagnose(program, budget_s=None):
+    """`diagnose` on `program` as a user calls it; returns (report, seconds) or raises.
+
+    `budget_s=None` keeps diagnose's own default (the scorer's runs); the
+    test suite passes a smaller one to run the same path in less time.
+    """
     import kerasdoc
 
     _seed()
@@ -207,7 +211,8 @@ def run_diagnose(program):
     report = kerasdoc.diagnose(model, program.x, program.y,
                                validation_data=program.validation_data,
                                batch_size=program.batch_size, epochs=program.epochs,
-                               **{**weights, **program.diagnose_kwargs})
+                               **{**weights, **program.diagnose_kwargs},
+                               **({} if budget_s is None else {"budget_s": budget_s}))
     return report, time.perf_counter() - start
 
 
@@ -376,8 +381,11 @@ class _NotRun(Exception):
     """diagnose skipped on purpose (--learn-only)."""
 
 
-def run_one(name, module, *, learn=True, diagnose=True):
-    """Run program `name` (its module): diagnose, then the learning check(s)."""
+def run_one(name, module, *, learn=True, diagnose=True, budget_s=None):
+    """Run program `name` (its module): diagnose, then the learning check(s).
+
+    `budget_s` is handed to `run_diagnose` (None: diagnose's default).
+    """
     result = Result(name=name, source=module.SOURCE, kind=module.KIND,
                     healthy=bool(module.HEALTHY),
                     expected=tuple(getattr(module, "EXPECTED", ()) or ()))
@@ -390,7 +398,7 @@ def run_one(name, module, *, learn=True, diagnose=True):
     try:
         if not diagnose:
             raise _NotRun()
-        report, result.seconds = run_diagnose(program)
+        report, result.seconds = run_diagnose(program, budget_s)
     except _NotRun:
         result.crash = LEARN_ONLY
     except Exception as exc:  # a crash is a result, recorded and scored

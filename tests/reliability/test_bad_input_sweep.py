@@ -450,6 +450,35 @@ def _probe(name, data, ctx):
     return (lambda: fn(**kwargs)), arg, _is(result_types), kwargs
 
 
+@spec("verify", "apply_fixes")
+def _verify(name, data, ctx):
+    # An empty report: the arguments are checked before any arm trains.
+    options = {
+        "report": lambda d, c: d.draw(st.sampled_from([3, "r", None, [1], object()])),
+        "model": lambda d, c: d.draw(st.sampled_from(c["bad_models"])),
+        "x": lambda d, c: bad_x(d, "x", c, n=64),
+        "y": lambda d, c: bad_label(d, "y", n=64),
+        "seed": lambda d, c: d.draw(st.sampled_from(BAD_COUNTS)),
+    }
+    if name == "verify":
+        options.update({
+            "seeds": lambda d, c: d.draw(st.sampled_from(BAD_COUNTS)),
+            "epochs": lambda d, c: d.draw(st.sampled_from(BAD_COUNTS)),
+            "budget_s": lambda d, c: d.draw(st.sampled_from(BAD_FLOATS)),
+            "min_effect": lambda d, c: d.draw(st.sampled_from(BAD_FLOATS)),
+            "stop_early": lambda d, c: d.draw(st.sampled_from([3, "yes", None, []])),
+        })
+    else:
+        options["confirmed_only"] = lambda d, c: d.draw(st.sampled_from([3, "yes", None]))
+    arg, value = pick(data, ctx, options)
+    kwargs = dict(report=kerasdoc.Report([]), model=ctx["model"], x=ctx["x"], y=ctx["y"])
+    kwargs[arg] = value
+    fn = getattr(kerasdoc, name)
+    accept = (_is(kerasdoc.Report) if name == "verify"
+              else lambda r: isinstance(r, tuple) and len(r) == 2)
+    return (lambda: fn(**kwargs)), arg, accept, kwargs
+
+
 @spec("Doctor")
 def _doctor(name, data, ctx):
     arg, value = pick(data, ctx, {
