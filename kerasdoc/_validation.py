@@ -144,19 +144,7 @@ def check_model_input(x, model, name="x"):
         return x
     if len(inputs) != 1:
         return x
-    declared = expected = tuple(inputs[0].shape[1:])
-    got = tuple(np.shape(x)[1:])
-    # Keras's functional models adapt a rank that differs by a trailing axis
-    # of size 1 ((n, 28, 28) into Input((28, 28, 1)) and the reverse).
-    if len(got) == len(expected) + 1 and got[-1:] == (1,):
-        got = got[:-1]
-    elif len(expected) == len(got) + 1 and expected[-1:] == (1,):
-        expected = expected[:-1]
-    if len(got) != len(expected) or any(e is not None and e != g
-                                        for e, g in zip(expected, got)):
-        raise InvalidInputError(
-            f"`{name}` must hold samples of `model`'s input shape {declared}. "
-            f"Received: {name}.shape={np.shape(x)}")
+    _check_one_input(x, inputs[0], name)
     return x
 
 
@@ -222,8 +210,11 @@ def check_model_inputs(x, model, name="x"):
 
 
 def _check_one_input(x, tensor, name):
+    """Raise unless the per-sample shape of `x` fits the input `tensor`."""
     declared = expected = tuple(tensor.shape[1:])
     got = tuple(np.shape(x)[1:])
+    # Keras's functional models adapt a rank that differs by a trailing axis
+    # of size 1 ((n, 28, 28) into Input((28, 28, 1)) and the reverse).
     if len(got) == len(expected) + 1 and got[-1:] == (1,):
         got = got[:-1]
     elif len(expected) == len(got) + 1 and expected[-1:] == (1,):

@@ -11,7 +11,6 @@ read by `keras.utils.image_dataset_from_directory` and by
 `kerasdoc diagnose --images`.
 """
 
-import hashlib
 import json
 import os
 import shutil
@@ -21,6 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from kerasdoc._errors import InvalidInputError
+from kerasdoc.data._io import _sha256
 
 __all__ = ["IMAGE_EXTENSIONS", "IMAGE_SUBSET_FORMAT", "image_folder_subset",
            "list_image_folder"]
@@ -67,14 +67,6 @@ def list_image_folder(directory):
             f"holding {', '.join(IMAGE_EXTENSIONS)} files; it has "
             f"{len(names)} subfolder(s)). Received: images={str(directory)!r}")
     return names, files, np.asarray(labels, dtype=np.int64)
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _place(source, target, mode):

@@ -29,19 +29,33 @@ import numpy as np
 from kerasdoc.findings import Finding
 
 
+def _folds(y, n_classes, folds):
+    """Class counts, present classes and the usable fold count of `y`.
+
+    The fourth value is the prior-only answer `(N, n_classes)` when fewer
+    than two classes or two folds are possible (nothing to cross-validate),
+    else None.
+    """
+    counts = np.bincount(y, minlength=n_classes)
+    present = np.flatnonzero(counts)
+    folds = int(min(folds, counts[present].min())) if len(present) else 0
+    if len(present) < 2 or folds < 2:
+        proba = np.zeros((len(y), n_classes))
+        proba[:, present] = counts[present] / max(len(y), 1)
+        return counts, present, folds, proba
+    return counts, present, folds, None
+
+
 def cross_val_proba(features, y, *, n_classes, seed, folds=3):
     """Out-of-sample class probabilities `(N, n_classes)` from `folds`-fold CV."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    counts = np.bincount(y, minlength=n_classes)
-    present = np.flatnonzero(counts)
-    folds = int(min(folds, counts[present].min())) if len(present) else 0
-    proba = np.zeros((len(y), n_classes))
-    if len(present) < 2 or folds < 2:
-        proba[:, present] = counts[present] / max(len(y), 1)
+    counts, present, folds, proba = _folds(y, n_classes, folds)
+    if proba is not None:
         return proba
+    proba = np.zeros((len(y), n_classes))
     model = LogisticRegression(max_iter=50, tol=1e-3)
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
     with warnings.catch_warnings():
@@ -64,13 +78,10 @@ def knn_cross_val_proba(features, y, *, n_classes, seed, folds=3):
     from sklearn.model_selection import StratifiedKFold
     from sklearn.neighbors import KNeighborsClassifier
 
-    counts = np.bincount(y, minlength=n_classes)
-    present = np.flatnonzero(counts)
-    folds = int(min(folds, counts[present].min())) if len(present) else 0
-    proba = np.zeros((len(y), n_classes))
-    if len(present) < 2 or folds < 2:
-        proba[:, present] = counts[present] / max(len(y), 1)
+    counts, present, folds, proba = _folds(y, n_classes, folds)
+    if proba is not None:
         return proba
+    proba = np.zeros((len(y), n_classes))
     prior = counts[present] / len(y)
     cv = StratifiedKFold(folds, shuffle=True, random_state=seed)
     for train, test in cv.split(features, y):
