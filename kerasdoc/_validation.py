@@ -222,5 +222,5 @@ def _check_one_input(x, tensor, name):
     if len(got) != len(expected) or any(e is not None and e != g
                                         for e, g in zip(expected, got)):
         raise InvalidInputError(
-            f"`{name}` must hold samples of the model's input shape {declared}. "
+            f"`{name}` must hold samples of `model`'s input shape {declared}. "
             f"Received: {name}.shape={np.shape(x)}")
