@@ -100,7 +100,7 @@ def _smooth(losses, window):
 
 
 def classify_curve(losses, *, initial, target, window=5, rate_limited=False,
-                   value_targets=False):
+                   value_targets=False, baseline=None):
     """Name the shape of a loss curve that did not reach `target`.
 
     A pure function of the numbers, so it is tested without training.
@@ -128,6 +128,13 @@ def classify_curve(losses, *, initial, target, window=5, rate_limited=False,
             has a constant size). For them a loss still falling at the end
             is a floor only when its fall visibly slows toward a level above
             `target` (`_heading_below`). Defaults to `False`.
+        baseline: for value targets, the loss of predicting the batch's mean
+            target, the best an input-blind model does. A loss that went
+            below it by at least half the way to `target`
+            (`_USES_ITS_INPUT`) maps inputs to outputs; when it is still
+            falling at the end, its tail is slow, not a floor (a
+            binary cross-entropy approaches the pixels' entropy with a
+            long tail), so it is `"still_falling"`. Defaults to `None`.
 
     Returns:
         One of `"converged"`, `"nonfinite"`, `"rising"`,
@@ -161,9 +168,27 @@ def classify_curve(losses, *, initial, target, window=5, rate_limited=False,
     if len(recent) >= 4 and recent[-1] < recent[0] * 0.9:
         return "still_falling"
     if _falling_at_the_end(values) and (
-            rate_limited or (value_targets and _heading_below(values, target))):
+            rate_limited or (value_targets and (
+                _heading_below(values, target)
+                or _closed_most_of_the_gap(values, baseline, target)))):
         return "still_falling"
     return "plateau"
+
+
+# Share of the gap between the input-blind loss (predicting the batch's mean
+# target) and the target that a value model must have closed for a slow,
+# still-falling tail to count as inconclusive rather than a floor. An
+# input-blind or broken model stays at (or above) the mean-target loss; one
+# halfway to the target is demonstrably fitting its inputs.
+_USES_ITS_INPUT = 0.5
+
+
+def _closed_most_of_the_gap(values, baseline, target):
+    """Whether the curve's best loss closed `_USES_ITS_INPUT` of baseline -> target."""
+    if baseline is None or not baseline > target:
+        return False
+    best = float(np.min(values))
+    return (baseline - best) >= _USES_ITS_INPUT * (baseline - target)
 
 
 def _plain_sgd(optimizer):
@@ -391,7 +416,7 @@ def overfit_batch(model, x, y=None, *, batch_size: int = 16, max_steps: int = 30
 
     pattern = classify_curve(losses, initial=initial, target=target,
                              rate_limited=_plain_sgd(model.optimizer),
-                             value_targets=not classes)
+                             value_targets=not classes, baseline=mean_loss)
     findings = []
     if pattern != "converged":
         import keras

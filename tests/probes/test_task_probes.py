@@ -11,7 +11,7 @@ import pytest
 from sklearn.datasets import load_diabetes, load_digits
 
 from kerasdoc.probes import initial_loss, overfit_batch
-from kerasdoc.probes._overfit import _value_target
+from kerasdoc.probes._overfit import _value_target, classify_curve
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +126,49 @@ def test_multilabel_sigmoid_is_silent(digits):
     result = initial_loss(model, x, y)
     assert not result.skipped and not result.findings
     assert _loud(overfit_batch(model, x, y, max_steps=200)) == []
+
+
+def test_classify_curve_slow_tail_after_most_of_the_gap_is_inconclusive():
+    # A binary cross-entropy approaching the pixels' entropy: most of the
+    # gap from the mean-target loss (0.48) to the target (0.235) is closed
+    # in a few dozen steps, then a power-law tail that geometric
+    # extrapolation projects above the target.
+    steps = np.arange(300)
+    tail = 0.222 + 0.27 / (1 + steps / 8.0) ** 0.6
+    assert classify_curve(tail, initial=0.69, target=0.235,
+                          value_targets=True) == "plateau"
+    assert classify_curve(tail, initial=0.69, target=0.235, value_targets=True,
+                          baseline=0.48) == "still_falling"
+    # stuck near the input-blind loss: a floor, whatever the baseline says
+    blind = 0.47 + 0.2 / (1 + steps / 8.0) ** 0.6
+    assert classify_curve(blind, initial=0.69, target=0.235, value_targets=True,
+                          baseline=0.48) == "plateau"
+    # most of the gap closed but flat at the end: a floor
+    flat = np.r_[np.linspace(0.69, 0.3, 100), np.full(200, 0.3)]
+    assert classify_curve(flat, initial=0.69, target=0.235, value_targets=True,
+                          baseline=0.48) == "plateau"
+
+
+@pytest.mark.slow
+def test_conv_autoencoder_slow_tail_is_not_an_error(digits):
+    """Twin of keras-io's convolutional denoising autoencoder (first stage):
+    Conv2D/MaxPool encoder, Conv2DTranspose decoder, sigmoid output, binary
+    cross-entropy on [0, 1] pixels; most of the gap to the pixels' entropy
+    closes fast, then a slow tail outlasts the probe's steps."""
+    x, _ = digits
+    images = x.reshape(-1, 8, 8, 1)
+    keras.utils.set_random_seed(0)
+    layers = keras.layers
+    inputs = keras.Input((8, 8, 1))
+    h = layers.Conv2D(16, 3, activation="relu", padding="same")(inputs)
+    h = layers.MaxPooling2D(2, padding="same")(h)
+    h = layers.Conv2DTranspose(16, 3, strides=2, activation="relu", padding="same")(h)
+    outputs = layers.Conv2D(1, 3, activation="sigmoid", padding="same")(h)
+    model = keras.Model(inputs, outputs)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss="binary_crossentropy")
+    result = overfit_batch(model, images, images)
+    assert not result.reached
+    assert _loud(result) == []
+    [finding] = result.findings
+    assert finding.evidence["pattern"] == "still_falling"
+    assert finding.evidence["min_loss"] < finding.evidence["mean_target_loss"]
