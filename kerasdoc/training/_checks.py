@@ -326,6 +326,27 @@ class SharpnessUnstable(Settings):
         "the mean loss over those steps must be lower than over as many "
         "steps before by more than this (relative) to stay silent",
         minimum=0.0)
+    # How the Doctor measures (not judged by the detector): the same values
+    # as the Doctor's `sharpness_*` keywords, so that `diagnose(settings=...)`
+    # can turn the estimates on.
+    every: int = setting(
+        0, "steady interval in steps between sharpness estimates (dense "
+        "early, see the Doctor's `sharpness_every`); 0 turns them off",
+        minimum=0, integer=True)
+    iterations: int = setting(
+        2, "power iterations per sharpness estimate (warm-started)",
+        minimum=1, integer=True)
+    sample: int = setting(
+        32, "at most this many examples of the batch per estimate",
+        minimum=1, integer=True)
+    trace_samples: int = setting(
+        0, "Rademacher vectors per Hutchinson estimate of the Hessian's "
+        "trace; 0 for none", minimum=0, integer=True)
+
+
+# The settings above that the detector judges with (the rest are the
+# Doctor's measuring schedule).
+_SHARPNESS_JUDGED = ("factor", "estimates", "span", "tolerance")
 
 
 _C = "tests/training/test_curvature.py::"
@@ -338,4 +359,5 @@ _C = "tests/training/test_curvature.py::"
                   _LIVE + "test_healthy_walkthrough_runs_are_silent"))
 def sharpness_unstable(history, *, settings):
     """Sharpness far above the optimizer's stability bound while the loss stalls."""
-    return _call(_detectors.detect_sharpness_unstable, history, settings)
+    return _detectors.detect_sharpness_unstable(
+        history, **{k: getattr(settings, k) for k in _SHARPNESS_JUDGED})

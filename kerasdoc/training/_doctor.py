@@ -147,7 +147,11 @@ class Doctor(keras.callbacks.Callback):
             as it is measured. `0` turns them off: they are
             opt-in (e.g. `256`) because tracing the Hessian-vector products
             and the estimates cost more than the default's budget (measured
-            in `benchmarks/bench_doctor.py`). Defaults to `0`.
+            in `benchmarks/bench_doctor.py`). The `sharpness_*` keywords
+            are aliases of `settings={"train.sharpness_unstable": {"every":
+            ..., "iterations": ..., "sample": ..., "trace_samples": ...,
+            "factor": ...}}`, which is how `diagnose` turns them on.
+            Defaults to `0`.
         sharpness_iterations: power iterations per estimate (warm-started
             from the previous eigenvector). Defaults to `2`.
         sharpness_sample: at most this many examples of the batch per
@@ -237,16 +241,15 @@ class Doctor(keras.callbacks.Callback):
                 "gap": check_float(validation_gap, "validation_gap", minimum=0.0)},
             "train.sharpness_unstable": {
                 "factor": check_float(sharpness_factor, "sharpness_factor",
-                                      minimum=1.0)},
-        }
-        every_sharp = check_int(sharpness_every, "sharpness_every", minimum=0)
-        self.curvature = every_sharp and {
-            "every": every_sharp, "dense": 2,
-            "iterations": check_int(sharpness_iterations, "sharpness_iterations",
+                                      minimum=1.0),
+                "every": check_int(sharpness_every, "sharpness_every", minimum=0),
+                "iterations": check_int(sharpness_iterations,
+                                        "sharpness_iterations", minimum=1),
+                "sample": check_int(sharpness_sample, "sharpness_sample",
                                     minimum=1),
-            "sample": check_int(sharpness_sample, "sharpness_sample", minimum=1),
-            "trace_samples": check_int(sharpness_trace_samples,
-                                       "sharpness_trace_samples", minimum=0)}
+                "trace_samples": check_int(sharpness_trace_samples,
+                                           "sharpness_trace_samples", minimum=0)},
+        }
         if update_ratio_low >= update_ratio_high:
             raise InvalidInputError(
                 "`update_ratio_low` must be below `update_ratio_high`. Received: "
@@ -256,6 +259,13 @@ class Doctor(keras.callbacks.Callback):
 
         self.settings = resolve_settings(settings, overrides=self.thresholds,
                                          part="training")
+        # The `sharpness_*` keywords are aliases of the check's settings, so
+        # `settings={"train.sharpness_unstable": {"every": 256}}` (what
+        # `diagnose` passes on) turns the estimates on too.
+        sharp = self.settings["train.sharpness_unstable"]
+        self.curvature = sharp.every and {
+            "every": sharp.every, "dense": 2, "iterations": sharp.iterations,
+            "sample": sharp.sample, "trace_samples": sharp.trace_samples}
         self.task = task
         self._runner = None
         self.tensorboard_dir = tensorboard_dir

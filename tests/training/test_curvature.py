@@ -284,3 +284,42 @@ def test_sharpness_finding_silent_on_healthy_rates(kind, rate):
     assert run["blowup"] is None
     assert run["estimates"] >= 16
     assert run["raised"] is None, run["ratios"]
+
+
+def test_sharpness_is_turned_on_through_settings():
+    from kerasdoc._errors import InvalidInputError
+
+    doctor = Doctor(settings={"train.sharpness_unstable": {
+        "every": 8, "iterations": 3, "sample": 16, "trace_samples": 1}})
+    assert doctor.curvature == {"every": 8, "dense": 2, "iterations": 3,
+                                "sample": 16, "trace_samples": 1}
+    # A keyword set to another value than its default wins over settings.
+    assert Doctor(sharpness_every=5, settings={
+        "train.sharpness_unstable": {"every": 8}}).curvature["every"] == 5
+    assert not Doctor().curvature
+    with pytest.raises(InvalidInputError, match="every"):
+        Doctor(settings={"train.sharpness_unstable": {"every": -1}})
+
+
+def test_diagnose_measures_sharpness_when_its_settings_ask(monkeypatch):
+    import kerasdoc
+    import kerasdoc.training as training
+
+    made = []
+
+    class Recording(training.Doctor):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(training, "Doctor", Recording)
+    model = _tiny()
+    x, y = _data(n=64)
+    kerasdoc.diagnose(model, x, y, parts=["training"], epochs=1, batch_size=16,
+                      budget_s=None,
+                      settings={"train.sharpness_unstable": {"every": 2}})
+    (doctor,) = made
+    h = doctor.history
+    ok = np.isfinite(h["sharpness"])
+    assert ok.sum() >= 2 and np.all(h["sharpness"][ok] > 0)
+    assert np.all(h["noise_estimates"][ok] > 0)
