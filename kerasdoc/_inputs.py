@@ -68,7 +68,7 @@ def model_input_names(model):
     """
     if model is None or not _is_graph(model):
         return None
-    struct = getattr(model, "_inputs_struct", None)
+    struct = _keras.inputs_struct(model)
     if isinstance(struct, dict):
         by_id = {id(t): k for k, t in struct.items()}
         return [by_id.get(id(t), t.name) for t in model.inputs]

@@ -6,14 +6,25 @@ Keras versions it was checked on; `tests/test_keras_seam.py` calls every
 shim, so a Keras upgrade that moves one fails there first, by name.
 
 Where the public API serves, it is used instead: `keras.tree`,
-`keras.utils.unpack_x_y_sample_weight`.
+`keras.utils.unpack_x_y_sample_weight`, `model.compute_loss(...,
+training=True)` (in `compute_loss`).
 
 Private attributes read here (`PRIVATE_ATTRIBUTES`): the layer traversal
 (`_flatten_layers`), the functional graph's edges (`_keras_history`,
 `_inbound_nodes`, `_outbound_nodes`, `_operations`, `_nodes_by_depth`,
 `_functional`), an optimizer's rate as held (`_learning_rate`), the compile
 arguments (`_compile_metrics`, `_compile_loss`, `_jit_compile`) and a layer's
-random generators (`_seed_generators`).
+random generators (`_seed_generators`); the training step's pieces
+(`_loss_tracker`, `_make_function`, `_symbolic_build`,
+`_maybe_symbolic_build`, `_call_has_training_arg`), a graph's structured
+inputs and outputs (`_inputs_struct`, `_outputs_struct`), an output's logits
+(`_keras_logits`), an optimizer's state (`_velocities`,
+`_get_current_learning_rate`), what a copy is rebuilt from (`_auto_config`,
+`_output_shape`, `_tracker`, `_layers`) and a loss's arguments
+(`_fn_kwargs`).
+
+TensorFlow's own private dataset API (`_as_serialized_graph`,
+`_VariantDataset` in `kerasdoc/_inputs.py`) is not Keras and not here.
 
 Checked on: Keras 3.15.1 (TensorFlow 2.21.0 backend).
 """
@@ -22,7 +33,12 @@ __all__ = ["functional_class", "global_seed_generator", "compute_output_spec",
            "unscale_loss_for_distribution", "flatten_layers", "producing_layer",
            "producing_node", "inbound_nodes", "outbound_nodes", "graph_operations",
            "nodes_by_depth", "learning_rate_variable", "compile_arguments",
-           "seed_generators", "SHIMS", "PRIVATE_ATTRIBUTES"]
+           "seed_generators", "compute_loss", "loss_tracker", "keras_logits",
+           "compile_unbuilt", "symbolic_build", "maybe_symbolic_build",
+           "call_has_training_arg", "sequential_graph", "inputs_struct", "outputs_struct",
+           "has_make_function", "make_function", "optimizer_velocities",
+           "current_learning_rate", "auto_config", "lambda_output_shape", "tracker",
+           "sublayer_list", "loss_function_kwargs", "SHIMS", "PRIVATE_ATTRIBUTES"]
 
 CHECKED_ON = ("3.15.1",)
 """Keras versions every shim was checked on."""
@@ -180,16 +196,211 @@ def seed_generators(layer):
     return tuple(getattr(layer, "_seed_generators", None) or ())
 
 
+def compute_loss(model, x, y, y_pred, sample_weight=None):
+    """The model's training loss as Keras's own `train_step` computes it.
+
+    Calls the public `model.compute_loss(x, y, y_pred, sample_weight,
+    training=True)`; a user override written before Keras 3.3 without the
+    `training` argument is called without it, as Keras's private wrapper
+    `Trainer._compute_loss` does (it reads the same signature). Checked on
+    Keras 3.15.1.
+    """
+    import inspect
+
+    if "training" in inspect.signature(model.compute_loss).parameters:
+        return model.compute_loss(x, y, y_pred, sample_weight, training=True)
+    return model.compute_loss(x, y, y_pred, sample_weight)
+
+
+def loss_tracker(model):
+    """The `Mean` metric that reports `fit`'s "loss" (`model._loss_tracker`), or None.
+
+    Keras's `train_step` updates it with the unscaled loss; an instrumented
+    step must do the same so the logged loss is Keras's. Not public (it is
+    the first of `model.metrics` when compiled, but not by name). Checked on
+    Keras 3.15.1.
+    """
+    return getattr(model, "_loss_tracker", None)
+
+
+def keras_logits(tensor):
+    """The logits Keras attached to a softmax/sigmoid output (`tensor._keras_logits`), or None.
+
+    Keras's `Activation`/`Dense` with a softmax or sigmoid keeps the
+    pre-activation on the output tensor (so losses with `from_logits=False`
+    can use it stably); nothing public reads it. Checked on Keras 3.15.1.
+    """
+    return getattr(tensor, "_keras_logits", None)
+
+
+def compile_unbuilt(model):
+    """True when the compiled loss or metrics containers are not built yet.
+
+    Reads `model._compile_metrics.built` and `model._compile_loss.built`, as
+    Keras's own `_symbolic_build` does before it builds them. Checked on
+    Keras 3.15.1.
+    """
+    metrics = getattr(model, "_compile_metrics", None)
+    loss = getattr(model, "_compile_loss", None)
+    return ((metrics is not None and not metrics.built)
+            or (loss is not None and not loss.built))
+
+
+def symbolic_build(model, data_batch):
+    """Build the model, its compiled loss/metrics and optimizer from a batch of specs.
+
+    `model._symbolic_build(data_batch=...)`, what `fit` does before its first
+    step. Checked on Keras 3.15.1.
+    """
+    return model._symbolic_build(data_batch=data_batch)
+
+
+def maybe_symbolic_build(model, data_batch):
+    """`model._maybe_symbolic_build(data_batch=...)`: build what `fit` would build, if unbuilt.
+
+    What `train_on_batch` calls before its first step. Checked on Keras 3.15.1.
+    """
+    return model._maybe_symbolic_build(data_batch=data_batch)
+
+
+def call_has_training_arg(layer):
+    """Whether `layer.call` takes a `training` argument (`layer._call_has_training_arg`).
+
+    Keras's `train_step` calls `model(x, training=True)` only then; a step
+    built alike must too. Checked on Keras 3.15.1.
+    """
+    return bool(getattr(layer, "_call_has_training_arg", True))
+
+
+def sequential_graph(model):
+    """The functional graph a built `Sequential` wraps (`model._functional`), or None.
+
+    Checked on Keras 3.15.1.
+    """
+    return getattr(model, "_functional", None)
+
+
+def inputs_struct(graph):
+    """A graph model's inputs in the structure it was built with (`_inputs_struct`), or None.
+
+    `model.inputs` is flat; a dict- or nested-input model needs the
+    structure. Checked on Keras 3.15.1.
+    """
+    return getattr(graph, "_inputs_struct", None)
+
+
+def outputs_struct(graph):
+    """A graph model's outputs in the structure it was built with (`_outputs_struct`).
+
+    Checked on Keras 3.15.1.
+    """
+    return graph._outputs_struct
+
+
+def has_make_function(model):
+    """Whether the model's trainer has `_make_function` (the TensorFlow backend's).
+
+    Checked on Keras 3.15.1.
+    """
+    return hasattr(model, "_make_function")
+
+
+def make_function(model, step_function):
+    """A train function built from `step_function` exactly as Keras builds its own.
+
+    `model._make_function(step)`: the TensorFlow trainer's wrapper (its
+    `tf.function`, `steps_per_execution` loop, distribution and jit
+    settings); nothing public builds one from another step. Checked on
+    Keras 3.15.1.
+    """
+    return model._make_function(step_function)
+
+
+def optimizer_velocities(optimizer):
+    """An adaptive optimizer's second-moment variables (`optimizer._velocities`), or None.
+
+    Adam and RMSprop hold them per trainable variable, in order. Checked on
+    Keras 3.15.1.
+    """
+    return getattr(optimizer, "_velocities", None)
+
+
+def current_learning_rate(optimizer):
+    """The rate the optimizer applies at its current step (`_get_current_learning_rate()`).
+
+    A schedule evaluated at `optimizer.iterations`, inside a traced step
+    too. Checked on Keras 3.15.1.
+    """
+    return optimizer._get_current_learning_rate()
+
+
+
+def auto_config(obj):
+    """The constructor arguments Keras recorded for a layer or model (`obj._auto_config`), or None.
+
+    Keras records them for classes whose arguments are all serialisable;
+    kerasdoc rebuilds a copy from them when `get_config` is missing.
+    Checked on Keras 3.15.1.
+    """
+    return getattr(obj, "_auto_config", None)
+
+
+def lambda_output_shape(layer):
+    """The `output_shape` a `Lambda` layer was given (`layer._output_shape`), or None.
+
+    `Lambda.get_config` serialises it; a copy made without serialising needs
+    the value itself. Checked on Keras 3.15.1.
+    """
+    return getattr(layer, "_output_shape", None)
+
+
+def tracker(obj):
+    """The attribute tracker of a layer or model (`obj._tracker`), or None.
+
+    It records which attributes hold layers, variables and metrics
+    (`stored_ids`); restoring a model's state exactly puts them back.
+    Checked on Keras 3.15.1.
+    """
+    return getattr(obj, "_tracker", None)
+
+
+def sublayer_list(layer):
+    """The list a layer keeps its tracked sublayers in (`vars(layer)["_layers"]`), or None.
+
+    The list object itself (not a copy), so a state restore can put its
+    contents back in place. Checked on Keras 3.15.1.
+    """
+    return vars(layer).get("_layers")
+
+
+
+def loss_function_kwargs(loss):
+    """The keyword arguments a built-in loss object passes its function (`loss._fn_kwargs`).
+
+    A `keras.losses.CategoricalCrossentropy(from_logits=True)` keeps
+    `from_logits` there; `{}` when the loss has none. Checked on Keras 3.15.1.
+    """
+    return dict(getattr(loss, "_fn_kwargs", None) or {})
+
+
 SHIMS = (functional_class, global_seed_generator, compute_output_spec,
          unscale_loss_for_distribution, flatten_layers, producing_layer, producing_node,
          inbound_nodes,
          outbound_nodes, graph_operations, nodes_by_depth, learning_rate_variable,
-         compile_arguments, seed_generators)
+         compile_arguments, seed_generators, compute_loss, loss_tracker, keras_logits,
+         compile_unbuilt, symbolic_build, maybe_symbolic_build, call_has_training_arg,
+         sequential_graph, inputs_struct, outputs_struct, has_make_function,
+         make_function, optimizer_velocities, current_learning_rate, auto_config,
+         lambda_output_shape, tracker, sublayer_list, loss_function_kwargs)
 """Every shim of this module (the test calls each)."""
 
 PRIVATE_ATTRIBUTES = ("_flatten_layers", "_keras_history", "_inbound_nodes",
                       "_outbound_nodes", "_operations", "_nodes_by_depth", "_functional",
                       "_learning_rate", "_compile_metrics", "_compile_loss", "_jit_compile",
-                      "_seed_generators")
+                      "_seed_generators", "_compute_loss", "_loss_tracker", "_keras_logits",
+                      "_symbolic_build", "_maybe_symbolic_build", "_call_has_training_arg",
+                      "_inputs_struct", "_outputs_struct", "_make_function", "_velocities",
+                      "_get_current_learning_rate", "_auto_config", "_output_shape",
+                      "_tracker", "_layers", "_fn_kwargs")
 """Private Keras attributes read through the shims above; no other module may read them
 (`tests/test_keras_seam.py` lists the modules still waiting to move)."""

@@ -120,7 +120,9 @@ def classify_loss(loss) -> Optional[LossInfo]:
         name = loss
     elif hasattr(loss, "fn") and callable(loss.fn):  # keras LossFunctionWrapper
         name = getattr(loss.fn, "__name__", type(loss).__name__)
-        from_logits = bool(getattr(loss, "_fn_kwargs", {}).get("from_logits", False))
+        from kerasdoc._keras import loss_function_kwargs
+
+        from_logits = bool(loss_function_kwargs(loss).get("from_logits", False))
     elif hasattr(loss, "get_config") and not callable(getattr(loss, "__name__", None)):
         name = _snake(type(loss).__name__)
         from_logits = bool(getattr(loss, "from_logits", False))

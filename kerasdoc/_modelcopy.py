@@ -114,13 +114,13 @@ def _clone_layer(layer):
         return layer
     if type(layer) is keras.layers.Lambda:
         return keras.layers.Lambda(
-            layer.function, output_shape=getattr(layer, "_output_shape", None),
+            layer.function, output_shape=_keras.lambda_output_shape(layer),
             mask=layer.mask, arguments=dict(layer.arguments), name=layer.name,
             dtype=layer.dtype_policy)
     try:
         return layer.__class__.from_config(layer.get_config())
     except Exception as error:  # get_config missing or not matching __init__
-        auto = getattr(layer, "_auto_config", None)
+        auto = _keras.auto_config(layer)
         if auto is not None:
             for extra in ({"name": layer.name}, {}):
                 try:
@@ -218,7 +218,7 @@ def _clone_architecture(model):
             return model.__class__.from_config(model.get_config())
     except Exception as error:  # no get_config, or one __init__ does not take
         errors.append(error)
-    auto = getattr(model, "_auto_config", None)
+    auto = _keras.auto_config(model)
     if auto is not None:
         try:
             return model.__class__(**auto.config)
@@ -387,11 +387,11 @@ class SavedState:
         self.model = model
         self.attributes = {name: (value, _container_contents(value))
                            for name, value in vars(model).items()}
-        tracker = getattr(model, "_tracker", None)
+        tracker = _keras.tracker(model)
         self.tracker_ids = ({name: set(ids) for name, ids in tracker.stored_ids.items()}
                             if tracker is not None else None)
         self.layers = [(layer, layer.trainable, _container_contents(
-            vars(layer).get("_layers")))
+            _keras.sublayer_list(layer)))
             for layer in _keras.flatten_layers(model, include_self=False)]
         self.values = [(v, np.array(v.numpy(), copy=True))
                        for v in _all_variables(model)]
@@ -408,7 +408,7 @@ class SavedState:
                 object.__setattr__(model, name, value)
                 if contents is not None:
                     _put_back(value, contents)
-            tracker = getattr(model, "_tracker", None)
+            tracker = _keras.tracker(model)
             if tracker is not None and self.tracker_ids is not None:
                 for name, ids in self.tracker_ids.items():
                     _put_back(tracker.stored_ids.setdefault(name, set()), ids)
@@ -416,7 +416,7 @@ class SavedState:
                 if layer.trainable != trainable:
                     layer.trainable = trainable
                 if sublayers is not None:
-                    _put_back(vars(layer)["_layers"], sublayers)
+                    _put_back(_keras.sublayer_list(layer), sublayers)
 
 
 def _all_variables(model):

@@ -342,7 +342,7 @@ def train_loss(model, xb, yb):
     logged loss is this batch's.
     """
     checkpoint()
-    model._maybe_symbolic_build(data_batch=(xb, yb, None))
+    _keras.maybe_symbolic_build(model, (xb, yb, None))
     model.make_train_function()
     model.reset_metrics()
     logs = model.train_function(iter([(xb, yb)]))

@@ -4,6 +4,7 @@ import time
 
 import numpy as np
 
+from kerasdoc import _keras
 from kerasdoc._errors import InvalidInputError
 from kerasdoc._validation import check_float, check_int, received
 from kerasdoc.findings import Finding
@@ -59,7 +60,7 @@ class GradientCheckResult(ProbeResult):
 def is_custom_layer(layer):
     """Whether `layer` (or a layer inside it) is user code rather than Keras's."""
     return any(not type(sub).__module__.startswith("keras.")
-               for sub in layer._flatten_layers(include_self=True))
+               for sub in _keras.flatten_layers(layer, include_self=True))
 
 
 def _float64_twin(layer, sample):
@@ -91,8 +92,8 @@ def _random_state_keeper(*objects):
     """
     generators = []
     for obj in objects:
-        for layer in obj._flatten_layers(include_self=True):
-            generators.extend(getattr(layer, "_seed_generators", ()))
+        for layer in _keras.flatten_layers(obj, include_self=True):
+            generators.extend(_keras.seed_generators(layer))
     try:
         from kerasdoc._keras import global_seed_generator
 
@@ -303,7 +304,7 @@ def gradient_check(model, x, y=None, *, layers="custom", n_samples: int = 4,
                                    replace=False))
         xb, yb = _common.take(x, index), _common.take(y, index)
         clone = _common.probe_copy(model, seed=seed, compile=False, sample_x=xb)
-        graph = bool(getattr(clone, "inputs", None)) and hasattr(clone, "_operations") \
+        graph = bool(getattr(clone, "inputs", None)) and _keras.graph_operations(clone) is not None \
             or isinstance(clone, keras.Sequential)
         top = [layer for layer in clone.layers
                if not isinstance(layer, keras.layers.InputLayer)]
@@ -415,7 +416,7 @@ def _check_whole(clone, loss, xb, yb, epsilon, rng, checks, skipped, tolerance):
     import tensorflow as tf
 
     owner = {}
-    for layer in clone._flatten_layers(include_self=True):
+    for layer in _keras.flatten_layers(clone, include_self=True):
         for weight in layer.trainable_weights:
             owner[id(weight)] = layer.name
     fn = None if loss is None else _common.per_sample_loss(loss)

@@ -79,7 +79,10 @@ def _output_spread(model, xs):
     import keras
 
     outputs = model(xs, training=False)
-    outputs = [getattr(t, "_keras_logits", t) for t in keras.tree.flatten(outputs)]
+    from kerasdoc._keras import keras_logits
+
+    outputs = [t if keras_logits(t) is None else keras_logits(t)
+               for t in keras.tree.flatten(outputs)]
     out = _common.output_matrix(outputs, _common.count(xs))
     scale = float(np.mean(np.abs(out)))
     return float(np.mean(out.std(axis=0)) / scale) if scale > 0 else 0.0

@@ -45,6 +45,8 @@ the run's random numbers are untouched.
 import numpy as np
 import tensorflow as tf
 
+from kerasdoc import _keras
+
 # Entries of the curvature window vector (reset at every read).
 (K_COUNT, K_SHARP, K_RATIO, K_BOUND, K_LR, K_STEP, K_NOISE_S, K_NOISE_G2,
  K_NOISE_N, K_TRACE, K_TRACE_N) = range(11)
@@ -275,11 +277,9 @@ class Curvature:
         def loss_fn(values):
             mapping = list(zip(self.weights, values)) + others
             with keras.StatelessScope(state_mapping=mapping):
-                y_pred = (model(x, training=True) if model._call_has_training_arg
-                          else model(x))
-                loss = model._compute_loss(x=x, y=y, y_pred=y_pred,
-                                           sample_weight=sample_weight,
-                                           training=True)
+                y_pred = (model(x, training=True)
+                          if _keras.call_has_training_arg(model) else model(x))
+                loss = _keras.compute_loss(model, x, y, y_pred, sample_weight)
             return tf.cast(unscale_loss_for_distribution(loss),
                            tf.float32)
 
@@ -297,7 +297,7 @@ class Curvature:
                             self.model.optimizer)
         if self.kind not in ("adam", "rmsprop"):
             return None
-        velocities = getattr(optimizer, "_velocities", None)
+        velocities = _keras.optimizer_velocities(optimizer)
         if not velocities or len(velocities) != len(self.weights):
             return None
         eps = float(optimizer.epsilon)
@@ -342,7 +342,7 @@ class Curvature:
     def _learning_rate(self):
         optimizer = getattr(self.model.optimizer, "inner_optimizer",
                             self.model.optimizer)
-        lr = optimizer._get_current_learning_rate()
+        lr = _keras.current_learning_rate(optimizer)
         return tf.cast(lr, tf.float32)
 
     def _noise(self, small, big, b, batch):

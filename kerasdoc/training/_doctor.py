@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 
+from kerasdoc import _keras
 from kerasdoc._errors import InvalidInputError, KerasDocError
 from kerasdoc._validation import check_choice, check_float, check_int, check_model
 from kerasdoc.findings import Report, Severity
@@ -332,7 +333,7 @@ class Doctor(keras.callbacks.Callback):
     # -- installing the step -----------------------------------------------
     def on_train_begin(self, logs=None):
         model = check_model(self.model, built=False)
-        if not hasattr(model, "_make_function"):
+        if not _keras.has_make_function(model):
             raise KerasDocError(
                 "Doctor needs the TensorFlow backend's Trainer._make_function "
                 f"(Keras 3 on TensorFlow). Received: model={type(model).__name__}")
@@ -364,7 +365,7 @@ class Doctor(keras.callbacks.Callback):
             self._setup(model)
         # else: Keras builds the model while tracing its first step, so the
         # first step runs Keras's own function and the Doctor starts after.
-        self._install(model, current or model._make_function(model.train_step))
+        self._install(model, current or _keras.make_function(model, model.train_step))
 
     def _setup(self, model):
         if self._observing is not None:
@@ -414,7 +415,7 @@ class Doctor(keras.callbacks.Callback):
                 "which ran without instrumentation")
         self._instrument.offset = self._offset
         self._packed = None
-        self._compiled = model._make_function(self._instrument.train_step)
+        self._compiled = _keras.make_function(model, self._instrument.train_step)
 
     def _install(self, model, keras_function):
         doctor = self

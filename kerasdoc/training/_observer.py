@@ -27,6 +27,7 @@ as it does for activations where no tap model can be run (no layer graph,
 import numpy as np
 import tensorflow as tf
 
+from kerasdoc import _keras
 from kerasdoc.training import _step as S
 
 
@@ -212,7 +213,7 @@ def setup_observer(doctor, model, current):
         # The model's own train_step, built exactly as Keras builds it, plus
         # the host callback on sampled steps.
         feed = TapFeed()
-        compiled = model._make_function(feed.wrap(model.train_step))
+        compiled = _keras.make_function(model, feed.wrap(model.train_step))
 
         def train_function(iterator):
             if doctor.model is not model or doctor._tap_feed is not feed:

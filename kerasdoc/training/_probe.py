@@ -76,12 +76,13 @@ class Probe:
         """Build the probe of a (built) Keras 3 model."""
         import keras
 
-        from kerasdoc._keras import functional_class
+        from kerasdoc._keras import (functional_class, inputs_struct, outputs_struct,
+                                     sequential_graph)
 
         Functional = functional_class()
 
         weight_names, weight_layer, weight_layers = _weight_groups(model)
-        graph = getattr(model, "_functional", None) if isinstance(
+        graph = sequential_graph(model) if isinstance(
             model, keras.Sequential) else model
         if not isinstance(graph, Functional):
             return cls((), None, None, 0, weight_names, weight_layer,
@@ -90,8 +91,8 @@ class Probe:
                              "activation statistics need a Sequential or "
                              "functional model, so only gradients, weights "
                              "and the loss are observed."))
-        outputs_struct = graph._outputs_struct
-        flat_outputs = keras.tree.flatten(outputs_struct)
+        outputs = outputs_struct(graph)
+        flat_outputs = keras.tree.flatten(outputs)
         output_ids = {id(t) for t in flat_outputs}
         nodes = _graph_nodes(graph)
         taps, tensors, skipped = [], [], []
@@ -120,7 +121,7 @@ class Probe:
             note = ("no activation statistics for layers used more than once "
                     f"or with several outputs: {', '.join(skipped)}")
         try:
-            tap_model = _tap_model(graph._inputs_struct,
+            tap_model = _tap_model(inputs_struct(graph),
                                    list(flat_outputs) + tensors,
                                    name=f"{model.name}_kerasdoc_taps")
         except Exception as error:  # never break the user's fit over a tap
@@ -129,7 +130,7 @@ class Probe:
                        note=("could not build the activation tap model "
                              f"({type(error).__name__}: {error}), so only "
                              "gradients, weights and the loss are observed."))
-        return cls(tuple(taps), tap_model, outputs_struct, len(flat_outputs),
+        return cls(tuple(taps), tap_model, outputs, len(flat_outputs),
                    weight_names, weight_layer, weight_layers, note)
 
     def forward(self, model, x):
@@ -137,7 +138,9 @@ class Probe:
         import keras
 
         if self.tap_model is None:
-            if model._call_has_training_arg:
+            from kerasdoc._keras import call_has_training_arg
+
+            if call_has_training_arg(model):
                 return model(x, training=True), []
             return model(x), []
         outs = self.tap_model(x, training=True)
@@ -155,7 +158,9 @@ def _tap_model(inputs, outputs, name):
 def _graph_nodes(graph):
     """Nodes of `graph` itself (not of nested models), by `id` of their layer."""
     nodes = {}
-    for depth_nodes in graph._nodes_by_depth.values():
+    from kerasdoc._keras import nodes_by_depth
+
+    for depth_nodes in nodes_by_depth(graph).values():
         for node in depth_nodes:
             if node.operation is not None and not node.is_input:
                 nodes.setdefault(id(node.operation), []).append(node)
