@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
+from kerasdoc import _keras
 from kerasdoc.training import _stats
 from kerasdoc.training._clipping import clip_gradients
 
@@ -122,17 +123,17 @@ class Instrument:
         from keras import tree
         from keras.utils import unpack_x_y_sample_weight
 
-        from kerasdoc._keras import unscale_loss_for_distribution
+        from kerasdoc._keras import (compute_loss, loss_tracker,
+                                     unscale_loss_for_distribution)
 
         model = self.model
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         estimated = None
         with tf.GradientTape() as tape:
             y_pred, acts = self.probe.forward(model, x)
-            loss = model._compute_loss(x=x, y=y, y_pred=y_pred,
-                                       sample_weight=sample_weight, training=True)
+            loss = compute_loss(model, x, y, y_pred, sample_weight)
             unscaled_loss = unscale_loss_for_distribution(loss)
-            model._loss_tracker.update_state(
+            loss_tracker(model).update_state(
                 unscaled_loss,
                 sample_weight=tf.shape(
                     next(i for i in tree.flatten(x) if i is not None))[0])
@@ -291,7 +292,7 @@ class Instrument:
                         act, low=low, high=high, margin=self.saturation_margin))
                 else:
                     sats.append(zero)
-                raw = getattr(act, "_keras_logits", None)
+                raw = _keras.keras_logits(act)
                 logits.append(_stats.max_abs(raw) if raw is not None else zero)
             squares = tf.stack(squares)
             a_nf = _stats.flag(squares)
@@ -361,9 +362,7 @@ class Instrument:
         model = self.model
         unbuilt = (
             (model.optimizer is not None and not model.optimizer.built)
-            or (model._compile_metrics is not None
-                and not model._compile_metrics.built)
-            or (model._compile_loss is not None and not model._compile_loss.built))
+            or _keras.compile_unbuilt(model))
         spec = getattr(iterator, "element_spec", None)
         if not unbuilt or spec is None:
             return
@@ -380,7 +379,7 @@ class Instrument:
         except TypeError:
             return  # sparse, ragged or per-replica specs: Keras builds in the trace
         with self.strategy.scope():
-            model._symbolic_build(data_batch=batch)
+            _keras.symbolic_build(model, batch)
 
     def read(self):
         """Every replica's values as numpy (leading replica axis); resets the window.
