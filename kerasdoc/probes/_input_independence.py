@@ -32,7 +32,10 @@ class InputIndependenceResult(ProbeResult):
             budget, or training diverged, so equal losses say nothing about
             the input; or when it ended significantly worse than the
             zero-input copy, which shows its output depends on the input
-            and it was still learning (reported at info).
+            and it was still learning (reported at info); or when it was
+            level with the zero-input copy while its loss on the same
+            samples was still falling significantly over the run's second
+            half (also info).
     """
 
     name = "input_independence"
@@ -96,13 +99,19 @@ def _initial(loss, model, xs, ys):
     return float(np.mean(np.asarray(fn(ys, model(xs, training=False)))))
 
 
-def _paired_gap(fn, real, blank, xs, zeros, ys):
-    """(mean, z) of per-sample zero-copy loss minus real-copy loss, or (None, None)."""
+def _paired_gap(fn, real, blank, xs, zeros, ys, track=None):
+    """(mean, z) of per-sample zero-copy loss minus real-copy loss, or (None, None).
+
+    When `track` is a list, the real copy's per-sample losses (inference
+    mode, the same samples every time) are appended to it.
+    """
     if fn is None:
         return None, None
     n = _common.count(xs)
     lose_real = np.asarray(fn(ys, real(xs, training=False)), np.float64).reshape(n, -1)
     lose_zero = np.asarray(fn(ys, blank(zeros, training=False)), np.float64).reshape(n, -1)
+    if track is not None:
+        track.append(lose_real.mean(axis=1))
     diff = lose_zero.mean(axis=1) - lose_real.mean(axis=1)
     gap = float(np.mean(diff))
     if not np.isfinite(gap):
@@ -111,6 +120,28 @@ def _paired_gap(fn, real, blank, xs, zeros, ys):
     if error > 0:
         return gap, gap / error
     return gap, (np.inf if gap > 0 else 0.0)
+
+
+def _still_falling(track, z):
+    """Whether the real copy's loss fell significantly over the run's second half.
+
+    `track` holds the real copy's per-sample losses at each check, always
+    on the same samples in inference mode, so the paired difference between
+    the check halfway through and the last one has no batch noise: a mean
+    drop `z` standard errors above zero (and above 1 % of the loss, beyond
+    float drift) is a copy still learning when the probe stopped.
+    """
+    if len(track) < 2:
+        return False
+    mid, last = track[(len(track) - 1) // 2], track[-1]
+    if mid is last:
+        return False
+    drop = mid - last
+    mean = float(np.mean(drop))
+    if not np.isfinite(mean) or mean <= 0.01 * abs(float(np.mean(mid))):
+        return False
+    error = float(np.std(drop, ddof=1) / np.sqrt(len(drop))) if len(drop) > 1 else 0.0
+    return error == 0 or mean / error >= z
 
 
 def input_independence(model, x, y=None, *, batch_size: int = 32, n_samples: int = 256,
@@ -202,6 +233,7 @@ def input_independence(model, x, y=None, *, batch_size: int = 32, n_samples: int
         per_sample = _common.per_sample_loss(model.loss)
         real_losses, zero_losses, stopped = [], [], None
         gap, gap_z = None, None
+        track = []
         while stopped is None:
             index = next(batches)
             real_losses.append(_common.train_loss(real, _common.take(xs, index),
@@ -210,13 +242,13 @@ def input_independence(model, x, y=None, *, batch_size: int = 32, n_samples: int
                                                    _common.take(ys, index)))
             step = len(real_losses)
             if step % check_every == 0 and step >= 2 * check_every:
-                gap, gap_z = _paired_gap(per_sample, real, blank, xs, zeros, ys)
+                gap, gap_z = _paired_gap(per_sample, real, blank, xs, zeros, ys, track)
                 if np.mean(real_losses[-check_every:]) < (1 - margin) * np.mean(
                         zero_losses[-check_every:]) and (gap_z is None or gap_z >= z):
                     stopped = "clear"
             stopped = stopped or budget.reason(step)
         if stopped != "clear":
-            gap, gap_z = _paired_gap(per_sample, real, blank, xs, zeros, ys)
+            gap, gap_z = _paired_gap(per_sample, real, blank, xs, zeros, ys, track)
 
     window = max(1, min(check_every, len(real_losses) // 2))
     real_loss = float(np.mean(real_losses[-window:]))
@@ -239,19 +271,29 @@ def input_independence(model, x, y=None, *, batch_size: int = 32, n_samples: int
     # learning. Whether the input helps is then undecided, not refuted.
     worse = (gap_z <= -z and gap < 0) if gap_z is not None else (
         real_loss > zero_loss * (1 + margin))
-    still_learning = bool(worse and not constant and learned and not diverged)
-    conclusive = constant or (learned and not diverged and not worse)
     no_better = not (real_loss < zero_loss * (1 - margin) or significant)
+    # A real copy level with the zero copy but whose loss on the same samples
+    # was still falling significantly over the second half of the run has
+    # not finished learning: an input-blind model would have stopped where
+    # the zero copy stopped (the label prior), so level losses at that point
+    # say nothing yet.
+    falling = bool(no_better and _still_falling(track, z))
+    still_learning = bool((worse or falling) and not constant and learned
+                          and not diverged)
+    conclusive = constant or (learned and not diverged and not worse and not falling)
     findings = []
     if still_learning:
         findings.append(Finding(
             "probe.input_independent", severity="info",
             message=(f"Inconclusive: after {len(real_losses)} steps the copy on real "
                      f"inputs was still learning (loss {start_real:.4g} -> "
-                     f"{real_loss:.4g}) and had not yet reached the label prior the "
+                     f"{real_loss:.4g}"
+                     + (", still falling over the run's second half" if falling else "")
+                     + ") and had not yet got below the label prior the "
                      f"zero-input copy sits at ({zero_loss:.4g}); its outputs do "
                      "depend on the input."),
             evidence={"real_loss": real_loss, "zero_loss": zero_loss,
+                      "still_falling": falling,
                       "start_real_loss": start_real, "margin": margin, "gap": gap,
                       "gap_z": gap_z, "z": z, "steps": len(real_losses),
                       "output_spread": spread, "output_constant": constant,

@@ -122,3 +122,26 @@ def test_raw_scale_features_saturating_a_fresh_sigmoid_are_not_input_blind():
     result = input_independence(model, x, y, batch_size=10, n_samples=128, max_steps=30)
     assert result.output_spread > 1e-3
     assert all(str(f.severity) == "info" for f in result.findings), result.findings
+
+
+def test_real_copy_level_with_zeros_but_still_falling_is_inconclusive():
+    """Twin of keras-io's custom train_step guide: Dense(1) on 32 uniform
+    features, a linear target, Adam at 1e-3, MSE. The real copy starts far
+    above the label prior (random weights times inputs of mean 0.5) and after
+    100 steps has only come level with the zero copy, still falling: info,
+    never an error."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    x = rng.random((1000, 32)).astype("float32")
+    y = ((x - 0.5) @ rng.normal(0, 0.3, (32, 1))
+         + rng.normal(0, 0.05, (1000, 1))).astype("float32")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((32,)), keras.layers.Dense(1)])
+    model.compile(optimizer="adam", loss="mse")
+    result = input_independence(model, x, y)
+    assert not result.conclusive
+    [finding] = result.findings
+    assert str(finding.severity) == "info"
+    assert finding.evidence["still_falling"] is True
+    assert finding.message.startswith("Inconclusive")
