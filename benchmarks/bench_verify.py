@@ -126,7 +126,8 @@ def _rows(name, twin, program_kwargs, model, parts, seeds, budget_s, force=()):
     start = time.perf_counter()
     out = kerasdoc.verify(report, model, x, y, validation_data=val, batch_size=batch,
                           seeds=seeds, budget_s=budget_s,
-                          class_weight=program_kwargs.get("class_weight"))
+                          class_weight=program_kwargs.get("class_weight"),
+                          fit_epochs=program_kwargs.get("epochs"))
     seconds = time.perf_counter() - start
     rows = []
     for f in out:
@@ -141,7 +142,10 @@ def _rows(name, twin, program_kwargs, model, parts, seeds, budget_s, force=()):
                      "verdict": v.get("verdict"), "reason": v.get("reason"),
                      "before": v.get("val_loss_before"), "after": v.get("val_loss_after"),
                      "ci95": v.get("ci95"), "large": v.get("large"),
-                     "seeds": v.get("seeds"), "metric_before": v.get("metric_before"),
+                     "seeds": v.get("seeds"), "epochs": v.get("epochs"),
+                     "steps": v.get("steps"), "extended": v.get("extended"),
+                     "with_the_others": _brief(v.get("with_the_others")),
+                     "metric_before": v.get("metric_before"),
                      "metric_after": v.get("metric_after"),
                      "diagnose_s": diagnosed, "verify_s": seconds})
     together = (out.verification or {}).get("together")
@@ -158,6 +162,13 @@ def _rows(name, twin, program_kwargs, model, parts, seeds, budget_s, force=()):
                      "with a remedy", "found": sorted(out.codes), "verify_s": seconds,
                      "diagnose_s": diagnosed})
     return rows, [f for f in out if f.verified is not None]
+
+
+def _brief(entry):
+    if not entry:
+        return None
+    return {k: entry.get(k) for k in ("verdict", "val_loss_before", "val_loss_after",
+                                      "ci95", "seeds", "epochs")}
 
 
 def _jsonable(value):
@@ -189,6 +200,10 @@ def gallery_programs(healthy, only):
                        "batch_size": p.batch_size, "epochs": p.epochs}))
 
 
+REALWORLD_BUGGY = ("collaborative_filtering",)
+"""Buggy programs of the real-world corpus besides the `bug_*` ones."""
+
+
 def realworld_programs(healthy, only, parts=None):
     import importlib
     import pkgutil
@@ -196,7 +211,7 @@ def realworld_programs(healthy, only, parts=None):
     import benchmarks.realworld.programs as package
 
     names = sorted(m.name for m in pkgutil.iter_modules(package.__path__)
-                   if m.name.startswith("bug_"))
+                   if m.name.startswith("bug_") or m.name in REALWORLD_BUGGY)
     for name in names:
         if only and name not in only:
             continue
@@ -209,7 +224,8 @@ def realworld_programs(healthy, only, parts=None):
                                       "validation_data": p.validation_data,
                                       "batch_size": p.batch_size, "epochs": p.epochs,
                                       "class_weight": p.fit_kwargs.get("class_weight")}
-            yield f"realworld:{name}", twin, parts or ("data", "model", "probes"), make
+            yield (f"realworld:{name}", twin,
+                   parts or ("data", "model", "probes", "training"), make)
 
 
 def _format(row):
@@ -282,7 +298,7 @@ def main(argv=None):
     t.add_argument("--budget", type=float, default=300.0)
     t.add_argument("--parts", default=None,
                    help="diagnose parts for the real-world programs (default "
-                        "data,model,probes)")
+                        "data,model,probes,training)")
     args = parser.parse_args(argv)
     if args.what == "cost":
         cost(rounds=args.rounds, seeds=args.seeds)

@@ -701,7 +701,7 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, plan, *, budg
                                    seeds=verify_seeds, budget_s=budget_s,
                                    batch_size=batch_size, sample_weight=data.sample_weight,
                                    class_weight=data.class_weight, seed=seed,
-                                   progress=say)
+                                   fit_epochs=epochs, progress=say)
         except (InvalidInputError, InvalidTypeError) as exc:  # e.g. several outputs
             report = Report(report.findings, ran=report.ran,
                             skipped=dict(report.skipped, verify=str(exc)),

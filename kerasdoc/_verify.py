@@ -11,9 +11,29 @@ a 95% t interval over the seeds. The verdict:
 - `harmful`: the interval lies below 0 by the same margin;
 - `no effect`: anything else.
 
+- `not enough alone`: both arms diverge: another fault stops the run.
+
 A warning whose remedy has no effect (or harms) is marked `unconfirmed` and
 drops to info; its evidence stays. Each remedy is tried alone, then all
-together.
+together (each remedy once, however many findings it answers); a remedy
+that was not enough alone is then judged within the others (all of them
+against all but it): `confirmed with the others` when it is part of the cure.
+
+What is compared with what:
+
+- runs last `epochs` (2), and at least `min_steps` (64) steps of the original
+  arm, so that a small data set in large batches still takes steps;
+- both arms train the same number of epochs: the same samples, so about the
+  same compute. A remedy that changes the batch size changes the number of
+  steps per epoch; it is compared at the user's own `fit_epochs` (the
+  question is what the user's fit ends at), and the steps of each arm are
+  reported next to the verdict;
+- a remedy whose effect needs more steps (a new initialisation or
+  activation, `Remedy.slow`) runs again `SLOW_FACTOR` times longer when the
+  short runs are inconclusive;
+- class weights are judged on the class-balanced loss (each class's mean
+  loss, averaged over the classes), which is what they change; every other
+  remedy on the plain validation loss.
 
 How it stays cheap: short runs (`epochs`, 2 by default), one original arm
 per seed shared by every finding, one traced training function per arm (the
@@ -41,9 +61,15 @@ from kerasdoc._validation import check_float, check_int, check_model, received
 
 __all__ = ["verify", "apply_fixes"]
 
-VERDICTS = ("confirmed", "no effect", "harmful", "not applicable", "not verified",
-            "failed")
+VERDICTS = ("confirmed", "no effect", "harmful", "not enough alone",
+            "confirmed with the others", "not applicable", "not verified", "failed")
 """What `verify` may conclude about a finding."""
+
+FIT_HORIZON_SAMPLES = 100_000
+"""A remedy compared at the user's epochs trains on at most this many samples a run."""
+
+SLOW_FACTOR = 3
+"""A slow remedy's inconclusive comparison is run again this many times longer."""
 
 # Two-sided 97.5% quantiles of Student's t by degrees of freedom.
 _T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365,
@@ -186,8 +212,10 @@ class Criterion:
         p = np.clip(p, eps, 1 - eps)
         if self.form == "multilabel" or p.shape[-1] == 1:
             y = self.y.astype("float64").reshape(p.shape)
-            loss = -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
-            return float(loss), float(np.mean((p > 0.5) == (y > 0.5)))
+            terms = -(y * np.log(p) + (1 - y) * np.log(1 - p))
+            self.last_balanced = (_balanced(terms.ravel(), (y > 0.5).ravel().astype(int))
+                                  if p.shape[-1] == 1 else None)
+            return float(terms.mean()), float(np.mean((p > 0.5) == (y > 0.5)))
         p = p.reshape(-1, p.shape[-1])  # per sample, or per position of a sequence
         ids = (self.y.reshape(-1).astype("int64") if self.form == "sparse"
                else self.y.reshape(-1, self.y.shape[-1]).argmax(axis=-1))
@@ -196,8 +224,21 @@ class Criterion:
                 "`verify` cannot match the model's outputs with the validation labels "
                 f"({len(p)} predictions, {len(ids)} labels). "
                 f"Received: y_val shape {self.y.shape}")
-        loss = -np.mean(np.log(p[np.arange(len(p)), ids]))
-        return float(loss), float(np.mean(p.argmax(axis=-1) == ids))
+        per_sample = -np.log(p[np.arange(len(p)), ids])
+        self.last_balanced = _balanced(per_sample, ids)
+        return float(per_sample.mean()), float(np.mean(p.argmax(axis=-1) == ids))
+
+    def balanced(self, pred, setup):
+        """The loss with every class weighing the same (None for values)."""
+        self.last_balanced = None
+        loss, _ = self(pred, setup)
+        return loss if self.last_balanced is None or not math.isfinite(loss) else \
+            self.last_balanced
+
+
+def _balanced(per_sample, ids):
+    """Mean over the classes present of each class's mean loss."""
+    return float(np.mean([per_sample[ids == c].mean() for c in np.unique(ids)]))
 
 
 # One arm ----------------------------------------------------------------------------
@@ -217,12 +258,16 @@ class _Arm:
         self.results = {}
 
     def evaluate(self):
-        """`(loss, metric)` of the arm's model on the validation data now."""
+        """`(loss, metric, class-balanced loss)` of the arm's model on the validation data."""
         xv = self.setup.validation_data[0]
         chunk = max(256, self.setup.batch_size)
         pred = np.concatenate([np.asarray(self.model(xv[i:i + chunk], training=False))
                                for i in range(0, len(xv), chunk)])
-        return self.criterion(pred, self.setup)
+        self.criterion.last_balanced = None
+        loss, metric = self.criterion(pred, self.setup)
+        balanced = self.criterion.last_balanced
+        return loss, metric, (loss if balanced is None or not math.isfinite(loss)
+                              else balanced)
 
     def run(self, seed):
         """`{"loss", "metric", "curve"}` of a run from the arm's start with `seed`."""
@@ -235,7 +280,7 @@ class _Arm:
         for variable, value in self.start:
             variable.assign(value)
         for remedy, finding in self.redraws:  # this seed's own random draws
-            remedy.transform(self.setup, finding, seed=seed)
+            (remedy.redraw_fn or remedy.transform)(self.setup, finding, seed=seed)
         model, setup = self.model, self.setup
         seed_model(model, seed)
         rng = np.random.default_rng(seed)
@@ -266,13 +311,20 @@ class _Arm:
             raise
         except Exception as exc:  # this arm's program does not train: its result
             self.results[seed] = {"loss": math.inf, "metric": math.nan, "curve": curve,
+                                  "balanced": math.inf, "steps": self.steps,
                                   "error": f"{type(exc).__name__}: {_first_line(exc)}"}
             return self.results[seed]
-        loss, metric = evaluate()
+        loss, metric, balanced = evaluate()
         curve.append(loss)
         curve.extend([curve[-1]] * (self.epochs - len(curve)))
-        self.results[seed] = {"loss": loss, "metric": metric, "curve": curve}
+        self.results[seed] = {"loss": loss, "metric": metric, "curve": curve,
+                              "balanced": balanced, "steps": self.steps}
         return self.results[seed]
+
+    @property
+    def steps(self):
+        """Optimizer steps of one run of this arm."""
+        return self.epochs * math.ceil(len(self.setup.y) / self.setup.batch_size)
 
 
 def _first_line(exc, limit=300):
@@ -286,9 +338,9 @@ def _capped(values, others):
     return [v if math.isfinite(v) else cap for v in values]
 
 
-def _compare(before_runs, after_runs, min_effect, higher_is_better_metric):
-    b = [r["loss"] for r in before_runs]
-    a = [r["loss"] for r in after_runs]
+def _compare(before_runs, after_runs, min_effect, higher_is_better_metric, key="loss"):
+    b = [r[key] for r in before_runs]
+    a = [r[key] for r in after_runs]
     stats = paired_interval(_capped(b, a), _capped(a, b))
     before_mean = float(np.mean(_capped(b, a)))
     verdict = judge(stats, before_mean, min_effect)
@@ -309,6 +361,12 @@ def _compare(before_runs, after_runs, min_effect, higher_is_better_metric):
     if out.get("before_error") and out.get("after_error"):
         out["verdict"] = "failed"
         out["reason"] = f"neither arm trains: {out['after_error']}"
+    elif not any(map(math.isfinite, b + a)):
+        out["verdict"] = "not enough alone"
+        out["reason"] = ("both arms diverge: something else stops this run from training; "
+                         "see all the remedies together")
+    out["criterion"] = "class-balanced loss" if key == "balanced" else "loss"
+    out["steps"] = {"before": before_runs[0].get("steps"), "after": after_runs[0].get("steps")}
     mb = [r["metric"] for r in before_runs]
     ma = [r["metric"] for r in after_runs]
     if all(map(math.isfinite, mb + ma)):
@@ -337,15 +395,16 @@ def _arrays(x, y, validation_data, sample_weight, class_weight, model, max_sampl
     if validation_data is None:
         order = np.random.default_rng(12345).permutation(len(ys))
         cut = max(1, len(ys) // 5)
-        val, train = order[:cut], order[cut:]
+        val, train = order[:cut], np.sort(order[cut:])  # a stream's order kept
         weights = None if data.sample_weight is None else np.asarray(
             data.sample_weight)[train]
         return (xs[train], ys[train], (xs[val], ys[val]), weights, data.class_weight,
-                data.batch_size, "validation_data=None: 20% of x held out")
+                data.batch_size if data.batches else None,
+                "validation_data=None: 20% of x held out")
     val = sample_validation_data(validation_data, max_samples=max_samples)
     xv = np.asarray(as_model_inputs(val.x, model))
     return (xs, ys, (xv, np.asarray(val.y)), data.sample_weight, data.class_weight,
-            data.batch_size, None)
+            data.batch_size if data.batches else None, None)
 
 
 def _candidates(report, codes):
@@ -367,7 +426,8 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
            batch_size: Optional[int] = None, sample_weight=None, class_weight=None,
            shuffle: bool = True, codes=None, together: bool = True,
            min_effect: float = 0.02, seed: int = 0, max_samples: int = 4096,
-           stop_early: bool = True,
+           stop_early: bool = True, fit_epochs: Optional[int] = None,
+           min_steps: int = 64,
            progress: Optional[Callable[[str], None]] = None):
     """Apply each finding's remedy to a copy and show, across seeds, whether it helps.
 
@@ -397,7 +457,11 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
             separates from 0 early). Defaults to `3`.
         budget_s: wall-clock budget; when spent, findings not yet verified are
             `not verified` with that reason. Defaults to `None` (no limit).
-        epochs: epochs of each short run. Defaults to `2`.
+        epochs: epochs of each short run, at least (a run lasts at least
+            `min_steps` optimizer steps). A remedy whose effect needs more
+            steps (`Remedy.slow`: a new initialisation or activation) is run
+            again `SLOW_FACTOR` times longer when the short runs are
+            inconclusive. Defaults to `2`.
         batch_size: fit's batch size. Defaults to `None` (32, or the
             stream's batch size).
         sample_weight: per-sample weights, as for `fit`. Defaults to `None`.
@@ -413,6 +477,13 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
         stop_early: stop adding seeds once the interval separates from 0
             (from 2 seeds on); `False` always runs every seed. Defaults to
             `True`.
+        fit_epochs: the epochs of the user's own `fit`. A remedy that
+            changes the updates per epoch (a smaller batch) is compared at
+            these epochs (at most `FIT_HORIZON_SAMPLES` samples a run; the
+            steps of each arm are reported). Defaults to `None` (unknown:
+            the short runs' epochs).
+        min_steps: fewest optimizer steps of the original arm in a short run
+            (small data sets get more epochs). Defaults to `64`.
         progress: called with a one-line message per step. Defaults to `None`.
 
     Returns:
@@ -437,6 +508,8 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
         raise InvalidInputError(f"`model` must be compiled. {received('model', model)}")
     seeds = check_int(seeds, "seeds", minimum=2)
     epochs = check_int(epochs, "epochs", minimum=1)
+    fit_epochs = check_int(fit_epochs, "fit_epochs", minimum=1, allow_none=True)
+    min_steps = check_int(min_steps, "min_steps", minimum=1)
     seed = check_int(seed, "seed", minimum=0)
     batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
     budget_s = check_float(budget_s, "budget_s", minimum=0, exclusive_minimum=True,
@@ -468,18 +541,38 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
     if candidates:
         xs, ys, val, weights, cweights, stream_batch, note = _arrays(
             x, y, validation_data, sample_weight, class_weight, model, max_samples)
+        if stream_batch is not None and shuffle:  # fit never shuffles a stream
+            shuffle = False
+            settings["shuffle"] = "False (a stream: fit keeps its order)"
         batch = batch_size or min(stream_batch or 32, len(ys))
         if note:
             settings["note"] = note
         criterion = Criterion(val[1], model.loss, model)
+        per_epoch = math.ceil(len(ys) / batch)
+        run_epochs = max(epochs, math.ceil(min_steps / per_epoch))
+        fit_horizon = max(run_epochs, min(fit_epochs or run_epochs,
+                                          math.ceil(FIT_HORIZON_SAMPLES / len(ys))))
         settings.update(criterion=criterion.name, metric=criterion.metric,
-                        batch_size=batch, steps_per_run=epochs * math.ceil(len(ys) / batch))
+                        batch_size=batch, epochs_per_run=run_epochs,
+                        steps_per_run=run_epochs * per_epoch, fit_epochs=fit_epochs)
         higher = criterion.metric == "accuracy"
         with preserved_global_rng():
             base = TrainingSetup.from_user(model, xs, ys, validation_data=val,
                                            batch_size=batch, shuffle=shuffle,
                                            class_weight=cweights, sample_weight=weights)
-            original = _Arm(base.copy(), criterion, epochs)
+            originals = {}
+
+            def original(n_epochs):
+                if n_epochs not in originals:
+                    originals[n_epochs] = _Arm(base.copy(), criterion, n_epochs)
+                return originals[n_epochs]
+
+            def horizon(remedy):
+                return fit_horizon if remedy.horizon == "fit" else run_epochs
+
+            def longer(remedy, n_epochs):
+                return SLOW_FACTOR * n_epochs if remedy.slow else None
+
             arms = {}
             for index, finding, remedy in candidates:
                 entry = {"remedy": remedy.name}
@@ -507,26 +600,26 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
                 setup, finding, remedy = arms[index]
                 say(f"verify {finding.code}: {'; '.join(results[index]['changes'])}")
                 results[index].update(_verify_one(
-                    original, setup, criterion, epochs, seeds, seed, min_effect, higher,
-                    left, failed, finding.code, [(remedy, finding)], stop_early))
+                    original, setup, criterion, horizon(remedy), seeds, seed, min_effect,
+                    higher, left, failed, finding.code, [(remedy, finding)], stop_early,
+                    key=remedy.criterion, longer=lambda n, r=remedy: longer(r, n)))
             if together and len(order) > 1 and left() > 0:
-                combined = base.copy()
-                lines, used = [], []
-                for index in order:
-                    setup, finding, remedy = arms[index]
-                    try:
-                        _, changes = apply_remedy(remedy, combined, finding, seed=seed,
-                                                  in_place=True)
-                        lines.extend(changes)
-                        used.append((remedy, finding))
-                    except NotApplicable:
-                        continue
+                combined, lines, used = _combine(base, [arms[i] for i in order], seed)
                 together_result = {"codes": [arms[i][1].code for i in order],
                                    "changes": lines}
-                say("verify all remedies together")
-                together_result.update(_verify_one(
-                    original, combined, criterion, epochs, seeds, seed, min_effect,
-                    higher, left, failed, "together", used, stop_early))
+                if len({r.name for r, _ in used}) > 1:
+                    say("verify all remedies together")
+                    together_result.update(_verify_one(
+                        original, combined, criterion, run_epochs, seeds, seed,
+                        min_effect, higher, left, failed, "together", used, stop_early,
+                        longer=lambda n: max((longer(r, n) or 0 for r, _ in used),
+                                             default=0) or None))
+                else:
+                    together_result.update(verdict="not verified", reason=(
+                        "one remedy answers every finding: see its own verdict"))
+                _leave_one_out(results, arms, order, together_result, base, seed,
+                               criterion, seeds, min_effect, higher, left, failed,
+                               stop_early, say)
     findings = []
     for index, finding in enumerate(report):
         entry = results.get(index)
@@ -539,7 +632,7 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
             entry["original_severity"] = str(finding.severity)
             if str(finding.severity) == "warning":
                 severity = "info"
-        elif entry.get("verdict") == "confirmed":
+        elif entry.get("verdict") in ("confirmed", "confirmed with the others"):
             entry["standing"] = "confirmed"
         findings.append(finding.replace(severity=severity, verified=entry))
     timings = dict(report.timings)
@@ -555,34 +648,116 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
 
 
 def _verify_one(original, setup, criterion, epochs, seeds, first, min_effect, higher,
-                left, failed, name, remedies, stop_early=True):
-    """Train both arms seed by seed; stop once the interval separates from 0."""
+                left, failed, name, remedies, stop_early=True, key="loss", longer=None):
+    """Train both arms seed by seed; stop once the interval separates from 0.
+
+    `original(epochs)` gives the original arm of that run length. When the
+    runs are inconclusive and `longer(epochs)` gives a longer run length
+    (remedies whose effect needs more steps), both arms run again that long.
+    """
     from kerasdoc.findings._report import failure
 
     try:
-        arm = _Arm(setup, criterion, epochs, redraws=remedies)
-        before, after = [], []
-        for k in range(seeds):
-            if left() <= 0:
-                break
-            before.append(original.run(first + k))
-            after.append(arm.run(first + k))
-            if stop_early and len(before) >= 2:
-                result = _compare(before, after, min_effect, higher)
-                if result["verdict"] in ("confirmed", "harmful"):
-                    break
-        if len(before) < 2:
-            return {"verdict": "not verified",
-                    "reason": "time budget spent before two seeds ran"}
-        result = _compare(before, after, min_effect, higher)
-        if len(before) < seeds and result["verdict"] == "no effect":
-            result["reason"] = "time budget spent before every seed ran"
+        result = _run_pair(original(epochs), _Arm(setup, criterion, epochs,
+                                                 redraws=remedies),
+                           seeds, first, min_effect, higher, left, stop_early, key)
+        extended = longer(epochs) if longer is not None else None
+        if result["verdict"] == "no effect" and extended and left() > 0:
+            again = _run_pair(original(extended), _Arm(setup, criterion, extended,
+                                                      redraws=remedies),
+                              seeds, first, min_effect, higher, left, stop_early, key)
+            if again["verdict"] != "not verified":
+                again["extended"] = {"from_epochs": epochs, "verdict": result["verdict"],
+                                     "val_loss_before": result.get("val_loss_before"),
+                                     "val_loss_after": result.get("val_loss_after")}
+                result = again
         return result
     except KeyboardInterrupt:
         raise
     except Exception as exc:  # a crash is a failure, never a silent skip
         failed[f"verify/{name}"] = failure(exc)
         return {"verdict": "failed", "reason": f"{type(exc).__name__}: {exc}"}
+
+
+def _run_pair(before_arm, after_arm, seeds, first, min_effect, higher, left, stop_early,
+              key):
+    before, after = [], []
+    for k in range(seeds):
+        if left() <= 0:
+            break
+        before.append(before_arm.run(first + k))
+        after.append(after_arm.run(first + k))
+        if stop_early and len(before) >= 2:
+            result = _compare(before, after, min_effect, higher, key)
+            if result["verdict"] in ("confirmed", "harmful"):
+                break
+    if len(before) < 2:
+        return {"verdict": "not verified",
+                "reason": "time budget spent before two seeds ran"}
+    result = _compare(before, after, min_effect, higher, key)
+    result["epochs"] = before_arm.epochs
+    if len(before) < seeds and result["verdict"] == "no effect":
+        result["reason"] = "time budget spent before every seed ran"
+    return result
+
+
+def _combine(base, chosen, seed, skip=None):
+    """`base` copied with each remedy applied once, in order (minus `skip`)."""
+    from kerasdoc.remedies import NotApplicable, apply_remedy
+
+    combined = base.copy()
+    lines, used, names = [], [], set()
+    for setup, finding, remedy in chosen:
+        if remedy.name in names or (skip is not None and remedy.name == skip):
+            continue  # one remedy answering several findings is applied once
+        try:
+            _, changes = apply_remedy(remedy, combined, finding, seed=seed, in_place=True)
+        except NotApplicable:
+            continue
+        names.add(remedy.name)
+        lines.extend(changes)
+        used.append((remedy, finding))
+    return combined, lines, used
+
+
+def _leave_one_out(results, arms, order, together_result, base, seed, criterion, seeds,
+                   min_effect, higher, left, failed, stop_early, say):
+    """A remedy that was not enough alone, judged within the others: all minus it vs all.
+
+    When another fault stops both arms from training, a remedy's own effect
+    shows only once that fault is repaired too. If all the remedies together
+    train, each such remedy is judged by taking it out of the combination:
+    `confirmed with the others` when the combination does better with it.
+    """
+    if not together_result or not math.isfinite(together_result.get(
+            "val_loss_after", math.inf)):
+        return
+    seen = set()
+    for index in order:
+        entry = results[index]
+        _, finding, remedy = arms[index]
+        if entry.get("verdict") != "not enough alone" or left() <= 0:
+            continue
+        if remedy.name in seen:
+            continue
+        seen.add(remedy.name)
+        chosen = [arms[i] for i in order]
+        without, _, used_without = _combine(base, chosen, seed, skip=remedy.name)
+        combined, _, used = _combine(base, chosen, seed)
+        if not used_without:
+            continue
+        say(f"verify {finding.code} within the other remedies")
+        epochs = together_result.get("epochs")
+        within = _verify_one(
+            lambda n, s=without, u=used_without: _Arm(s, criterion, n, redraws=u),
+            combined, criterion, epochs, seeds, seed, min_effect, higher, left, failed,
+            f"{finding.code} within the others", used, stop_early)
+        entry["with_the_others"] = within
+        for other in order:
+            if arms[other][2].name == remedy.name and results[other].get(
+                    "verdict") == "not enough alone" and within.get("verdict") == "confirmed":
+                results[other]["verdict"] = "confirmed with the others"
+                results[other]["with_the_others"] = within
 
 
 # apply_fixes ----------------------------------------------------------------------------

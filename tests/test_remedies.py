@@ -48,13 +48,16 @@ def test_every_remedy_is_declared_by_a_check():
     from kerasdoc._registry import checks
 
     used = {c.remedy for c in checks() if c.remedy}
-    assert used == set(REMEDIES)
+    # clipping is cure_cause's last resort, no check's own remedy
+    assert used == set(REMEDIES) - {"clip_gradients"}
     from kerasdoc._registry import get
 
     assert get("model.zero_init").to_dict()["remedy"] == "reinit_kernels"
-    assert get("train.dead_relu").to_dict()["remedy"] is None
+    assert get("train.dead_relu").to_dict()["remedy"] == "cure_cause"
+    assert get("data.duplicates").to_dict()["remedy"] is None
     assert remedy_for("model.zero_init").name == "reinit_kernels"
-    assert remedy_for("train.dead_relu") is None
+    assert remedy_for("train.dead_relu").name == "cure_cause"
+    assert remedy_for("probe.batch_mixing") is None
 
 
 def test_unknown_remedy_name_is_refused():
@@ -203,7 +206,13 @@ def test_sgd_momentum_and_clipping():
     _, new, changes = _remedied(model, x, y, Finding("optim.vanilla_sgd"))
     assert changes == ["SGD: momentum 0.0 -> 0.9, nesterov False -> True"]
     assert new.optimizer.get_config()["momentum"] == 0.9
+    # exploding gradients in a sound structure: a lower rate first
     _, new, changes = _remedied(model, x, y, Finding("train.exploding_gradients"))
+    assert changes == ["SGD: learning_rate 0.05 -> 0.01 (SGD's default; the model's "
+                       "structure shows no cause of the unstable steps)"]
+    new, changes = apply_remedy(REMEDIES["clip_gradients"],
+                                TrainingSetup.from_user(model, x, y),
+                                Finding("train.exploding_gradients"))
     assert changes == ["SGD: clipnorm None -> 1.0"]
     assert model.optimizer.get_config()["clipnorm"] is None
     momentum = _mlp(optimizer=keras.optimizers.SGD(momentum=0.9))
@@ -263,3 +272,70 @@ def test_smaller_batch_and_log_prior_bias():
     assert np.allclose(new.model.get_layer("out").bias.numpy(),
                        bias.evidence["log_prior_bias"], atol=1e-4)
     assert np.all(model.get_layer("out").bias.numpy() == 0)
+
+
+def _stack(act, init="he_uniform", depth=4, bias="zeros", separate=False):
+    layers = [keras.Input((6,))]
+    for k in range(depth):
+        if separate:
+            layers += [keras.layers.Dense(5, kernel_initializer=init,
+                                          bias_initializer=bias, name=f"d{k}"),
+                       keras.layers.Activation(act, name=f"a{k}")]
+        else:
+            layers.append(keras.layers.Dense(5, activation=act, kernel_initializer=init,
+                                             bias_initializer=bias, name=f"d{k}"))
+    layers.append(keras.layers.Dense(3, activation="softmax", name="out"))
+    model = keras.Sequential(layers)
+    model.compile("adam", "sparse_categorical_crossentropy")
+    return model
+
+
+def test_cure_cause_gives_exponential_and_stacked_sigmoid_layers_relu():
+    x, y = _data()
+    _, new, changes = _remedied(_stack("exponential", separate=True), x, y,
+                                Finding("train.exploding_gradients"))
+    assert len(changes) == 4 and all("'exponential' -> 'relu'" in c for c in changes)
+    assert all(new.model.get_layer(f"a{k}").activation.__name__ == "relu" for k in range(4))
+    assert new.model.get_layer("out").activation.__name__ == "softmax"  # output kept
+    _, new, changes = _remedied(_stack("sigmoid"), x, y,
+                                Finding("train.vanishing_gradients"))
+    assert changes[0] == ("Dense 'd0': activation 'sigmoid' -> 'relu' (one of 4 stacked "
+                          "sigmoids: the gradient shrinks 4x or more through each)")
+    # the He init fits ReLU: kernels kept
+    assert not any("redrawn" in c for c in changes)
+    # two sigmoid layers are not a stack that vanishes: nothing mechanical to do
+    with pytest.raises(NotApplicable, match="no mechanical cause"):
+        apply_remedy(REMEDIES["cure_cause"], TrainingSetup.from_user(
+            _stack("sigmoid", depth=2), x, y), Finding("train.vanishing_gradients"))
+
+
+def test_cure_cause_redraws_a_relu_stack_off_he_scale_and_zeroes_dead_biases():
+    x, y = _data()
+    _, new, changes = _remedied(_stack("relu", init="random_uniform", depth=6), x, y,
+                                Finding("train.dead_relu"))
+    assert sum("kernel_initializer 'RandomUniform' -> 'he_normal'" in c
+               for c in changes) == 6
+    assert new.model.get_layer("d3").kernel.numpy().std() > 0.2
+    _, new, changes = _remedied(_stack("relu", bias=keras.initializers.Constant(-3.0)),
+                                x, y, Finding("train.dead_relu"))
+    assert changes and all("-> zeros" in c for c in changes)
+    assert np.all(new.model.get_layer("d0").bias.numpy() == 0)
+    # a sound He ReLU stack: the plateau has no mechanical cause
+    with pytest.raises(NotApplicable):
+        apply_remedy(REMEDIES["cure_cause"], TrainingSetup.from_user(_stack("relu"), x, y),
+                     Finding("train.loss_plateau"))
+
+
+def test_init_mismatch_in_a_sigmoid_stack_changes_the_activation_not_the_init():
+    from kerasdoc.model import audit_model
+
+    x, y = _data()
+    model = _stack("sigmoid", init="he_normal", depth=4)
+    finding = audit_model(model, x=x, y=y).by_code("model.init_activation_mismatch")[0]
+    _, new, changes = _remedied(model, x, y, finding)
+    assert all("'sigmoid' -> 'relu'" in c for c in changes), changes
+    # a tanh stack keeps tanh and gets Glorot
+    model = _stack("tanh", init="he_normal", depth=4)
+    finding = audit_model(model, x=x, y=y).by_code("model.init_activation_mismatch")[0]
+    _, new, changes = _remedied(model, x, y, finding)
+    assert all("'he_normal' -> 'glorot_uniform'" in c for c in changes), changes

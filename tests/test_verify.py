@@ -132,7 +132,7 @@ def test_each_remedy_alone_then_together_with_the_user_state_kept(split):
     report = kerasdoc.audit_model(model, x=x, y=y)
     assert report.has("model.zero_init", "error") and report.has("optim.vanilla_sgd")
     report = report.merge(Report([Finding("data.split_leakage", evidence={"pairs": []}),
-                                  Finding("train.dead_relu", layer="hidden")]))
+                                  Finding("data.duplicates")]))
     before = ModelState.capture(model)
     py, np_state = random.getstate(), np.random.get_state()
     checked = kerasdoc.verify(report, model, x, y, validation_data=val, seeds=3,
@@ -153,7 +153,7 @@ def test_each_remedy_alone_then_together_with_the_user_state_kept(split):
                                                            "harmful")
     assert by["data.split_leakage"].verified["verdict"] == "not verified"
     assert "validation" in by["data.split_leakage"].verified["reason"]
-    assert by["train.dead_relu"].verified is None  # no remedy
+    assert by["data.duplicates"].verified is None  # no remedy
     together = checked.verification["together"]
     assert together["codes"] == ["model.zero_init", "optim.vanilla_sgd"]
     assert len(together["changes"]) == 2 and together["verdict"] == "confirmed", together
@@ -245,3 +245,57 @@ def test_diagnose_verify_true_through_the_cli_flag(tmp_path, split, capsys):
     assert v["remedy"] == "reinit_kernels" and v["seeds"] == 2
     assert v["verdict"] in ("confirmed", "no effect", "harmful") and v["ci95"][0] is not None
     assert body["verification"]["epochs"] == 2 and body["timings"]["verify"] > 0
+
+
+def test_both_arms_diverging_is_not_enough_alone_and_steps_are_reported():
+    from kerasdoc._verify import _compare
+
+    inf = float("inf")
+    runs = [{"loss": inf, "metric": float("nan"), "curve": [inf], "balanced": inf,
+             "steps": 8}] * 2
+    out = _compare(runs, [dict(r, steps=64) for r in runs], 0.02, True)
+    assert out["verdict"] == "not enough alone", out
+    assert "both arms diverge" in out["reason"]
+    assert out["steps"] == {"before": 8, "after": 64}
+    finite = [{"loss": 1.0 + k / 10, "metric": 0.5, "curve": [1.0], "balanced": 2.0,
+               "steps": 8} for k in range(3)]
+    after = [dict(r, loss=r["loss"] - 0.5, balanced=1.0) for r in finite]
+    assert _compare(finite, after, 0.02, True)["verdict"] == "confirmed"
+    balanced = _compare(finite, after, 0.02, True, key="balanced")
+    assert balanced["criterion"] == "class-balanced loss"
+    assert balanced["val_loss_before"] == pytest.approx(2.0)
+
+
+def test_class_balanced_loss_weighs_each_class_the_same():
+    from kerasdoc._verify import Criterion
+    from kerasdoc.remedies import TrainingSetup
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, "sigmoid")])
+    model.compile("adam", "binary_crossentropy")
+    y = np.array([0, 0, 0, 1])
+    criterion = Criterion(y, model.loss, model)
+    setup = TrainingSetup.from_user(model, np.zeros((4, 2), "float32"), y)
+    pred = np.array([[0.1], [0.1], [0.1], [0.1]])  # the rare class always missed
+    plain = criterion(pred, setup)[0]
+    balanced = criterion.balanced(pred, setup)
+    assert plain == pytest.approx((3 * -np.log(0.9) - np.log(0.1)) / 4)
+    assert balanced == pytest.approx((-np.log(0.9) - np.log(0.1)) / 2)
+
+
+@pytest.mark.slow
+def test_a_stream_keeps_its_order_and_a_smaller_batch_is_judged_at_the_fit_epochs():
+    import tensorflow as tf
+
+    x, y = _data(160, seed=3)
+    order = np.argsort(y, kind="stable")
+    stream = tf.data.Dataset.from_tensor_slices((x[order], y[order])).batch(40)
+    model = _mlp()
+    report = Report([Finding("optim.batch_size", evidence={"max_batch_fraction": 0.1})])
+    checked = kerasdoc.verify(report, model, stream, validation_data=_data(60, seed=4),
+                              seeds=2, epochs=1, min_steps=4, fit_epochs=3,
+                              stop_early=True)
+    v = checked[0].verified
+    assert checked.verification["shuffle"].startswith("False (a stream")
+    assert checked.verification["epochs_per_run"] == 1  # 4 steps of 40 already
+    assert v["epochs"] == 3 and v["steps"] == {"before": 12, "after": 30}, v
+    assert "(at 3 epochs each: 12 -> 30 optimizer steps)" in checked.to_text(color=False)

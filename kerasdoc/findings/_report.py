@@ -118,11 +118,24 @@ def verified_lines(verified):
     lines = []
     for change in verified.get("changes", ()):
         lines.append(f"remedy: {change}")
-    if verdict in ("confirmed", "no effect", "harmful"):
+    if verdict in ("confirmed", "no effect", "harmful", "not enough alone",
+                   "confirmed with the others"):
         lo, hi = verified.get("ci95") or (None, None)
         line = (f"verified: val loss {_number(verified.get('val_loss_before'))} -> "
                 f"{_number(verified.get('val_loss_after'))}, {verified.get('seeds')} seeds, "
                 f"95 % CI of the gain {_interval(lo, hi)}: {verdict}")
+        steps = verified.get("steps") or {}
+        if verified.get("epochs") and steps.get("before") != steps.get("after"):
+            line += (f" (at {verified['epochs']} epochs each: {steps.get('before')} -> "
+                     f"{steps.get('after')} optimizer steps)")
+        if verified.get("extended"):
+            line += (f" (runs of {verified['extended']['from_epochs']} epochs were "
+                     f"inconclusive; judged at {verified.get('epochs')})")
+        within = verified.get("with_the_others")
+        if within and within.get("val_loss_before") is not None:
+            line += (f"; with the other remedies, leaving it out: val loss "
+                     f"{_number(within.get('val_loss_before'))} -> with it "
+                     f"{_number(within.get('val_loss_after'))}: {within.get('verdict')}")
         if verified.get("metric"):
             line += (f" ({verified['metric']} {_number(verified.get('metric_before'))} -> "
                      f"{_number(verified.get('metric_after'))})")

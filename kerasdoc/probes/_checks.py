@@ -172,7 +172,8 @@ class CannotOverfitBatch(Settings):
 @register("probe.cannot_overfit_batch", part="probes", needs=_NEEDS,
           settings=CannotOverfitBatch, aliases=("overfit_batch",),
           fires=(_P + "test_overfit.py::test_fires_on_sgd_with_learning_rate_10",),
-          silent=(_P + "test_overfit.py::test_silent_on_baseline",))
+          silent=(_P + "test_overfit.py::test_silent_on_baseline",),
+          remedy="cure_cause")
 def overfit_check(model, x, y, batch_size, seed, *, settings, task=None):
     """The model cannot drive the loss on one small batch near zero."""
     return _outcome(overfit_batch, model, x, y, batch_size=min(batch_size, 16), seed=seed,
@@ -195,7 +196,8 @@ class InputIndependent(Settings):
           settings=InputIndependent, aliases=("input_independence",),
           fires=(_P + "test_input_independence.py::"
                  "test_fires_on_a_model_that_ignores_its_input",),
-          silent=(_P + "test_input_independence.py::test_silent_on_baseline",))
+          silent=(_P + "test_input_independence.py::test_silent_on_baseline",),
+          remedy="cure_cause")
 def input_independence_check(model, x, y, batch_size, seed, *, settings, task=None):
     """The model does as well on zeroed inputs as on real ones."""
     return _outcome(input_independence, model, x, y, batch_size=batch_size, seed=seed,

@@ -14,6 +14,7 @@ A check declares its remedy in the registry (`register(..., remedy=...)`);
 import dataclasses
 from typing import Callable
 
+from kerasdoc.remedies import _structure as st
 from kerasdoc.remedies import _transforms as t
 from kerasdoc.remedies._setup import NotApplicable, TrainingSetup, check_arrays
 
@@ -38,6 +39,17 @@ class Remedy:
             listed for the user to make).
         redraw: the transform draws random values; `verify` re-runs it with
             each seed so the remedied arm's draws vary across seeds.
+        redraw_fn: `redraw_fn(setup, finding, seed=...)` makes a later
+            seed's draws on an already remedied setup (default: `transform`).
+        slow: its effect may need more steps than the short runs give (a new
+            initialisation or activation): when the short runs are
+            inconclusive, `verify` runs both arms longer.
+        horizon: `"short"` (the short runs) or `"fit"`: compared at the
+            user's own number of epochs (a change of the batch size changes
+            the updates per epoch; the question is what the user's fit ends
+            at).
+        criterion: `"loss"` (the validation loss) or `"balanced"` (the loss
+            with every class weighing the same: what class weights are for).
     """
 
     name: str
@@ -46,6 +58,10 @@ class Remedy:
     judged_by_validation: bool = True
     carried_by_model: bool = True
     redraw: bool = False
+    redraw_fn: Callable = None
+    slow: bool = False
+    horizon: str = "short"
+    criterion: str = "loss"
 
     def __call__(self, setup, finding, *, seed=0):
         return apply_remedy(self, setup, finding, seed=seed)
@@ -91,7 +107,7 @@ def remedy_for(finding):
 REMEDIES = {
     "reinit_kernels": Remedy(
         "reinit_kernels", "re-initialise kernels: He for ReLU, Glorot for tanh/sigmoid",
-        t.reinit_kernels, redraw=True),
+        t.reinit_kernels, redraw=True, redraw_fn=t.redraw_kernels, slow=True),
     "pair_output_loss": Remedy(
         "pair_output_loss", "pair the output activation, the loss and from_logits",
         t.pair_output_loss),
@@ -111,15 +127,22 @@ REMEDIES = {
     "clip_gradients": Remedy("clip_gradients", "clip the gradient norm to 1",
                              t.clip_gradients),
     "class_weights": Remedy("class_weights", "balanced class weights in fit",
-                            t.class_weights, carried_by_model=False),
+                            t.class_weights, carried_by_model=False,
+                            criterion="balanced"),
     "drop_leaked": Remedy(
         "drop_leaked", "drop training samples identical to validation samples",
         t.drop_leaked, judged_by_validation=False, carried_by_model=False),
     "unfreeze": Remedy("unfreeze", "make the frozen layers trainable", t.unfreeze),
     "smaller_batch": Remedy("smaller_batch", "a batch of at most a tenth of the data",
-                            t.smaller_batch, carried_by_model=False),
+                            t.smaller_batch, carried_by_model=False, horizon="fit"),
     "log_prior_bias": Remedy("log_prior_bias", "output bias at the class log-prior",
                              t.log_prior_bias),
+    "cure_cause": Remedy(
+        "cure_cause", "repair the structural cause of a training symptom: exponential "
+        "or stacked-sigmoid hidden activations -> ReLU (recurrent: tanh), ReLU kernels "
+        "off He's scale redrawn, never-active ReLU biases zeroed; with no such cause, "
+        "a lower learning rate for unstable steps", st.cure_cause, redraw=True,
+        redraw_fn=st.redraw_rectified, slow=True),
 }
 """Every remedy by name."""
 

@@ -42,6 +42,10 @@ class TrainingSetup:
         target_transform: `(mean, std)` the targets were standardised with, or
             None; predictions are mapped back with `pred * std + mean`.
         changes: one code-level line per change made by remedies.
+        redraws: layer name -> initializer of the kernels a remedy redrew;
+            `verify` redraws them with each seed's own draws.
+        rectified: the structural causes of training symptoms were repaired
+            (`kerasdoc.remedies._structure.rectify`).
     """
 
     model: Any
@@ -58,6 +62,8 @@ class TrainingSetup:
     sample_weight: Any = None
     target_transform: Optional[tuple] = None
     changes: list = dataclasses.field(default_factory=list)
+    redraws: dict = dataclasses.field(default_factory=dict)
+    rectified: bool = False
 
     @classmethod
     def from_user(cls, model, x=None, y=None, *, validation_data=None, batch_size=32,
@@ -101,7 +107,7 @@ class TrainingSetup:
         return dataclasses.replace(
             self, model=clone, optimizer=copy_optimizer(self.optimizer),
             class_weight=None if self.class_weight is None else dict(self.class_weight),
-            changes=list(self.changes))
+            changes=list(self.changes), redraws=dict(self.redraws))
 
     def compiled(self, *, optimizer=None):
         """`self.model` compiled with this setup's optimizer (or `optimizer`), loss, metrics."""

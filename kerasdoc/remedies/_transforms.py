@@ -80,6 +80,13 @@ def reinit_kernels(setup, finding, *, seed=0):
     names = _named_layers(finding)
     if not names:
         raise NotApplicable("the finding names no layer")
+    if finding.code == "model.init_activation_mismatch" and not setup.rectified:
+        from kerasdoc.remedies._structure import rectify, structural_causes
+
+        causes = structural_causes(setup.model)
+        stacked = {layer.name for layer in causes["saturating"] + causes["recurrent"]}
+        if stacked & set(names):  # a deep sigmoid stack: the activation is the misfit
+            return rectify(setup, seed=seed)
     changes = []
     for k, name in enumerate(names):
         layer = _layer(setup.model, name)
@@ -101,6 +108,15 @@ def reinit_kernels(setup, finding, *, seed=0):
             changes.append(f"{type(layer).__name__} '{layer.name}': {attr}_initializer "
                            f"'{before}' -> '{init}' (redrawn, seed {seed})")
     return changes
+
+
+def redraw_kernels(setup, finding, *, seed=0):
+    """A later seed's draws for `reinit_kernels` (or `rectify`, when it ran)."""
+    if setup.rectified:
+        from kerasdoc.remedies._structure import rectify
+
+        return rectify(setup, seed=seed, redraw_only=True)
+    return reinit_kernels(setup, finding, seed=seed)
 
 
 # Output activation / loss / from_logits --------------------------------------------
@@ -422,7 +438,7 @@ def smaller_batch(setup, finding, *, seed=0):
         raise NotApplicable("the number of training samples is unknown")
     fraction = float(ev.get("max_batch_fraction") or 0.1)
     new = max(1, min(32, int(n * fraction)))
-    if new >= setup.batch_size:
+    if new >= setup.batch_size or np.ceil(n / new) <= np.ceil(n / setup.batch_size):
         raise NotApplicable(f"the batch of {setup.batch_size} is already small")
     before, setup.batch_size = setup.batch_size, new
     return [f"fit: batch_size {before} -> {new} ({int(np.ceil(n / new))} steps per epoch "

@@ -25,7 +25,8 @@ def _call(detector, history, settings):
 @register("train.nonfinite", part="training", needs=("training_run",),
           fires=(_T + "test_nonfinite_names_first_layer_and_step",
                  _LIVE + "test_nan_injected_at_a_layer_is_located_and_stops_training"),
-          silent=_SILENT)
+          silent=_SILENT,
+          remedy="cure_cause")
 def nonfinite(history, *, settings):
     """A NaN/Inf anywhere; names where it appeared first."""
     return _detectors.detect_nonfinite(history)
@@ -49,7 +50,7 @@ class ExplodingGradients(Settings):
           fires=(_T + "test_exploding_by_threshold_and_growth",
                  _LIVE + "test_exploding_gradients_and_stop_on"),
           silent=_SILENT,
-          remedy="clip_gradients")
+          remedy="cure_cause")
 def exploding_gradients(history, *, settings):
     """Global gradient norm above a threshold or grown by a factor."""
     return _call(_detectors.detect_exploding_gradients, history, settings)
@@ -67,7 +68,8 @@ class VanishingGradients(Settings):
 @register("train.vanishing_gradients", part="training", needs=("training_run",),
           settings=VanishingGradients,
           fires=(_T + "test_vanishing", _LIVE + "test_zero_init_freezes_hidden_layer"),
-          silent=_SILENT)
+          silent=_SILENT,
+          remedy="cure_cause")
 def vanishing_gradients(history, *, settings):
     """Early layers' gradient norms orders of magnitude below the last layer's."""
     return _call(_detectors.detect_vanishing_gradients, history, settings)
@@ -85,7 +87,8 @@ class DeadRelu(Settings):
 @register("train.dead_relu", part="training", needs=("training_run",), settings=DeadRelu,
           fires=(_T + "test_dead_relu_only_on_relu_layers_at_epoch_end",
                  _LIVE + "test_huge_negative_bias_kills_relu"),
-          silent=_SILENT)
+          silent=_SILENT,
+          remedy="cure_cause")
 def dead_relu(history, *, settings):
     """A large share of a ReLU layer's units never fired during an epoch."""
     return _call(_detectors.detect_dead_relu, history, settings)
@@ -103,7 +106,8 @@ class SaturatedActivations(Settings):
 @register("train.saturated_activations", part="training", needs=("training_run",),
           settings=SaturatedActivations,
           fires=(_T + "test_saturated", _LIVE + "test_sigmoid_saturation_from_large_init"),
-          silent=_SILENT)
+          silent=_SILENT,
+          remedy="cure_cause")
 def saturated_activations(history, *, settings):
     """Tanh/sigmoid outputs stuck at their asymptotes."""
     return _call(_detectors.detect_saturated_activations, history, settings)
@@ -122,7 +126,8 @@ class LogitsBlowup(Settings):
           settings=LogitsBlowup,
           fires=(_T + "test_logits_blowup",
                  _R + "test_logits_blowup_fires_through_the_runner_and_obeys_its_setting"),
-          silent=_SILENT)
+          silent=_SILENT,
+          remedy="cure_cause")
 def logits_blowup(history, *, settings):
     """Logits before a softmax/sigmoid so large that it saturates."""
     return _call(_detectors.detect_logits_blowup, history, settings)
@@ -145,7 +150,8 @@ class LossDiverging(Settings):
           settings=LossDiverging,
           fires=(_T + "test_loss_diverging_jump_and_steady_rise",
                  _LIVE + "test_learning_rate_10_diverges"),
-          silent=(_T + "test_loss_diverging_silent_on_a_one_batch_initial_loss",) + _SILENT)
+          silent=(_T + "test_loss_diverging_silent_on_a_one_batch_initial_loss",) + _SILENT,
+          remedy="cure_cause")
 def loss_diverging(history, *, settings):
     """The loss jumps by orders of magnitude or rises steadily."""
     return _call(_curves.detect_loss_diverging, history, settings)
@@ -164,7 +170,8 @@ class LossOscillating(Settings):
 
 
 @register("train.loss_oscillating", part="training", needs=("training_run",),
-          settings=LossOscillating, fires=(_T + "test_loss_oscillating",), silent=_SILENT)
+          settings=LossOscillating, fires=(_T + "test_loss_oscillating",), silent=_SILENT,
+          remedy="cure_cause")
 def loss_oscillating(history, *, settings):
     """The loss swings without a trend."""
     return _call(_curves.detect_loss_oscillating, history, settings)
@@ -188,7 +195,8 @@ class LossPlateau(Settings):
 @register("train.loss_plateau", part="training", needs=("training_run",),
           settings=LossPlateau,
           fires=(_T + "test_loss_plateau", _LIVE + "test_zero_init_plateau"),
-          silent=_SILENT)
+          silent=_SILENT,
+          remedy="cure_cause")
 def loss_plateau(history, *, settings):
     """The loss stalls far above where it started."""
     return _call(_curves.detect_loss_plateau, history, settings)
@@ -356,7 +364,8 @@ _C = "tests/training/test_curvature.py::"
           settings=SharpnessUnstable,
           fires=(_C + "test_sharpness_finding_fires_past_the_bound_with_a_stalled_loss",),
           silent=(_C + "test_sharpness_finding_silent_at_the_edge_and_while_learning",
-                  _LIVE + "test_healthy_walkthrough_runs_are_silent"))
+                  _LIVE + "test_healthy_walkthrough_runs_are_silent"),
+          remedy="cure_cause")
 def sharpness_unstable(history, *, settings):
     """Sharpness far above the optimizer's stability bound while the loss stalls."""
     return _detectors.detect_sharpness_unstable(
