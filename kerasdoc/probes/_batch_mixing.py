@@ -1,15 +1,105 @@
 """Probe: does sample i's output depend on other samples' inputs?"""
 
+import dataclasses
 import time
+from typing import Tuple
 
 import numpy as np
 
 from kerasdoc._validation import check_float, check_int, check_model
 from kerasdoc.findings import Finding
 from kerasdoc.probes import _common
-from kerasdoc.probes._result import ProbeResult
+from kerasdoc.probes._result import ProbeResult, setting_of
 
-__all__ = ["BatchMixingResult", "batch_mixing"]
+__all__ = ["BatchMixingResult", "BatchMixingEvidence", "batch_mixing", "judge_batch_mixing",
+           "leaks"]
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchMixingEvidence:
+    """What the batch-mixing probe measured: plain numbers, no model.
+
+    Attributes:
+        gradient_norms: array `(n_checks, batch_size)`; row k holds, for every
+            sample j of the batch, the largest |gradient| of sample
+            `checked[k]`'s output projection with respect to sample j's input.
+        checked: the batch indices i whose output was backpropagated.
+    """
+
+    gradient_norms: np.ndarray
+    checked: Tuple[int, ...]
+
+    @property
+    def conclusive(self):
+        """Rows whose gradients are all finite (an overflowing output says nothing)."""
+        return np.all(np.isfinite(self.gradient_norms), axis=1)
+
+
+def leaks(evidence, tolerance):
+    """`(leak_ratio, leaked_to)` of `evidence`: pure.
+
+    `leak_ratio` is the largest gradient reaching another sample's input over
+    the one reaching sample i's own (inf when only others receive any);
+    `leaked_to` maps each checked i whose ratio exceeds `tolerance` to the
+    samples j != i that received gradient. Rows with a non-finite gradient
+    are left out.
+    """
+    leak_ratio, leaked_to = 0.0, {}
+    for row, i, ok in zip(evidence.gradient_norms, evidence.checked, evidence.conclusive):
+        if not ok:
+            continue
+        others = np.delete(row, i)
+        worst = float(others.max()) if len(others) else 0.0
+        if worst == 0.0:
+            continue
+        ratio = worst / row[i] if row[i] > 0 else float("inf")
+        receivers = [int(j) for j in np.flatnonzero(row > 0) if j != i]
+        if ratio > tolerance and receivers:
+            leaked_to[i] = receivers
+        leak_ratio = max(leak_ratio, ratio)
+    return leak_ratio, leaked_to
+
+
+def judge_batch_mixing(evidence, settings=None, task=None):
+    """The `probe.batch_mixing` findings `evidence` supports; pure (no TensorFlow).
+
+    Fires when some checked sample's output gets gradient from another
+    sample's input above `tolerance` times its own. Checks whose gradients
+    are inf or NaN are inconclusive and left out; when all are, nothing is
+    concluded (the probe reports the skip).
+
+    Args:
+        evidence: a `BatchMixingEvidence`.
+        settings: the check's settings (`tolerance`). Defaults to `None`:
+            `1e-6`.
+        task: unused (mixing is wrong for every task). Defaults to `None`.
+
+    Returns:
+        list of `Finding`.
+    """
+    tolerance = setting_of(settings, "tolerance", 1e-6)
+    leak_ratio, leaked_to = leaks(evidence, tolerance)
+    checked = list(evidence.checked)
+    n = int(np.shape(evidence.gradient_norms)[1]) if np.ndim(evidence.gradient_norms) == 2 \
+        else 0
+    findings = []
+    if leaked_to:
+        first = min(leaked_to)
+        findings.append(Finding(
+            "probe.batch_mixing",
+            message=(f"The gradient of sample {first}'s output reaches the inputs "
+                     f"of samples {leaked_to[first]}: the model mixes samples "
+                     "across the batch axis."),
+            evidence={"leak_ratio": leak_ratio, "leaked_to": leaked_to,
+                      "checked": checked, "batch_size": n,
+                      "training": False, "tolerance": tolerance},
+            fix=("Find the reshape/transpose/permute that moves the batch axis "
+                 "(e.g. ops.reshape(x, (-1, ...)) after a transpose), or a "
+                 "reduction, roll or concatenation over axis 0 in a custom "
+                 "layer; keep axis 0 the batch axis throughout. (Checked in "
+                 "inference mode, so BatchNormalization is not the cause.)"),
+        ))
+    return findings
 
 
 class BatchMixingResult(ProbeResult):
@@ -82,7 +172,6 @@ def batch_mixing(model, x, *, batch_size: int = 8, n_checks: int = 4,
     >>> result.leak_ratio                      # doctest: +SKIP
     0.0
     """
-    import tensorflow as tf
     import keras
 
     check_model(model, built=False)  # built from `x` as fit would
@@ -112,6 +201,48 @@ def batch_mixing(model, x, *, batch_size: int = 8, n_checks: int = 4,
             f"the model's inputs have dtype {', '.join(map(str, dtypes))}; integer "
             "inputs (e.g. token ids) and strings carry no gradient"))
 
+    evidence = measure_batch_mixing(model, x, batch_size=batch_size, n_checks=n_checks,
+                                    seed=seed, dtypes=dtypes, floating=floating)
+    norms, checked = evidence.gradient_norms, list(evidence.checked)
+
+    # A non-finite gradient (an output that overflows to inf or NaN) cannot be
+    # compared with anything: such a check says nothing about mixing either way.
+    finite = evidence.conclusive
+    if not finite.any():
+        return BatchMixingResult(
+            gradient_norms=norms, checked=checked,
+            skipped=("non-finite gradients/loss: inconclusive (the gradient of "
+                     f"every checked sample's output ({checked}) is inf or NaN; "
+                     "the model's outputs overflow at these weights)"),
+            seconds=time.perf_counter() - start)
+    leak_ratio, leaked_to = leaks(evidence, tolerance)
+    findings = judge_batch_mixing(evidence, {"tolerance": tolerance})
+    return BatchMixingResult(
+        gradient_norms=norms, checked=checked, leak_ratio=leak_ratio,
+        leaked_to=leaked_to, findings=findings,
+        seconds=time.perf_counter() - start)
+
+
+def measure_batch_mixing(model, x, *, batch_size, n_checks, seed, dtypes, floating):
+    """Backpropagate single samples' outputs of a copy to every input: `BatchMixingEvidence`.
+
+    Args:
+        model: the Keras model (not touched: a copy is measured).
+        x: inputs, as checked by `batch_mixing`.
+        batch_size: samples in the batch.
+        n_checks: samples whose output is backpropagated.
+        seed: seed of the batch draw and projections.
+        dtypes: the dtype each input leaf is fed as.
+        floating: whether each input leaf is floating (watched).
+
+    Returns:
+        A `BatchMixingEvidence`.
+    """
+    import tensorflow as tf
+    import keras
+
+    leaves = keras.tree.flatten(x)
+    n_x = _common.count(x)
     with _common.preserved_global_rng():
         rng = np.random.default_rng(seed)
         index = np.sort(rng.choice(n_x, size=min(batch_size, n_x), replace=False))
@@ -143,48 +274,4 @@ def batch_mixing(model, x, *, batch_size: int = 8, n_checks: int = 4,
                         n, -1).max(axis=1))
             rows.append(row)
     norms = np.stack(rows)
-
-    # A non-finite gradient (an output that overflows to inf or NaN) cannot be
-    # compared with anything: such a check says nothing about mixing either way.
-    finite = np.all(np.isfinite(norms), axis=1)
-    if not finite.any():
-        return BatchMixingResult(
-            gradient_norms=norms, checked=checked,
-            skipped=("non-finite gradients/loss: inconclusive (the gradient of "
-                     f"every checked sample's output ({checked}) is inf or NaN; "
-                     "the model's outputs overflow at these weights)"),
-            seconds=time.perf_counter() - start)
-    leak_ratio, leaked_to = 0.0, {}
-    for row, i, ok in zip(norms, checked, finite):
-        if not ok:
-            continue
-        others = np.delete(row, i)
-        worst = float(others.max()) if len(others) else 0.0
-        if worst == 0.0:
-            continue
-        ratio = worst / row[i] if row[i] > 0 else float("inf")
-        receivers = [int(j) for j in np.flatnonzero(row > 0) if j != i]
-        if ratio > tolerance and receivers:
-            leaked_to[i] = receivers
-        leak_ratio = max(leak_ratio, ratio)
-    findings = []
-    if leaked_to:
-        first = min(leaked_to)
-        findings.append(Finding(
-            "probe.batch_mixing",
-            message=(f"The gradient of sample {first}'s output reaches the inputs "
-                     f"of samples {leaked_to[first]}: the model mixes samples "
-                     "across the batch axis."),
-            evidence={"leak_ratio": leak_ratio, "leaked_to": leaked_to,
-                      "checked": checked, "batch_size": n,
-                      "training": False, "tolerance": tolerance},
-            fix=("Find the reshape/transpose/permute that moves the batch axis "
-                 "(e.g. ops.reshape(x, (-1, ...)) after a transpose), or a "
-                 "reduction, roll or concatenation over axis 0 in a custom "
-                 "layer; keep axis 0 the batch axis throughout. (Checked in "
-                 "inference mode, so BatchNormalization is not the cause.)"),
-        ))
-    return BatchMixingResult(
-        gradient_norms=norms, checked=checked, leak_ratio=leak_ratio,
-        leaked_to=leaked_to, findings=findings,
-        seconds=time.perf_counter() - start)
+    return BatchMixingEvidence(gradient_norms=norms, checked=tuple(checked))

@@ -1,16 +1,20 @@
 """Probe: the loss at initialisation against -ln(1/C) and the label-prior entropy."""
 
+import dataclasses
 import math
 import time
+from typing import Optional
+
 import numpy as np
 
 from kerasdoc._task import resolve_task
 from kerasdoc._validation import check_float, check_int
 from kerasdoc.findings import Finding
 from kerasdoc.probes import _common
-from kerasdoc.probes._result import ProbeResult
+from kerasdoc.probes._result import ProbeResult, setting_of
 
-__all__ = ["InitialLossResult", "initial_loss"]
+__all__ = ["InitialLossResult", "InitialLossEvidence", "initial_loss", "measure_initial_loss",
+           "judge_initial_loss", "initial_loss_limit"]
 
 # Nats above ln C that a fresh network's own logit spread may add (see `limit`).
 _FRESH_LOGITS_NATS = 1.0
@@ -143,11 +147,96 @@ def initial_loss(model, x, y=None, *, n_samples: int = 512, tolerance: float = 0
             f"the model has already been trained (optimizer.iterations={iterations}); "
             "the initial loss is only meaningful before training"))
 
+    evidence = measure_initial_loss(model, x, y, n_samples=n_samples,
+                                    tolerance=tolerance, batch_size=batch_size,
+                                    seed=seed, kind=kind)
+    findings = judge_initial_loss(evidence, {"tolerance": tolerance}, task)
+    return InitialLossResult(
+        measured=evidence.measured, expected=evidence.expected,
+        prior_entropy=evidence.prior_entropy, n_classes=evidence.n_classes,
+        n_samples=evidence.n_samples, findings=findings,
+        seconds=time.perf_counter() - start)
+
+
+@dataclasses.dataclass(frozen=True)
+class InitialLossEvidence:
+    """What `measure_initial_loss` measured: plain numbers, no model.
+
+    Attributes:
+        measured: mean loss of the fresh copy on the sampled data.
+        n_classes: number of classes C of the output.
+        prior_entropy: entropy of the label prior.
+        n_samples: samples the loss was measured on.
+        standardized_loss: the same copy's loss on the same samples with every
+            float input feature standardised; `None` when it was not measured
+            (the loss was within the limit, or no input is float).
+    """
+
+    measured: float
+    n_classes: int
+    prior_entropy: float
+    n_samples: int
+    standardized_loss: Optional[float] = None
+
+    @property
+    def expected(self):
+        """-ln(1/C), the loss of uniform predictions."""
+        return math.log(self.n_classes)
+
+
+def initial_loss_limit(n_classes, tolerance):
+    """The initial loss above which the probe fires: `max((1 + tol) ln C, ln C + 1)`.
+
+    A fresh network's logits are not exactly 0: with variance s^2 they add
+    about s^2 (C - 1) / (2 C) nats to ln C, under 1 nat for s^2 <= 2
+    (He-initialised layers keep unit-scale inputs at variance ~2), at any C.
+    So the limit never sits less than `_FRESH_LOGITS_NATS` above ln C, which
+    a relative tolerance would for few classes (0.35 nats at C = 2: a fresh
+    Dense(3) head over 8 ReLU units on standardised iris starts at 1.71,
+    limit 1.65).
+
+    Args:
+        n_classes: number of classes C.
+        tolerance: the relative tolerance above ln C.
+
+    Returns:
+        float.
+    """
+    uniform = math.log(n_classes)
+    return max((1.0 + tolerance) * uniform, uniform + _FRESH_LOGITS_NATS)
+
+
+def measure_initial_loss(model, x, y, *, n_samples=512, tolerance=0.5, batch_size=128,
+                         seed=0, kind=None):
+    """Measure a fresh copy's loss on a sample of `(x, y)`; an `InitialLossEvidence`.
+
+    When the loss is above `initial_loss_limit`, the same copy is measured
+    again on the same samples with every float input feature standardised
+    (the counterfactual the judge reads). Inputs are taken as checked by
+    `initial_loss`.
+
+    Args:
+        model: a compiled Keras classifier (not touched: a copy is measured).
+        x: inputs.
+        y: labels in the encoding the loss expects.
+        n_samples: samples to measure on. Defaults to `512`.
+        tolerance: decides whether the counterfactual is measured.
+            Defaults to `0.5`.
+        batch_size: batch size of the forward passes. Defaults to `128`.
+        seed: seed of the sample draw. Defaults to `0`.
+        kind: the loss kind (`_common.loss_kind`). Defaults to `None`: read
+            from `model.loss`.
+
+    Returns:
+        An `InitialLossEvidence`.
+    """
+    kind = kind or _common.loss_kind(model.loss)
     with _common.preserved_global_rng():
         rng = np.random.default_rng(seed)
         take = np.sort(rng.choice(_common.count(x), size=min(n_samples, _common.count(x)),
                                   replace=False))
-        clone = _common.probe_copy(model, seed=seed, compile=False, sample_x=_common.take(x, slice(0, 1)))
+        clone = _common.probe_copy(model, seed=seed, compile=False,
+                                   sample_x=_common.take(x, slice(0, 1)))
         fn = _common.per_sample_loss(model.loss)
 
         xs, ys = _common.take(x, take), _common.take(y, take)
@@ -162,15 +251,7 @@ def initial_loss(model, x, y=None, *, n_samples: int = 512, tolerance: float = 0
             return float(np.mean(np.concatenate(losses))), out
 
         measured, y_pred = mean_loss(xs)
-        uniform = math.log(_common.n_classes_of(kind, y_pred))
-        # A fresh network's logits are not exactly 0: with variance s^2 they
-        # add about s^2 (C - 1) / (2 C) nats to ln C, under 1 nat for s^2 <= 2
-        # (He-initialised layers keep unit-scale inputs at variance ~2), at
-        # any C. So the limit never sits less than _FRESH_LOGITS_NATS above
-        # ln C, which a relative tolerance would for few classes (0.35 nats
-        # at C = 2: a fresh Dense(3) head over 8 ReLU units on standardised
-        # iris starts at 1.71, limit 1.65).
-        limit = max((1.0 + tolerance) * uniform, uniform + _FRESH_LOGITS_NATS)
+        limit = initial_loss_limit(_common.n_classes_of(kind, y_pred), tolerance)
         # The counterfactual: the same fresh copy on the same samples with
         # every float input feature standardised (token ids left alone).
         scaled = None
@@ -179,10 +260,36 @@ def initial_loss(model, x, y=None, *, n_samples: int = 512, tolerance: float = 0
             if standardized is not None:
                 scaled, _ = mean_loss(standardized)
 
-    n_classes = _common.n_classes_of(kind, y_pred)
-    expected = math.log(n_classes)
-    prior_entropy = _common.entropy(_common.label_prior(y, n_classes, kind))
+    prior_entropy = _common.entropy(_common.label_prior(
+        y, _common.n_classes_of(kind, y_pred), kind))
+    return InitialLossEvidence(
+        measured=measured, n_classes=int(_common.n_classes_of(kind, y_pred)),
+        prior_entropy=prior_entropy, n_samples=int(len(take)), standardized_loss=scaled)
 
+
+def judge_initial_loss(evidence, settings=None, task=None):
+    """The `probe.initial_loss` findings `evidence` supports; pure (no TensorFlow).
+
+    Fires when the measured loss is non-finite or above
+    `initial_loss_limit(C, tolerance)`. When standardised inputs bring the
+    same fresh model back within the limit, the input scale explains the
+    gap and the finding is `info`; otherwise a `warning`.
+
+    Args:
+        evidence: an `InitialLossEvidence`.
+        settings: the check's settings (an object or mapping with
+            `tolerance`). Defaults to `None`: the probe's default `0.5`.
+        task: the task (unused: the probe applies to classifiers only).
+            Defaults to `None`.
+
+    Returns:
+        list of `Finding`.
+    """
+    tolerance = setting_of(settings, "tolerance", 0.5)
+    measured, scaled = evidence.measured, evidence.standardized_loss
+    n_classes, expected = evidence.n_classes, evidence.expected
+    prior_entropy = evidence.prior_entropy
+    limit = initial_loss_limit(n_classes, tolerance)
     findings = []
     if not _common.finite(measured) or measured > limit:
         # The input scale explains the gap when standardised inputs bring the
@@ -210,7 +317,7 @@ def initial_loss(model, x, y=None, *, n_samples: int = 512, tolerance: float = 0
             evidence={"measured": measured, "expected": expected,
                       "prior_entropy": prior_entropy, "limit": limit,
                       "ratio": measured / expected, "n_classes": n_classes,
-                      "n_samples": int(len(take)), "standardized_inputs_loss": scaled,
+                      "n_samples": evidence.n_samples, "standardized_inputs_loss": scaled,
                       "explained_by_input_scale": bool(by_scale)},
             fix=("Standardise or min-max scale the input features (e.g. a "
                  "keras.layers.Normalization adapted on the training data)."
@@ -220,7 +327,4 @@ def initial_loss(model, x, y=None, *, n_samples: int = 512, tolerance: float = 0
                  "scale inputs to [0, 1]; the last layer should start with small "
                  "weights and its bias at zero or at the log class prior."),
         ))
-    return InitialLossResult(
-        measured=measured, expected=expected, prior_entropy=prior_entropy,
-        n_classes=n_classes, n_samples=int(len(take)), findings=findings,
-        seconds=time.perf_counter() - start)
+    return findings

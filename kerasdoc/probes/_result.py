@@ -61,6 +61,20 @@ class ProbeResult:
         return self.report._repr_html_()
 
 
+def setting_of(settings, name, default):
+    """`settings.name` (a `Settings` object), `settings[name]` (a mapping), or `default`.
+
+    What a probe's judge reads its thresholds through, so it is called with
+    the registry's settings, a plain dict in a test, or `None` for the
+    defaults.
+    """
+    if settings is None:
+        return default
+    if isinstance(settings, dict):
+        return settings.get(name, default)
+    return getattr(settings, name, default)
+
+
 def get_axes(ax):
     """`ax`, or a new figure's axes (matplotlib imported only here)."""
     if ax is None:
