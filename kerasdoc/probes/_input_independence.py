@@ -1,16 +1,18 @@
 """Probe: does the model do better on its real inputs than on zeros?"""
 
+import dataclasses
 import time
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 
 from kerasdoc._validation import check_float, check_int
 from kerasdoc.findings import Finding
 from kerasdoc.probes import _common
-from kerasdoc.probes._result import ProbeResult, get_axes
+from kerasdoc.probes._result import ProbeResult, get_axes, setting_of
 
-__all__ = ["InputIndependenceResult", "input_independence"]
+__all__ = ["InputIndependenceResult", "InputIndependenceEvidence", "input_independence",
+           "measure_input_independence", "judge_input_independence"]
 
 
 class InputIndependenceResult(ProbeResult):
@@ -217,6 +219,67 @@ def input_independence(model, x, y=None, *, batch_size: int = 32, n_samples: int
     _common.check_common(seed, time_budget)
     start = time.perf_counter()
 
+    evidence = measure_input_independence(
+        model, x, y, batch_size=batch_size, n_samples=n_samples, max_steps=max_steps,
+        check_every=check_every, margin=margin, z=z, time_budget=time_budget, seed=seed)
+    settings = {"margin": margin, "z": z, "spread_tolerance": spread_tolerance,
+                "check_every": check_every}
+    verdict = _assess(evidence, settings)
+    findings = judge_input_independence(evidence, settings)
+    return InputIndependenceResult(
+        real_losses=evidence.real_losses, zero_losses=evidence.zero_losses,
+        real_loss=verdict["real_loss"], zero_loss=verdict["zero_loss"],
+        output_spread=evidence.output_spread, gap=evidence.gap, gap_z=evidence.gap_z,
+        conclusive=verdict["conclusive"], findings=findings, stopped=evidence.stopped,
+        seconds=time.perf_counter() - start)
+
+
+@dataclasses.dataclass(frozen=True)
+class InputIndependenceEvidence:
+    """What the input-independence probe measured: plain numbers, no model.
+
+    Attributes:
+        real_losses: training loss per step of the copy fed real inputs.
+        zero_losses: the same for the copy fed zeros.
+        start_real: the real copy's mean loss before training (inference
+            mode), or `None` when the loss has no per-sample form.
+        start_zero: the same for the zero-input copy on zeros.
+        output_spread: relative variation of the untrained outputs across
+            samples (`_output_spread`).
+        gap: mean per-sample (zero copy's loss on zeros minus real copy's
+            loss on real inputs) after training, or `None`.
+        gap_z: `gap` in standard errors, or `None`.
+        track: the real copy's per-sample losses at each comparison (same
+            samples, inference mode), oldest first.
+        n_samples: samples trained on.
+        stopped: why the loop ended (`"clear"`, `"max_steps"`,
+            `"time_budget"`).
+    """
+
+    real_losses: Tuple[float, ...]
+    zero_losses: Tuple[float, ...]
+    start_real: Optional[float]
+    start_zero: Optional[float]
+    output_spread: float
+    gap: Optional[float]
+    gap_z: Optional[float]
+    track: Tuple[np.ndarray, ...] = ()
+    n_samples: int = 0
+    stopped: Optional[str] = None
+
+
+def measure_input_independence(model, x, y, *, batch_size=32, n_samples=256, max_steps=100,
+                               check_every=10, margin=0.1, z=3.0, time_budget=60.0,
+                               seed=0):
+    """Train a real-input and a zero-input copy alike; an `InputIndependenceEvidence`.
+
+    The loop stops early once the real copy is better by both `margin` and
+    `z` (so these settings shape the measurement too). Inputs are taken as
+    checked by `input_independence`; the model is not touched.
+
+    Returns:
+        An `InputIndependenceEvidence`.
+    """
     with _common.preserved_global_rng():
         rng = np.random.default_rng(seed)
         take = np.sort(rng.choice(_common.count(x), size=min(n_samples, _common.count(x)),
@@ -250,6 +313,23 @@ def input_independence(model, x, y=None, *, batch_size: int = 32, n_samples: int
         if stopped != "clear":
             gap, gap_z = _paired_gap(per_sample, real, blank, xs, zeros, ys, track)
 
+    return InputIndependenceEvidence(
+        real_losses=tuple(float(v) for v in real_losses),
+        zero_losses=tuple(float(v) for v in zero_losses),
+        start_real=start_real, start_zero=start_zero, output_spread=spread, gap=gap,
+        gap_z=gap_z, track=tuple(track), n_samples=int(len(take)), stopped=stopped)
+
+
+def _assess(evidence, settings):
+    """The judge's reading of `evidence`: a dict of plain values (pure)."""
+    margin = setting_of(settings, "margin", 0.1)
+    z = setting_of(settings, "z", 3.0)
+    spread_tolerance = setting_of(settings, "spread_tolerance", 1e-6)
+    check_every = setting_of(settings, "check_every", 10)
+    real_losses, zero_losses = list(evidence.real_losses), list(evidence.zero_losses)
+    start_real, start_zero = evidence.start_real, evidence.start_zero
+    spread, gap, gap_z = evidence.output_spread, evidence.gap, evidence.gap_z
+    track = list(evidence.track)
     window = max(1, min(check_every, len(real_losses) // 2))
     real_loss = float(np.mean(real_losses[-window:]))
     zero_loss = float(np.mean(zero_losses[-window:]))
@@ -281,6 +361,38 @@ def input_independence(model, x, y=None, *, batch_size: int = 32, n_samples: int
     still_learning = bool((worse or falling) and not constant and learned
                           and not diverged)
     conclusive = constant or (learned and not diverged and not worse and not falling)
+    return {"real_loss": real_loss, "zero_loss": zero_loss, "start_real": start_real,
+            "learned": learned, "diverged": diverged, "constant": constant,
+            "worse": worse, "no_better": no_better, "falling": falling,
+            "still_learning": still_learning, "conclusive": conclusive,
+            "margin": margin, "z": z}
+
+
+def judge_input_independence(evidence, settings=None, task=None):
+    """The `probe.input_independent` findings `evidence` supports; pure (no TensorFlow).
+
+    An error when the real-input copy is, conclusively, no better than the
+    zero-input copy (by `margin` or a paired `z` test); info when the real
+    copy is still learning (worse than the zero copy, or level but still
+    falling), so nothing is concluded; nothing when the real copy learned
+    nothing or diverged (inconclusive) unless the output ignores the input.
+
+    Args:
+        evidence: an `InputIndependenceEvidence`.
+        settings: the check's settings (`margin`, `z`, `spread_tolerance`,
+            `check_every`). Defaults to `None`: the probe's defaults.
+        task: unused. Defaults to `None`.
+
+    Returns:
+        list of `Finding`.
+    """
+    v = _assess(evidence, settings)
+    real_loss, zero_loss, start_real = v["real_loss"], v["zero_loss"], v["start_real"]
+    margin, z, falling, constant = v["margin"], v["z"], v["falling"], v["constant"]
+    still_learning, conclusive, no_better = (v["still_learning"], v["conclusive"],
+                                             v["no_better"])
+    gap, gap_z, spread = evidence.gap, evidence.gap_z, evidence.output_spread
+    real_losses = evidence.real_losses
     findings = []
     if still_learning:
         findings.append(Finding(
@@ -297,7 +409,7 @@ def input_independence(model, x, y=None, *, batch_size: int = 32, n_samples: int
                       "start_real_loss": start_real, "margin": margin, "gap": gap,
                       "gap_z": gap_z, "z": z, "steps": len(real_losses),
                       "output_spread": spread, "output_constant": constant,
-                      "conclusive": False, "n_samples": int(len(take))},
+                      "conclusive": False, "n_samples": evidence.n_samples},
             fix=("Nothing to fix on this evidence; run input_independence with a "
                  "larger max_steps to settle it."),
         ))
@@ -311,14 +423,11 @@ def input_independence(model, x, y=None, *, batch_size: int = 32, n_samples: int
                       "margin": margin, "gap": gap, "gap_z": gap_z, "z": z,
                       "steps": len(real_losses),
                       "output_spread": spread, "output_constant": constant,
-                      "n_samples": int(len(take))},
+                      "n_samples": evidence.n_samples},
             fix=("Check that the input reaches the output: a layer that "
                  "multiplies it by zero or replaces it, a branch that is not "
                  "connected, the wrong tensor passed as input, or inputs scaled "
                  "so that every unit saturates or dies."),
         ))
-    return InputIndependenceResult(
-        real_losses=real_losses, zero_losses=zero_losses, real_loss=real_loss,
-        zero_loss=zero_loss, output_spread=spread, gap=gap, gap_z=gap_z,
-        conclusive=conclusive,
-        findings=findings, stopped=stopped, seconds=time.perf_counter() - start)
+    return findings
+

@@ -1,8 +1,9 @@
 """Probe: the learning-rate range test (exponential sweep on a copy)."""
 
+import dataclasses
 import math
 import time
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -11,9 +12,10 @@ from kerasdoc._validation import check_choice, check_float, check_int, received
 from kerasdoc.findings import Finding
 from kerasdoc.model._optim import DEFAULT_LR_RANGES
 from kerasdoc.probes import _common
-from kerasdoc.probes._result import ProbeResult, get_axes
+from kerasdoc.probes._result import ProbeResult, get_axes, setting_of
 
-__all__ = ["LRRangeResult", "lr_range_test"]
+__all__ = ["LRRangeResult", "LRRangeEvidence", "lr_range_test", "measure_lr_range",
+           "judge_lr_range"]
 
 
 class LRRangeResult(ProbeResult):
@@ -258,6 +260,71 @@ def lr_range_test(model, x, y=None, *, min_lr: float = 1e-7, max_lr: float = 10.
             "`learning_rate` in its config"))
     rates = min_lr * (max_lr / min_lr) ** (np.arange(max_steps) / (max_steps - 1))
 
+    evidence = measure_lr_range(model, x, y, optimizer=optimizer, rates=rates,
+                                batch_size=batch_size, smoothing=smoothing,
+                                diverge_factor=diverge_factor, warmup=warmup,
+                                time_budget=time_budget, seed=seed,
+                                configured=configured,
+                                sane_low=_sane_low(model.optimizer, lr_ranges))
+    losses, smoothed, stopped = list(evidence.losses), list(evidence.smoothed), evidence.stopped
+    if not np.any(np.isfinite(losses)):
+        # The first step's loss is computed at the model's own weights, before
+        # any update: when it is already inf or NaN no rate is to blame, and
+        # the sweep cannot tell where the loss diverges.
+        return LRRangeResult(
+            learning_rates=rates[:len(losses)], losses=losses, smoothed=smoothed,
+            configured_lr=configured, min_drop=min_drop, stopped=stopped,
+            skipped=("non-finite gradients/loss: inconclusive (the loss was "
+                     f"{losses[0]} on the first batch, at the model's own weights "
+                     f"and the lowest rate {min_lr:.3g})"),
+            seconds=time.perf_counter() - start)
+    findings = judge_lr_range(evidence, {"below_factor": below_factor, "min_drop": min_drop})
+    result = LRRangeResult(
+        learning_rates=evidence.learning_rates, losses=losses, smoothed=smoothed,
+        diverged_at=evidence.diverged_at, configured_lr=configured, min_drop=min_drop,
+        stopped=stopped, findings=findings)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+@dataclasses.dataclass(frozen=True)
+class LRRangeEvidence:
+    """What the learning-rate range test measured: plain numbers, no model.
+
+    Attributes:
+        learning_rates: the rate of each step run.
+        losses: raw training loss at each step.
+        smoothed: bias-corrected exponential moving average of `losses`.
+        diverged_at: the rate where the smoothed loss diverged, or `None`.
+        configured_lr: the model's own learning rate, or `None`.
+        sane_low: low end of the optimizer's usual range, or `None`.
+        min_lr: the sweep's first rate.
+        stopped: why the sweep ended (`"diverged"`, `"max_steps"`,
+            `"time_budget"`).
+    """
+
+    learning_rates: Tuple[float, ...]
+    losses: Tuple[float, ...]
+    smoothed: Tuple[float, ...]
+    diverged_at: Optional[float]
+    configured_lr: Optional[float]
+    sane_low: Optional[float] = None
+    min_lr: float = 1e-7
+    stopped: Optional[str] = None
+
+
+def measure_lr_range(model, x, y, *, optimizer, rates, batch_size, smoothing,
+                     diverge_factor, warmup, time_budget, seed, configured, sane_low):
+    """Run the exponential sweep on a copy; an `LRRangeEvidence`.
+
+    The sweep stops once the smoothed loss exceeds `diverge_factor` times
+    its minimum (after `warmup` steps) or becomes non-finite. Inputs are
+    taken as checked by `lr_range_test`; the model is not touched.
+
+    Returns:
+        An `LRRangeEvidence`.
+    """
+    max_steps = len(rates)
     with _common.preserved_global_rng():
         rng = np.random.default_rng(seed)
         clone = _common.probe_copy(model, seed=seed, optimizer=optimizer,
@@ -283,34 +350,52 @@ def lr_range_test(model, x, y=None, *, min_lr: float = 1e-7, max_lr: float = 10.
                 best = min(best, value)
             stopped = stopped or budget.reason(len(losses))
 
+    return LRRangeEvidence(
+        learning_rates=tuple(float(r) for r in rates[:len(losses)]),
+        losses=tuple(float(v) for v in losses), smoothed=tuple(float(v) for v in smoothed),
+        diverged_at=diverged_at, configured_lr=configured, sane_low=sane_low,
+        min_lr=float(rates[0]), stopped=stopped)
+
+
+def judge_lr_range(evidence, settings=None, task=None):
+    """The `probe.learning_rate` findings `evidence` supports; pure (no TensorFlow).
+
+    Fires when the configured rate is at or past the rate where the sweep
+    diverged, or when it is more than `below_factor` times below the
+    suggested rate of a sweep that turned (and below the optimizer's usual
+    range). A sweep whose every loss is non-finite concludes nothing.
+
+    Args:
+        evidence: an `LRRangeEvidence`.
+        settings: the check's settings (`below_factor`, `min_drop`).
+            Defaults to `None`: `100.0` and `0.05`.
+        task: unused. Defaults to `None`.
+
+    Returns:
+        list of `Finding`.
+    """
+    below_factor = setting_of(settings, "below_factor", 100.0)
+    min_drop = setting_of(settings, "min_drop", 0.05)
+    losses = list(evidence.losses)
     if not np.any(np.isfinite(losses)):
-        # The first step's loss is computed at the model's own weights, before
-        # any update: when it is already inf or NaN no rate is to blame, and
-        # the sweep cannot tell where the loss diverges.
-        return LRRangeResult(
-            learning_rates=rates[:len(losses)], losses=losses, smoothed=smoothed,
-            configured_lr=configured, min_drop=min_drop, stopped=stopped,
-            skipped=("non-finite gradients/loss: inconclusive (the loss was "
-                     f"{losses[0]} on the first batch, at the model's own weights "
-                     f"and the lowest rate {min_lr:.3g})"),
-            seconds=time.perf_counter() - start)
+        return []
+    configured, diverged_at = evidence.configured_lr, evidence.diverged_at
+    min_lr, sane_low = evidence.min_lr, evidence.sane_low
     result = LRRangeResult(
-        learning_rates=rates[:len(losses)], losses=losses, smoothed=smoothed,
-        diverged_at=diverged_at, configured_lr=configured, min_drop=min_drop,
-        stopped=stopped)
+        learning_rates=evidence.learning_rates, losses=losses, smoothed=evidence.smoothed,
+        diverged_at=diverged_at, configured_lr=configured, min_drop=min_drop)
     findings = []
     suggestion = result.suggestion()
-    sane_low = _sane_low(model.optimizer, lr_ranges)
-    evidence = {"configured_lr": configured, "suggestion": suggestion,
-                "sane_low": sane_low,
-                "diverged_at": diverged_at, "min_lr": min_lr,
-                "max_lr": float(result.learning_rates[-1]), "steps": len(losses)}
+    facts = {"configured_lr": configured, "suggestion": suggestion,
+             "sane_low": sane_low,
+             "diverged_at": diverged_at, "min_lr": min_lr,
+             "max_lr": float(result.learning_rates[-1]), "steps": len(losses)}
     if configured is not None and diverged_at is not None and configured >= diverged_at:
         findings.append(Finding(
             "probe.learning_rate",
             message=(f"The configured learning rate {configured:.3g} is at or past "
                      f"{diverged_at:.3g}, where the loss diverged in the range test."),
-            evidence=evidence,
+            evidence=facts,
             fix=(f"Use a learning rate near the suggestion ({suggestion:.2g})."
                  if suggestion else "Lower the learning rate by 10x or more."),
         ))
@@ -322,9 +407,7 @@ def lr_range_test(model, x, y=None, *, min_lr: float = 1e-7, max_lr: float = 10.
             message=(f"The configured learning rate {configured:.3g} is more than "
                      f"{below_factor:g}x below the range where the loss falls "
                      f"fastest (around {suggestion:.3g})."),
-            evidence=evidence,
+            evidence=facts,
             fix=f"Raise the learning rate towards {suggestion:.2g}.",
         ))
-    result.findings = tuple(findings)
-    result.seconds = time.perf_counter() - start
-    return result
+    return findings

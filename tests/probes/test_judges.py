@@ -6,6 +6,7 @@ These tests feed the judges the evidence of a broken run, of a healthy run,
 and of a run the budget cut short, as the live detectors' tests do.
 """
 
+import dataclasses
 import inspect
 import math
 
@@ -14,6 +15,9 @@ import pytest
 
 from kerasdoc.probes._batch_mixing import BatchMixingEvidence, judge_batch_mixing
 from kerasdoc.probes._initial_loss import InitialLossEvidence, judge_initial_loss
+from kerasdoc.probes._input_independence import (InputIndependenceEvidence,
+                                                 judge_input_independence)
+from kerasdoc.probes._lr_range import LRRangeEvidence, judge_lr_range
 
 
 def _severity(finding):
@@ -88,9 +92,109 @@ def test_batch_mixing_judge_leaves_out_nonfinite_checks():
     assert not nothing.conclusive.any() and judge_batch_mixing(nothing) == []
 
 
+# -- probe.input_independent --------------------------------------------------
+
+def _curve(start, end, steps=100):
+    return tuple(np.geomspace(start, end, steps))
+
+
+def test_input_independence_judge_fires_when_real_inputs_do_no_better():
+    # Both copies learn the label prior to the same loss; the paired gap is nil.
+    evidence = InputIndependenceEvidence(
+        real_losses=_curve(2.3, 1.6), zero_losses=_curve(2.3, 1.6), start_real=2.3,
+        start_zero=2.3, output_spread=0.2, gap=0.001, gap_z=0.4, n_samples=256,
+        track=(np.full(256, 1.61), np.full(256, 1.6)), stopped="max_steps")
+    [finding] = judge_input_independence(evidence)
+    assert finding.code == "probe.input_independent" and _severity(finding) == "error"
+    assert finding.evidence["real_loss"] == pytest.approx(np.mean(_curve(2.3, 1.6)[-10:]))
+    assert "zeroed inputs" in finding.message
+
+
+def test_input_independence_judge_silent_when_real_inputs_win():
+    evidence = InputIndependenceEvidence(
+        real_losses=_curve(2.3, 0.3, 40), zero_losses=_curve(2.3, 1.6, 40), start_real=2.3,
+        start_zero=2.3, output_spread=0.2, gap=1.3, gap_z=25.0, n_samples=256,
+        stopped="clear")
+    assert judge_input_independence(evidence) == []
+
+
+def test_input_independence_judge_is_inconclusive_on_a_copy_still_learning():
+    rng = np.random.default_rng(0)
+    mid = 1.0 + rng.random(256)
+    evidence = InputIndependenceEvidence(   # level with zeros, but still falling
+        real_losses=_curve(2.3, 1.6), zero_losses=_curve(2.3, 1.6), start_real=2.3,
+        start_zero=2.3, output_spread=0.2, gap=0.0, gap_z=0.1, n_samples=256,
+        track=(mid, mid - 0.3), stopped="max_steps")
+    [finding] = judge_input_independence(evidence)
+    assert _severity(finding) == "info" and finding.evidence["still_falling"]
+    assert finding.evidence["conclusive"] is False
+    # A copy that learned nothing (a rate far too small) proves nothing either way.
+    flat = InputIndependenceEvidence(
+        real_losses=_curve(2.3, 2.29), zero_losses=_curve(2.3, 2.29), start_real=2.3,
+        start_zero=2.3, output_spread=0.2, gap=0.0, gap_z=0.0, n_samples=256,
+        stopped="time_budget")
+    assert judge_input_independence(flat) == []
+    # ...unless the untrained output does not vary with the input at all.
+    blind = dataclasses.replace(flat, output_spread=0.0)
+    assert _severity(judge_input_independence(blind)[0]) == "error"
+
+
+# -- probe.learning_rate ------------------------------------------------------
+
+def _sweep(configured, *, sane_low=1e-3, steps=100, diverge=True):
+    """A range test's evidence: the loss falls between 1e-4 and 1e-1, diverges past 1."""
+    rates = np.geomspace(1e-7, 10.0, steps)
+    fall = 1.0 / (1.0 + np.exp(-3 * (np.log10(rates) + 2.5)))  # 0 -> 1 around 3e-3
+    losses = 2.3 - 2.0 * fall
+    if diverge:
+        losses = losses + np.where(rates > 1.0, 50.0 * (rates - 1.0), 0.0)
+    smoothed, average = [], 0.0
+    for step, loss in enumerate(losses):
+        average = 0.9 * average + 0.1 * loss
+        smoothed.append(average / (1 - 0.9 ** (step + 1)))
+    smoothed = np.array(smoothed)
+    past = np.flatnonzero((rates > 1.0) & (smoothed > 4 * smoothed.min()))
+    end = int(past[0]) if diverge and len(past) else steps - 1
+    return LRRangeEvidence(
+        learning_rates=tuple(rates[:end + 1]), losses=tuple(losses[:end + 1]),
+        smoothed=tuple(smoothed[:end + 1]),
+        diverged_at=float(rates[end]) if diverge and len(past) else None,
+        configured_lr=configured, sane_low=sane_low, min_lr=1e-7,
+        stopped="diverged" if diverge else "max_steps")
+
+
+def test_lr_range_judge_fires_on_a_rate_past_divergence_and_far_below_the_range():
+    [past] = judge_lr_range(_sweep(10.0))
+    assert past.code == "probe.learning_rate" and _severity(past) == "warning"
+    assert "at or past" in past.message and past.evidence["suggestion"] > 1e-4
+    [low] = judge_lr_range(_sweep(1e-7))
+    assert "below the range" in low.message
+    assert low.evidence["suggestion"] == pytest.approx(past.evidence["suggestion"])
+
+
+def test_lr_range_judge_silent_on_a_usual_rate():
+    assert judge_lr_range(_sweep(1e-3)) == []
+    # Below the suggestion by less than `below_factor`, or within the optimizer's range.
+    assert judge_lr_range(_sweep(1e-4)) == []
+    assert judge_lr_range(_sweep(1e-6, sane_low=1e-7)) == []
+    assert judge_lr_range(_sweep(1e-6), {"below_factor": 1e6}) == []
+
+
+def test_lr_range_judge_concludes_nothing_from_a_nonfinite_or_short_sweep():
+    nan = LRRangeEvidence(learning_rates=(1e-7, 1e-6), losses=(np.nan, np.nan),
+                          smoothed=(np.nan, np.nan), diverged_at=1e-7, configured_lr=1.0)
+    assert judge_lr_range(nan) == []
+    # A sweep the budget cut before the curve turned: no suggestion, no "too low".
+    cut = dataclasses.replace(_sweep(1e-7, diverge=False), stopped="time_budget")
+    cut = dataclasses.replace(cut, learning_rates=cut.learning_rates[:30],
+                              losses=cut.losses[:30], smoothed=cut.smoothed[:30])
+    assert judge_lr_range(cut) == []
+
+
 # -- every judge is pure ------------------------------------------------------
 
-JUDGES = [judge_initial_loss, judge_batch_mixing]
+JUDGES = [judge_initial_loss, judge_batch_mixing, judge_input_independence,
+          judge_lr_range]
 
 
 _IMPURE_NAMES = {"tf", "keras", "tensorflow", "model", "clone"}
