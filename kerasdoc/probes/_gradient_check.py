@@ -1,6 +1,8 @@
 """Probe: autodiff gradients against central finite differences."""
 
+import dataclasses
 import time
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -9,9 +11,10 @@ from kerasdoc._errors import InvalidInputError
 from kerasdoc._validation import check_float, check_int, received
 from kerasdoc.findings import Finding
 from kerasdoc.probes import _common
-from kerasdoc.probes._result import ProbeResult
+from kerasdoc.probes._result import ProbeResult, setting_of
 
-__all__ = ["GradientCheckResult", "gradient_check", "is_custom_layer"]
+__all__ = ["GradientCheckResult", "GradientCheckEvidence", "gradient_check",
+           "measure_gradient_check", "judge_gradient_check", "is_custom_layer"]
 
 # Checks that cannot run in float64 use this relative step, and a tolerance
 # this many times larger.
@@ -280,9 +283,6 @@ def gradient_check(model, x, y=None, *, layers="custom", n_samples: int = 4,
     >>> result.worst_error < 1e-4                          # doctest: +SKIP
     True
     """
-    import keras
-    import tensorflow as tf
-
     _common.check_model(model, built=False)  # built from `x` as fit would
     x, y = _common.check_xy(x, y, model)
     n_samples = check_int(n_samples, "n_samples", minimum=1)
@@ -296,6 +296,49 @@ def gradient_check(model, x, y=None, *, layers="custom", n_samples: int = 4,
             "`layers` must be 'custom', 'all' or a list of layer names. "
             f"{received('layers', layers)}")
     start = time.perf_counter()
+    evidence = measure_gradient_check(model, x, y, n_samples=n_samples, epsilon=epsilon,
+                                      tolerance=tolerance, jitter=jitter, layers=layers,
+                                      seed=seed)
+    if evidence.skipped:
+        return GradientCheckResult(skipped=evidence.skipped)
+    findings = judge_gradient_check(evidence, {"tolerance": tolerance})
+    checks = [dict(entry, tolerance=_limit(tolerance, entry["dtype"]))
+              for entry in evidence.checks]
+    return GradientCheckResult(
+        checks=checks, skipped_layers=evidence.skipped_layers, findings=findings,
+        seconds=time.perf_counter() - start)
+
+
+@dataclasses.dataclass(frozen=True)
+class GradientCheckEvidence:
+    """What the gradient check measured: plain numbers, no model.
+
+    Attributes:
+        checks: one dict per directional derivative compared: `layer`,
+            `target` (input or weight), `analytic`, `numeric`, `rel_error`
+            and `dtype` (the precision it ran in).
+        skipped_layers: layer name -> why it could not be checked.
+        skipped: why nothing was checked, or `None`.
+    """
+
+    checks: Tuple[dict, ...]
+    skipped_layers: dict = dataclasses.field(default_factory=dict)
+    skipped: Optional[str] = None
+
+
+def measure_gradient_check(model, x, y, *, n_samples=4, epsilon=1e-7, tolerance=1e-2,
+                           jitter=1e-2, layers="custom", seed=0):
+    """Compare autodiff with finite differences on a copy; a `GradientCheckEvidence`.
+
+    Inputs are taken as checked by `gradient_check`; the model is not
+    touched. `tolerance` only decides when a derivative's step ladder may
+    stop early (one step that agrees is enough).
+
+    Returns:
+        A `GradientCheckEvidence`.
+    """
+    import keras
+
     loss = getattr(model, "loss", None) if getattr(model, "compiled", False) else None
 
     with _common.preserved_global_rng():
@@ -304,8 +347,9 @@ def gradient_check(model, x, y=None, *, layers="custom", n_samples: int = 4,
                                    replace=False))
         xb, yb = _common.take(x, index), _common.take(y, index)
         clone = _common.probe_copy(model, seed=seed, compile=False, sample_x=xb)
-        graph = bool(getattr(clone, "inputs", None)) and _keras.graph_operations(clone) is not None \
-            or isinstance(clone, keras.Sequential)
+        graph = (bool(getattr(clone, "inputs", None))
+                 and _keras.graph_operations(clone) is not None
+                 or isinstance(clone, keras.Sequential))
         top = [layer for layer in clone.layers
                if not isinstance(layer, keras.layers.InputLayer)]
         if layers == "custom":
@@ -324,7 +368,7 @@ def gradient_check(model, x, y=None, *, layers="custom", n_samples: int = 4,
             and (layers == "all" or not _common.is_builtin_loss(loss))
         whole = not graph and (layers != "custom" or is_custom_layer(clone))
         if not targets and not check_loss and not whole:
-            return GradientCheckResult(skipped=(
+            return GradientCheckEvidence(checks=(), skipped=(
                 "no custom layers or losses (Keras's own gradients are tested "
                 "upstream); pass layers='all' to check them anyway"))
 
@@ -339,11 +383,32 @@ def gradient_check(model, x, y=None, *, layers="custom", n_samples: int = 4,
             _check_loss(loss, clone(xb, training=False), yb, epsilon, rng, checks,
                         tolerance)
 
+    return GradientCheckEvidence(checks=tuple(dict(entry) for entry in checks),
+                                 skipped_layers=dict(skipped_layers))
+
+
+def judge_gradient_check(evidence, settings=None, task=None):
+    """The `probe.gradient_check` findings `evidence` supports; pure (no TensorFlow).
+
+    One finding per layer (or the loss) whose worst relative error is above
+    the tolerance for the precision it ran in (`tolerance`, times
+    `_FLOAT32_TOLERANCE_FACTOR` for float32 checks).
+
+    Args:
+        evidence: a `GradientCheckEvidence`.
+        settings: the check's settings (`tolerance`). Defaults to `None`:
+            `1e-2`.
+        task: unused. Defaults to `None`.
+
+    Returns:
+        list of `Finding`.
+    """
+    tolerance = setting_of(settings, "tolerance", 1e-2)
     findings = []
     by_layer = {}
-    for entry in checks:
+    for entry in evidence.checks:
         limit = _limit(tolerance, entry["dtype"])
-        entry["tolerance"] = limit
+        entry = dict(entry, tolerance=limit)
         if entry["rel_error"] > limit:
             best = by_layer.get(entry["layer"])
             if best is None or entry["rel_error"] > best["rel_error"]:
@@ -362,9 +427,7 @@ def gradient_check(model, x, y=None, *, layers="custom", n_samples: int = 4,
                  "tf.argmax or casts to int have no gradient."),
             layer=None if name == "<loss>" else name,
         ))
-    return GradientCheckResult(
-        checks=checks, skipped_layers=skipped_layers, findings=findings,
-        seconds=time.perf_counter() - start)
+    return findings
 
 
 def _check_layers(clone, targets, xb, epsilon, jitter, rng, checks, skipped, tolerance):

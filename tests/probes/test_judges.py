@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from kerasdoc.probes._batch_mixing import BatchMixingEvidence, judge_batch_mixing
+from kerasdoc.probes._gradient_check import GradientCheckEvidence, judge_gradient_check
 from kerasdoc.probes._initial_loss import InitialLossEvidence, judge_initial_loss
 from kerasdoc.probes._input_independence import (InputIndependenceEvidence,
                                                  judge_input_independence)
@@ -191,10 +192,46 @@ def test_lr_range_judge_concludes_nothing_from_a_nonfinite_or_short_sweep():
     assert judge_lr_range(cut) == []
 
 
+# -- probe.gradient_check -----------------------------------------------------
+
+def _derivative(layer, target, analytic, numeric, dtype="float64"):
+    rel = abs(analytic - numeric) / max(abs(analytic), abs(numeric), 1e-12)
+    return {"layer": layer, "target": target, "analytic": analytic, "numeric": numeric,
+            "rel_error": rel, "dtype": dtype}
+
+
+def test_gradient_check_judge_fires_once_per_layer_on_its_worst_derivative():
+    evidence = GradientCheckEvidence(checks=(
+        _derivative("twice", "input", 2.0, 1.0),      # a gradient twice too large
+        _derivative("twice", "kernel", 3.0, 1.0),
+        _derivative("fine", "input", 1.0, 1.0 + 1e-9),
+        _derivative("<loss>", "y_pred", -1.0, 1.0)))
+    findings = judge_gradient_check(evidence)
+    assert [f.layer for f in findings] == ["twice", None]
+    assert all(f.code == "probe.gradient_check" and _severity(f) == "error" for f in findings)
+    assert findings[0].evidence["target"] == "kernel" and "layer 'twice'" in findings[0].message
+    assert findings[0].evidence["tolerance"] == pytest.approx(1e-2)
+    assert "the loss" in findings[1].message
+
+
+def test_gradient_check_judge_silent_within_tolerance_and_float32_is_looser():
+    evidence = GradientCheckEvidence(checks=(
+        _derivative("smooth", "input", 1.0, 1.0 + 1e-9),
+        _derivative("f32", "input", 1.0, 1.03, dtype="float32")))  # within 5 x 1e-2
+    assert judge_gradient_check(evidence) == []
+    assert [f.layer for f in judge_gradient_check(evidence, {"tolerance": 1e-3})] == ["f32"]
+
+
+def test_gradient_check_judge_concludes_nothing_without_checks():
+    assert judge_gradient_check(GradientCheckEvidence(checks=())) == []
+    skipped = GradientCheckEvidence(checks=(), skipped_layers={"noisy": "random ops"})
+    assert judge_gradient_check(skipped) == []
+
+
 # -- every judge is pure ------------------------------------------------------
 
 JUDGES = [judge_initial_loss, judge_batch_mixing, judge_input_independence,
-          judge_lr_range]
+          judge_lr_range, judge_gradient_check]
 
 
 _IMPURE_NAMES = {"tf", "keras", "tensorflow", "model", "clone"}
