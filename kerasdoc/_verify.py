@@ -71,6 +71,9 @@ FIT_HORIZON_SAMPLES = 100_000
 SLOW_FACTOR = 3
 """A slow remedy's inconclusive comparison is run again this many times longer."""
 
+MORE_SEEDS = 2
+"""An inconclusive comparison with a promising mean gain adds seeds up to this factor."""
+
 # Two-sided 97.5% quantiles of Student's t by degrees of freedom.
 _T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365,
          8: 2.306, 9: 2.262, 10: 2.228, 12: 2.179, 15: 2.131, 20: 2.086, 30: 2.042}
@@ -454,7 +457,8 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
         validation_data: `(x_val, y_val)` the arms are judged on. Defaults to
             `None`: 20% of `x` is held out (the same samples for every arm).
         seeds: seeds per arm (at least 2; fewer run when the interval
-            separates from 0 early). Defaults to `3`.
+            separates from 0 early, up to `MORE_SEEDS` times more while an
+            inconclusive gain is as large as `min_effect`). Defaults to `3`.
         budget_s: wall-clock budget; when spent, findings not yet verified are
             `not verified` with that reason. Defaults to `None` (no limit).
         epochs: epochs of each short run, at least (a run lasts at least
@@ -596,13 +600,23 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
                 entry["changes"] = changes
                 arms[index] = (setup, finding, remedy)
             order = list(arms)
+            done = {}  # the same remedy making the same changes: one comparison
             for index in order:
                 setup, finding, remedy = arms[index]
+                same = (remedy.name, tuple(results[index]["changes"]))
+                if same in done:
+                    results[index].update(
+                        {k: v for k, v in done[same].items() if k != "code"},
+                        same_as=done[same]["code"])
+                    continue
                 say(f"verify {finding.code}: {'; '.join(results[index]['changes'])}")
                 results[index].update(_verify_one(
                     original, setup, criterion, horizon(remedy), seeds, seed, min_effect,
                     higher, left, failed, finding.code, [(remedy, finding)], stop_early,
                     key=remedy.criterion, longer=lambda n, r=remedy: longer(r, n)))
+                done[same] = {k: v for k, v in results[index].items()
+                              if k not in ("remedy", "changes")}
+                done[same]["code"] = finding.code
             if together and len(order) > 1 and left() > 0:
                 combined, lines, used = _combine(base, [arms[i] for i in order], seed)
                 together_result = {"codes": [arms[i][1].code for i in order],
@@ -681,10 +695,24 @@ def _verify_one(original, setup, criterion, epochs, seeds, first, min_effect, hi
 
 def _run_pair(before_arm, after_arm, seeds, first, min_effect, higher, left, stop_early,
               key):
+    """Both arms over the seeds; up to `MORE_SEEDS`x as many while a gain is promising.
+
+    Seeds stop once the interval separates from 0 (from 2 seeds on, with
+    `stop_early`). After `seeds` seeds, an inconclusive comparison whose mean
+    gain already reaches the effect size goes on, seed by seed, up to
+    `MORE_SEEDS * seeds`: the interval narrows with the seeds, so a gain that
+    is real separates and one that is noise does not.
+    """
     before, after = [], []
-    for k in range(seeds):
+    for k in range(MORE_SEEDS * seeds):
         if left() <= 0:
             break
+        if k >= seeds:
+            result = _compare(before, after, min_effect, higher, key)
+            margin = min_effect * abs(np.mean(_capped([r[key] for r in before],
+                                                      [r[key] for r in after])))
+            if result["verdict"] != "no effect" or not result["gain"] >= margin:
+                break
         before.append(before_arm.run(first + k))
         after.append(after_arm.run(first + k))
         if stop_early and len(before) >= 2:

@@ -339,3 +339,36 @@ def test_init_mismatch_in_a_sigmoid_stack_changes_the_activation_not_the_init():
     finding = audit_model(model, x=x, y=y).by_code("model.init_activation_mismatch")[0]
     _, new, changes = _remedied(model, x, y, finding)
     assert all("'he_normal' -> 'glorot_uniform'" in c for c in changes), changes
+
+
+def test_cure_cause_reads_penalties_saturated_kernels_and_the_learning_rate():
+    x, y = _data()
+    reg = keras.regularizers.L2(1.0)
+    model = keras.Sequential([
+        keras.Input((6,)),
+        keras.layers.Dense(8, activation="relu", kernel_regularizer=reg, name="hidden"),
+        keras.layers.Dense(3, activation="softmax", name="out")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    _, new, changes = _remedied(model, x, y, Finding("probe.cannot_overfit_batch"))
+    assert changes[0] == ("Dense 'hidden': kernel_regularizer l2 1 -> 0.0001 (the penalty "
+                          "outweighs the loss)")
+    assert new.model.get_layer("hidden").kernel.regularizer.get_config()["l2"] == \
+        pytest.approx(1e-4)
+    assert model.get_layer("hidden").kernel.regularizer.get_config()["l2"] == 1.0
+    tanh = _mlp(act="tanh", init=keras.initializers.RandomNormal(stddev=3.0))
+    _, _, changes = _remedied(tanh, x, y, Finding("train.saturated_activations"))
+    assert "x Glorot's under tanh (the units saturate)" in changes[0]
+    rising = keras.optimizers.schedules.ExponentialDecay(1e-3, 16, 2.0)
+    _, new, changes = _remedied(_mlp(optimizer=keras.optimizers.Adam(rising)), x, y,
+                                Finding("train.loss_diverging"))
+    assert changes[0].startswith("Adam: learning_rate ExponentialDecay rising from 0.001")
+    assert new.optimizer.get_config()["learning_rate"] == pytest.approx(1e-3)
+    _, new, changes = _remedied(_mlp(optimizer=keras.optimizers.Adam(1e-6)), x, y,
+                                Finding("train.loss_plateau"))
+    assert changes == ["Adam: learning_rate 1e-06 -> 0.001 (Adam's default; the rate is "
+                       "over 100x below it)"]
+    # a decaying schedule is no cause: clipping is the last resort
+    decaying = keras.optimizers.schedules.ExponentialDecay(1e-3, 16, 0.9)
+    _, _, changes = _remedied(_mlp(optimizer=keras.optimizers.Adam(decaying)), x, y,
+                              Finding("train.exploding_gradients"))
+    assert changes == ["Adam: clipnorm None -> 1.0"]

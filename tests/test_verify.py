@@ -299,3 +299,31 @@ def test_a_stream_keeps_its_order_and_a_smaller_batch_is_judged_at_the_fit_epoch
     assert checked.verification["epochs_per_run"] == 1  # 4 steps of 40 already
     assert v["epochs"] == 3 and v["steps"] == {"before": 12, "after": 30}, v
     assert "(at 3 epochs each: 12 -> 30 optimizer steps)" in checked.to_text(color=False)
+
+
+def test_a_promising_but_inconclusive_gain_gets_more_seeds():
+    from kerasdoc._verify import _run_pair
+
+    class Arm:
+        epochs, calls = 2, 0
+
+        def __init__(self, losses):
+            self.losses = losses
+
+        def run(self, seed):
+            self.calls += 1
+            return {"loss": self.losses[seed], "metric": 0.5, "curve": [1.0],
+                    "balanced": self.losses[seed], "steps": 10}
+
+    def left():
+        return 1.0
+
+    # gains 0.3, -0.1, 0.3, 0.2, 0.25, 0.3: noisy at 3 seeds, clear at 6
+    before = Arm([1.0] * 6)
+    after = Arm([0.7, 1.1, 0.7, 0.8, 0.75, 0.7])
+    out = _run_pair(before, after, 3, 0, 0.02, True, left, True, "loss")
+    assert out["seeds"] > 3 and out["verdict"] == "confirmed", out
+    # no gain at 3 seeds: no more seeds are spent on it
+    flat = Arm([1.0, 1.02, 0.98, 0.7, 0.7, 0.7])
+    out = _run_pair(Arm([1.0] * 6), flat, 3, 0, 0.02, True, left, True, "loss")
+    assert out["seeds"] == 3 and out["verdict"] == "no effect" and flat.calls == 3

@@ -19,12 +19,19 @@ mechanical to repair, in the model copy itself, and repairs every one found:
 - ReLU-family layers whose bias sits at or below `DEAD_BIAS` for most units
   (they never activate): bias to zeros.
 
-When the structure shows none of these, a gradient symptom (exploding
-gradients, a diverging or oscillating loss, logits blowing up) is answered
-with a lower learning rate (the optimizer's default when the rate is above
-it, else a tenth of it), and failing that with gradient clipping. Any other
-symptom with no structural cause is `NotApplicable`: there is no mechanical
-fix to try, and `verify` says so.
+- tanh/sigmoid layers whose kernel std is over `SATURATED_OFF`x Glorot's
+  (the units sit at +-1): redrawn with Glorot;
+- L1/L2 weight penalties of at least `STRONG_PENALTY`: `SOFT_PENALTY`.
+
+When the structure shows none of these, the learning rate is read: for a
+gradient symptom (exploding gradients, a diverging or oscillating loss,
+logits blowing up), a schedule rising over `RISING`x its start becomes a
+constant at its start, and a constant rate is lowered (to the optimizer's
+default when above it, else a tenth); for a stalled run (a plateau, a batch
+that cannot be overfit), a rate over `STALLED`x below the default is raised
+to it. A gradient symptom with none of these gets gradient clipping. Any
+other symptom is `NotApplicable`: there is no mechanical fix to try, and
+`verify` says so.
 
 Nothing here special-cases a program: the rules read activations, kernel
 scales and biases.
@@ -48,10 +55,31 @@ SCALE_OFF = 2 ** 0.5
 DEAD_BIAS = -1.0
 """A ReLU layer whose median bias is at or below this never activates."""
 
+SATURATED_OFF = 4.0
+"""A tanh/sigmoid kernel whose std is this many times Glorot's saturates its units."""
+
+STRONG_PENALTY = 0.1
+"""An L1/L2 weight penalty this strong outweighs the loss; it becomes `SOFT_PENALTY`."""
+
+SOFT_PENALTY = 1e-4
+
 UNBOUNDED = ("exponential",)
 SATURATING = ("sigmoid", "hard_sigmoid")
 RELU_LIKE = ("relu", "relu6", "leaky_relu", "elu", "gelu", "silu", "swish", "mish",
              "softplus", "celu", "selu", "prelu", "leakyrelu")
+
+STALL_SYMPTOMS = ("train.loss_plateau", "probe.cannot_overfit_batch",
+                  "train.weights_unchanged")
+"""Symptoms a rate far below the optimizer's default explains."""
+
+STALLED = 100
+"""A constant rate this many times below the optimizer's default stalls training."""
+
+RISING = 10
+"""A schedule whose rate rises this many times above its start is replaced."""
+
+SCHEDULE_STEPS = 2000
+"""Steps over which a schedule's rates are read."""
 
 GRADIENT_SYMPTOMS = ("train.exploding_gradients", "train.loss_diverging",
                      "train.loss_oscillating", "train.logits_blowup", "train.update_ratio",
@@ -231,9 +259,54 @@ def rectify(setup, *, seed=0, redraw_only=False):
             bias.assign(np.zeros(tuple(bias.shape), dtype="float32"))
             lines.append(f"{type(layer).__name__} '{layer.name}': bias (median "
                          f"{median:.3g}, the units never activate) -> zeros")
+    for layer in _weight_layers(hidden):
+        activation = _effective(layer, changed)
+        if layer.name in redraws or activation not in SATURATING + ("tanh",):
+            continue
+        kernels = [v for a, v in _kernels(layer) if a == "kernel"]
+        if kernels and _glorot_ratio(kernels[0]) > SATURATED_OFF:
+            redraws[layer.name] = "glorot_uniform"
+            lines.append(f"{type(layer).__name__} '{layer.name}': kernel std "
+                         f"{_glorot_ratio(kernels[0]):.2g}x Glorot's under {activation} "
+                         "(the units saturate)")
+    lines.extend(_soften_regularizers(model))
     for k, (name, init) in enumerate(redraws.items()):
         lines.extend(_redraw(_find(model, name), init, seed, k))
     setup.rectified = bool(lines)
+    return lines
+
+
+def _glorot_ratio(variable):
+    value = np.asarray(variable.numpy(), dtype="float64")
+    shape = value.shape
+    fan_in = max(1, _fan_in(shape))
+    receptive = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+    fan_out = max(1, int(shape[-1]) * receptive)
+    return float(value.std()) / np.sqrt(2.0 / (fan_in + fan_out))
+
+
+def _soften_regularizers(model):
+    """Weight penalties of at least `STRONG_PENALTY` brought down to `SOFT_PENALTY`."""
+    lines = []
+    for layer in _keras.flatten_layers(model):
+        for attr in ("kernel_regularizer", "bias_regularizer"):
+            reg = getattr(layer, attr, None)
+            if reg is None or not hasattr(reg, "get_config"):
+                continue
+            config = reg.get_config()
+            strong = {k: float(v) for k, v in config.items()
+                      if k in ("l1", "l2") and v is not None and float(v) >= STRONG_PENALTY}
+            if not strong:
+                continue
+            config.update({k: SOFT_PENALTY for k in strong})
+            softer = type(reg).from_config(config)
+            setattr(layer, attr, softer)
+            variable = getattr(layer, attr.replace("_regularizer", ""), None)
+            if variable is not None and hasattr(variable, "regularizer"):
+                variable.regularizer = softer  # what the training step reads
+            shown = ", ".join(f"{k} {v:g} -> {SOFT_PENALTY:g}" for k, v in strong.items())
+            lines.append(f"{type(layer).__name__} '{layer.name}': {attr} {shown} (the "
+                         "penalty outweighs the loss)")
     return lines
 
 
@@ -251,35 +324,69 @@ def _find(model, name):
 
 
 def cure_cause(setup, finding, *, seed=0):
-    """The structural cause's repair, else a lower learning rate (see the module)."""
-    from kerasdoc.remedies._transforms import _learning_rate, _optimizer_with
-
+    """The structural cause's repair, else the learning rate's (see the module)."""
     if setup.rectified:
         raise NotApplicable("the structural causes are already repaired in this copy")
     lines = rectify(setup, seed=seed)
     if lines:
         return lines
     code = getattr(finding, "code", finding)
-    if code not in GRADIENT_SYMPTOMS:
-        raise NotApplicable(
-            "no mechanical cause in the model's structure (hidden activations, kernel "
-            "scales and biases look sound)")
-    try:
-        before = _learning_rate(setup.optimizer)
-    except NotApplicable:
-        before = None
-    if before is not None and before > 0:
-        default = float(setup.optimizer.__class__().get_config()["learning_rate"])
+    lines = _learning_rate_cause(setup, code)
+    if lines:
+        return lines
+    if code in GRADIENT_SYMPTOMS:
+        from kerasdoc.remedies._transforms import clip_gradients
+
+        return clip_gradients(setup, finding, seed=seed)
+    raise NotApplicable(
+        "no mechanical cause in the model's structure (hidden activations, kernel "
+        "scales, biases and weight penalties look sound) or its learning rate")
+
+
+def _schedule_rates(schedule, steps=SCHEDULE_STEPS):
+    import keras
+
+    points = np.unique(np.linspace(0, steps, 65).astype("int64"))
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.array([float(keras.ops.convert_to_numpy(schedule(int(p))))
+                         for p in points])
+
+
+def _learning_rate_cause(setup, code):
+    """A rising schedule, or a constant rate far from the optimizer's default."""
+    from kerasdoc.remedies._transforms import _optimizer_with
+
+    optimizer = setup.optimizer
+    name = type(optimizer).__name__
+    default = float(optimizer.__class__().get_config()["learning_rate"])
+    rate = optimizer.get_config().get("learning_rate")
+    if isinstance(rate, dict):  # a schedule
+        if code not in GRADIENT_SYMPTOMS:
+            return []
+        import keras
+
+        schedule = keras.optimizers.schedules.deserialize(rate)
+        rates = _schedule_rates(schedule)
+        start = rates[0] if rates[0] > 0 else default
+        peak = float(np.nanmax(np.where(np.isfinite(rates), rates, np.inf)))
+        if not peak > RISING * start:
+            return []
+        _optimizer_with(setup, learning_rate=float(start))
+        return [f"{name}: learning_rate {type(schedule).__name__} rising from "
+                f"{rates[0]:.3g} to {peak:.3g} within {SCHEDULE_STEPS} steps -> constant "
+                f"{start:.3g} (its start)"]
+    before = float(rate)
+    if code in GRADIENT_SYMPTOMS and before > 0:
         target = default if before > default * 1.5 else before / 10
         _optimizer_with(setup, learning_rate=target)
-        source = (f"{type(setup.optimizer).__name__}'s default" if target == default
-                  else "a tenth")
-        return [f"{type(setup.optimizer).__name__}: learning_rate {before:g} -> "
-                f"{target:.3g} ({source}; the model's structure shows no cause of the "
-                "unstable steps)"]
-    from kerasdoc.remedies._transforms import clip_gradients
-
-    return clip_gradients(setup, finding, seed=seed)
+        source = f"{name}'s default" if target == default else "a tenth"
+        return [f"{name}: learning_rate {before:g} -> {target:.3g} ({source}; the model's "
+                "structure shows no cause of the unstable steps)"]
+    if code in STALL_SYMPTOMS and before * STALLED < default:
+        _optimizer_with(setup, learning_rate=default)
+        return [f"{name}: learning_rate {before:g} -> {default:.3g} ({name}'s default; "
+                f"the rate is over {STALLED}x below it)"]
+    return []
 
 
 def redraw_rectified(setup, finding, *, seed=0):
