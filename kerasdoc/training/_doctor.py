@@ -22,6 +22,10 @@ _STOP_CHOICES = ("error", "warning", "info", None)
 # epoch ends and as soon as a non-finite value is read.
 _DETECT_EVERY_STEPS = 64
 
+# Codes whose finding describes a state of the loss curve that a later part
+# of the run can leave; re-judged on the whole run at the end of `fit`.
+_TRANSIENT = frozenset({"train.loss_plateau"})
+
 
 def _outputs_of(model, task):
     """`(name, task kind or None)` of each output of a multi-output model, else `()`.
@@ -447,6 +451,7 @@ class Doctor(keras.callbacks.Callback):
     def on_train_end(self, logs=None):
         self._armed = False
         self._read(epoch_end=False, force_detect=True)
+        self._rejudge_transients()
         self.model.train_function = self._original
         self._compiled = None
         if self._writer is not None:
@@ -530,6 +535,48 @@ class Doctor(keras.callbacks.Callback):
                 self._detect()
         if force_detect:
             self._detect()
+
+    def _rejudge_transients(self):
+        """Re-judge, on the whole run, findings about a state the loss can leave.
+
+        Detectors run live on the history so far, and a finding is kept from
+        the first time it fires. A plateau is a state: a loss flat over an
+        early window (raw-scale targets under Adam fall slowly for the first
+        epochs, then fast) that the run later left is not a stalled
+        training. When the detector no longer fires on the whole run and the
+        loss ended below where the plateau sat, the finding stays, at info,
+        saying where the loss went; a plateau still there at the end stays
+        as it was.
+        """
+        history = self._stats.as_dict() if self._stats is not None else {}
+        if not history or not len(history.get("loss", ())):
+            return
+        loss = np.asarray(history["loss"], dtype=float)
+        final = loss[np.isfinite(loss)]
+        if not len(final):
+            return
+        kept = []
+        for finding in self._findings:
+            if (finding.code in _TRANSIENT and str(finding.severity) != "info"
+                    and self._runner is not None):
+                from kerasdoc._registry import get
+
+                still = get(finding.code).decide(
+                    history, settings=self._runner.settings_for(finding.code))
+                stalled_at = finding.evidence.get("loss")
+                end = float(np.mean(final[-max(1, min(len(final), 5)):]))
+                if not still and stalled_at is not None and end < float(stalled_at):
+                    finding = finding.replace(
+                        severity="info",
+                        message=(finding.message + f" The run later left it: the "
+                                 f"loss ended at {end:.4g} "
+                                 f"({end / float(finding.evidence['first_loss']):.0%} "
+                                 "of the first check), so this was a slow phase, "
+                                 "not a stalled training."),
+                        evidence={**finding.evidence, "final_loss": end,
+                                  "left_later": True})
+            kept.append(finding)
+        self._findings = kept
 
     def _local_read(self):
         """The window: from the last step's packed output when it holds it."""

@@ -63,7 +63,35 @@ def test_zero_init_plateau(small01):
     model = _mlp(keras.layers.Dense(64, activation="relu",
                                     kernel_initializer="zeros", name="hidden"))
     report = _watch(model, x, y, epochs=4, every=2, plateau_window=6).report
-    assert report.has("train.loss_plateau")
+    # still on the plateau when the run ends: kept at its severity
+    assert report.has("train.loss_plateau", "warning")
+
+
+def test_early_plateau_the_run_leaves_is_info():
+    """Twin of MachineLearningMastery's multi-output regression: raw targets
+    (std ~100), Dense(20, relu) -> Dense(3), MAE under Adam. The loss falls
+    by a fraction of a percent a step for the first epochs (the detector
+    fires live on that window), then fast: the plateau was a slow phase."""
+    from sklearn.datasets import make_regression
+
+    x, y = make_regression(n_samples=32, n_features=10, n_informative=5, n_targets=3,
+                           random_state=2)
+    # one batch repeated, in order: a loss without sampling noise
+    x, y = np.tile(x, (10, 1)).astype("float32"), np.tile(y, (10, 1)).astype("float32")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([
+        keras.Input((10,)),
+        keras.layers.Dense(20, kernel_initializer="he_uniform", activation="relu"),
+        keras.layers.Dense(3)])
+    model.compile(loss="mae", optimizer=keras.optimizers.Adam(0.01))
+    doctor = Doctor(every=1, stop_on=None)
+    model.fit(x, y, batch_size=32, epochs=15, shuffle=False, verbose=0,
+              callbacks=[doctor])
+    [finding] = doctor.report.by_code("train.loss_plateau")
+    assert str(finding.severity) == "info"
+    assert finding.evidence["left_later"] is True
+    assert finding.evidence["final_loss"] < 0.5 * finding.evidence["first_loss"]
+    assert doctor.report.at_least("warning") == []
 
 
 def test_huge_negative_bias_kills_relu(small01):
