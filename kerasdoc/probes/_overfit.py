@@ -1,8 +1,9 @@
 """Probe: can the model drive the loss on one small batch to (almost) zero?"""
 
+import dataclasses
 import math
 import time
-from typing import Optional
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -11,9 +12,10 @@ from kerasdoc._task import resolve_task
 from kerasdoc._validation import check_float, check_int
 from kerasdoc.findings import Finding
 from kerasdoc.probes import _common
-from kerasdoc.probes._result import ProbeResult, get_axes
+from kerasdoc.probes._result import ProbeResult, get_axes, setting_of
 
-__all__ = ["OverfitResult", "overfit_batch", "classify_curve"]
+__all__ = ["OverfitResult", "OverfitEvidence", "overfit_batch", "measure_overfit",
+           "judge_overfit", "classify_curve"]
 
 _PATTERN_TEXT = {
     "nonfinite": "the loss became NaN/Inf",
@@ -372,6 +374,69 @@ def overfit_batch(model, x, y=None, *, batch_size: int = 16, max_steps: int = 30
     start = time.perf_counter()
     task = resolve_task(task, model, x, y)
 
+    evidence = measure_overfit(model, x, y, batch_size=batch_size, max_steps=max_steps,
+                               target_ratio=target_ratio, patience=patience,
+                               time_budget=time_budget, seed=seed, task=task)
+    findings = judge_overfit(evidence, {"target_ratio": target_ratio}, task)
+    return OverfitResult(
+        losses=evidence.losses, initial=evidence.initial, target=evidence.target,
+        reached=evidence.pattern == "converged", pattern=evidence.pattern,
+        batch_size=evidence.batch_size, findings=findings, stopped=evidence.stopped,
+        seconds=time.perf_counter() - start)
+
+
+@dataclasses.dataclass(frozen=True)
+class OverfitEvidence:
+    """What the one-batch probe measured: plain numbers, no model.
+
+    Attributes:
+        losses: training loss at each step on the batch.
+        initial: the loss before the first update.
+        target: the loss that counts as success.
+        mean_target_loss: for value targets, the loss of predicting the
+            batch's mean target (the input-blind best), else `None`.
+        rate_limited: the optimizer is plain SGD (no momentum).
+        value_targets: the targets are values, not classes.
+        trainable_params: trainable parameters of the model.
+        batch_target_values: values the model predicts for the batch.
+        batch_size: samples in the batch.
+        stopped: why the loop ended (`"converged"`, `"diverged"`,
+            `"plateau"`, `"max_steps"`, `"time_budget"`).
+        task_kind: the task's kind name.
+    """
+
+    losses: Tuple[float, ...]
+    initial: float
+    target: float
+    mean_target_loss: Optional[float] = None
+    rate_limited: bool = False
+    value_targets: bool = False
+    trainable_params: int = 0
+    batch_target_values: int = 0
+    batch_size: int = 0
+    stopped: Optional[str] = None
+    task_kind: Optional[str] = None
+
+    @property
+    def pattern(self):
+        """The curve's shape (`classify_curve`): `"converged"` or how it failed."""
+        return classify_curve(self.losses, initial=self.initial, target=self.target,
+                              rate_limited=self.rate_limited,
+                              value_targets=self.value_targets,
+                              baseline=self.mean_target_loss)
+
+
+def measure_overfit(model, x, y, *, batch_size=16, max_steps=300, target_ratio=0.05,
+                    patience=60, time_budget=60.0, seed=0, task=None):
+    """Train a copy on one small batch; an `OverfitEvidence`.
+
+    The loop stops once the smoothed loss reaches the target, the loss is
+    non-finite or grew tenfold, or it made no new low for `patience` steps.
+    Inputs are taken as checked by `overfit_batch`; `task` is resolved.
+
+    Returns:
+        An `OverfitEvidence`.
+    """
     with _common.preserved_global_rng():
         rng = np.random.default_rng(seed)
         index = np.sort(rng.choice(_common.count(x), size=min(batch_size, _common.count(x)),
@@ -414,17 +479,45 @@ def overfit_batch(model, x, y=None, *, batch_size: int = 16, max_steps: int = 30
                     stopped = "plateau"
             stopped = stopped or budget.reason(len(losses))
 
-    pattern = classify_curve(losses, initial=initial, target=target,
-                             rate_limited=_plain_sgd(model.optimizer),
-                             value_targets=not classes, baseline=mean_loss)
+    import keras
+
+    n_params = int(sum(np.prod(w.shape) for w in clone.trainable_weights))
+    # Every output's values (a multi-output model predicts a structure).
+    n_values = 0 if y_pred is None else sum(
+        int(np.prod(np.shape(leaf))) for leaf in keras.tree.flatten(y_pred))
+    return OverfitEvidence(
+        losses=tuple(float(v) for v in losses), initial=initial, target=target,
+        mean_target_loss=mean_loss, rate_limited=_plain_sgd(model.optimizer),
+        value_targets=not classes, trainable_params=n_params,
+        batch_target_values=n_values, batch_size=int(len(index)), stopped=stopped,
+        task_kind=task.kind)
+
+
+def judge_overfit(evidence, settings=None, task=None):
+    """The `probe.cannot_overfit_batch` findings `evidence` supports; pure (no TensorFlow).
+
+    Nothing when the curve reached its target. Otherwise one finding named
+    by the curve's shape (`classify_curve`): an error, or `info` when it is
+    inconclusive (still falling when the probe stopped, a model with fewer
+    parameters than the batch's target values, or value targets still over
+    twice the mean-target loss yet falling).
+
+    Args:
+        evidence: an `OverfitEvidence`.
+        settings: unused (the target is measured with `target_ratio`).
+            Defaults to `None`.
+        task: the task (its kind is read from the evidence). Defaults to `None`.
+
+    Returns:
+        list of `Finding`.
+    """
+    losses = list(evidence.losses)
+    initial, target, mean_loss = evidence.initial, evidence.target, evidence.mean_target_loss
+    n_params, n_values = evidence.trainable_params, evidence.batch_target_values
+    stopped = evidence.stopped
+    pattern = evidence.pattern
     findings = []
     if pattern != "converged":
-        import keras
-
-        n_params = int(sum(np.prod(w.shape) for w in clone.trainable_weights))
-        # Every output's values (a multi-output model predicts a structure).
-        n_values = 0 if y_pred is None else sum(
-            int(np.prod(np.shape(leaf))) for leaf in keras.tree.flatten(y_pred))
         small = 0 < n_params < n_values
         # Values to regress whose loss is still above what predicting the
         # batch's mean target gives, yet falling: the output has not reached
@@ -440,7 +533,7 @@ def overfit_batch(model, x, y=None, *, batch_size: int = 16, max_steps: int = 30
         needed = _steps_needed(losses, target) if pattern == "still_falling" else None
         findings.append(Finding(
             "probe.cannot_overfit_batch", severity=severity,
-            message=(f"Training on a single batch of {len(index)} samples did not "
+            message=(f"Training on a single batch of {evidence.batch_size} samples did not "
                      f"bring the loss near zero: {_PATTERN_TEXT[pattern]} "
                      f"({initial:.4g} -> {final:.4g} in {len(losses)} steps, "
                      f"target {target:.3g})."
@@ -456,18 +549,15 @@ def overfit_batch(model, x, y=None, *, batch_size: int = 16, max_steps: int = 30
                         f"{needed:.3g} more steps to reach the target, so this is "
                         "inconclusive, not a failure." if needed else "")),
             evidence={"pattern": pattern, "initial_loss": initial,
-                      "task": task.kind, "trainable_params": n_params,
+                      "task": evidence.task_kind, "trainable_params": n_params,
                       "batch_target_values": n_values, "mean_target_loss": mean_loss,
                       "final_loss": final,
                       "min_loss": float(np.nanmin(losses)) if np.any(
                           np.isfinite(losses)) else float("nan"),
                       "target": target, "steps": len(losses),
                       "steps_needed_at_this_pace": needed,
-                      "batch_size": int(len(index)), "stopped": stopped},
+                      "batch_size": int(evidence.batch_size), "stopped": stopped},
             fix=_FIXES[pattern],
         ))
-    return OverfitResult(
-        losses=losses, initial=initial, target=target,
-        reached=pattern == "converged", pattern=pattern,
-        batch_size=int(len(index)), findings=findings, stopped=stopped,
-        seconds=time.perf_counter() - start)
+    return findings
+

@@ -19,6 +19,7 @@ from kerasdoc.probes._initial_loss import InitialLossEvidence, judge_initial_los
 from kerasdoc.probes._input_independence import (InputIndependenceEvidence,
                                                  judge_input_independence)
 from kerasdoc.probes._lr_range import LRRangeEvidence, judge_lr_range
+from kerasdoc.probes._overfit import OverfitEvidence, judge_overfit
 
 
 def _severity(finding):
@@ -228,10 +229,48 @@ def test_gradient_check_judge_concludes_nothing_without_checks():
     assert judge_gradient_check(skipped) == []
 
 
+# -- probe.cannot_overfit_batch -----------------------------------------------
+
+def _one_batch(losses, **kwargs):
+    values = dict(initial=float(losses[0]), target=0.05 * math.log(10),
+                  trainable_params=100_000, batch_target_values=160, batch_size=16,
+                  task_kind="multiclass", stopped="plateau")
+    values.update(kwargs)
+    return OverfitEvidence(losses=tuple(float(v) for v in losses), **values)
+
+
+def test_overfit_judge_fires_on_a_floor_and_on_divergence():
+    floor = _one_batch(np.r_[np.geomspace(2.3, 1.2, 60), np.full(60, 1.2)])
+    [finding] = judge_overfit(floor)
+    assert finding.code == "probe.cannot_overfit_batch" and _severity(finding) == "error"
+    assert finding.evidence["pattern"] == "plateau" and "stuck at a floor" in finding.message
+    assert finding.evidence["steps"] == 120 and finding.evidence["batch_size"] == 16
+    nan = _one_batch([2.3, 5.0, float("nan")], stopped="diverged")
+    [finding] = judge_overfit(nan)
+    assert finding.evidence["pattern"] == "nonfinite" and _severity(finding) == "error"
+
+
+def test_overfit_judge_silent_when_the_batch_is_memorised():
+    assert judge_overfit(_one_batch(np.geomspace(2.3, 0.01, 40), stopped="converged")) == []
+
+
+def test_overfit_judge_is_info_when_inconclusive():
+    # Plain SGD still falling when the steps ran out: the budget, not a floor.
+    slow = _one_batch(np.linspace(2.3, 1.0, 300), rate_limited=True, stopped="max_steps")
+    [finding] = judge_overfit(slow)
+    assert finding.evidence["pattern"] == "still_falling" and _severity(finding) == "info"
+    assert finding.evidence["steps_needed_at_this_pace"] > 0
+    # Too few parameters to memorise the batch's values: a floor that says little.
+    tiny = _one_batch(np.r_[np.geomspace(2.3, 1.2, 60), np.full(60, 1.2)],
+                      trainable_params=50)
+    [finding] = judge_overfit(tiny)
+    assert _severity(finding) == "info" and "too few to memorise" in finding.message
+
+
 # -- every judge is pure ------------------------------------------------------
 
 JUDGES = [judge_initial_loss, judge_batch_mixing, judge_input_independence,
-          judge_lr_range, judge_gradient_check]
+          judge_lr_range, judge_gradient_check, judge_overfit]
 
 
 _IMPURE_NAMES = {"tf", "keras", "tensorflow", "model", "clone"}
