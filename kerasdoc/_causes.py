@@ -9,12 +9,28 @@ reports the cause once, at the worst severity any of its symptoms reached,
 with every symptom's message and evidence kept under `evidence["symptoms"]`.
 
 The table is deliberately conservative: a symptom is folded only into a
-cause that a static check (data or model audit) actually found in the same
-run, and only where that cause is known to produce the symptom. A symptom
-whose cause was not found stays a finding of its own.
+cause that a check actually found in the same run, and only where that cause
+is known to produce the symptom. A symptom whose cause was not found stays a
+finding of its own. Causes are static checks (data or model audit), plus two
+probes whose verdict subsumes another's:
+
+- `probe.batch_mixing` is a structural test (an output that moves when
+  another sample of its batch changes). A model whose outputs mix the batch
+  cannot fit per-sample targets, so its one-batch overfit failure, its
+  input-independence and its stalled training loss are that defect seen
+  again.
+- `probe.cannot_overfit_batch`: a model that cannot fit one batch has not
+  learnt to use its inputs either; `probe.input_independent` on the same run
+  is the same dead model seen a second time.
+
+A cause found only by a probe absorbs symptoms only when the probe is
+conclusive (warning or error): an inconclusive run explains nothing. Folding
+is transitive: a cause that is itself a symptom of a cause found in the same
+run goes under that cause with its own symptoms (data before model before
+probes, in the order the findings come).
 """
 
-from kerasdoc.findings import Finding
+from kerasdoc.findings import Finding, Severity
 
 __all__ = ["SYMPTOMS", "fold_symptoms", "symptom_codes"]
 
@@ -46,6 +62,10 @@ SYMPTOMS = {
         "train.loss_oscillating", "train.exploding_gradients", "train.logits_blowup",
         "train.update_ratio",
     ),
+    "probe.batch_mixing": (
+        "probe.cannot_overfit_batch", "probe.input_independent", "train.loss_plateau",
+    ),
+    "probe.cannot_overfit_batch": ("probe.input_independent",),
 }
 """dict: root-cause code -> codes of the symptoms it is known to produce."""
 
@@ -53,6 +73,14 @@ SYMPTOMS = {
 def symptom_codes(finding):
     """Codes folded into `finding` by `fold_symptoms` (empty if none)."""
     return tuple(s["code"] for s in finding.evidence.get("symptoms", ()))
+
+
+def _can_explain(cause):
+    """A static check's finding explains at any severity; a probe's only when
+    it is conclusive (warning or error)."""
+    if cause.code.startswith(("data.", "model.", "optim.", "preprocess.")):
+        return True
+    return cause.severity >= Severity.WARNING
 
 
 def fold_symptoms(findings):
@@ -65,26 +93,37 @@ def fold_symptoms(findings):
         list of `Finding`: causes carry their symptoms under
         `evidence["symptoms"]` (code, severity, layer, step, message, evidence)
         and the worst severity among them; the folded symptoms are removed.
+        A cause folded into a cause of its own brings its symptoms along.
     """
-    causes = [f for f in findings if f.code in SYMPTOMS]
+    causes = [f for f in findings if f.code in SYMPTOMS and _can_explain(f)]
     if not causes:
         return list(findings)
-    folded_into = {}
+    parent = {}
+
+    def root(f):
+        while id(f) in parent:
+            f = parent[id(f)]
+        return f
+
     for f in findings:
-        if f.code in SYMPTOMS:
-            continue
         for cause in causes:  # the first cause found (data before model) wins
-            if f.code in SYMPTOMS[cause.code]:
-                folded_into.setdefault(id(cause), []).append(f)
-                break
-    if not folded_into:
+            if cause is f or f.code not in SYMPTOMS[cause.code]:
+                continue
+            if root(cause) is f:  # a loop: f already explains this cause
+                continue
+            parent[id(f)] = cause
+            break
+    if not parent:
         return list(findings)
-    absorbed = {id(s) for group in folded_into.values() for s in group}
+    groups = {}
+    for f in findings:
+        if id(f) in parent:
+            groups.setdefault(id(root(f)), []).append(f)
     out = []
     for f in findings:
-        if id(f) in absorbed:
+        if id(f) in parent:
             continue
-        group = folded_into.get(id(f))
+        group = groups.get(id(f))
         if group:
             f = _with_symptoms(f, group)
         out.append(f)

@@ -473,7 +473,8 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
         (as_model_inputs(val.x, model), val.y, val.sample_weight))
     batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
     batch_size = batch_size or min(data.batch_size or 32, data.n)
-    epochs = check_int(epochs, "epochs", minimum=1, allow_none=True) or 5
+    fit_epochs = check_int(epochs, "epochs", minimum=1, allow_none=True)
+    epochs = fit_epochs or 5
     budget_s = check_float(budget_s, "budget_s", minimum=0, exclusive_minimum=True,
                            allow_none=True)
     seed = check_int(seed, "seed", minimum=0)
@@ -511,6 +512,7 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
     try:
         return _run_parts(model, x, y, data, validation_data, parts, tracker, plan,
                           budget_s=budget_s, batch_size=batch_size, epochs=epochs,
+                          fit_epochs=fit_epochs,
                           seed=seed, settings=settings, task=task, n_classes=n_classes,
                           group_symptoms=group_symptoms, verify=verify,
                           verify_seeds=verify_seeds)
@@ -519,7 +521,7 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
 
 
 def _run_parts(model, x, y, data, validation_data, parts, tracker, plan, *, budget_s,
-               batch_size, epochs, seed, settings, task, n_classes, group_symptoms,
+               batch_size, epochs, seed, fit_epochs=None, settings, task, n_classes, group_symptoms,
                verify=False, verify_seeds=3):
     """The parts of `diagnose`, in order, after its arguments are checked.
 
@@ -569,8 +571,9 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, plan, *, budg
     def run_model():
         from kerasdoc.model import audit_model
 
-        return audit_model(model, x=x, y=y, batch_size=batch_size, settings=settings,
-                           task=task), None
+        # The epochs the user gave (None: not said), for the updates a run gets.
+        return audit_model(model, x=x, y=y, batch_size=batch_size, epochs=fit_epochs,
+                           settings=settings, task=task), None
 
     def run_preprocessing():
         from kerasdoc._registry import Runner, resolve_settings

@@ -50,6 +50,41 @@ def test_first_cause_wins_and_nothing_is_lost():
     assert symptom_codes(out[0]) == ("train.loss_diverging",)
 
 
+def test_batch_mixing_explains_the_stalled_fit():
+    mixing = Finding("probe.batch_mixing", message="mixes.", evidence={"leak_ratio": 0.4})
+    overfit = Finding("probe.cannot_overfit_batch", message="stuck.")
+    plateau = Finding("train.loss_plateau", severity="warning", message="stalled.")
+    out = fold_symptoms([mixing, overfit, plateau])
+    assert [f.code for f in out] == ["probe.batch_mixing"]
+    assert symptom_codes(out[0]) == ("probe.cannot_overfit_batch", "train.loss_plateau")
+    assert out[0].evidence["leak_ratio"] == 0.4
+
+
+def test_input_independence_folds_into_a_conclusive_overfit_failure():
+    overfit = Finding("probe.cannot_overfit_batch", message="stuck at 2.3.")
+    independent = Finding("probe.input_independent", message="zeros do as well.")
+    plateau = Finding("train.loss_plateau", severity="warning", message="stalled.")
+    out = fold_symptoms([overfit, independent, plateau])
+    assert [f.code for f in out] == ["probe.cannot_overfit_batch", "train.loss_plateau"]
+    assert symptom_codes(out[0]) == ("probe.input_independent",)
+    # An inconclusive overfit run (info) explains nothing: both stay.
+    unsure = Finding("probe.cannot_overfit_batch", severity="info", message="budget.")
+    out = fold_symptoms([unsure, independent])
+    assert [f.code for f in out] == ["probe.cannot_overfit_batch", "probe.input_independent"]
+    assert symptom_codes(out[0]) == ()
+
+
+def test_a_cause_folds_with_its_symptoms_into_its_own_cause():
+    zero = Finding("model.zero_init", message="zeros.")
+    overfit = Finding("probe.cannot_overfit_batch", message="stuck.")
+    independent = Finding("probe.input_independent", message="zeros do as well.")
+    out = fold_symptoms([zero, overfit, independent])
+    assert [f.code for f in out] == ["model.zero_init"]
+    assert symptom_codes(out[0]) == ("probe.cannot_overfit_batch",
+                                     "probe.input_independent")
+    assert out[0].severity is Severity.ERROR
+
+
 def test_group_symptoms_must_be_a_bool(bundled_subset):
     from kerasdoc.examples import baseline_mlp
 

@@ -168,6 +168,7 @@ def _bias_layer(layer):
 
 
 def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
+                epochs: Optional[int] = None,
                 constant_atol: float = 1e-8, he_saturating_min_layers: int = 3,
                 glorot_relu_min_layers: int = 6,
                 min_batchnorm_batch: int = 16, max_dropout_rate: float = 0.5,
@@ -201,6 +202,9 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
             targets (findings name the output). Defaults to `None`.
         batch_size: the batch size given to `fit`. When `None`, a stream's
             own batch size, or Keras' default of 32 for arrays. Defaults to
+            `None`.
+        epochs: the epochs given to `fit`, for the number of updates the run
+            gets (`optim.batch_size`); `None` when not known. Defaults to
             `None`.
         constant_atol: relative spread below which a kernel counts as
             constant (`model.zero_init`). Defaults to `1e-8`.
@@ -241,6 +245,7 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
     """
     check_model(model)
     batch_size = check_int(batch_size, "batch_size", minimum=1, allow_none=True)
+    epochs = check_int(epochs, "epochs", minimum=1, allow_none=True)
     check_float(constant_atol, "constant_atol", minimum=0.0)
     check_int(he_saturating_min_layers, "he_saturating_min_layers", minimum=1)
     check_int(glorot_relu_min_layers, "glorot_relu_min_layers", minimum=1)
@@ -345,6 +350,6 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
         skip("optim.batch_size", "needs `x` (the dataset size)" if complete else
              "`x` is a stream read in part: its size is unknown")
     else:
-        run("optim.batch_size", n_samples, effective_batch, assumed)
+        run("optim.batch_size", n_samples, effective_batch, assumed, epochs)
     return runner.report(f"kerasdoc model audit: {model.name}",
                          task=task if callable(getattr(task, "describe", None)) else None)

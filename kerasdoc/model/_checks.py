@@ -223,16 +223,21 @@ class BatchSize(Settings):
         default_of(_optim.check_batch_size, "max_batch_fraction"),
         "largest batch_size / len(x) not reported", minimum=0.0, maximum=1.0,
         exclusive_minimum=True)
+    min_updates: int = setting(
+        default_of(_optim.check_batch_size, "min_updates"),
+        "updates (steps per epoch x epochs) a run needs before a large batch is "
+        "only a choice (info)", minimum=1, integer=True)
 
 
 @register("optim.batch_size", part="model", needs=("x",), settings=BatchSize,
           fires=(_LAYERS + "test_batch_size_large_for_the_dataset_fires",),
           silent=(_LAYERS + "test_batch_size_small_relative_to_the_dataset_is_silent",),
           remedy="smaller_batch")
-def batch_size(n_samples, effective_batch, assumed, *, settings):
-    """Batch size large relative to the dataset."""
-    return _optim.check_batch_size(n_samples, effective_batch,
+def batch_size(n_samples, effective_batch, assumed, epochs=None, *, settings):
+    """Batch size large relative to the dataset, in a run with few updates."""
+    return _optim.check_batch_size(n_samples, effective_batch, epochs=epochs,
                                    max_batch_fraction=settings.max_batch_fraction,
+                                   min_updates=settings.min_updates,
                                    assumed=assumed)
 
 

@@ -105,21 +105,39 @@ def _suggest(n_samples, fraction):
     return int(2 ** np.floor(np.log2(limit)))
 
 
-def check_batch_size(n_samples, batch_size, *, max_batch_fraction=0.25,
-                     assumed=False):
+def check_batch_size(n_samples, batch_size, *, epochs=None, max_batch_fraction=0.25,
+                     min_updates=100, assumed=False):
     """`optim.batch_size`: a batch that is a large share of the dataset.
 
-    A batch between `max_batch_fraction` and the whole data set pays for large
-    batches (few updates per epoch, little gradient noise) without computing
-    the exact gradient: a warning. A batch holding every sample is full-batch
-    gradient descent, a legitimate choice on small data (every update follows
-    the exact gradient; it needs as many epochs as updates): reported at info.
+    What a large batch costs is updates: a batch of `b` of `n` samples gives
+    ceil(n / b) updates per epoch, so a run of `epochs` gets ceil(n / b) x
+    `epochs` in all. A batch above `max_batch_fraction` of the data in a run
+    of fewer than `min_updates` updates in all is a warning: the run is
+    likely to stop before it converges, and a smaller batch gives more
+    updates for the same epochs. With `min_updates` or more the large batch
+    is a choice (less gradient noise, fewer updates per epoch, made up by
+    the epochs): info. When `epochs` is not known only the updates per epoch
+    are, and the batch above `max_batch_fraction` is a warning as before. A
+    batch holding every sample is full-batch gradient descent, a legitimate
+    choice on small data (every update follows the exact gradient; it needs
+    as many epochs as updates): info.
+
+    `min_updates=100` is an order of magnitude, not a fit to a program:
+    Adam's moment estimates are still bias-corrected over the first tens of
+    steps (its first moment averages ~1 / (1 - 0.9) = 10 steps), warm-up
+    schedules commonly span hundreds, and kerasdoc's own learning-rate range
+    test sweeps 1e-7 to 10 in 100 steps; a run of fewer updates than that
+    has spent most of them getting started.
 
     Args:
         n_samples: training set size.
         batch_size: the batch size used by fit().
+        epochs: the epochs given to fit(), or `None` if not known. Defaults
+            to `None`.
         max_batch_fraction: largest batch_size / n_samples not reported (0.25
             means at least 4 updates per epoch). Defaults to `0.25`.
+        min_updates: updates in the whole run (steps per epoch x epochs) from
+            which a large batch is reported at info only. Defaults to `100`.
         assumed: whether `batch_size` is Keras' default rather than given.
             Defaults to `False`.
     """
@@ -129,31 +147,39 @@ def check_batch_size(n_samples, batch_size, *, max_batch_fraction=0.25,
     if fraction <= max_batch_fraction:
         return []
     steps = int(np.ceil(n_samples / batch_size))
+    updates = None if epochs is None else steps * int(epochs)
+    evidence = {"batch_size": batch_size, "n_samples": n_samples,
+                "fraction": fraction, "steps_per_epoch": steps, "epochs": epochs,
+                "updates": updates, "min_updates": min_updates,
+                "max_batch_fraction": max_batch_fraction,
+                "batch_size_assumed": assumed, "full_batch": batch_size >= n_samples}
+    run = ("" if updates is None else
+           f" ({updates} in all over {epochs} epoch{'s' if epochs != 1 else ''})")
     if batch_size >= n_samples:
         return [Finding(
             "optim.batch_size", severity="info",
             message=(f"A batch of {batch_size}"
                      + (" (Keras' default)" if assumed else "")
                      + f" holds all {n_samples} training samples: full-batch gradient "
-                     "descent, one exact-gradient update per epoch (give it as many "
-                     "epochs as updates it needs)."),
-            evidence={"batch_size": batch_size, "n_samples": n_samples,
-                      "fraction": fraction, "steps_per_epoch": steps,
-                      "max_batch_fraction": max_batch_fraction,
-                      "batch_size_assumed": assumed, "full_batch": True},
+                     f"descent, one exact-gradient update per epoch{run} (give it as "
+                     "many epochs as updates it needs)."),
+            evidence=evidence,
             fix=(f"Nothing to fix if intended; for stochastic updates use a batch of "
                  f"at most {max(1, int(n_samples * max_batch_fraction))}."),
         )]
+    few = updates is None or updates < min_updates
     return [Finding(
-        "optim.batch_size",
+        "optim.batch_size", severity="warning" if few else "info",
         message=(f"A batch of {batch_size}"
                  + (" (Keras' default)" if assumed else "")
                  + f" is {fraction:.0%} of the {n_samples} training samples: only "
-                 f"{steps} update(s) per epoch and little gradient noise."),
-        evidence={"batch_size": batch_size, "n_samples": n_samples,
-                  "fraction": fraction, "steps_per_epoch": steps,
-                  "max_batch_fraction": max_batch_fraction,
-                  "batch_size_assumed": assumed, "full_batch": False},
+                 f"{steps} update(s) per epoch{run}"
+                 + (f", fewer than the {min_updates} a run needs to converge."
+                    if updates is not None and few else
+                    " and little gradient noise." if few else
+                    f": enough updates in all, so the large batch is a choice.")),
+        evidence=evidence,
         fix=(f"Use a batch of at most {max(1, int(n_samples * max_batch_fraction))} "
-             f"(e.g. {_suggest(n_samples, max_batch_fraction)}) for a dataset this size."),
+             f"(e.g. {_suggest(n_samples, max_batch_fraction)}) for a dataset this size"
+             + (", or more epochs." if updates is not None else ".")),
     )]

@@ -2,7 +2,7 @@
 
 import dataclasses
 import time
-from typing import Tuple
+from typing import Optional, Tuple
 
 import numpy as np
 
@@ -22,12 +22,20 @@ class BatchMixingEvidence:
     Attributes:
         gradient_norms: array `(n_checks, batch_size)`; row k holds, for every
             sample j of the batch, the largest |gradient| of sample
-            `checked[k]`'s output projection with respect to sample j's input.
+            `checked[k]`'s output projection with respect to sample j's input
+            (`method="replacement"`: the largest change of that output in the
+            forward pass that replaced sample j).
         checked: the batch indices i whose output was backpropagated.
+        method: `"gradient"` (float inputs) or `"replacement"` (inputs
+            without gradient: integer ids, strings).
+        floors: per row, the value an entry must exceed to count (float32
+            rounding of the output for `"replacement"`); `None`: 0.
     """
 
     gradient_norms: np.ndarray
     checked: Tuple[int, ...]
+    method: str = "gradient"
+    floors: Optional[np.ndarray] = None
 
     @property
     def conclusive(self):
@@ -45,15 +53,18 @@ def leaks(evidence, tolerance):
     are left out.
     """
     leak_ratio, leaked_to = 0.0, {}
-    for row, i, ok in zip(evidence.gradient_norms, evidence.checked, evidence.conclusive):
+    floors = (np.zeros(len(evidence.checked)) if evidence.floors is None
+              else np.asarray(evidence.floors, dtype=np.float64))
+    for row, i, ok, floor in zip(evidence.gradient_norms, evidence.checked,
+                                 evidence.conclusive, floors):
         if not ok:
             continue
         others = np.delete(row, i)
         worst = float(others.max()) if len(others) else 0.0
-        if worst == 0.0:
+        if worst <= floor:
             continue
         ratio = worst / row[i] if row[i] > 0 else float("inf")
-        receivers = [int(j) for j in np.flatnonzero(row > 0) if j != i]
+        receivers = [int(j) for j in np.flatnonzero(row > floor) if j != i]
         if ratio > tolerance and receivers:
             leaked_to[i] = receivers
         leak_ratio = max(leak_ratio, ratio)
@@ -83,7 +94,24 @@ def judge_batch_mixing(evidence, settings=None, task=None):
     n = int(np.shape(evidence.gradient_norms)[1]) if np.ndim(evidence.gradient_norms) == 2 \
         else 0
     findings = []
-    if leaked_to:
+    if leaked_to and evidence.method == "replacement":
+        first = min(leaked_to)
+        findings.append(Finding(
+            "probe.batch_mixing",
+            message=(f"Sample {first}'s output changes when samples "
+                     f"{leaked_to[first]} of its batch are replaced: the model mixes "
+                     "samples across the batch axis."),
+            evidence={"leak_ratio": leak_ratio, "leaked_to": leaked_to,
+                      "checked": checked, "batch_size": n, "training": False,
+                      "tolerance": tolerance, "method": "replacement"},
+            fix=("Find the op that reduces or contracts over axis 0: e.g. "
+                 "ops.tensordot(a, b, 2) or ops.sum(..., axis=0) where a per-row "
+                 "ops.sum(a * b, axis=1, keepdims=True) was meant, a reshape or "
+                 "transpose that moves the batch axis, or a roll or concatenation "
+                 "over axis 0 in a custom layer. (Checked in inference mode, so "
+                 "BatchNormalization is not the cause.)"),
+        ))
+    elif leaked_to:
         first = min(leaked_to)
         findings.append(Finding(
             "probe.batch_mixing",
@@ -152,6 +180,11 @@ def batch_mixing(model, x, *, batch_size: int = 8, n_checks: int = 4,
     whose gradients are inf or NaN (outputs that overflow) is inconclusive and
     left out; when every check is, the probe is skipped with that reason.
 
+    Inputs that carry no gradient (integer token or category ids, strings)
+    are checked by replacement instead, in three forward passes
+    (`measure_batch_mixing_by_replacement`): an output must move only when
+    its own sample is replaced (within float32 rounding).
+
     Args:
         model: a Keras model with floating-point inputs.
         x: inputs (labels are not needed).
@@ -196,13 +229,13 @@ def batch_mixing(model, x, *, batch_size: int = 8, n_checks: int = 4,
         dtypes.append(keras.backend.standardize_dtype(dtype))
     floating = [np.issubdtype(np.dtype(d), np.floating) if d != "string" else False
                 for d in dtypes]
-    if not any(floating):
-        return BatchMixingResult(skipped=(
-            f"the model's inputs have dtype {', '.join(map(str, dtypes))}; integer "
-            "inputs (e.g. token ids) and strings carry no gradient"))
-
-    evidence = measure_batch_mixing(model, x, batch_size=batch_size, n_checks=n_checks,
-                                    seed=seed, dtypes=dtypes, floating=floating)
+    if all(floating):
+        evidence = measure_batch_mixing(model, x, batch_size=batch_size,
+                                        n_checks=n_checks, seed=seed, dtypes=dtypes,
+                                        floating=floating)
+    else:  # token ids and strings carry no gradient: replace samples instead
+        evidence = measure_batch_mixing_by_replacement(
+            model, x, batch_size=batch_size, n_checks=n_checks, seed=seed, dtypes=dtypes)
     norms, checked = evidence.gradient_norms, list(evidence.checked)
 
     # A non-finite gradient (an output that overflows to inf or NaN) cannot be
@@ -275,3 +308,74 @@ def measure_batch_mixing(model, x, *, batch_size, n_checks, seed, dtypes, floati
             rows.append(row)
     norms = np.stack(rows)
     return BatchMixingEvidence(gradient_norms=norms, checked=tuple(checked))
+
+
+def measure_batch_mixing_by_replacement(model, x, *, batch_size, n_checks, seed, dtypes):
+    """Replace samples of a batch and see which outputs move: `BatchMixingEvidence`.
+
+    For inputs without gradient (integer ids, strings). Three forward passes
+    of a copy in inference mode: the batch as drawn, the batch with every
+    sample outside `checked` replaced by a sample from outside the batch,
+    and with the `checked` samples replaced instead (every input of the
+    model at once). Without mixing an output moves only in the pass that
+    replaced its own sample. Row k of the evidence holds the change of
+    sample `checked[k]`'s output in the pass that replaced sample j (its
+    own entry: the pass that replaced it); its floor is 8 float32 epsilons
+    of that output's magnitude.
+
+    Args:
+        model: the Keras model (not touched: a copy is measured).
+        x: inputs, as checked by `batch_mixing`.
+        batch_size: samples in the batch.
+        n_checks: samples whose own replacement is the reference.
+        seed: seed of the batch and replacement draws.
+        dtypes: the dtype each input leaf is fed as.
+
+    Returns:
+        A `BatchMixingEvidence` with `method="replacement"`.
+    """
+    import tensorflow as tf
+    import keras
+
+    leaves = [np.asarray(leaf) for leaf in keras.tree.flatten(x)]
+    n_x = _common.count(x)
+    with _common.preserved_global_rng():
+        rng = np.random.default_rng(seed)
+        index = np.sort(rng.choice(n_x, size=min(batch_size, n_x), replace=False))
+        n = len(index)
+        outside = np.setdiff1d(np.arange(n_x), index)
+        # The sample that takes j's place: one from outside the batch where
+        # there is one, else the batch's next sample.
+        if len(outside):
+            spare = rng.choice(outside, size=n, replace=len(outside) < n)
+        else:
+            spare = index[(np.arange(n) + 1) % n]
+        checked = [int(i) for i in np.sort(rng.choice(n, size=min(n_checks, n),
+                                                      replace=False))]
+        clone = _common.probe_copy(model, seed=seed, compile=False,
+                                   sample_x=_common.take(x, slice(0, 1)))
+
+        def run(rows):
+            batch = [tf.constant(a[rows]) if d == "string" else tf.constant(a[rows], dtype=d)
+                     for a, d in zip(leaves, dtypes)]
+            out = keras.tree.flatten(clone(keras.tree.pack_sequence_as(x, batch),
+                                           training=False))
+            return np.concatenate([np.asarray(o, dtype=np.float64).reshape(n, -1)
+                                   for o in out], axis=1)
+
+        groups = [np.setdiff1d(np.arange(n), checked), np.asarray(checked, dtype=int)]
+        base = run(index)
+        moved = []  # per group: how far every output moves when the group is replaced
+        for group in groups:
+            rows = index.copy()
+            rows[group] = spare[group]
+            moved.append(np.abs(run(rows) - base).max(axis=1) if len(group)
+                         else np.zeros(n))
+    first = np.isin(np.arange(n), groups[0])
+    norms = np.zeros((len(checked), n))
+    for k, i in enumerate(checked):
+        norms[k, first] = moved[0][i]  # i kept, the others replaced
+        norms[k, i] = moved[1][i]  # i replaced itself
+    floors = 8 * float(np.finfo(np.float32).eps) * np.abs(base[checked]).max(axis=1)
+    return BatchMixingEvidence(gradient_norms=norms, checked=tuple(checked),
+                               method="replacement", floors=floors)

@@ -3,6 +3,8 @@
 import numpy as np
 import pytest
 
+import kerasdoc
+
 from kerasdoc import audit_model
 from kerasdoc.examples import small_cnn
 
@@ -166,6 +168,24 @@ def test_batch_size_small_relative_to_the_dataset_is_silent(keras, kit, tabular)
     model = _with_optimizer(keras, kit, keras.optimizers.Adam(1e-3))
     assert not audit_model(model, x=x, batch_size=32).has("optim.batch_size")
     assert "optim.batch_size" in audit_model(model).skipped
+
+
+def test_large_batch_is_judged_on_the_updates_of_the_whole_run(keras, kit, tabular):
+    """256 of 700 samples gives 3 updates per epoch: 5 epochs (15 updates) are
+    too few to converge (warning); 60 epochs (180 updates) make the large batch
+    a choice (info)."""
+    x, _ = tabular
+    x = np.resize(x, (700, x.shape[1]))
+    model = _with_optimizer(keras, kit, keras.optimizers.Adam(1e-3))
+    (short,) = audit_model(model, x=x, batch_size=256, epochs=5).by_code("optim.batch_size")
+    assert str(short.severity) == "warning"
+    assert short.evidence["updates"] == 15 and short.evidence["steps_per_epoch"] == 3
+    assert "15 in all over 5 epochs" in short.message
+    (long,) = audit_model(model, x=x, batch_size=256, epochs=60).by_code("optim.batch_size")
+    assert str(long.severity) == "info" and long.evidence["updates"] == 180
+    assert not audit_model(model, x=x, batch_size=256, epochs=60).at_least("warning")
+    with pytest.raises(kerasdoc.InvalidInputError, match="Received: epochs=0"):
+        audit_model(model, x=x, batch_size=256, epochs=0)
 
 
 # --- model.output_bias_init ------------------------------------------------------------------

@@ -51,15 +51,54 @@ def test_fires_on_batch_axis_centering(twins, small):
     assert 0 < result.leak_ratio < 1
 
 
-def test_skipped_for_integer_inputs():
+def _id_recommender(mixing):
+    """Users x items ids -> sigmoid(score): per-row dot product, or the batch-wide
+    ops.tensordot(u, m, 2) that contracts over the batch axis too."""
+    import keras
+    from keras import layers, ops
+
+    inputs = keras.Input((2,), dtype="int32")
+    user = layers.Embedding(20, 4, embeddings_initializer="he_normal")(inputs[:, 0])
+    item = layers.Embedding(30, 4, embeddings_initializer="he_normal")(inputs[:, 1])
+    if mixing:
+        dot = layers.Lambda(lambda t: ops.tensordot(t[0], t[1], 2) + 0 * t[0][:, :1])(
+            [user, item])
+    else:
+        dot = layers.Lambda(lambda t: ops.sum(t[0] * t[1], axis=1, keepdims=True))(
+            [user, item])
+    model = keras.Model(inputs, layers.Activation("sigmoid")(dot))
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    return model
+
+
+def _ids(n=64):
+    rng = np.random.default_rng(0)
+    return np.stack([rng.integers(0, 20, n), rng.integers(0, 30, n)], 1).astype("int32")
+
+
+def test_silent_for_integer_inputs_by_replacement():
     import keras
 
     model = keras.Sequential([keras.Input((5,), dtype="int32"),
                               keras.layers.Embedding(20, 4),
                               keras.layers.Flatten(), keras.layers.Dense(2)])
     result = batch_mixing(model, np.arange(40).reshape(8, 5) % 20)
-    assert result.findings == ()
-    assert "integer" in result.skipped
+    assert result.skipped is None and result.findings == ()
+    assert result.leak_ratio == 0.0
+    result = batch_mixing(_id_recommender(mixing=False), _ids())
+    assert result.skipped is None and result.findings == ()
+    for row, i in zip(result.gradient_norms, result.checked):
+        assert row[i] > 0 and np.count_nonzero(row) == 1  # only its own output moved
+
+
+def test_fires_on_ids_contracted_over_the_batch_axis():
+    result = batch_mixing(_id_recommender(mixing=True), _ids())
+    [finding] = result.findings
+    assert finding.code == "probe.batch_mixing"
+    assert finding.evidence["method"] == "replacement"
+    assert "tensordot" in finding.fix
+    assert set(result.leaked_to) == set(range(8))  # every output mixes
+    assert result.leak_ratio > 0.01
 
 
 def test_bad_arguments(baseline, small):
