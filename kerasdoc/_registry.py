@@ -31,8 +31,11 @@ valid one.
 import dataclasses
 import difflib
 import importlib
+import importlib.util
 import numbers
 import os
+import pkgutil
+import re
 import time
 from typing import Callable, Optional, Tuple
 
@@ -61,15 +64,14 @@ NEEDS = ("labels", "validation_data", "compiled_model", "backbone", "x",
          "training_run", "batch_size")
 """What a check may need besides the model."""
 
-# The modules that register checks; `checks()` imports them all.
-_CHECK_MODULES = (
-    "kerasdoc.data._checks",
-    "kerasdoc.data._target_checks",
-    "kerasdoc.model._checks",
-    "kerasdoc.model._output_range",
-    "kerasdoc.probes._checks",
-    "kerasdoc.training._checks",
-)
+# The packages whose modules may register checks (one per part that has
+# checks; the preprocessing check lives in `kerasdoc.model`). `checks()`
+# finds the modules itself (`check_modules`): adding a check module needs no
+# line here.
+_CHECK_PACKAGES = ("kerasdoc.data", "kerasdoc.model", "kerasdoc.probes",
+                   "kerasdoc.training")
+_REGISTERS = re.compile(r"^@register\(", re.MULTILINE)
+_CHECK_MODULES = None  # found once, by `check_modules`
 
 _REGISTRY = {}
 
@@ -197,6 +199,11 @@ class Check:
             `checks=["overfit_batch"]`).
         remedy: the name of its remedy in `kerasdoc.remedies.REMEDIES` (the
             mechanical fix `kerasdoc.verify` tries on a copy), or None.
+        evidence: `"model"` when its decision function takes the model
+            audit's one standard evidence object
+            (`kerasdoc.model._evidence.ModelEvidence`), so the model audit runs
+            it with no line of its own; None when its part's runner calls it
+            with its own arguments.
     """
 
     name: str
@@ -212,6 +219,7 @@ class Check:
     silent: Tuple[str, ...]
     aliases: Tuple[str, ...] = ()
     remedy: Optional[str] = None
+    evidence: Optional[str] = None
 
     def defaults(self):
         """The default settings (an instance of `settings`)."""
@@ -299,7 +307,7 @@ def _kinds(value, allowed, what, name):
 
 
 def register(name, *, part, codes=None, tasks=None, inputs=None, needs=(),
-             settings=None, fires=(), silent=(), aliases=(), remedy=None):
+             settings=None, fires=(), silent=(), aliases=(), remedy=None, evidence=None):
     """Register a decision function as a check (a decorator).
 
     Args:
@@ -317,6 +325,12 @@ def register(name, *, part, codes=None, tasks=None, inputs=None, needs=(),
         remedy: name of the check's remedy in `kerasdoc.remedies.REMEDIES`
             (a pure transform of a copy of the model, compile settings, data
             and fit settings). Defaults to `None`: no mechanical fix.
+        evidence: `"model"`: the decision function is `decide(evidence, *,
+            settings)` on the model audit's standard `ModelEvidence` (one per
+            output), and the model audit runs it itself, skipping it with the
+            reason when the output cannot be read or, if it needs `"labels"`,
+            when the targets are missing. Defaults to `None`: the part's
+            runner calls it with its own arguments.
     """
     from kerasdoc.findings import is_known_code
 
@@ -335,6 +349,10 @@ def register(name, *, part, codes=None, tasks=None, inputs=None, needs=(),
             f"`settings` of check {name!r} must be a frozen Settings dataclass. "
             f"{received('settings', settings)}")
 
+    if evidence not in (None, "model") or (evidence and part != "model"):
+        raise InvalidInputError(
+            f"`evidence` of check {name!r} must be None or 'model' (for a model check). "
+            f"{received('evidence', evidence)}")
     if remedy is not None:
         from kerasdoc.remedies import REMEDIES
 
@@ -357,14 +375,43 @@ def register(name, *, part, codes=None, tasks=None, inputs=None, needs=(),
             settings=settings, decide=decide,
             summary=(decide.__doc__ or "").strip().split("\n")[0],
             fires=tuple(fires), silent=tuple(silent), aliases=tuple(aliases),
-            remedy=remedy)
+            remedy=remedy, evidence=evidence)
         return decide
 
     return decorate
 
 
+def check_modules():
+    """The modules that register checks, found once and in a fixed order.
+
+    Walks the modules of `_CHECK_PACKAGES` (`pkgutil`, without importing
+    them) and keeps those whose source registers a check (a line starting
+    `@register(`), sorted by package then module name, so the registration
+    order and `checks()` are the same on every run.
+
+    Returns:
+        tuple of module names.
+    """
+    global _CHECK_MODULES
+    if _CHECK_MODULES is None:
+        found = []
+        for package in _CHECK_PACKAGES:
+            spec = importlib.util.find_spec(package)
+            for info in sorted(pkgutil.iter_modules(spec.submodule_search_locations),
+                               key=lambda m: m.name):
+                if info.ispkg:
+                    continue
+                name = f"{package}.{info.name}"
+                origin = importlib.util.find_spec(name).origin
+                with open(origin, encoding="utf-8") as fh:
+                    if _REGISTERS.search(fh.read()):
+                        found.append(name)
+        _CHECK_MODULES = tuple(found)
+    return _CHECK_MODULES
+
+
 def _load_all():
-    for module in _CHECK_MODULES:
+    for module in check_modules():
         importlib.import_module(module)
 
 

@@ -407,3 +407,36 @@ def test_update_ratio_fires_through_the_runner_and_obeys_its_setting():
     relaxed = Runner("training", settings=resolve_settings(
         {"train.update_ratio": {"high": 1.0}}, part="training"))
     assert run_detectors(history, runner=relaxed) == []
+
+
+def test_check_modules_are_discovered_once_in_a_fixed_order():
+    """The registry finds the modules that register checks itself (no hand list)."""
+    from kerasdoc import _registry
+
+    modules = _registry.check_modules()
+    assert modules is _registry.check_modules()  # found once
+    packages = [m.rsplit(".", 1)[0] for m in modules]
+    assert packages == sorted(packages, key=_registry._CHECK_PACKAGES.index)
+    for package in set(packages):
+        names = [m for m in modules if m.rsplit(".", 1)[0] == package]
+        assert names == sorted(names)
+    # every registered check comes from a discovered module, and each module registers one
+    owners = {check.decide.__module__ for check in kerasdoc.checks()}
+    assert owners == set(modules)
+
+
+def test_model_checks_on_the_standard_evidence_run_without_wiring():
+    """A model check registered with evidence="model" is run (or skipped) by the audit itself."""
+    import keras
+
+    readers = [c.name for c in kerasdoc.checks("model") if c.evidence == "model"]
+    assert "model.output_range" in readers
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1, activation="relu")])
+    model.compile("adam", loss="mse")
+    x = np.zeros((8, 3), "float32")
+    ran = kerasdoc.audit_model(model, x=x, y=-np.ones((8, 1), "float32"), batch_size=4)
+    assert set(readers) <= set(ran.ran) | set(ran.skipped)
+    assert "model.output_range" in {f.code for f in ran}
+    unlabeled = kerasdoc.audit_model(model, x=x, batch_size=4)
+    needing = [n for n in readers if "labels" in kerasdoc._registry.get(n).needs]
+    assert all(unlabeled.skipped[n] == "needs `y`" for n in needing)

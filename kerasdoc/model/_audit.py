@@ -10,6 +10,7 @@ from kerasdoc._inputs import sample_fit_data
 from kerasdoc._validation import check_array, check_float, check_int, check_model
 from kerasdoc.findings import Report
 from kerasdoc.model import _graph, _output_loss
+from kerasdoc.model._evidence import ModelEvidence
 from kerasdoc.model._labels import describe_labels, loss_spec, output_kind_from_values
 
 KERAS_DEFAULT_BATCH = 32
@@ -92,6 +93,28 @@ def _output_task(task, name):
     return None
 
 
+def _evidence_checks():
+    """Names of the model checks that read the standard `ModelEvidence`, in registry order."""
+    from kerasdoc._registry import checks
+
+    return tuple(c.name for c in checks("model") if c.evidence == "model")
+
+
+def _run_evidence_checks(runner, evidence, missing_targets):
+    """Run every `evidence="model"` check on `evidence` (one output's).
+
+    A check that needs `"labels"` is skipped with `missing_targets` when the
+    output's targets are not in `y`.
+    """
+    from kerasdoc._registry import get
+
+    for name in _evidence_checks():
+        if evidence.targets is None and "labels" in get(name).needs:
+            runner.skip(name, missing_targets)
+        else:
+            runner.run(name, evidence)
+
+
 def _audit_outputs(model, y, runner, task):
     """The output checks once per output, each against its own loss and targets.
 
@@ -104,7 +127,7 @@ def _audit_outputs(model, y, runner, task):
 
     names_of_checks = ("model.output_activation", "model.activation_before_softmax",
                        "model.loss_mismatch", "model.output_units",
-                       "model.output_bias_init", "model.output_range")
+                       "model.output_bias_init") + _evidence_checks()
     tensors = _output_tensors(model)
     if not tensors:
         for check in names_of_checks:
@@ -136,12 +159,14 @@ def _audit_outputs(model, y, runner, task):
                          if not compiled else "no loss is compiled for this output")
             else:
                 sub.run("model.loss_mismatch", out, loss, labels)
+            evidence = ModelEvidence(model=model, output_layer=layer, output=out, loss=loss,
+                                     targets=target, labels=labels, output_name=name)
             if labels is None:
                 sub.skip("model.output_units", "needs this output's targets in `y`")
                 sub.skip("model.output_bias_init", "needs this output's targets in `y`")
-                sub.skip("model.output_range", "needs this output's targets in `y`")
+                _run_evidence_checks(sub, evidence, "needs this output's targets in `y`")
             else:
-                sub.run("model.output_range", layer, target)
+                _run_evidence_checks(sub, evidence, "needs this output's targets in `y`")
                 sub.run("model.output_units", out, loss, labels)
                 sub.run("model.output_bias_init", _bias_layer(out.layer), out.activation,
                         labels)
@@ -320,7 +345,7 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
         _audit_outputs(model, y, runner, task)
     elif out is None:
         for name in ("model.output_activation", "model.loss_mismatch",
-                     "model.output_units", "model.output_bias_init", "model.output_range"):
+                     "model.output_units", "model.output_bias_init") + _evidence_checks():
             skip(name, reason)
     else:
         run("model.output_activation", out, loss, labels)
@@ -330,12 +355,16 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
                  "several losses (multi-output) are not audited")
         else:
             run("model.loss_mismatch", out, loss, labels)
+        evidence = ModelEvidence(
+            model=model, output_layer=_graph.output_layer(model) or out.layer, output=out,
+            loss=loss, targets=y if labels is not None else None, labels=labels, x=x,
+            n_samples=n_samples, batch_size=effective_batch)
         if labels is None:
             skip("model.output_units", "needs `y`")
             skip("model.output_bias_init", "needs `y`")
-            skip("model.output_range", "needs `y`")
+            _run_evidence_checks(runner, evidence, "needs `y`")
         else:
-            run("model.output_range", _graph.output_layer(model) or out.layer, y)
+            _run_evidence_checks(runner, evidence, "needs `y`")
             run("model.output_units", out, loss, labels)
             run("model.output_bias_init", _bias_layer(out.layer), out.activation, labels)
 

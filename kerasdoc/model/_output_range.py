@@ -178,9 +178,11 @@ _T = "tests/model/test_output_range.py::"
                  _T + "test_multi_output_names_the_head"),
           silent=(_T + "test_linear_and_in_range_outputs_are_silent",
                   _T + "test_sigmoid_autoencoder_on_unit_pixels_is_silent",
-                  _T + "test_classifiers_skip_it_by_task"))
-def output_range_check(layer, y, *, settings):
+                  _T + "test_classifiers_skip_it_by_task"),
+          evidence="model")
+def output_range_check(evidence, *, settings):
     """A bounded output activation (sigmoid, tanh, relu, ...) that cannot reach the targets."""
-    return check_output_range(layer, y, max_fraction=settings.max_fraction,
+    return check_output_range(evidence.output_layer, evidence.targets,
+                              max_fraction=settings.max_fraction,
                               error_fraction=settings.error_fraction,
                               margin=settings.margin)
