@@ -14,6 +14,9 @@ from kerasdoc.probes._result import ProbeResult, get_axes, setting_of
 __all__ = ["InputIndependenceResult", "InputIndependenceEvidence", "input_independence",
            "measure_input_independence", "judge_input_independence"]
 
+# Samples the output spread is measured over (the first of the drawn ones).
+_SPREAD_SAMPLES = 32
+
 
 class InputIndependenceResult(ProbeResult):
     """Losses of two copies trained alike, one on real inputs, one on zeros.
@@ -290,7 +293,10 @@ def measure_input_independence(model, x, y, *, batch_size=32, n_samples=256, max
         blank = _common.probe_copy(model, seed=seed, sample_x=xs)
         batches = _common.batch_indices(_common.count(xs), batch_size, rng)
         budget = _common.Budget(max_steps, time_budget)
-        spread = _output_spread(real, _common.take(xs, slice(0, batch_size)))
+        # The spread is across samples: at least _SPREAD_SAMPLES of them,
+        # whatever the batch size (one sample, at batch_size=1, has none).
+        spread = _output_spread(real, _common.take(
+            xs, slice(0, max(batch_size, _SPREAD_SAMPLES))))
         start_real = _initial(model.loss, real, xs, ys)
         start_zero = _initial(model.loss, blank, zeros, ys)
         per_sample = _common.per_sample_loss(model.loss)

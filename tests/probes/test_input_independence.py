@@ -145,3 +145,25 @@ def test_real_copy_level_with_zeros_but_still_falling_is_inconclusive():
     assert str(finding.severity) == "info"
     assert finding.evidence["still_falling"] is True
     assert finding.message.startswith("Inconclusive")
+
+
+def test_batch_size_one_measures_the_output_spread_across_samples():
+    """Twin of MachineLearningMastery's airline LSTM (look-back 1, batch_size=1):
+    the spread of one sample's output is zero by construction, which made a
+    model that uses its input look constant (an error)."""
+    import keras
+
+    t = np.arange(96)
+    series = ((100 + 2.6 * t) * (1 + 0.2 * np.sin(2 * np.pi * t / 12)))
+    series = ((series - series.min()) / np.ptp(series)).astype("float32")
+    x, y = series[:-1].reshape(-1, 1, 1), series[1:]
+    keras.utils.set_random_seed(0)
+    # the LSTM(4) of the original, as a Dense(4) on the one step (the cause
+    # is the batch size, not the layer)
+    model = keras.Sequential([keras.Input((1, 1)), keras.layers.Flatten(),
+                              keras.layers.Dense(4, activation="tanh"),
+                              keras.layers.Dense(1)])
+    model.compile(loss="mean_squared_error", optimizer="adam")
+    result = input_independence(model, x, y, batch_size=1, max_steps=30)
+    assert result.output_spread > 1e-3
+    assert all(str(f.severity) == "info" for f in result.findings), result.findings
