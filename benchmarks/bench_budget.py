@@ -26,6 +26,10 @@ as the scorer calls it (`benchmarks.realworld.score.run_diagnose`, its
 
 The machine may be shared: the load average is printed with each row, so a
 slow row can be read against it.
+
+    python benchmarks/bench_budget.py --costs [--only NAME ...]
+
+measures instead the factors `diagnose` plans its traces with (see `costs`).
 """
 
 import argparse
@@ -142,13 +146,60 @@ def run(name, budget_s, show_timings):
     return wall / budget_s
 
 
+def costs(name):
+    """The planning factors measured on one case: forward trace, first step, Doctor's.
+
+    On a shared copy (`kerasdoc.probes._shared.Pool`): the trace of the
+    forward pass, the trace and first run of the train step (ratio:
+    `TRAIN_TRACE_FACTOR`), and the `Doctor`'s instrumented first step in a
+    one-step `fit` (ratio to the plain one: `DOCTOR_TRACE_FACTOR`).
+    """
+    import keras
+
+    from kerasdoc._inputs import sample_fit_data
+    from kerasdoc.probes import _common, _shared
+    from kerasdoc.training import Doctor
+
+    model, x, y, kwargs = SYNTHETIC[name]() if name in SYNTHETIC else corpus(name)
+    data = sample_fit_data(x, y, max_samples=4096)
+    x, y = data.x, data.y
+    batch = min(kwargs.get("batch_size") or 32, 16)
+    load = os.getloadavg()[0]
+    with _shared.sharing(model) as pool, _common.preserved_global_rng():
+        forward = pool.forward_trace_seconds(x)
+        clone = _common.probe_copy(model, seed=0, sample_x=x[:1])
+        _common.train_loss(clone, x[:batch], y[:batch])
+        first = pool.costs["first_step"]
+        times = []
+
+        class Time(keras.callbacks.Callback):
+            def on_train_batch_begin(self, batch, logs=None):
+                self.start = time.perf_counter()
+
+            def on_train_batch_end(self, batch, logs=None):
+                times.append(time.perf_counter() - self.start)
+                self.model.stop_training = True
+
+        clone.fit(x[:batch], y[:batch], batch_size=batch, epochs=1, verbose=0,
+                  callbacks=[Time(), Doctor()])
+    print(f"{name:36s} forward trace {forward:6.2f} s  first step {first:6.1f} s "
+          f"(x{first / forward:4.1f})  Doctor first step {times[0]:6.1f} s "
+          f"(x{times[0] / first:4.2f} of the plain one)  load {load:4.1f}", flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--budget", type=float, default=60.0)
     parser.add_argument("--only", nargs="*", default=None)
     parser.add_argument("--timings", action="store_true")
+    parser.add_argument("--costs", action="store_true",
+                        help="measure the planning factors instead (see `costs`)")
     args = parser.parse_args(argv)
     names = args.only or (list(SYNTHETIC) + list(CORPUS))
+    if args.costs:
+        for name in names:
+            costs(name)
+        return
     print(f"budget_s={args.budget:g}; bar: wall/budget <= 1.10", flush=True)
     ratios = [run(name, args.budget, args.timings) for name in names]
     print(f"worst wall/budget {max(ratios):.2f} over {len(ratios)} calls")

@@ -20,12 +20,24 @@ split like this:
   asks the deadline between steps (`kerasdoc.probes._common.Budget`): a
   probe stopped by it is inconclusive, reported at `info` ("budget spent
   after N steps"), never an error or warning built on a truncated run.
-  The first looping probe measures how long a model copy and its first
-  step take (the trace); a later probe, or the training run, whose share
-  is smaller than that (times its copies) is skipped for the budget rather
-  than started only to overrun (`Deadline.can_start`).
-- **Training.** The `Doctor`'s run stops at the end of the batch (or
-  validation batch) in flight once the training part's time is spent.
+  The probes and the training run share model copies and their traced
+  train steps (`kerasdoc.probes._shared`). Before a probe that trains
+  starts, the traces it would make are planned: the first shared step's
+  measured trace-and-step time, or before any, `_shared.TRAIN_TRACE_FACTOR` times
+  a trace of the forward pass (a tenth of the cost, measured first). A
+  probe whose planned traces (times `TRACE_MARGIN`) do not fit in the
+  time left for the probes is skipped for the budget; one whose share is
+  too small for them, but the probes' time is not, gets a share that
+  holds them (`Deadline.within`). Without a shared copy (a model that
+  cannot be copied) the first looping probe measures its copy and first
+  step, and a later one whose share is smaller is skipped
+  (`Deadline.can_start`). The probes that do not train (initial loss,
+  batch mixing, gradient check) stop between batches, samples and weights.
+- **Training.** The `Doctor`'s run starts only when its planned
+  instrumented first step (`kerasdoc._diagnose.DOCTOR_TRACE_FACTOR` times
+  a plain one) and the validation step's trace fit in the part's time;
+  it stops at the end of the batch (or validation batch) in flight once
+  that time is spent.
 - **Reserve.** The parts plan to end `RESERVE` of the budget early: the last
   step or trace in flight when a deadline passes cannot be interrupted, and
   the report is assembled after the last part.
@@ -44,6 +56,7 @@ import math
 import time
 
 __all__ = ["Deadline", "PART_WEIGHTS", "PROBE_COPIES", "PROBE_WEIGHTS", "RESERVE",
+           "TRACE_MARGIN",
            "active", "current"]
 
 PART_WEIGHTS = {"data": 2.0, "model": 0.5, "preprocessing": 0.5, "probes": 4.0,
@@ -58,6 +71,9 @@ PROBE_WEIGHTS = {"probe.initial_loss": 0.5, "probe.batch_mixing": 0.5,
                  "probe.input_independent": 4.0, "probe.learning_rate": 3.0}
 """Relative share of the probes part each probe gets (two copies train in
 `probe.input_independent`; the first three do a few forward/backward passes)."""
+
+TRACE_MARGIN = 1.5
+"""Time a probe that must trace needs, in planned traces: the traces, then steps."""
 
 RESERVE = 0.05
 """Share of `budget_s` the parts leave unplanned, for the work in flight at a deadline."""
@@ -125,23 +141,42 @@ class Deadline:
         root.first_step = seconds if root.first_step is None else min(root.first_step,
                                                                          seconds)
 
-    def can_start(self, copies=1):
+    def can_start(self, copies=1, *, need=None, what=None):
         """`None` when work needing `copies` model copies can start, else the reason.
 
         Work that starts with less time left than `copies` times the
         measured copy-and-first-step (`note_first_step`) would only overrun
         its deadline and stop after one step, inconclusive; it is skipped
         instead. Before anything was measured, only a passed deadline stops it.
+
+        Args:
+            copies: model copies the work makes and traces. Defaults to `1`.
+            need: seconds the work cannot cut (its traces and first steps),
+                planned by the caller; replaces the `copies` rule. Defaults
+                to `None`.
+            what: how `need` was planned, for the reason. Defaults to `None`.
         """
         left = self.left()
         if left <= 0:
             return "time budget spent before this check"
+        if need is not None:
+            if left < need:
+                return (f"time budget spent: {left:.1f} s left for it, less than the "
+                        f"{need:.1f} s {what or 'its first steps are planned to take'}")
+            return None
         need = None if self.root.first_step is None else copies * self.root.first_step
         if need is not None and left < need:
             return (f"time budget spent: {left:.1f} s left for it, less than the "
                     f"{need:.1f} s its model cop{'ies' if copies > 1 else 'y'} and first "
                     "step take (measured on an earlier probe of this call)")
         return None
+
+    def within(self, seconds):
+        """A sub-deadline of `seconds` from now, never ending after this one."""
+        child = Deadline(max(0.0, float(seconds)), clock=self.clock)
+        child.end = min(child.end, self.end)
+        child.root = self.root
+        return child
 
     def __repr__(self):
         return f"Deadline(left={self.left():.3g} s)"

@@ -10,6 +10,7 @@ never silently dropped and never hiding the other parts' findings. Findings that
 several parts report for the same cause are merged into one.
 """
 
+import math
 import time
 from typing import Callable, Optional, Union
 
@@ -280,6 +281,47 @@ def _text_dataset(arrays, batch_size, shuffle=None):
     return dataset.batch(batch_size)
 
 
+DOCTOR_TRACE_FACTOR = 2.0
+"""The `Doctor`'s instrumented first step, in plain train-step traces and first steps.
+
+Its step computes the forward pass through a tap model that returns every
+layer's activations, the per-layer statistics, and the update, in one
+trace: about twice the plain step's graph."""
+
+VALIDATION_TRACE_FACTOR = 2.0
+"""The trace of the validation (test) step and its first run, in forward-pass traces."""
+
+
+def _training_plan(x, validation_data):
+    """`(seconds, how)` the training part cannot cut, planned; `(None, None)` unknown.
+
+    That is the `Doctor`'s first, instrumented step (`DOCTOR_TRACE_FACTOR`
+    times the shared copy's measured or predicted first step, see
+    `kerasdoc.probes._shared.Pool.predicted_first_step`) and, with
+    validation data, the validation step's trace (`VALIDATION_TRACE_FACTOR`
+    times the forward pass's). The forward pass is traced here when the
+    probes did not run (once per call).
+    """
+    from kerasdoc.probes import _shared
+
+    pool = _shared.current()
+    if pool is None or pool.refused is not None:
+        return None, None
+    if pool.predicted_first_step() is None and pool.forward_trace_seconds(x) is None:
+        return None, None
+    step = pool.predicted_first_step()
+    need = DOCTOR_TRACE_FACTOR * step
+    measured = "first_step" in pool.costs
+    how = (f"its instrumented first step is planned to take ({DOCTOR_TRACE_FACTOR:g} x "
+           + (f"the {step:.1f} s a probe's first step took" if measured else
+              f"{step:.1f} s predicted for a plain first step from the "
+              f"{pool.costs['forward_trace']:.2f} s trace of the forward pass"))
+    if validation_data is not None and pool.costs.get("forward_trace") is not None:
+        need += VALIDATION_TRACE_FACTOR * pool.costs["forward_trace"]
+        how += ", plus the validation step's trace"
+    return need, how + ")"
+
+
 def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, seed,
                 sample_weight=None, class_weight=None, settings=None, task=None,
                 callbacks=()):
@@ -509,13 +551,20 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
     plan = _deadline.Deadline(
         None if budget_s is None else budget_s * (1 - _deadline.RESERVE), start=call_start)
     tracker = Progress(progress, parts=len(parts))
+    from kerasdoc.probes import _shared
+
     try:
-        return _run_parts(model, x, y, data, validation_data, parts, tracker, plan,
-                          budget_s=budget_s, batch_size=batch_size, epochs=epochs,
-                          fit_epochs=fit_epochs,
-                          seed=seed, settings=settings, task=task, n_classes=n_classes,
-                          group_symptoms=group_symptoms, verify=verify,
-                          verify_seeds=verify_seeds)
+        # The probes and the training run share copies of the model and
+        # their traced steps, and plan with what the first trace cost
+        # (`kerasdoc.probes._shared`).
+        with _shared.sharing(model):
+            return _run_parts(model, x, y, data, validation_data, parts, tracker, plan,
+                              budget_s=budget_s, batch_size=batch_size, epochs=epochs,
+                              fit_epochs=fit_epochs,
+                              seed=seed, settings=settings, task=task,
+                              n_classes=n_classes,
+                              group_symptoms=group_symptoms, verify=verify,
+                              verify_seeds=verify_seeds)
     finally:
         tracker.close()
 
@@ -604,7 +653,12 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, plan, *, budg
                             settings=settings, task=task), None
 
     def run_training():
-        late = budget.can_start()  # a copy and its first step must fit
+        # The copy's instrumented first step (its trace) and the validation
+        # pass's trace cannot be cut: they must fit in the part's time.
+        need, how = _training_plan(x, validation_data) if budget.left() < math.inf \
+            else (None, None)
+        late = budget.can_start(need=need, what=how) if need is not None \
+            else budget.can_start()
         if late is not None:
             return None, late
         doctor, note = _train_copy(model, x, y, validation_data=validation_data,

@@ -249,3 +249,60 @@ def test_the_data_part_audits_a_bounded_sample_and_says_so(monkeypatch):
     assert "500 of 2,000 training rows and 300 of 300 validation rows" in note
     [finding] = report.by_code("data.not_normalized")
     assert finding.evidence["rows_audited"]["train"] == (500, 2000)
+
+
+# Planning the work a deadline cannot cut (traces), on shared copies ----------
+def test_work_planned_not_to_fit_is_skipped_with_what_was_planned():
+    clock = _Clock()
+    call = Deadline(60.0, clock=clock)
+    part = call.share(1.0, 2.0)  # 30 s
+    assert part.can_start(need=20.0, what="its trace is planned to take") is None
+    longer = part.within(45.0)  # a probe's share grown to hold its trace
+    assert longer.left() == pytest.approx(30.0)  # never past its part
+    reason = part.can_start(need=40.0, what="its trace is planned to take")
+    assert reason == ("time budget spent: 30.0 s left for it, less than the 40.0 s "
+                      "its trace is planned to take")
+
+
+def test_probes_whose_traces_cannot_fit_are_skipped_before_tracing(digits, monkeypatch):
+    from kerasdoc.probes import _shared
+
+    x, y = digits
+    model = _mlp(64, 10, "sparse_categorical_crossentropy", activation="softmax")
+    # A train step predicted to trace for hours: no probe that trains starts.
+    monkeypatch.setattr(_shared, "TRAIN_TRACE_FACTOR", 1e5)
+    with _deadline.active(Deadline(20.0)):
+        report = kerasdoc.sanity_check(model, x, y)
+    trained = {"probe.cannot_overfit_batch", "probe.input_independent",
+               "probe.learning_rate"}
+    assert trained <= set(report.skipped), report.skipped
+    for name in trained:
+        assert "train-step trace" in report.skipped[name], report.skipped[name]
+        assert "trace of the model's forward pass" in report.skipped[name]
+    assert "probe.initial_loss" in report.ran  # measured without training
+
+
+def test_a_training_run_whose_first_step_cannot_fit_is_skipped(digits, monkeypatch):
+    import kerasdoc._diagnose as diagnose_module
+
+    x, y = digits
+    monkeypatch.setattr(diagnose_module, "DOCTOR_TRACE_FACTOR", 1e5)
+    start = time.perf_counter()
+    report = kerasdoc.diagnose(_mlp(64, 10, "sparse_categorical_crossentropy",
+                                    activation="softmax"), x, y, parts=["training"],
+                               budget_s=20.0)
+    assert time.perf_counter() - start < 20.0 * 1.1
+    assert report.ran == () and not report.failed
+    assert report.skipped["training"].startswith("time budget spent")
+    assert "instrumented first step" in report.skipped["training"]
+
+
+def test_the_initial_loss_stops_at_its_deadline_and_says_on_how_many_samples(digits):
+    from kerasdoc.probes import initial_loss
+
+    x, y = digits
+    model = _mlp(64, 10, "sparse_categorical_crossentropy", activation="softmax")
+    assert initial_loss(model, x, y).n_samples == 300
+    with _deadline.active(Deadline(1e-9)):
+        cut = initial_loss(model, x, y)  # one small batch, then the deadline
+    assert cut.n_samples == 32 and np.isfinite(cut.measured)

@@ -6,6 +6,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
+from kerasdoc import _deadline
 from kerasdoc._validation import check_float, check_int, check_model
 from kerasdoc.findings import Finding
 from kerasdoc.probes import _common
@@ -289,7 +290,11 @@ def measure_batch_mixing(model, x, *, batch_size, n_checks, seed, dtypes, floati
         checked = [int(i) for i in np.sort(rng.choice(n, size=min(n_checks, n),
                                                       replace=False))]
         rows = []
-        for i in checked:
+        deadline = _deadline.current()  # inside `diagnose`: the probe's share
+        for k, i in enumerate(checked):
+            if k and deadline is not None and deadline.spent():
+                checked = checked[:k]  # judged on the samples checked so far
+                break
             with tf.GradientTape() as tape:
                 for t in watched:
                     tape.watch(t)

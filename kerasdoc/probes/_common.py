@@ -267,7 +267,22 @@ def probe_copy(model, *, seed, compile=True, optimizer=None, sample_x=None):
     inside the enclosing `preserved_global_rng()` block: its state is saved
     first (`SavedState`) and restored exactly when the block exits. A probe
     that needs two copies of such a model gets `NotCopyable`.
+
+    Inside a `kerasdoc.probes._shared.sharing(model)` block (as `sanity_check`
+    and `diagnose` open), the copy is lent from the block's pool: the same
+    copy, with every variable put back as it was made and its generators
+    seeded from `seed`, so its traced train step is reused. The copy is
+    compiled either way (`compile=False` only means the probe does not
+    train it).
     """
+    from kerasdoc.probes import _shared
+
+    pool = _shared.current()
+    if pool is not None and pool.model is model and _SESSIONS:
+        clone = pool.lend(_SESSIONS[-1], seed=seed, optimizer=optimizer,
+                          sample_x=sample_x)
+        if clone is not None:
+            return clone
     try:
         clone = copy_model(model, compile=compile, optimizer=optimizer,
                            sample_x=sample_x)
@@ -341,11 +356,18 @@ def train_loss(model, xb, yb):
     `x, y = data` cannot unpack), with the metrics reset first, so the
     logged loss is this batch's.
     """
+    from kerasdoc.probes import _shared
+
     checkpoint()
+    pool = _shared.current()
+    slot = None if pool is None else pool.slot_of(model)
+    start = time.perf_counter()
     _keras.maybe_symbolic_build(model, (xb, yb, None))
     model.make_train_function()
     model.reset_metrics()
     logs = model.train_function(iter([(xb, yb)]))
+    if slot is not None:  # a shared copy: its trace cost is planned with
+        pool.note_step(slot, count(xb), time.perf_counter() - start)
     value = logs.get("loss") if isinstance(logs, dict) else None
     if value is None:
         raise StepWithoutLoss(

@@ -6,7 +6,7 @@ from typing import Optional, Tuple
 
 import numpy as np
 
-from kerasdoc import _keras
+from kerasdoc import _deadline, _keras
 from kerasdoc._errors import InvalidInputError
 from kerasdoc._validation import check_float, check_int, received
 from kerasdoc.findings import Finding
@@ -226,7 +226,13 @@ def _check_callable(name, fn, inputs, weights, dtype, eps, rng, out, *,
         a, n, rel = _compare(scalar, inputs, eps, noise, rng, good)
         out.append({"layer": name, "target": "input", "analytic": a,
                     "numeric": n, "rel_error": rel, "dtype": dtype})
-    for weight in weights:
+    deadline = _deadline.current()  # inside `diagnose`: the probe's share
+    for i, weight in enumerate(weights):
+        if deadline is not None and deadline.spent():
+            if skipped is not None:
+                skipped[name] = (f"time budget spent after {i} of {len(weights)} "
+                                 "weights (compared up to there)")
+            return
         a, n, rel = _compare(scalar, weight, eps, noise, rng, good)
         owner = name if layer_of is None else layer_of.get(id(weight), name)
         out.append({"layer": owner, "target": weight.name, "analytic": a,
@@ -452,7 +458,11 @@ def _check_layers(clone, targets, xb, epsilon, jitter, rng, checks, skipped, tol
     feeder = keras.Model(inputs, tensors)
     values = feeder(xb, training=False)
     values = values if isinstance(values, (list, tuple)) else [values]
+    deadline = _deadline.current()
     for layer, value in zip(usable, values):
+        if deadline is not None and deadline.spent():
+            skipped[layer.name] = "time budget spent before this layer"
+            continue
         value = tf.convert_to_tensor(value)
         if value.dtype.is_floating and jitter > 0:
             noise = rng.standard_normal(tuple(value.shape))

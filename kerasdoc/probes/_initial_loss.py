@@ -7,6 +7,7 @@ from typing import Optional
 
 import numpy as np
 
+from kerasdoc import _deadline
 from kerasdoc._task import resolve_task
 from kerasdoc._validation import check_float, check_int
 from kerasdoc.findings import Finding
@@ -241,13 +242,28 @@ def measure_initial_loss(model, x, y, *, n_samples=512, tolerance=0.5, batch_siz
 
         xs, ys = _common.take(x, take), _common.take(y, take)
 
+        # Inside `diagnose` the passes stop at the probe's deadline: the loss
+        # is then the mean over the samples measured (at least one batch,
+        # the first a small one), and the evidence says how many.
+        deadline = _deadline.current()
+        used = [len(take)]
+
         def mean_loss(inputs):
-            losses, out = [], None
-            for begin in range(0, len(take), batch_size):
-                part = slice(begin, begin + batch_size)
+            losses, out, begin, per_sample = [], None, 0, None
+            while begin < used[0]:
+                size = batch_size if deadline is None or begin else min(batch_size, 32)
+                if begin and deadline is not None and (
+                        deadline.left() < per_sample * min(size, used[0] - begin)):
+                    used[0] = begin
+                    break
+                part = slice(begin, min(begin + size, used[0]))
+                tick = time.perf_counter()
                 out = clone(_common.take(inputs, part), training=False)
                 losses.append(np.asarray(fn(_common.take(ys, part), out),
                                          dtype=np.float64).reshape(-1))
+                seconds = (time.perf_counter() - tick) / (part.stop - part.start)
+                per_sample = seconds if per_sample is None else min(per_sample, seconds)
+                begin = part.stop
             return float(np.mean(np.concatenate(losses))), out
 
         measured, y_pred = mean_loss(xs)
@@ -264,7 +280,7 @@ def measure_initial_loss(model, x, y, *, n_samples=512, tolerance=0.5, batch_siz
         y, _common.n_classes_of(kind, y_pred), kind))
     return InitialLossEvidence(
         measured=measured, n_classes=int(_common.n_classes_of(kind, y_pred)),
-        prior_entropy=prior_entropy, n_samples=int(len(take)), standardized_loss=scaled)
+        prior_entropy=prior_entropy, n_samples=int(used[0]), standardized_loss=scaled)
 
 
 def judge_initial_loss(evidence, settings=None, task=None):

@@ -1,5 +1,6 @@
 """`sanity_check`: run the probes on copies of a model and collect one report."""
 
+import math
 from typing import Optional, Sequence
 
 from kerasdoc import _deadline
@@ -7,7 +8,7 @@ from kerasdoc._errors import InvalidInputError
 from kerasdoc._interrupts import checkpoint, guarded
 from kerasdoc._validation import check_int, received
 from kerasdoc.findings import Report
-from kerasdoc.probes import _common
+from kerasdoc.probes import _common, _shared
 
 __all__ = ["PROBES", "sanity_check"]
 
@@ -111,20 +112,84 @@ def sanity_check(model, x, y=None, *, batch_size: int = 32,
     runner = Runner("probes", task=task, select=select,
                     settings=resolve_settings(settings, part="probes"))
     todo = [c for c in registered("probes") if select is None or c.name in select]
+    # The probes share one copy of the model and its traced train step
+    # (`kerasdoc.probes._shared`); each gets it back as it was made.
+    with _shared.sharing(model):
+        _run_probes(runner, todo, deadline, model, x, y, batch_size, seed, task)
+    return runner.report("kerasdoc sanity check", task=_report_task(task))
+
+
+# Probes that train copies: (copies trained at once, their batch size from the
+# batch size the user trains with and the number of samples).
+_TRAINING = {
+    "probe.cannot_overfit_batch": lambda bs, n: (1, min(bs, 16, n)),
+    "probe.input_independent": lambda bs, n: (2, min(bs, 256, n)),
+    "probe.learning_rate": lambda bs, n: (1, min(bs, n)),
+}
+
+
+def _planned_traces(pool, name, batch_size, x):
+    """`(seconds, how)` the probe `name` spends on traces it cannot cut, or `(None, None)`.
+
+    Traces of the shared copies' train step the probe will make
+    (`Pool.traces_needed`) times their predicted cost: the one measured
+    on this call's first shared step, or before any, `TRAIN_TRACE_FACTOR`
+    times a trace of the forward pass (made here, once).
+    """
+    plan = _TRAINING.get(name)
+    if plan is None or pool is None:
+        return None, None
+    copies, batch = plan(batch_size, _common.count(x))
+    traces = pool.traces_needed(copies, batch)
+    if not traces:
+        return None, None
+    measured = "first_step" in pool.costs
+    if not measured and pool.forward_trace_seconds(x) is None:
+        return None, None  # not copyable: the copy rule of `can_start` plans it
+    per = pool.predicted_first_step()
+    how = (f"its {traces} train-step trace{'s' if traces > 1 else ''} and first "
+           f"step{'s' if traces > 1 else ''}, and a few steps more, are planned to take (" + (
+               f"measured {per:.1f} s each on this call's first step)" if measured else
+               f"{_shared.TRAIN_TRACE_FACTOR:g} x the {pool.costs['forward_trace']:.2f} s "
+               "trace of the model's forward pass)"))
+    return traces * per, how
+
+
+def _run_probes(runner, todo, deadline, model, x, y, batch_size, seed, task):
+    """Run `todo` in order, each in its share of `deadline` (when there is one).
+
+    A probe that trains copies first plans the traces it cannot cut
+    (`_planned_traces`): when they do not fit in the time left for the
+    probes it is skipped for the budget; when they fit in that time but
+    not in the probe's own share, its share grows to hold them (the
+    probes after it reuse the traced copy).
+    """
+    pool = _shared.current()
     for i, check in enumerate(todo):
         checkpoint()  # a Ctrl-C a finalizer swallowed stops here
         share = None
-        if deadline is not None:
+        if deadline is not None and runner.reason_to_skip(check.name) is None:
             rest = sum(_deadline.PROBE_WEIGHTS.get(c.name, 1.0) for c in todo[i:]
                        if runner.reason_to_skip(c.name) is None)
             share = deadline.share(_deadline.PROBE_WEIGHTS.get(check.name, 1.0), rest)
-            late = share.can_start(_deadline.PROBE_COPIES.get(check.name, 1))
-            if late is not None and runner.reason_to_skip(check.name) is None:
+            need, how = (None, None)
+            if 0 < deadline.left() < math.inf:
+                need, how = _planned_traces(pool, check.name, batch_size, x)
+            if need is not None:
+                # A few steps after the traces, or the probe says nothing.
+                wanted = need * _deadline.TRACE_MARGIN
+                if share.left() < wanted:
+                    share = deadline.within(wanted)
+                late = share.can_start(need=wanted, what=how)
+            elif pool is not None and pool.refused is None and pool.slots:
+                late = share.can_start(need=0.0)  # shared copies, already traced
+            else:
+                late = share.can_start(_deadline.PROBE_COPIES.get(check.name, 1))
+            if late is not None:
                 runner.skip(check.name, late)
                 continue
         with _deadline.active(share):
             runner.run(check.name, model, x, y, batch_size, seed, task=task)
-    return runner.report("kerasdoc sanity check", task=_report_task(task))
 
 
 def _report_task(task):

@@ -1,0 +1,289 @@
+"""One model copy, and its traced train step, shared by the probes of one call.
+
+Each probe works on a copy of the user's model (`_common.probe_copy`). A
+fresh copy costs a rebuild of the model, a symbolic forward pass to build
+the compiled loss and metrics, and a trace of the train step on its first
+step; on a deep recurrent network that trace alone can take minutes on a
+loaded machine, and the probes of one `diagnose` call made about six of
+them. Inside a `sharing(model)` block (which `sanity_check` and `diagnose`
+open), `probe_copy` instead lends a copy from a small pool:
+
+- The first request builds the copy, compiles it like the original, builds
+  its optimizer, and snapshots every variable it holds: the weights (equal
+  to the user's), the optimizer's (its iteration count, learning rate,
+  moments: all as a fresh optimizer has them) and the seed generators'.
+- Each later request puts that snapshot back, then seeds the copy's
+  generators from the probe's seed, exactly as a fresh copy would be: the
+  probe computes the same numbers as on its own copy, and the copy's cached
+  `train_function` (its trace) is reused.
+- A probe that needs two copies at once (`probe.input_independent`) gets a
+  second slot; a probe whose optimizer differs from the original's in more
+  than its learning rate (a schedule swept as a constant rate) gets its own
+  copy, as before.
+
+The user's model is never lent from the pool: the pool only ever holds
+copies, and a model that cannot be copied falls back to `probe_copy`'s own
+path (worked on in place, its state saved and restored).
+
+The pool also keeps what the first copy cost (`Pool.costs`): the copy, and
+the trace plus first step of its train function, measured under whatever
+load the machine is under now, for `kerasdoc._deadline` to plan with.
+"""
+
+import contextlib
+import contextvars
+import time
+
+import numpy as np
+
+__all__ = ["Pool", "TRAIN_TRACE_FACTOR", "current", "sharing"]
+
+TRAIN_TRACE_FACTOR = 12.0
+"""Trace plus first run of a train step, in forward-pass traces (see `Pool`).
+
+Measured under load on this project's machine (`benchmarks/bench_budget.py
+--costs`): 8 for an 8-layer LSTM, 9 for a small CNN, 13 for a small MLP
+(whose trace is mostly fixed costs: the optimizer's update, the metrics)."""
+
+_POOL = contextvars.ContextVar("kerasdoc_shared_copies", default=None)
+
+
+def current():
+    """The active `Pool`, or `None` outside a `sharing` block."""
+    return _POOL.get()
+
+
+@contextlib.contextmanager
+def sharing(model):
+    """Let the probes inside the block share copies of `model` (see the module doc).
+
+    An enclosing block for the same model is reused (its copies stay
+    valid); the pool is dropped when the outermost block exits.
+
+    Args:
+        model: the user's model.
+    """
+    outer = _POOL.get()
+    if outer is not None and outer.model is model:
+        yield outer
+        return
+    pool = Pool(model)
+    token = _POOL.set(pool)
+    try:
+        yield pool
+    finally:
+        _POOL.reset(token)
+        pool.close()
+
+
+def _variables(clone):
+    """Every variable of `clone` a probe may change, once each."""
+    from kerasdoc._modelcopy import _all_variables
+
+    return _all_variables(clone)
+
+
+class _Slot:
+    """One shared copy: the model, the snapshot of its variables, who holds it."""
+
+    def __init__(self, clone):
+        self.clone = clone
+        self.snapshot = [(v, np.array(v.numpy(), copy=True)) for v in _variables(clone)]
+        self.lent = False
+        self.shapes = set()  # batch sizes its train step was traced for
+
+    def reset(self):
+        for variable, value in self.snapshot:
+            variable.assign(value)
+
+
+class _Lease:
+    """A slot lent to one probe; `restore()` (on the probe's exit) gives it back."""
+
+    def __init__(self, slot):
+        self.slot = slot
+        self.model = slot.clone
+
+    def restore(self):
+        self.slot.lent = False
+
+
+def _optimizer_config(optimizer):
+    config = dict(optimizer.get_config())
+    config.pop("learning_rate", None)
+    config.pop("name", None)
+    return config
+
+
+def _constant_rate(optimizer):
+    """Whether `optimizer`'s learning rate is a variable (not a schedule)."""
+    from kerasdoc import _keras
+
+    import keras
+
+    return isinstance(_keras.learning_rate_variable(optimizer), keras.Variable)
+
+
+class Pool:
+    """The shared copies of one model (see the module doc).
+
+    Args:
+        model: the user's model.
+
+    Attributes:
+        costs: seconds measured on the first copy: `"copy"` (rebuild,
+            compile, optimizer build) and `"first_step"` (the trace of its
+            train function and one step), when measured.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.slots = []
+        self.costs = {}
+        self.refused = None  # why the model cannot be shared (NotCopyable)
+        self.copies_made = 0
+        self._forward = None
+
+    def close(self):
+        self.slots = []
+        self._forward = None
+
+    def traces_needed(self, copies, batch):
+        """Train-step traces a probe training `copies` copies on batches of `batch` makes.
+
+        A copy not yet trained traces its step; one traced on another batch
+        size traces it once more (Keras's step function then relaxes the
+        batch dimension, so no further size traces again).
+        """
+        free = [s for s in self.slots if not s.lent]
+        needed = 0
+        for i in range(copies):
+            shapes = free[i].shapes if i < len(free) else set()
+            if not shapes or (batch not in shapes and len(shapes) < 2):
+                needed += 1
+        return needed
+
+    def slot_of(self, clone):
+        """The slot holding `clone`, or `None`."""
+        return next((s for s in self.slots if s.clone is clone), None)
+
+    def note_step(self, slot, batch, seconds):
+        """Record a step of `slot`'s copy on a batch of `batch` samples.
+
+        The first step on a new batch size includes its trace; the first
+        such time is kept as `costs["first_step"]`.
+        """
+        if batch not in slot.shapes:
+            slot.shapes.add(batch)
+            self.costs.setdefault("first_step", seconds)
+
+    def forward_trace_seconds(self, x):
+        """Seconds to trace the forward pass of the first shared copy (measured once).
+
+        The forward pass is traced in inference mode on one sample of `x`
+        with the batch dimension left open (no computation runs); the trace
+        of a train step (forward, gradients, update) and its first run take
+        about `TRAIN_TRACE_FACTOR` times as long on the models measured in
+        `benchmarks/bench_budget.py`. Returns `None` when the model cannot
+        be copied.
+        """
+        if "forward_trace" in self.costs:
+            return self.costs["forward_trace"]
+        import keras
+        import tensorflow as tf
+
+        from kerasdoc._modelcopy import NotCopyable
+
+        sample = keras.tree.map_structure(lambda a: np.asarray(a)[:1], x)
+        try:
+            clone = self.first_clone() or self._new_slot(sample).clone
+        except NotCopyable as reason:
+            self.refused = reason
+            return None
+
+        def spec(a):
+            a = np.asarray(a)
+            dtype = keras.backend.floatx() if a.dtype.kind == "f" else a.dtype
+            if a.dtype.kind in "OUS":
+                dtype = tf.string
+            return tf.TensorSpec((None,) + a.shape[1:], dtype)
+
+        start = time.perf_counter()
+        forward = tf.function(lambda inputs: clone(inputs, training=False))
+        forward.get_concrete_function(keras.tree.map_structure(spec, sample))
+        self.costs["forward_trace"] = time.perf_counter() - start
+        self._forward = forward
+        return self.costs["forward_trace"]
+
+    def predicted_first_step(self):
+        """Seconds a copy's train-step trace and first step are expected to take.
+
+        The measured value once a shared copy made its first step; before,
+        `TRAIN_TRACE_FACTOR` times the forward trace (`None` if neither is known).
+        """
+        if "first_step" in self.costs:
+            return self.costs["first_step"]
+        if self.costs.get("forward_trace") is not None:
+            return TRAIN_TRACE_FACTOR * self.costs["forward_trace"]
+        return None
+
+    def lend(self, session, *, seed, optimizer=None, sample_x=None):
+        """A copy for the probe whose `preserved_global_rng` session is `session`.
+
+        Returns `None` when the pool cannot serve the request (the model
+        cannot be copied, or `optimizer` differs from the copy's in more
+        than its constant learning rate): the caller makes its own copy.
+        """
+        from kerasdoc._modelcopy import NotCopyable
+        from kerasdoc.probes._common import seed_model
+
+        if self.refused is not None:
+            return None
+        slot = next((s for s in self.slots if not s.lent), None)
+        if slot is None:
+            try:
+                slot = self._new_slot(sample_x)
+            except NotCopyable as reason:
+                self.refused = reason
+                return None
+        if optimizer is not None:
+            mine = slot.clone.optimizer
+            if (type(optimizer) is not type(mine) or not _constant_rate(mine)
+                    or _optimizer_config(optimizer) != _optimizer_config(mine)):
+                return None
+        slot.reset()
+        if optimizer is not None:
+            # The swept optimizer is the original's with another constant rate.
+            slot.clone.optimizer.learning_rate = float(
+                np.asarray(optimizer.get_config()["learning_rate"]))
+        slot.lent = True
+        session.append(_Lease(slot))
+        seed_model(slot.clone, seed)
+        return slot.clone
+
+    def _new_slot(self, sample_x):
+        from kerasdoc._modelcopy import copy_model
+
+        start = time.perf_counter()
+        clone = copy_model(self.model, compile=True, sample_x=sample_x)
+        if getattr(clone, "_jit_compile", None) is not False:
+            # XLA changes how the step is compiled, not what it computes, and
+            # compiling a step with it takes minutes on a CPU: the copies do
+            # without (`jit_compile=True` or `"auto"`, which on a GPU may
+            # resolve to True).
+            clone.jit_compile = False
+        if getattr(clone, "optimizer", None) is not None and not clone.optimizer.built:
+            # As `fit`'s first step would build it (`Trainer._symbolic_build`),
+            # so the snapshot holds a fresh optimizer's variables.
+            with clone.distribute_strategy.scope():
+                clone.optimizer.build(clone.trainable_variables)
+        slot = _Slot(clone)
+        self.slots.append(slot)
+        self.copies_made += 1
+        if len(self.slots) == 1:
+            self.costs["copy"] = time.perf_counter() - start
+        return slot
+
+    def first_clone(self):
+        """The first shared copy, or `None` before one was made."""
+        return self.slots[0].clone if self.slots else None
