@@ -38,10 +38,9 @@ def _run_all(model, x, y):
                                  overfit_batch)
 
     return [initial_loss(model, x, y).measured,
-            overfit_batch(model, x, y, max_steps=10).losses,
-            *_both(input_independence(model, x, y, max_steps=10, check_every=50)),
-            lr_range_test(model, x, y, max_steps=10).losses,
-            overfit_batch(model, x, y, max_steps=10, seed=3).losses]
+            overfit_batch(model, x, y, max_steps=6).losses,
+            *_both(input_independence(model, x, y, max_steps=6, check_every=50)),
+            lr_range_test(model, x, y, max_steps=6, seed=3).losses]
 
 
 def _both(result):
@@ -65,7 +64,7 @@ def test_shared_copies_give_the_numbers_of_fresh_copies(digits):
         np.testing.assert_array_equal(a, b)
     for a, b in zip(alone, shared):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
-    # Six probe runs, one with two copies at once: two copies made in all,
+    # Four probe runs, one with two copies at once: two copies made in all,
     # traced for at most two batch sizes each (16 and 32 here).
     assert pool.copies_made == 2 and traces <= {1, 2}
 
