@@ -19,8 +19,11 @@ than the budget:
   (Conv-BN-Pool x2, Dropout), with 2,000 validation images.
 
 The corpus programs are `bidirectional_lstm_imdb` (two BiLSTMs on token
-ids), `bug_at_lstm_sigmoid_vanish` (an AUTOTRAINER LSTM) and
-`image_classification_from_scratch` (a CNN with augmentation), each called
+ids), `bug_at_lstm_sigmoid_vanish` (an AUTOTRAINER LSTM: eight stacked
+LSTMs with recurrent dropout, whose train step alone traces for minutes
+under load), `image_classification_from_scratch` (a CNN with augmentation,
+compiled with `jit_compile=True`), `bug_at_raw_pixels` and
+`builtin_class_weight` (over the bar in a corpus score under load), each called
 as the scorer calls it (`benchmarks.realworld.score.run_diagnose`, its
 `batch_size` and `epochs`), but with `budget_s` given here.
 
@@ -46,7 +49,7 @@ sys.path.insert(0, ROOT)
 import numpy as np  # noqa: E402
 
 CORPUS = ("bidirectional_lstm_imdb", "bug_at_lstm_sigmoid_vanish",
-          "image_classification_from_scratch")
+          "image_classification_from_scratch", "bug_at_raw_pixels", "builtin_class_weight")
 
 
 def regression_5k():

@@ -129,7 +129,10 @@ _TRAINING = {
 
 
 def _planned_traces(pool, name, batch_size, x):
-    """`(seconds, how)` the probe `name` spends on traces it cannot cut, or `(None, None)`.
+    """`(seconds, how)` the probe `name` spends on traces it cannot cut.
+
+    `(0.0, None)` when the shared copies it will get are traced already;
+    `(None, None)` when unknown (no shared copy, or the probe does not train).
 
     Traces of the shared copies' train step the probe will make
     (`Pool.traces_needed`) times their predicted cost: the one measured
@@ -137,12 +140,12 @@ def _planned_traces(pool, name, batch_size, x):
     times a trace of the forward pass (made here, once).
     """
     plan = _TRAINING.get(name)
-    if plan is None or pool is None:
+    if plan is None or pool is None or pool.refused is not None:
         return None, None
     copies, batch = plan(batch_size, _common.count(x))
     traces = pool.traces_needed(copies, batch)
     if not traces:
-        return None, None
+        return 0.0, None  # the shared copies are traced for this batch size
     measured = "first_step" in pool.costs
     if not measured and pool.forward_trace_seconds(x) is None:
         return None, None  # not copyable: the copy rule of `can_start` plans it
@@ -175,13 +178,13 @@ def _run_probes(runner, todo, deadline, model, x, y, batch_size, seed, task):
             need, how = (None, None)
             if 0 < deadline.left() < math.inf:
                 need, how = _planned_traces(pool, check.name, batch_size, x)
-            if need is not None:
+            if need:
                 # A few steps after the traces, or the probe says nothing.
                 wanted = need * _deadline.TRACE_MARGIN
                 if share.left() < wanted:
                     share = deadline.within(wanted)
                 late = share.can_start(need=wanted, what=how)
-            elif pool is not None and pool.refused is None and pool.slots:
+            elif need is not None:
                 late = share.can_start(need=0.0)  # shared copies, already traced
             else:
                 late = share.can_start(_deadline.PROBE_COPIES.get(check.name, 1))

@@ -142,11 +142,9 @@ class Pool:
         self.costs = {}
         self.refused = None  # why the model cannot be shared (NotCopyable)
         self.copies_made = 0
-        self._forward = None
 
     def close(self):
         self.slots = []
-        self._forward = None
 
     def traces_needed(self, copies, batch):
         """Train-step traces a probe training `copies` copies on batches of `batch` makes.
@@ -210,9 +208,15 @@ class Pool:
 
         start = time.perf_counter()
         forward = tf.function(lambda inputs: clone(inputs, training=False))
-        forward.get_concrete_function(keras.tree.map_structure(spec, sample))
+        try:
+            forward.get_concrete_function(keras.tree.map_structure(spec, sample))
+        except Exception as error:  # e.g. a layer that needs a static batch size
+            # Nothing to plan with: the probes plan as without a shared copy
+            # (`Deadline.can_start`'s measured first step).
+            self.costs["forward_trace"] = None
+            self.costs["forward_trace_error"] = f"{type(error).__name__}: {error}"
+            return None
         self.costs["forward_trace"] = time.perf_counter() - start
-        self._forward = forward
         return self.costs["forward_trace"]
 
     def predicted_first_step(self):
