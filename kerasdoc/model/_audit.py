@@ -64,6 +64,14 @@ def _output_tensors(model):
         return []
 
 
+def _per_sample_shape(tensor):
+    """A symbolic output's shape without the batch axis (`None` where unknown)."""
+    shape = getattr(tensor, "shape", None)
+    if shape is None or len(shape) == 0:
+        return None
+    return tuple(None if d is None else int(d) for d in tuple(shape)[1:])
+
+
 def _output_names(model, n):
     names = getattr(model, "output_names", None)
     if names and len(names) == n:
@@ -159,7 +167,8 @@ def _audit_outputs(model, y, runner, task):
                          if not compiled else "no loss is compiled for this output")
             else:
                 sub.run("model.loss_mismatch", out, loss, labels)
-            evidence = ModelEvidence(model=model, output_layer=layer, output=out, loss=loss,
+            evidence = ModelEvidence(model=model, output_layer=layer, output=out,
+                                     output_shape=_per_sample_shape(tensor), loss=loss,
                                      targets=target, labels=labels, output_name=name)
             if labels is None:
                 sub.skip("model.output_units", "needs this output's targets in `y`")
@@ -355,8 +364,10 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
                  "several losses (multi-output) are not audited")
         else:
             run("model.loss_mismatch", out, loss, labels)
+        tensors = _output_tensors(model)
         evidence = ModelEvidence(
             model=model, output_layer=_graph.output_layer(model) or out.layer, output=out,
+            output_shape=_per_sample_shape(tensors[0]) if len(tensors) == 1 else None,
             loss=loss, targets=y if labels is not None else None, labels=labels, x=x,
             n_samples=n_samples, batch_size=effective_batch)
         if labels is None:

@@ -20,6 +20,9 @@ class ModelEvidence:
             layers that only move values around), or None.
         output: the output's `OutputInfo` (activation, units, layer), or None
             when it cannot be read.
+        output_shape: the output's shape per sample (without the batch axis,
+            `None` for a dimension unknown until run), or None when the model
+            has no graph to read it from.
         loss: this output's compiled loss classified (`kerasdoc._losses.LossInfo`),
             or None (not compiled, a custom structure).
         targets: this output's targets as given in `y` (an array), or None.
@@ -33,6 +36,7 @@ class ModelEvidence:
     model: Any
     output_layer: Any = None
     output: Any = None
+    output_shape: Optional[tuple] = None
     loss: Any = None
     targets: Any = None
     labels: Any = None
