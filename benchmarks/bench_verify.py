@@ -179,6 +179,13 @@ def _jsonable(value):
     return dict(value) if hasattr(value, "items") else str(value)
 
 
+def _twins(both, healthy):
+    """The broken twin, and the healthy one if `healthy` (only it if "only")."""
+    if healthy == "only":
+        return both[1:]
+    return both if healthy else both[:1]
+
+
 def gallery_programs(healthy, only):
     from benchmarks.faults.cases import CASES
     from kerasdoc.remedies import remedy_for
@@ -188,8 +195,8 @@ def gallery_programs(healthy, only):
             continue
         if remedy_for(fault_case.code) is None:
             continue
-        twins = [("broken", fault_case.broken)] + ([("healthy", fault_case.healthy)]
-                                                   if healthy else [])
+        twins = _twins([("broken", fault_case.broken), ("healthy", fault_case.healthy)],
+                       healthy)
         for twin, make in twins:
             program = make()
             if program.entry != "diagnose":
@@ -216,7 +223,7 @@ def realworld_programs(healthy, only, parts=None):
         if only and name not in only:
             continue
         module = importlib.import_module(f"benchmarks.realworld.programs.{name}")
-        twins = [("broken", False)] + ([("healthy", True)] if healthy else [])
+        twins = _twins([("broken", False), ("healthy", True)], healthy)
         for twin, fixed in twins:
             def make(module=module, fixed=fixed):
                 p = module.build(fixed=fixed)
@@ -289,6 +296,7 @@ def main(argv=None):
     t.add_argument("--gallery", action="store_true")
     t.add_argument("--realworld", action="store_true")
     t.add_argument("--healthy", action="store_true", help="also the healthy twins")
+    t.add_argument("--healthy-only", action="store_true", help="only the healthy twins")
     t.add_argument("--force", action="store_true",
                    help="on each healthy twin, also verify the broken twin's findings "
                         "as if they had fired there (what a false alarm's remedy gives)")
@@ -303,7 +311,8 @@ def main(argv=None):
     if args.what == "cost":
         cost(rounds=args.rounds, seeds=args.seeds)
     else:
-        table(gallery=args.gallery, realworld=args.realworld, healthy=args.healthy,
+        table(gallery=args.gallery, realworld=args.realworld,
+              healthy="only" if args.healthy_only else args.healthy,
               only=set(args.only or ()), out=args.out, seeds=args.seeds,
               budget_s=args.budget, force_healthy=args.force,
               parts=tuple(args.parts.split(",")) if args.parts else None)

@@ -864,7 +864,7 @@ def apply_fixes(report, model, x=None, y=None, *, codes=None,
         for _, finding, remedy in _candidates(report, codes):
             verdict = (finding.verified or {}).get("verdict")
             if confirmed_only and verdict is not None and verdict not in (
-                    "confirmed", "not verified"):
+                    "confirmed", "confirmed with the others", "not verified"):
                 continue
             try:
                 _, lines = apply_remedy(remedy, setup, finding, seed=seed, in_place=True)

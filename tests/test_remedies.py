@@ -372,3 +372,19 @@ def test_cure_cause_reads_penalties_saturated_kernels_and_the_learning_rate():
     _, _, changes = _remedied(_mlp(optimizer=keras.optimizers.Adam(decaying)), x, y,
                               Finding("train.exploding_gradients"))
     assert changes == ["Adam: clipnorm None -> 1.0"]
+
+
+def test_cure_cause_standardises_raw_regression_targets_behind_non_finite_steps():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(80, 6)).astype("float32")
+    y = (x[:, 0] * 190 + 30).astype("float32")
+    model = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(1)])
+    model.compile(keras.optimizers.SGD(), "mse")
+    _, new, changes = _remedied(model, x, y, Finding("train.nonfinite"))
+    assert changes[0].startswith("targets: standardised") and "root mean square" in changes[0]
+    assert abs(new.y.std() - 1) < 1e-3 and new.target_transform is not None
+    # targets near unit scale are no cause: the non-finite values have none here
+    with pytest.raises(NotApplicable):
+        apply_remedy(REMEDIES["cure_cause"], TrainingSetup.from_user(model, x, y / 190),
+                     Finding("train.nonfinite"))

@@ -21,7 +21,9 @@ mechanical to repair, in the model copy itself, and repairs every one found:
 
 - tanh/sigmoid layers whose kernel std is over `SATURATED_OFF`x Glorot's
   (the units sit at +-1): redrawn with Glorot;
-- L1/L2 weight penalties of at least `STRONG_PENALTY`: `SOFT_PENALTY`.
+- L1/L2 weight penalties of at least `STRONG_PENALTY`: `SOFT_PENALTY`;
+- regression targets whose root mean square is over `TARGET_RMS` (under a
+  gradient symptom, non-finite values or a stuck loss): standardised.
 
 When the structure shows none of these, the learning rate is read: for a
 gradient symptom (exploding gradients, a diverging or oscillating loss,
@@ -71,6 +73,14 @@ RELU_LIKE = ("relu", "relu6", "leaky_relu", "elu", "gelu", "silu", "swish", "mis
 STALL_SYMPTOMS = ("train.loss_plateau", "probe.cannot_overfit_batch",
                   "train.weights_unchanged")
 """Symptoms a rate far below the optimizer's default explains."""
+
+TARGET_RMS = 10.0
+"""Regression targets whose root mean square exceeds this, under unstable or stuck
+steps, are standardised (the static `data.target_scale` waits for 1000: here the
+symptom is the evidence)."""
+
+TARGET_SYMPTOMS = ("train.nonfinite", "probe.cannot_overfit_batch", "train.loss_plateau")
+"""Besides the gradient symptoms, those that raw regression targets explain."""
 
 STALLED = 100
 """A constant rate this many times below the optimizer's default stalls training."""
@@ -331,6 +341,9 @@ def cure_cause(setup, finding, *, seed=0):
     if lines:
         return lines
     code = getattr(finding, "code", finding)
+    lines = _target_scale_cause(setup, finding, code, seed)
+    if lines:
+        return lines
     lines = _learning_rate_cause(setup, code)
     if lines:
         return lines
@@ -341,6 +354,26 @@ def cure_cause(setup, finding, *, seed=0):
     raise NotApplicable(
         "no mechanical cause in the model's structure (hidden activations, kernel "
         "scales, biases and weight penalties look sound) or its learning rate")
+
+
+def _target_scale_cause(setup, finding, code, seed):
+    """Regression targets far from unit scale behind unstable or stuck steps."""
+    from kerasdoc._losses import classify_loss
+    from kerasdoc.remedies._transforms import standardise_targets
+
+    if code not in GRADIENT_SYMPTOMS + TARGET_SYMPTOMS or setup.target_transform is not None:
+        return []
+    info = None if isinstance(setup.loss, (dict, list, tuple)) else classify_loss(setup.loss)
+    y = setup.y
+    if info is None or info.family != "regression" or not isinstance(y, np.ndarray) or \
+            y.dtype.kind not in "iuf" or len(y) < 2:
+        return []
+    values = y.reshape(len(y), -1).astype("float64")
+    rms = float(np.sqrt(np.mean(values ** 2)))
+    if rms <= TARGET_RMS:
+        return []
+    lines = standardise_targets(setup, finding, seed=seed)
+    return [f"{lines[0]} (root mean square {rms:.4g} under a regression loss)"] + lines[1:]
 
 
 def _schedule_rates(schedule, steps=SCHEDULE_STEPS):
