@@ -209,28 +209,60 @@ def detect_saturated_activations(history, *, fraction=0.5):
     return out
 
 
+# A training loss below this share of the first step's loss means the model
+# fits (nearly) every training sample: a saturated output is then a confident
+# right answer, not a broken one.
+_FITTED_LOSS_RATIO = 0.1
+
+
 def detect_logits_blowup(history, *, threshold=50.0):
-    """`train.logits_blowup`: |logit| before a softmax/sigmoid above `threshold`."""
+    """`train.logits_blowup`: |logit| before a softmax/sigmoid above `threshold`.
+
+    Large logits are a fault when they come with a loss that is still high:
+    confidently wrong outputs (a temperature applied the wrong way, a
+    learning rate too large, raw-scale inputs), whose saturated outputs
+    also hide the error from the optimizer. On data the model separates,
+    cross-entropy's minimum lies at infinite logits, so a loss below
+    `_FITTED_LOSS_RATIO` of the first step's wherever the logits passed
+    `threshold` is the model growing confident in right answers: info.
+    """
     logits = np.asarray(history["max_logit"], dtype=float)
     if logits.ndim != 2:
         return []
+    loss = np.asarray(history.get("loss", np.full(len(logits), np.nan)), dtype=float)
+    initial = float(history.get("initial_loss", np.nan))
     for col, kind in enumerate(history["activation_kinds"]):
         if kind not in ("softmax", "sigmoid"):
             continue
         hits = np.flatnonzero(logits[:, col] > threshold)
         if len(hits):
-            r = int(hits[0])
+            fitted = bool(np.isfinite(initial) and initial > 0 and np.all(
+                np.isfinite(loss[hits])) and np.all(
+                    loss[hits] <= _FITTED_LOSS_RATIO * initial))
+            high = [int(i) for i in hits if not (
+                np.isfinite(initial) and np.isfinite(loss[i])
+                and loss[i] <= _FITTED_LOSS_RATIO * initial)]
+            r = int(hits[0]) if fitted else high[0]
             layer = history["activation_layers"][col]
             return [Finding(
-                "train.logits_blowup",
+                "train.logits_blowup", severity="info" if fitted else None,
                 message=(f"Logits before the {kind} of layer '{layer}' reached "
-                         f"{logits[r, col]:.3g}, so its outputs are saturated."),
+                         f"{logits[r, col]:.3g}, so its outputs are saturated."
+                         + (f" The training loss was {float(loss[r]):.3g} there, "
+                            f"under {_FITTED_LOSS_RATIO:.0%} of the first step's "
+                            f"{initial:.3g}: the model fits its training samples and "
+                            "grows confident in right answers, as cross-entropy "
+                            "drives it to on data it separates." if fitted else "")),
                 evidence={"max_abs_logit": float(logits[r, col]),
                           "threshold": threshold,
+                          "loss_at_blowup": float(loss[r]), "initial_loss": initial,
+                          "fitted": fitted,
                           "max_over_run": float(np.nanmax(logits[:, col]))},
                 fix=("Lower the learning rate, add weight decay or label "
                      "smoothing, and check the output layer's initialisation "
-                     "and the input scale."),
+                     "and the input scale." if not fitted else
+                     "Nothing to fix for training; add label smoothing or weight "
+                     "decay if calibrated probabilities matter."),
                 layer=layer, step=_step_at(history, r))]
     return []
 

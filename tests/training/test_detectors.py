@@ -105,6 +105,22 @@ def test_logits_blowup():
     (f,) = D.detect_logits_blowup(h)
     assert f.layer == "dense_1" and f.step == int(h["step"][4])
     assert not D.detect_logits_blowup(h, threshold=500.0)
+    assert str(f.severity) == "warning" and f.evidence["fitted"] is False
+
+
+def test_logits_blowup_on_a_fitted_training_set_is_info():
+    # A sigmoid over separable data (breast cancer, standardised): the logits
+    # pass 50 once the loss is 0.02, against 0.95 at the first step.
+    h = healthy()
+    h["initial_loss"] = 0.95
+    h["loss"] = np.linspace(0.6, 0.02, len(h["loss"]))
+    h["max_logit"][10:, 3] = 60.0  # where the loss is 0.07 and 0.02
+    (f,) = D.detect_logits_blowup(h)
+    assert str(f.severity) == "info" and f.evidence["fitted"] is True
+    # the same logits with the loss still high: a warning
+    h["loss"] = np.full(len(h["loss"]), 0.5)
+    (f,) = D.detect_logits_blowup(h)
+    assert str(f.severity) == "warning"
 
 
 def test_loss_diverging_jump_and_steady_rise():

@@ -283,3 +283,24 @@ def test_regression_on_raw_but_sane_targets_has_no_exploding_gradients():
     assert np.nanmax(norms) > 1e3  # above the probability-output threshold
     assert h["epoch/loss"][-1] < h["epoch/loss"][0]
     assert not doctor.report.has("train.exploding_gradients"), doctor.report.to_text(color=False)
+
+
+def test_confident_logits_on_separable_data_are_info():
+    """Twin of MachineLearningMastery's standardised binary baseline
+    (Dense(d, relu) -> sigmoid on breast cancer): the training set is
+    separable, so the logits grow past 50 as the loss falls to ~0.04."""
+    from sklearn.datasets import load_breast_cancer
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = load_breast_cancer(return_X_y=True)
+    x = StandardScaler().fit_transform(x).astype("float32")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((30,)), keras.layers.Dense(30, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(0.01))
+    doctor = Doctor(stop_on=None)
+    model.fit(x, y.astype("float32"), batch_size=16, epochs=6, verbose=0,
+              callbacks=[doctor])
+    [finding] = doctor.report.by_code("train.logits_blowup")
+    assert str(finding.severity) == "info" and finding.evidence["fitted"] is True
+    assert doctor.report.at_least("warning") == []
