@@ -4,7 +4,8 @@ The healthy twins here are the gallery's regression, reconstruction
 (autoencoder), multi-label and multi-output programs; each must stay silent
 through the whole of `diagnose`. The broken twins carry the faults the
 task-specific checks exist for (`data.target_scale`, `data.constant_target`,
-`data.multilabel_empty`, `data.label_imbalance`, `model.output_range`;
+`data.multilabel_empty`, `data.label_imbalance`, `model.output_range`,
+`model.target_shape`;
 `train.sharpness_unstable`, which applies to every task, is in
 `cases_training`).
 
@@ -185,6 +186,22 @@ def output_range(broken):
     """`Dense(1, activation="relu")` on standardised targets: the 56% below zero are out of reach."""
     data = diabetes()
     model_fn = functools.partial(regression_mlp, output_activation="relu" if broken else None)
+    return _regression(data["y"], data["y_val"], model_fn=model_fn)
+
+
+
+@case("model.target_shape", "error")
+def target_shape(broken):
+    """A 10-unit linear head (copied from a 10-class template) on one target under MSE.
+
+    The loss broadcasts the (n, 1) targets against the (n, 10) outputs and
+    trains without an error: every unit is fitted to the same value.
+    """
+    data = diabetes()
+    model_fn = (functools.partial(mlp, hidden=(32,), n_out=10, output_activation=None,
+                                  loss="mean_squared_error", input_shape=(10,),
+                                  metrics=("mae",))
+                if broken else regression_mlp)
     return _regression(data["y"], data["y_val"], model_fn=model_fn)
 
 
