@@ -133,10 +133,18 @@ def still_at_init(layer, *, band=1.25):
     return 1.0 / band <= ratio <= band
 
 
+# Merge layers that sum their inputs: a residual connection.
+_RESIDUAL_SUMS = frozenset({"Add"})
+
+
 def _chain_depth(layers, names, *, graph=True):
     """Most layers named in `names` on one path of the graph (reset by normalization).
 
-    Without a graph (subclassed models) every such layer counts.
+    A residual sum (`Add`) counts as deep as its shallowest input: the
+    variance of a sum of branches is at least that of its least-shrunk one
+    (the identity skip), so a signal halved along the residual branch is
+    carried on undiminished by the skip. Without a graph (subclassed models)
+    every such layer counts.
     """
     if not graph:
         return len(names)
@@ -144,6 +152,8 @@ def _chain_depth(layers, names, *, graph=True):
     for layer in layers:
         preds = _graph.predecessors(layer) or []
         base = max((depth.get(id(p), 0) for p in preds), default=0)
+        if _graph.class_name(layer) in _RESIDUAL_SUMS and len(preds) > 1:
+            base = min(depth.get(id(p), 0) for p in preds)
         if _graph.class_name(layer) in _graph.NORMALIZATION:
             base = 0
         depth[id(layer)] = base + (1 if layer.name in names else 0)

@@ -161,3 +161,31 @@ def test_zero_kernel_breaks_training_where_units_stay_dead_or_symmetric(keras, k
     assert str(findings["hidden"].severity) == "error"
     assert "symmetry never breaks" in findings["hidden"].message
     assert str(findings["out"].severity) == "info"
+
+
+def _toy_resnet(keras, residual):
+    """keras-io's functional toy ResNet (Glorot ReLU convolutions), small."""
+    layers = keras.layers
+    inputs = keras.Input((16, 16, 3))
+    h = layers.Conv2D(4, 3, activation="relu")(inputs)
+    h = layers.Conv2D(8, 3, activation="relu")(h)
+    skip = layers.MaxPooling2D(2)(h)
+    for _ in range(2):
+        h = layers.Conv2D(8, 3, activation="relu", padding="same")(skip)
+        h = layers.Conv2D(8, 3, activation="relu", padding="same")(h)
+        skip = layers.add([h, skip]) if residual else h
+    h = layers.Conv2D(8, 3, activation="relu")(skip)
+    h = layers.GlobalAveragePooling2D()(h)
+    h = layers.Dense(16, activation="relu")(h)
+    model = keras.Model(inputs, layers.Dense(10)(h))
+    model.compile(optimizer="rmsprop", loss=keras.losses.CategoricalCrossentropy(
+        from_logits=True))
+    return model
+
+
+def test_glorot_relu_with_residual_skips_is_silent(keras):
+    # 8 Glorot ReLU layers on the longest path, but each residual sum carries
+    # the skip's signal undiminished: at most 4 shrink it in a row
+    assert not audit_model(_toy_resnet(keras, True)).has("model.init_activation_mismatch")
+    # the same stack without the skips fires
+    assert audit_model(_toy_resnet(keras, False)).has("model.init_activation_mismatch")
