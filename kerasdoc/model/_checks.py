@@ -49,6 +49,14 @@ class InitActivation(Settings):
         default_of(_init_checks.check_init_activation, "glorot_relu_min_layers"),
         "Glorot-initialised ReLU layers on one path that make a deep stack",
         minimum=1, integer=True)
+    fixed_scale_min_layers: int = setting(
+        default_of(_init_checks.check_init_activation, "fixed_scale_min_layers"),
+        "ReLU layers with a fixed-scale initialiser on one path that make a deep stack",
+        minimum=1, integer=True)
+    max_signal_factor: float = setting(
+        default_of(_init_checks.check_init_activation, "max_signal_factor"),
+        "factor by which fixed-scale ReLU layers may shrink or grow the signal's "
+        "second moment along one path", minimum=1.0)
 
 
 @register("model.init_activation_mismatch", part="model", settings=InitActivation,
@@ -56,10 +64,12 @@ class InitActivation(Settings):
           silent=(_INIT + "test_he_with_relu_is_silent",),
           remedy="reinit_kernels")
 def init_activation(model, *, settings):
-    """He init with tanh/sigmoid, or Glorot with ReLU, in a deep stack."""
+    """He init with tanh/sigmoid, Glorot or a fixed-scale init with ReLU, in a deep stack."""
     return _init_checks.check_init_activation(
         model, he_saturating_min_layers=settings.he_saturating_min_layers,
-        glorot_relu_min_layers=settings.glorot_relu_min_layers)
+        glorot_relu_min_layers=settings.glorot_relu_min_layers,
+        fixed_scale_min_layers=settings.fixed_scale_min_layers,
+        max_signal_factor=settings.max_signal_factor)
 
 
 @register("model.missing_bias", part="model",

@@ -161,7 +161,55 @@ def _chain_depth(layers, names, *, graph=True):
     return best
 
 
-def check_init_activation(model, *, he_saturating_min_layers=3, glorot_relu_min_layers=6):
+def _relu_gain(layer):
+    """Variance gain of a ReLU layer at its current kernel: fan_in * E[w^2] / 2.
+
+    He's derivation: a ReLU layer multiplies the second moment of the signal
+    by fan_in * Var(w) / 2 (1 under He init, about 1/2 under Glorot on a
+    square layer). Read from the kernel's values, so it holds for any
+    initialiser. None when the layer has no kernel to read.
+    """
+    kernel = getattr(layer, "kernel", None)
+    if kernel is None or not hasattr(kernel, "numpy"):
+        return None
+    values = np.asarray(kernel.numpy(), dtype=np.float64)
+    if values.ndim < 2 or values.size < 2:
+        return None
+    fan_in = float(np.prod(values.shape[:-1]))
+    return fan_in * float(np.mean(values ** 2)) / 2.0
+
+
+def _chain_log_gain(layers, gains, *, graph=True):
+    """(most negative, most positive) sum of log10 gains along one path, and the
+    most layers of `gains` on one path (a normalization layer resets all)."""
+    if not graph:
+        total = sum(gains.values())
+        return min(0.0, total), max(0.0, total), len(gains)
+    low, high, count = {}, {}, {}
+    best = (0.0, 0.0, 0)
+    for layer in layers:
+        preds = _graph.predecessors(layer) or []
+        lo = min((low.get(id(p), 0.0) for p in preds), default=0.0)
+        hi = max((high.get(id(p), 0.0) for p in preds), default=0.0)
+        n = max((count.get(id(p), 0) for p in preds), default=0)
+        if _graph.class_name(layer) in _graph.NORMALIZATION:
+            lo, hi, n = 0.0, 0.0, 0
+        if layer.name in gains:
+            lo, hi, n = lo + gains[layer.name], hi + gains[layer.name], n + 1
+        low[id(layer)], high[id(layer)], count[id(layer)] = lo, hi, n
+        best = (min(best[0], lo), max(best[1], hi), max(best[2], n))
+    return best
+
+
+def _is_recurrent(layer):
+    """A Keras recurrent layer (LSTM, GRU, SimpleRNN, ...) with its own kernel."""
+    import keras
+
+    return isinstance(layer, keras.layers.RNN) and hasattr(layer, "kernel_initializer")
+
+
+def check_init_activation(model, *, he_saturating_min_layers=3, glorot_relu_min_layers=6,
+                          fixed_scale_min_layers=3, max_signal_factor=64.0):
     """`model.init_activation_mismatch`: He with tanh/sigmoid, Glorot with ReLU.
 
     He initialisation doubles the variance a saturating activation sees;
@@ -170,7 +218,22 @@ def check_init_activation(model, *, he_saturating_min_layers=3, glorot_relu_min_
     pairing lie on one path through the model (a normalization layer on the
     path starts the count again). Saturation from He init shows within a few
     layers; the shrinking from Glorot under ReLU (half the variance per layer)
-    needs a deeper stack to matter. The activation is the layer's own
+    needs a deeper stack to matter. Recurrent layers (LSTM, GRU, SimpleRNN)
+    count in the He-with-tanh/sigmoid stack by their input kernel and cell
+    activation.
+
+    A fixed-scale initialiser (RandomUniform, RandomNormal, TruncatedNormal
+    with a set range, which ignores the layer's fan-in) under ReLU is judged
+    on the gain its kernels give: a ReLU layer multiplies the signal's second
+    moment by fan_in * E[w^2] / 2 (He's derivation). When the product of
+    these gains along one path, over at least `fixed_scale_min_layers` such
+    layers, leaves the signal smaller or larger than `max_signal_factor`
+    times, activations and gradients vanish (the ReLUs die at zero) or
+    explode. 64 is the shrink the Glorot rule accepts at its six-layer
+    threshold (a half per layer). RandomUniform(-0.05, 0.05), Keras'
+    default range, gives 0.053 per Dense(128) layer and 0.002 per Dense(5).
+
+    The activation is the layer's own
     or a separate `Activation`/`ReLU` layer right after it; layers followed by
     a normalization layer are skipped (it resets the scale), and so are
     kernels whose spread is no longer the initialiser's (trained or
@@ -182,15 +245,35 @@ def check_init_activation(model, *, he_saturating_min_layers=3, glorot_relu_min_
             path that make a deep stack. Defaults to `3`.
         glorot_relu_min_layers: Glorot-initialised ReLU-family layers on one
             path that make a deep stack. Defaults to `6`.
+        fixed_scale_min_layers: ReLU-family layers with a fixed-scale
+            initialiser on one path that make a deep stack. Defaults to `3`.
+        max_signal_factor: the factor by which those layers may shrink or
+            grow the signal's second moment along one path before it is
+            reported. Defaults to `64.0`.
     """
     groups = {"he_saturating": [], "glorot_relu": []}
+    fixed = {}  # layer name -> (log10 gain, activation, initializer class)
     for layer in _graph.all_layers(model):
-        if not _graph.is_weight_layer(layer):
+        recurrent = _is_recurrent(layer)
+        if not _graph.is_weight_layer(layer) and not recurrent:
             continue
         initializer = getattr(layer, "kernel_initializer", None)
         if initializer is None:
             continue
         family = _graph.initializer_family(initializer)
+        if recurrent:  # a recurrent cell's input kernel under He, squashed by tanh/sigmoid
+            activation = _graph.activation_name(getattr(layer, "activation", None))
+            if family == "he" and activation in _graph.SATURATING:
+                groups["he_saturating"].append((layer.name, activation,
+                                                _graph.class_name(initializer)))
+            continue
+        if family == "other":
+            activation, normalized = _graph.effective_activation(layer)
+            gain = _relu_gain(layer) if activation in _graph.RELU_LIKE else None
+            if not normalized and gain is not None and gain > 0:
+                fixed[layer.name] = (float(np.log10(gain)), activation,
+                                     _graph.class_name(initializer))
+            continue
         if family not in ("he", "glorot"):
             continue
         activation, normalized = _graph.effective_activation(layer)
@@ -204,6 +287,36 @@ def check_init_activation(model, *, he_saturating_min_layers=3, glorot_relu_min_
                                           _graph.class_name(initializer)))
     findings = []
     layers = _graph.all_layers(model)
+    if fixed:
+        low, high, count = _chain_log_gain(
+            layers, {k: v[0] for k, v in fixed.items()}, graph=_graph.has_graph(model))
+        limit = float(np.log10(max_signal_factor))
+        worst = low if -low >= high else high
+        if count >= fixed_scale_min_layers and abs(worst) > limit:
+            names = list(fixed)
+            shrinks = worst < 0
+            message = (f"{len(names)} ReLU layers use a fixed-scale initialiser "
+                       f"({', '.join(sorted({v[2] for v in fixed.values()}))}) that "
+                       "ignores their fan-in: along one path their kernels "
+                       f"{'shrink' if shrinks else 'grow'} the signal's second moment "
+                       f"{10 ** abs(worst):.3g} times (fan_in x E[w^2] / 2 per layer; "
+                       "He's init keeps it at 1), so deep activations and gradients "
+                       + ("vanish and the ReLUs die at zero." if shrinks else
+                          "explode."))
+            findings.append(Finding(
+                "model.init_activation_mismatch",
+                message=message,
+                evidence={"layers": names, "longest_chain": count,
+                          "activations": [v[1] for v in fixed.values()],
+                          "initializers": [v[2] for v in fixed.values()],
+                          "gains": {k: float(10 ** v[0]) for k, v in fixed.items()},
+                          "signal_factor": float(10 ** worst),
+                          "max_signal_factor": max_signal_factor,
+                          "min_layers": fixed_scale_min_layers},
+                fix=("Use kernel_initializer='he_normal' (or 'he_uniform') for "
+                     "ReLU-family layers: it scales the kernel to the layer's fan-in."),
+                layer=names[0],
+            ))
     for kind, hits in groups.items():
         depth = _chain_depth(layers, {h[0] for h in hits}, graph=_graph.has_graph(model))
         min_layers = (he_saturating_min_layers if kind == "he_saturating"

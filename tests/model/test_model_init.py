@@ -121,6 +121,51 @@ def test_init_mismatch_ignores_trained_weights(keras, kit):
     assert not audit_model(model).has("model.init_activation_mismatch")
 
 
+def _fixed_scale_stack(keras, kit, initializer, depth, width=5):
+    layers = [keras.layers.Dense(width, activation="relu", kernel_initializer=initializer)
+              for _ in range(depth)]
+    return kit.compiled(kit.mlp(*layers, keras.layers.Dense(2, activation="softmax"),
+                                input_shape=(2,)))
+
+
+def test_fixed_scale_relu_stack_that_shrinks_the_signal_fires(keras, kit):
+    """Keras' RandomUniform(-0.05, 0.05) in eight Dense(5) ReLU layers: each keeps
+    fan_in * 0.05**2 / 3 / 2 (0.002 for fan_in 5) of the signal's second moment."""
+    model = _fixed_scale_stack(keras, kit, keras.initializers.RandomUniform(seed=0), 8)
+    (finding,) = audit_model(model).by_code("model.init_activation_mismatch")
+    assert str(finding.severity) == "warning"
+    assert finding.evidence["longest_chain"] == 8
+    assert finding.evidence["signal_factor"] < 1e-15
+    for layer in model.layers[:8]:  # fan_in 2 for the first layer, 5 after it
+        fan_in = layer.kernel.shape[0]
+        assert finding.evidence["gains"][layer.name] == pytest.approx(
+            fan_in * 0.05 ** 2 / 3 / 2, rel=0.6)
+    assert "he_normal" in finding.fix and "vanish" in finding.message
+
+
+def test_fixed_scale_matched_to_the_fan_in_or_shallow_is_silent(keras, kit):
+    # RandomNormal with He's own std for fan_in 5: a gain of about 1 per layer.
+    matched = keras.initializers.RandomNormal(stddev=(2 / 5) ** 0.5, seed=0)
+    assert not audit_model(_fixed_scale_stack(keras, kit, matched, 8)).has(
+        "model.init_activation_mismatch")
+    shallow = _fixed_scale_stack(keras, kit, keras.initializers.RandomUniform(seed=0), 2)
+    assert not audit_model(shallow).has("model.init_activation_mismatch")
+
+
+def test_he_with_sigmoid_in_stacked_lstms_fires_and_defaults_are_silent(keras, kit):
+    def lstms(**kwargs):
+        return kit.compiled(kit.mlp(
+            *[keras.layers.LSTM(4, return_sequences=True, **kwargs) for _ in range(2)],
+            keras.layers.LSTM(4, **kwargs), keras.layers.Dense(2, activation="softmax"),
+            input_shape=(5, 3)))
+
+    bad = lstms(activation="sigmoid", kernel_initializer="he_uniform")
+    (finding,) = audit_model(bad).by_code("model.init_activation_mismatch")
+    assert finding.evidence["longest_chain"] == 3
+    assert set(finding.evidence["activations"]) == {"sigmoid"}
+    assert not audit_model(lstms()).has("model.init_activation_mismatch")
+
+
 def test_zero_init_in_a_conv_layer(keras, kit):
     model = kit.compiled(kit.mlp(
         keras.layers.Conv2D(4, 3, kernel_initializer="zeros", activation="relu"),

@@ -9,7 +9,10 @@ HEALTHY = False
 FAULT = ("eleven Dense(128, activation='relu') layers with RandomUniform(-0.05, 0.05) kernels and "
          "zero biases after a small CNN: the signal shrinks to nothing and the ReLUs die")
 EXPECTED = ("train.dead_relu", "train.vanishing_gradients", "train.loss_plateau",
-            "probe.cannot_overfit_batch")
+            "probe.cannot_overfit_batch",
+            # The fault itself: RandomUniform(-0.05, 0.05) ignores the fan-in and
+            # shrinks the signal at every ReLU layer (He init, the fix, keeps it).
+            "model.init_activation_mismatch")
 NOTES = ("CIFAR-10 (first 10000/2000, standardised) -> FashionMNIST (first 2000/500, 28x28x1, "
          "standardised the same way). Model as the script (convs with Keras's default init, dense "
          "stack with 'RandomUniform', whose default range (-0.05, 0.05) is the same in Keras 2 "

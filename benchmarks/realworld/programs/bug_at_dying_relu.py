@@ -9,7 +9,10 @@ HEALTHY = False
 FAULT = ("eight Dense(5, activation='relu') layers initialised with RandomUniform(-0.05, 0.05) "
          "and zero biases: activations shrink layer after layer and the ReLUs die")
 EXPECTED = ("train.dead_relu", "train.vanishing_gradients", "train.loss_plateau",
-            "probe.cannot_overfit_batch")
+            "probe.cannot_overfit_batch",
+            # The fault itself: RandomUniform(-0.05, 0.05) ignores the fan-in and
+            # shrinks the signal at every ReLU layer (He init, the fix, keeps it).
+            "model.init_activation_mismatch")
 NOTES = ("Data: make_circles(noise=0.1, random_state=1) min-max scaled to [-1, 1], 700/300, "
          "exactly DL_tools/data/simplednn.py. Keras 2's 'RandomUniform' default (-0.05, 0.05) is "
          "Keras 3's too. Adam, batch 128, 50 epochs as the case; capped to 40. Fix (fixed=True): "

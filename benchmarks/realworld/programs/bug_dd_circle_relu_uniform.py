@@ -9,7 +9,10 @@ HEALTHY = False
 FAULT = ("nine Dense(5) + ReLU layers with RandomUniform() kernels (-0.05, 0.05): the signal "
          "shrinks to zero through the stack, the ReLUs die and the loss stays at ln 2")
 EXPECTED = ("train.dead_relu", "train.vanishing_gradients", "train.loss_plateau",
-            "probe.cannot_overfit_batch")
+            "probe.cannot_overfit_batch",
+            # The fault itself: RandomUniform(-0.05, 0.05) ignores the fan-in and
+            # shrinks the signal at every ReLU layer (He init, the fix, keeps it).
+            "model.init_activation_mismatch")
 NOTES = ("Data: AUTOTRAINER's simplednn_circle exactly (make_circles noise=0.1 random_state=1, "
          "700/300, raw coordinates). Architecture exactly as model_c54b3d2e (RandomUniform() "
          "kernels on the nine hidden layers, VarianceScaling(2.0, fan_in, uniform) and zero bias "
