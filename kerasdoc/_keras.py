@@ -38,7 +38,7 @@ __all__ = ["functional_class", "global_seed_generator", "compute_output_spec",
            "call_has_training_arg", "sequential_graph", "inputs_struct", "outputs_struct",
            "has_make_function", "make_function", "optimizer_velocities",
            "current_learning_rate", "auto_config", "lambda_output_shape", "tracker",
-           "sublayer_list", "loss_function_kwargs", "SHIMS", "PRIVATE_ATTRIBUTES"]
+           "sublayer_list", "loss_function_kwargs", "jit_compile_setting", "SHIMS", "PRIVATE_ATTRIBUTES"]
 
 CHECKED_ON = ("3.15.1",)
 """Keras versions every shim was checked on."""
@@ -383,6 +383,18 @@ def loss_function_kwargs(loss):
     return dict(getattr(loss, "_fn_kwargs", None) or {})
 
 
+
+def jit_compile_setting(model):
+    """What `compile(jit_compile=...)` left on the model (`model._jit_compile`): True,
+    False, `"auto"` or None, unresolved.
+
+    The public `model.jit_compile` resolves `"auto"` (and stores the result);
+    a copy that must know whether XLA may be used reads the setting as
+    given. Checked on Keras 3.15.1.
+    """
+    return getattr(model, "_jit_compile", None)
+
+
 SHIMS = (functional_class, global_seed_generator, compute_output_spec,
          unscale_loss_for_distribution, flatten_layers, producing_layer, producing_node,
          inbound_nodes,
@@ -391,7 +403,8 @@ SHIMS = (functional_class, global_seed_generator, compute_output_spec,
          compile_unbuilt, symbolic_build, maybe_symbolic_build, call_has_training_arg,
          sequential_graph, inputs_struct, outputs_struct, has_make_function,
          make_function, optimizer_velocities, current_learning_rate, auto_config,
-         lambda_output_shape, tracker, sublayer_list, loss_function_kwargs)
+         lambda_output_shape, tracker, sublayer_list, loss_function_kwargs,
+         jit_compile_setting)
 """Every shim of this module (the test calls each)."""
 
 PRIVATE_ATTRIBUTES = ("_flatten_layers", "_keras_history", "_inbound_nodes",

@@ -186,6 +186,11 @@ def _call_the_training_step_shims(keras, inputs, dense, sequential, noisy):
     called.add("loss_function_kwargs")
     assert kwargs.get("from_logits") is True
     assert _keras.loss_function_kwargs(object()) == {}
+    xla = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+    xla.compile("sgd", loss="mse", jit_compile=True)
+    assert _keras.jit_compile_setting(xla) is True
+    assert _keras.jit_compile_setting(model) in ("auto", False, None)
+    called.add("jit_compile_setting")
     return called
 
 

@@ -270,7 +270,9 @@ class Pool:
 
         start = time.perf_counter()
         clone = copy_model(self.model, compile=True, sample_x=sample_x)
-        if getattr(clone, "_jit_compile", None) is not False:
+        from kerasdoc import _keras
+
+        if _keras.jit_compile_setting(clone) is not False:
             # XLA changes how the step is compiled, not what it computes, and
             # compiling a step with it takes minutes on a CPU: the copies do
             # without (`jit_compile=True` or `"auto"`, which on a GPU may
