@@ -22,6 +22,12 @@ requested, missing input, budget spent), which failed (exception type,
 message and traceback) and how long each took. The data audit, the model
 audit, the probes, the `Doctor`'s detectors and `diagnose` all use it.
 
+Adding a check touches its module, its tests, its fault-gallery case and,
+for a new code, its row in `kerasdoc/findings/codes.json`: the registry finds
+the modules of the part packages that register checks (`check_modules`), and
+a model check registered with `evidence="model"` reads the model audit's one
+`ModelEvidence` per output, so the audit runs it with no line of its own.
+
 Settings reach every check from one place: `settings={"train.dead_relu":
 {"fraction": 0.8}}` on every entry point, or a TOML file (`load_settings`).
 An unknown check or setting is an `InvalidInputError` naming the closest

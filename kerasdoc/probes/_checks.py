@@ -1,9 +1,11 @@
 """The `probe.*` checks in the registry: each probe with its settings.
 
-A probe measures on a copy of the model and judges in one call; each check
-here runs one probe with the settings it exposes (defaults read from the
-probe's own signature, so they are written once) and turns a probe that
-does not apply into a skip with its reason.
+Each probe measures on a copy of the model (`measure_*`, a frozen evidence
+object of plain numbers) and a pure `judge_*(evidence, settings, task)`
+decides, tested on arrays as the live detectors are; each check here runs
+one probe with the settings it exposes (defaults read from the probe's own
+signature, so they are written once) and turns a probe that does not apply
+into a skip with its reason.
 """
 
 import dataclasses
