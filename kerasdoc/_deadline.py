@@ -161,8 +161,8 @@ class Deadline:
             return "time budget spent before this check"
         if need is not None:
             if left < need:
-                return (f"time budget spent: {left:.1f} s left for it, less than the "
-                        f"{need:.1f} s {what or 'its first steps are planned to take'}")
+                return (f"time budget spent: {left:.2f} s left for it, less than the "
+                        f"{need:.2f} s {what or 'its first steps are planned to take'}")
             return None
         need = None if self.root.first_step is None else copies * self.root.first_step
         if need is not None and left < need:

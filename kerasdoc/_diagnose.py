@@ -655,10 +655,11 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, plan, *, budg
     def run_training():
         # The copy's instrumented first step (its trace) and the validation
         # pass's trace cannot be cut: they must fit in the part's time.
-        need, how = _training_plan(x, validation_data) if budget.left() < math.inf \
-            else (None, None)
-        late = budget.can_start(need=need, what=how) if need is not None \
-            else budget.can_start()
+        late = budget.can_start(need=0.0)
+        if late is None and budget.left() < math.inf:
+            need, how = _training_plan(x, validation_data)
+            late = budget.can_start(need=need, what=how) if need is not None \
+                else budget.can_start()
         if late is not None:
             return None, late
         doctor, note = _train_copy(model, x, y, validation_data=validation_data,

@@ -260,7 +260,7 @@ def test_work_planned_not_to_fit_is_skipped_with_what_was_planned():
     longer = part.within(45.0)  # a probe's share grown to hold its trace
     assert longer.left() == pytest.approx(30.0)  # never past its part
     reason = part.can_start(need=40.0, what="its trace is planned to take")
-    assert reason == ("time budget spent: 30.0 s left for it, less than the 40.0 s "
+    assert reason == ("time budget spent: 30.00 s left for it, less than the 40.00 s "
                       "its trace is planned to take")
 
 
@@ -306,3 +306,17 @@ def test_the_initial_loss_stops_at_its_deadline_and_says_on_how_many_samples(dig
     with _deadline.active(Deadline(1e-9)):
         cut = initial_loss(model, x, y)  # one small batch, then the deadline
     assert cut.n_samples == 32 and np.isfinite(cut.measured)
+
+
+def test_a_probe_of_passes_that_cannot_all_fit_stops_for_the_budget():
+    from kerasdoc.probes._common import CANNOT_RUN, BudgetSpent, passes_fit
+
+    clock = _Clock()
+    share = Deadline(10.0, clock=clock)
+    passes_fit(None, 1, 100.0, 2, "passes")  # no deadline: never stops
+    passes_fit(share, 1, 4.0, 2, "passes")  # 8 s of 10 left: goes on
+    clock.now += 4.0
+    with pytest.raises(BudgetSpent, match=r"6\.0 s left after 2 passes, less than the "
+                                          r"8\.0 s the 2 more it needs take"):
+        passes_fit(share, 2, 4.0, 2, "passes")
+    assert BudgetSpent in CANNOT_RUN  # the probe is skipped with the reason

@@ -369,9 +369,15 @@ def measure_batch_mixing_by_replacement(model, x, *, batch_size, n_checks, seed,
                                    for o in out], axis=1)
 
         groups = [np.setdiff1d(np.arange(n), checked), np.asarray(checked, dtype=int)]
+        deadline = _deadline.current()  # inside `diagnose`: the probe's share
+        tick = time.perf_counter()
         base = run(index)
         moved = []  # per group: how far every output moves when the group is replaced
-        for group in groups:
+        for done, group in enumerate(groups, start=1):
+            # All three passes count: one that cannot finish is skipped.
+            _common.passes_fit(deadline, done, time.perf_counter() - tick,
+                               len(groups) - done + 1, "forward passes")
+            tick = time.perf_counter()
             rows = index.copy()
             rows[group] = spare[group]
             moved.append(np.abs(run(rows) - base).max(axis=1) if len(group)

@@ -380,8 +380,36 @@ class StepWithoutLoss(InvalidInputError):
     """The model's own train step logs no "loss", so a probe cannot follow it."""
 
 
+class BudgetSpent(Exception):
+    """A probe's deadline passed before it measured enough to judge anything."""
+
+
+def passes_fit(deadline, done, seconds, left_to_do, what):
+    """Raise `BudgetSpent` unless `left_to_do` more passes like the last fit in `deadline`.
+
+    For probes made of a few passes that all count (each as long as the
+    last, `seconds`): one that cannot finish in its share stops after
+    `done` and is skipped for the budget, rather than overrun it.
+
+    Args:
+        deadline: the probe's `kerasdoc._deadline.Deadline`, or `None` (no limit).
+        done: passes made.
+        seconds: how long the last pass took.
+        left_to_do: passes still needed.
+        what: what a pass is, for the reason.
+    """
+    if deadline is None or left_to_do <= 0:
+        return
+    left = deadline.left()
+    if left < seconds * left_to_do:
+        raise BudgetSpent(
+            f"time budget spent: {max(left, 0.0):.1f} s left after {done} {what}, less "
+            f"than the {seconds * left_to_do:.1f} s the {left_to_do} more it needs take "
+            f"at {seconds:.1f} s each")
+
+
 # What makes a probe skip (with the reason) inside `sanity_check`.
-CANNOT_RUN = (NotCopyable, StepWithoutLoss)
+CANNOT_RUN = (NotCopyable, StepWithoutLoss, BudgetSpent)
 
 
 def _loss_object(loss):
