@@ -108,17 +108,19 @@ def _evidence_checks():
     return tuple(c.name for c in checks("model") if c.evidence == "model")
 
 
-def _run_evidence_checks(runner, evidence, missing_targets):
-    """Run every `evidence="model"` check on `evidence` (one output's).
+def _run_evidence_checks(runner, evidence):
+    """Run every `evidence="model"` check on `evidence` (one output's), in registry order.
 
-    A check that needs `"labels"` is skipped with `missing_targets` when the
-    output's targets are not in `y`.
+    A check that needs something `evidence.missing` names is skipped with
+    that reason.
     """
     from kerasdoc._registry import get
 
     for name in _evidence_checks():
-        if evidence.targets is None and "labels" in get(name).needs:
-            runner.skip(name, missing_targets)
+        reason = next((evidence.missing[need] for need in get(name).needs
+                       if need in evidence.missing), None)
+        if reason is not None:
+            runner.skip(name, reason)
         else:
             runner.run(name, evidence)
 
@@ -133,9 +135,7 @@ def _audit_outputs(model, y, runner, task):
     from kerasdoc._losses import classify_loss
     from kerasdoc._registry import Runner
 
-    names_of_checks = ("model.output_activation", "model.activation_before_softmax",
-                       "model.loss_mismatch", "model.output_units",
-                       "model.output_bias_init") + _evidence_checks()
+    names_of_checks = _evidence_checks()
     tensors = _output_tensors(model)
     if not tensors:
         for check in names_of_checks:
@@ -160,25 +160,17 @@ def _audit_outputs(model, y, runner, task):
                 else None
             target = targets.get(name)
             labels = describe_labels(np.asarray(target)) if target is not None else None
-            sub.run("model.output_activation", out, loss, labels)
-            sub.run("model.activation_before_softmax", model, out)
+            missing = {}
             if loss is None:
-                sub.skip("model.loss_mismatch", "the model is not compiled"
-                         if not compiled else "no loss is compiled for this output")
-            else:
-                sub.run("model.loss_mismatch", out, loss, labels)
-            evidence = ModelEvidence(model=model, output_layer=layer, output=out,
-                                     output_shape=_per_sample_shape(tensor), loss=loss,
-                                     targets=target, labels=labels, output_name=name)
+                missing["compiled_model"] = ("the model is not compiled" if not compiled
+                                             else "no loss is compiled for this output")
             if labels is None:
-                sub.skip("model.output_units", "needs this output's targets in `y`")
-                sub.skip("model.output_bias_init", "needs this output's targets in `y`")
-                _run_evidence_checks(sub, evidence, "needs this output's targets in `y`")
-            else:
-                _run_evidence_checks(sub, evidence, "needs this output's targets in `y`")
-                sub.run("model.output_units", out, loss, labels)
-                sub.run("model.output_bias_init", _bias_layer(out.layer), out.activation,
-                        labels)
+                missing["labels"] = "needs this output's targets in `y`"
+            _run_evidence_checks(sub, ModelEvidence(
+                model=model, output_layer=layer, output=out,
+                output_shape=_per_sample_shape(tensor), loss=loss, targets=target,
+                labels=labels, output_name=name, bias_layer=_bias_layer(layer),
+                missing=missing))
         tag = f" (output '{name}')"
         runner.findings.extend(
             f.replace(message=f"Output '{name}': {f.message}",
@@ -353,31 +345,22 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
     if several:
         _audit_outputs(model, y, runner, task)
     elif out is None:
-        for name in ("model.output_activation", "model.loss_mismatch",
-                     "model.output_units", "model.output_bias_init") + _evidence_checks():
+        for name in _evidence_checks():
             skip(name, reason)
     else:
-        run("model.output_activation", out, loss, labels)
-        run("model.activation_before_softmax", model, out)
+        missing = {}
         if loss is None:
-            skip("model.loss_mismatch", "the model is not compiled" if not compiled else
-                 "several losses (multi-output) are not audited")
-        else:
-            run("model.loss_mismatch", out, loss, labels)
+            missing["compiled_model"] = ("the model is not compiled" if not compiled else
+                                         "several losses (multi-output) are not audited")
+        if labels is None:
+            missing["labels"] = "needs `y`"
         tensors = _output_tensors(model)
-        evidence = ModelEvidence(
+        _run_evidence_checks(runner, ModelEvidence(
             model=model, output_layer=_graph.output_layer(model) or out.layer, output=out,
             output_shape=_per_sample_shape(tensors[0]) if len(tensors) == 1 else None,
             loss=loss, targets=y if labels is not None else None, labels=labels, x=x,
-            n_samples=n_samples, batch_size=effective_batch)
-        if labels is None:
-            skip("model.output_units", "needs `y`")
-            skip("model.output_bias_init", "needs `y`")
-            _run_evidence_checks(runner, evidence, "needs `y`")
-        else:
-            _run_evidence_checks(runner, evidence, "needs `y`")
-            run("model.output_units", out, loss, labels)
-            run("model.output_bias_init", _bias_layer(out.layer), out.activation, labels)
+            n_samples=n_samples, batch_size=effective_batch, bias_layer=_bias_layer(out.layer),
+            missing=missing))
 
     optimizer = getattr(model, "optimizer", None) if compiled else None
     if optimizer is None:

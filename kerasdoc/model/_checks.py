@@ -134,29 +134,30 @@ def frozen(model, output_layer, *, settings):
 @register("model.output_activation", part="model",
           fires=(_OUT + "test_softmax_single_unit_is_an_error",),
           silent=(_OUT + "test_sigmoid_single_unit_binary_twin_is_silent",),
-          remedy="pair_output_loss")
-def output_activation(out, loss, labels, *, settings):
+          remedy="pair_output_loss", evidence="model")
+def output_activation(evidence, *, settings):
     """Output activation inconsistent with the loss or the labels."""
-    return _output_loss.check_output_activation(out, loss, labels)
+    return _output_loss.check_output_activation(evidence.output, evidence.loss,
+                                                evidence.labels)
 
 
 @register("model.activation_before_softmax", part="model",
           codes=("model.output_activation",),
           fires=(_OUT + "test_relu_before_softmax_fires",),
           silent=(_OUT + "test_linear_before_separate_softmax_is_silent",),
-          remedy="pair_output_loss")
-def activation_before_softmax(model, out, *, settings):
+          remedy="pair_output_loss", evidence="model")
+def activation_before_softmax(evidence, *, settings):
     """A relu/tanh/... layer squashes the logits before a separate softmax."""
-    return _output_loss.check_activation_before_softmax(model, out)
+    return _output_loss.check_activation_before_softmax(evidence.model, evidence.output)
 
 
 @register("model.loss_mismatch", part="model", needs=("compiled_model",),
           fires=(_OUT + "test_mse_for_classification_fires",),
           silent=(_OUT + "test_mse_for_regression_is_silent",),
-          remedy="pair_output_loss")
-def loss_mismatch(out, loss, labels, *, settings):
+          remedy="pair_output_loss", evidence="model")
+def loss_mismatch(evidence, *, settings):
     """The loss does not fit the output or the labels."""
-    return _output_loss.check_loss(out, loss, labels)
+    return _output_loss.check_loss(evidence.output, evidence.loss, evidence.labels)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -170,11 +171,12 @@ class OutputUnits(Settings):
 @register("model.output_units", part="model", tasks=CLASSIFICATION + ("sequence",),
           needs=("labels",), settings=OutputUnits,
           fires=(_OUT + "test_output_units_fewer_than_classes_fires",),
-          silent=(_OUT + "test_output_units_matching_is_silent",))
-def output_units(out, loss, labels, *, settings):
+          silent=(_OUT + "test_output_units_matching_is_silent",), evidence="model")
+def output_units(evidence, *, settings):
     """Output units differ from the number of classes."""
     return _output_loss.check_output_units(
-        out, loss, labels, unused_min_samples_per_unit=settings.unused_min_samples_per_unit)
+        evidence.output, evidence.loss, evidence.labels,
+        unused_min_samples_per_unit=settings.unused_min_samples_per_unit)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,10 +194,11 @@ class OutputBiasInit(Settings):
           needs=("labels",), settings=OutputBiasInit,
           fires=(_LAYERS + "test_output_bias_not_log_prior_on_imbalanced_labels_fires",),
           silent=(_LAYERS + "test_output_bias_at_log_prior_or_balanced_is_silent",),
-          remedy="log_prior_bias")
-def output_bias_init(layer, activation, labels, *, settings):
+          remedy="log_prior_bias", evidence="model")
+def output_bias_init(evidence, *, settings):
     """Imbalanced labels and the output bias is not the class log-prior."""
-    return _output_bias.check_output_bias(layer, activation, labels,
+    return _output_bias.check_output_bias(evidence.bias_layer, evidence.output.activation,
+                                          evidence.labels,
                                           imbalance_ratio=settings.imbalance_ratio,
                                           tolerance=settings.tolerance)
 

@@ -7,7 +7,7 @@ its fault-gallery case and, for a new code, its `codes.json` row.
 """
 
 import dataclasses
-from typing import Any, Optional
+from typing import Any, Mapping, Optional
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +31,11 @@ class ModelEvidence:
         n_samples: samples in `x`, or None when unknown.
         batch_size: the batch size `fit` uses (given or Keras's default), or None.
         output_name: the output's name on a multi-output model, else None.
+        bias_layer: the layer holding the output's bias (the output layer,
+            or the one feeding a separate Activation/Softmax), or None.
+        missing: why each need (a name of `kerasdoc._registry.NEEDS`) is not
+            met, e.g. `{"labels": "needs `y`"}`: a check that needs it is
+            skipped with that reason.
     """
 
     model: Any
@@ -44,3 +49,5 @@ class ModelEvidence:
     n_samples: Optional[int] = None
     batch_size: Optional[int] = None
     output_name: Optional[str] = None
+    bias_layer: Any = None
+    missing: Mapping[str, str] = dataclasses.field(default_factory=dict)
