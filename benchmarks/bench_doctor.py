@@ -12,6 +12,7 @@ images (/255, batch 32, 313 steps an epoch), each round fits a fresh model
 - `plain`: `model.fit` with no callback;
 - `doctor16`: `Doctor(every=16)`;
 - `doctor1`: `Doctor(every=1)` (statistics read back every step);
+- `doctor`: `Doctor()` (walkthrough only: the default, every=16);
 - `tensorboard`: `keras.callbacks.TensorBoard(histogram_freq=1)` (weights only);
 - `eager_grads`: an eager per-batch callback that recomputes the gradients
   of a stored batch with a `GradientTape` and reads their norms (how earlier
@@ -25,11 +26,18 @@ images (/255, batch 32, 313 steps an epoch), each round fits a fresh model
 
 Each model is run with `jit_compile` off and on (`--jit`).
 
-`--walkthrough DIR` (the bundled subset, e.g. `data`) adds the whole
-walkthrough fit: 5 epochs of the 1,000 bundled images with validation,
+The whole walkthrough fit (`--walkthrough DIR`, by default the bundled
+subset in `data/`; `--no-walkthrough` skips it): 5 epochs of the 1,000 bundled images with validation,
 tracing included (each round builds a fresh model), timed from `fit` to its
-return, for `plain`, `Doctor()`, `Doctor(sharpness_every=256)`,
-`tensorboard` and `eager_grads`.
+return, for `plain`, `Doctor()`, `Doctor(every=1)`, `tensorboard` and
+`eager_grads` (and `Doctor(sharpness_every=256)` with `--variants`).
+
+By default one run reports every figure of the overhead table: steady
+`doctor16`, `doctor1`, `tensorboard` and `eager_grads` on both models with
+and without `jit_compile`, and the walkthrough fits likewise. Each row gives
+the ratio of the medians and the median and range of the per-round paired
+ratios (variant over the same round's plain), the spread to read on a
+shared machine.
 
 Only the second epoch is timed (`time.process_time()`, from a callback
 placed last, so other callbacks' epoch-end work is included): the first
@@ -125,11 +133,30 @@ def build(name, jit=False):
     return model
 
 
+# The issue's table: run by default (the sharpness variants on request).
+DEFAULT_VARIANTS = ("plain", "doctor16", "doctor1", "doctor", "tensorboard",
+                    "eager_grads")
+
+
 def _select(table, only):
     """`table` restricted to the variants named in `only` (plain always kept)."""
-    if not only:
-        return table
+    only = only or DEFAULT_VARIANTS
     return {k: v for k, v in table.items() if k == "plain" or k in only}
+
+
+def _summary(times, plain):
+    """Median, ratio of medians, and the spread of the per-round paired ratios."""
+    base = statistics.median(plain)
+    out = {}
+    for variant, t in times.items():
+        paired = [a / b for a, b in zip(t, plain)]
+        out[variant] = {"median_s": statistics.median(t),
+                        "ratio_to_plain": statistics.median(t) / base,
+                        "paired_ratio_median": statistics.median(paired),
+                        "paired_ratio_min": min(paired),
+                        "paired_ratio_max": max(paired),
+                        "rounds": t}
+    return out
 
 
 def run(model_name, x, y, rounds, logdir, jit=False, only=None):
@@ -147,12 +174,10 @@ def run(model_name, x, y, rounds, logdir, jit=False, only=None):
             times[variant].append(timer.seconds)
             print(f"  {model_name} jit={jit} round {r} {variant:16s} "
                   f"{timer.seconds:7.2f}s", flush=True)
-    base = statistics.median(times["plain"])
     steps = int(np.ceil(len(x) / 32))
-    out = {v: {"median_s": statistics.median(t),
-               "steps_per_cpu_s": steps / statistics.median(t),
-               "ratio_to_plain": statistics.median(t) / base,
-               "rounds": t} for v, t in times.items()}
+    out = _summary(times, times["plain"])
+    for v, row in out.items():
+        row["steps_per_cpu_s"] = steps / row["median_s"]
     # One estimate per step: its extra time per step in plain steps (paired
     # per round, median).
     if "doctor16_sharp1" in times and "doctor16_nosharp" in times:
@@ -177,6 +202,7 @@ def walkthrough(model_name, data_dir, rounds, logdir, jit=False, only=None):
     table = {
         "plain": lambda: [],
         "doctor": lambda: [Doctor()],
+        "doctor1": lambda: [Doctor(every=1)],
         "doctor_sharp256": lambda: [Doctor(sharpness_every=256)],
         "tensorboard": lambda: [keras.callbacks.TensorBoard(
             log_dir=tempfile.mkdtemp(dir=logdir), histogram_freq=1)],
@@ -196,10 +222,7 @@ def walkthrough(model_name, data_dir, rounds, logdir, jit=False, only=None):
             times[variant].append(time.process_time() - start)
             print(f"  walkthrough {model_name} jit={jit} round {r} {variant:12s} "
                   f"{times[variant][-1]:7.2f}s", flush=True)
-    base = statistics.median(times["plain"])
-    return {v: {"median_s": statistics.median(t),
-                "ratio_to_plain": statistics.median(t) / base, "rounds": t}
-            for v, t in times.items()}
+    return _summary(times, times["plain"])
 
 
 def main(argv=None):
@@ -211,7 +234,11 @@ def main(argv=None):
     parser.add_argument("--jit", nargs="+", default=["off", "on"], choices=["off", "on"])
     parser.add_argument("--data-dir", default=os.environ.get("KERASDOC_DATA"))
     parser.add_argument("--walkthrough", metavar="DIR",
-                        help="bundled subset folder: also time whole walkthrough fits")
+                        default=os.path.join(os.path.dirname(HERE), "data"),
+                        help="bundled subset folder for the whole walkthrough fits "
+                             "(default: the repository's data/)")
+    parser.add_argument("--no-walkthrough", action="store_true",
+                        help="skip the whole walkthrough fits")
     parser.add_argument("--no-steady", action="store_true",
                         help="skip the steady-state epochs (walkthrough only)")
     parser.add_argument("--variants", nargs="+", default=None,
@@ -234,7 +261,7 @@ def main(argv=None):
                 for jit in jits:
                     results[f"{name}/jit={jit}"] = run(name, x, y, args.rounds,
                                                        logdir, jit, args.variants)
-        if args.walkthrough:
+        if args.walkthrough and not args.no_walkthrough:
             for name in args.models:
                 for jit in jits:
                     results[f"walkthrough {name}/jit={jit}"] = walkthrough(
@@ -242,14 +269,17 @@ def main(argv=None):
                         args.variants)
     results["load_avg_after"] = os.getloadavg()
     print()
-    print(f"{'model':20s} {'variant':16s} {'median CPU s':>12s} {'x plain':>8s}")
+    print(f"{'model':26s} {'variant':16s} {'median CPU s':>12s} {'x plain':>8s} "
+          f"{'paired x (min-max)':>20s}")
     for key, table in results.items():
         if not isinstance(table, dict):
             continue
         for variant, row in table.items():
             if isinstance(row, dict):
-                print(f"{key:20s} {variant:16s} {row['median_s']:12.2f} "
-                      f"{row['ratio_to_plain']:8.2f}")
+                print(f"{key:26s} {variant:16s} {row['median_s']:12.2f} "
+                      f"{row['ratio_to_plain']:8.2f} "
+                      f"{row['paired_ratio_median']:6.2f} ({row['paired_ratio_min']:.2f}-"
+                      f"{row['paired_ratio_max']:.2f})")
         if "sharpness_estimate_in_steps" in table:
             print(f"{key:20s} one sharpness estimate = "
                   f"{table['sharpness_estimate_in_steps']:.2f} training steps")

@@ -55,12 +55,20 @@ def detect_loss_diverging(history, *, factor=10.0, window=5):
     smooth = _smoothed(history, rows, loss)
     running_min = np.minimum.accumulate(smooth)
     start = max(loss[0], initial) if has_initial else loss[0]
-    for i in range(len(loss)):
-        above_min = smooth[i] > factor * running_min[i]
-        above_initial = has_initial and smooth[i] > factor ** 2 * initial
-        jump = (above_min or above_initial) and smooth[i] >= start
-        rising = (i >= window and np.all(np.diff(loss[i - window:i + 1]) > 0)
-                  and loss[i] > loss[0])
+    # Every check at once (this runs at every detection, over the whole
+    # history), then the first that fires.
+    above_mins = smooth > factor * running_min
+    above_initials = (smooth > factor ** 2 * initial if has_initial
+                      else np.zeros(len(loss), dtype=bool))
+    jumps = (above_mins | above_initials) & (smooth >= start)
+    up = np.concatenate([[0], np.cumsum(np.diff(loss) > 0)])  # rises up to i
+    risings = np.zeros(len(loss), dtype=bool)
+    if len(loss) > window:
+        risings[window:] = ((up[window:] - up[:-window]) == window) & (
+            loss[window:] > loss[0])
+    for i in np.flatnonzero(jumps | risings)[:1]:
+        above_min = bool(above_mins[i])
+        jump, rising = bool(jumps[i]), bool(risings[i])
         if jump or rising:
             from_initial = bool(jump and not above_min)
             reference = initial if from_initial else float(running_min[i])

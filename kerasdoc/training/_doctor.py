@@ -1,5 +1,7 @@
 """The `Doctor` callback: watches `model.fit` from inside the train step."""
 
+import time
+
 import keras
 import numpy as np
 
@@ -21,6 +23,8 @@ _STOP_CHOICES = ("error", "warning", "info", None)
 # Run the (host-side) detectors at most once per this many steps, except at
 # epoch ends and as soon as a non-finite value is read.
 _DETECT_EVERY_STEPS = 64
+# ... and keep the routine runs' time under this share of the training time.
+_DETECT_SHARE = 0.02
 
 # Codes whose finding describes a state of the loss curve that a later part
 # of the run can leave; re-judged on the whole run at the end of `fit`.
@@ -349,6 +353,7 @@ class Doctor(keras.callbacks.Callback):
         self._runner = Runner("training", task=self.task, settings=dict(self.settings),
                               accumulate=True)
         self._steps = self._last_read = self._last_detect = self._offset = 0
+        self._detect_ended, self._detect_cost = time.process_time(), 0.0
         self._next_estimate = None
         self._epoch = 0
         self._writer = None
@@ -418,7 +423,9 @@ class Doctor(keras.callbacks.Callback):
                 f"the model was built by its first {self._offset} step(s), "
                 "which ran without instrumentation")
         self._instrument.offset = self._offset
+        self._stats.unpack, self._stats.offset = self._instrument.unpack, self._offset
         self._packed = None
+        self._flushing = False
         self._compiled = _keras.make_function(model, self._instrument.train_step)
 
     def _install(self, model, keras_function):
@@ -467,6 +474,14 @@ class Doctor(keras.callbacks.Callback):
     def on_train_batch_begin(self, batch, logs=None):
         self._armed = self._observing is None
         self._batch_begin = batch
+        flush = getattr(self._instrument, "flush", None)
+        if flush is not None:
+            # The epoch's last step packs its window for the epoch-end read.
+            last = (self.params or {}).get("steps")
+            wanted = last is not None and batch == last - 1
+            if wanted != self._flushing:
+                flush.assign(wanted)
+                self._flushing = wanted
         if self._observing is not None and self._instrument is not None:
             spe = int(getattr(self.model, "steps_per_execution", 1) or 1)
             self._instrument.batch_begin(self._steps + 1, self._steps + spe)
@@ -516,22 +531,35 @@ class Doctor(keras.callbacks.Callback):
         if self._instrument is None:
             return
         if self._steps > self._last_read:
-            if self._observing is not None:
-                raw = self._instrument.read(offset=self._offset)
+            values = None
+            if self._observing is None and self._writer is None:
+                values = self._packed_values()
+            if values is not None:
+                # The step's own read-back: kept packed, turned into history
+                # rows many at a time when the history is next read.
+                self._stats.append_packed(values, epoch=self._epoch,
+                                          epoch_end=epoch_end)
+                nonfinite, first, ratio, upcoming = self._instrument.signals(values)
+                if upcoming is not None:
+                    self._next_estimate = upcoming + self._offset
             else:
-                raw = reduce_replicas(self._local_read(), offset=self._offset)
+                if self._observing is not None:
+                    raw = self._instrument.read(offset=self._offset)
+                else:
+                    raw = reduce_replicas(self._local_read(), offset=self._offset)
+                row = self._stats.append(raw, epoch=self._epoch, epoch_end=epoch_end)
+                if "curv_next" in raw:
+                    self._next_estimate = raw["curv_next"]
+                if self._writer is not None:
+                    self._export(raw, row)
+                nonfinite, first, ratio = (row["loss_nonfinite"],
+                                           raw["first_nonfinite"][0],
+                                           row["sharpness_ratio"])
             self._last_read = self._steps
-            row = self._stats.append(raw, epoch=self._epoch, epoch_end=epoch_end)
-            if "curv_next" in raw:
-                self._next_estimate = raw["curv_next"]
-            if self._writer is not None:
-                self._export(raw, row)
             # A sharpness past the stability bound is judged at once: it is
             # the early warning of a divergence.
-            urgent = (row["loss_nonfinite"] > 0 or raw["first_nonfinite"][0] > 0
-                      or row["sharpness_ratio"] > 1.0)
-            due = self._steps - self._last_detect >= _DETECT_EVERY_STEPS
-            if detect and (urgent or due):
+            urgent = nonfinite > 0 or first > 0 or ratio > 1.0
+            if detect and (urgent or self._detection_due()):
                 self._detect()
         if force_detect:
             self._detect()
@@ -578,16 +606,44 @@ class Doctor(keras.callbacks.Callback):
             kept.append(finding)
         self._findings = kept
 
+    def _detection_due(self):
+        """Whether the routine detection is due (urgent ones run at once).
+
+        At most every `_DETECT_EVERY_STEPS` steps, and no more often than
+        keeps the detectors' own time under `_DETECT_SHARE` of the time
+        since the last run: their cost grows with the history, so a long
+        run judged at a fixed interval would spend ever more of its time
+        judging.
+        """
+        if self._steps - self._last_detect < _DETECT_EVERY_STEPS:
+            return False
+        elapsed = time.process_time() - self._detect_ended
+        return elapsed * _DETECT_SHARE >= self._detect_cost
+
+    def _packed_values(self):
+        """One replica's window packed by the step (see `Instrument.fused`), or `None`."""
+        packed, self._packed = getattr(self, "_packed", None), None
+        if packed is None:
+            return None
+        values = packed.numpy()
+        return values[1:] if values[0] > 0 else None
+
     def _local_read(self):
         """The window: from the last step's packed output when it holds it."""
-        packed, self._packed = getattr(self, "_packed", None), None
-        if packed is not None:
-            values = packed.numpy()
-            if values[0] > 0:  # the step packed (and reset) the window
-                return self._instrument.unpack(values[1:])
+        values = self._packed_values()
+        if values is not None:
+            return self._instrument.unpack(values)
         return self._instrument.read()
 
     def _detect(self):
+        started = time.process_time()
+        try:
+            self._judge()
+        finally:
+            self._detect_ended = time.process_time()
+            self._detect_cost = self._detect_ended - started
+
+    def _judge(self):
         self._last_detect = self._steps
         history = self._stats.as_dict()
         new = []

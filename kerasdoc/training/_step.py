@@ -107,7 +107,7 @@ class Instrument:
         self._read_fn = None
         self._prepared = False
         self._layout, self._read_variables = self._read_layout()
-        self._slices = None
+        self._slices = self._positions = None
         # Steps run before this instrument existed (host step = counter +
         # offset); set by the Doctor before the first trace.
         self.offset = 0
@@ -116,6 +116,14 @@ class Instrument:
         # second call, no second dispatch). Otherwise `read()` gathers it.
         self.fused = (self.replicas == 1
                       and int(getattr(model, "steps_per_execution", 1) or 1) == 1)
+        # Set by the host for the step whose window must come back with it
+        # whatever its number (the last step of an epoch), so that the
+        # epoch-end read needs no second compiled function.
+        self.flush = None
+        if self.fused:
+            with self.strategy.scope():
+                self.flush = tf.Variable(False, trainable=False,
+                                         name="kerasdoc_flush")
 
     # -- the step -----------------------------------------------------------
     def train_step(self, data):
@@ -184,7 +192,8 @@ class Instrument:
             return logs
         # The steps the Doctor reads back after (the same rule on the host):
         # every `every` steps and after each sharpness estimate.
-        due = tf.equal((counter + self.offset) % self.every, 0)
+        due = tf.logical_or(tf.equal((counter + self.offset) % self.every, 0),
+                            self.flush)
         if estimated is not None:
             due = tf.logical_or(due, estimated)
         size = sum(int(np.prod(shape, dtype=np.int64)) for _, shape in self._layout)
@@ -411,6 +420,30 @@ class Instrument:
         with self.strategy.scope():
             packed = self._read_fn().numpy()
         return self.unpack(packed)
+
+    def signals(self, values):
+        """`(non-finite loss steps, first NaN/Inf seen, sharpness ratio, next estimate step)`.
+
+        Read straight from one replica's packed window (`unpack`'s row) at
+        fixed positions: what the Doctor needs at each read to decide
+        whether to judge at once, without unpacking the row.
+        """
+        if self._positions is None:
+            start, where = 0, {}
+            for name, shape in self._layout:
+                where[name] = start
+                start += int(np.prod(shape, dtype=np.int64))
+            from kerasdoc.training import _curvature as K
+
+            self._positions = (where["cheap"] + C_LOSS_NF, where["first_nonfinite"],
+                               where["curv"] + K.K_RATIO if "curv" in where else None,
+                               where["curv"] + K.K_COUNT if "curv" in where else None,
+                               where.get("curv_next"))
+        nf, first, ratio, count, upcoming = self._positions
+        sharp = (float(values[ratio]) if ratio is not None and values[count] > 0
+                 else float("nan"))
+        return (float(values[nf]), float(values[first]), sharp,
+                None if upcoming is None else int(values[upcoming]))
 
     def unpack(self, packed):
         """`read()`'s dict from packed values (one row per replica)."""
