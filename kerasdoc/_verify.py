@@ -29,8 +29,10 @@ What is compared with what:
   question is what the user's fit ends at), and the steps of each arm are
   reported next to the verdict;
 - a remedy whose effect needs more steps (a new initialisation or
-  activation, `Remedy.slow`) runs again `SLOW_FACTOR` times longer when the
-  short runs are inconclusive;
+  activation, `Remedy.slow`) runs again when the short runs are
+  inconclusive: `SLOW_FACTOR` times longer, or as long as the user's own
+  `fit_epochs` if that is longer (at most `FIT_HORIZON_SAMPLES` samples a
+  run);
 - class weights are judged on the class-balanced loss (each class's mean
   loss, averaged over the classes), which is what they change; every other
   remedy on the plain validation loss.
@@ -464,8 +466,8 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
         epochs: epochs of each short run, at least (a run lasts at least
             `min_steps` optimizer steps). A remedy whose effect needs more
             steps (`Remedy.slow`: a new initialisation or activation) is run
-            again `SLOW_FACTOR` times longer when the short runs are
-            inconclusive. Defaults to `2`.
+            again `SLOW_FACTOR` times longer (or for `fit_epochs`, if longer)
+            when the short runs are inconclusive. Defaults to `2`.
         batch_size: fit's batch size. Defaults to `None` (32, or the
             stream's batch size).
         sample_weight: per-sample weights, as for `fit`. Defaults to `None`.
@@ -484,8 +486,9 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
         fit_epochs: the epochs of the user's own `fit`. A remedy that
             changes the updates per epoch (a smaller batch) is compared at
             these epochs (at most `FIT_HORIZON_SAMPLES` samples a run; the
-            steps of each arm are reported). Defaults to `None` (unknown:
-            the short runs' epochs).
+            steps of each arm are reported), and so is a slow remedy whose
+            short runs were inconclusive. Defaults to `None` (unknown: the
+            short runs' epochs).
         min_steps: fewest optimizer steps of the original arm in a short run
             (small data sets get more epochs). Defaults to `64`.
         progress: called with a one-line message per step. Defaults to `None`.
@@ -575,7 +578,9 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
                 return fit_horizon if remedy.horizon == "fit" else run_epochs
 
             def longer(remedy, n_epochs):
-                return SLOW_FACTOR * n_epochs if remedy.slow else None
+                if not remedy.slow:
+                    return None
+                return max(SLOW_FACTOR * n_epochs, fit_horizon)
 
             arms = {}
             for index, finding, remedy in candidates:
