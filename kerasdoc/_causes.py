@@ -60,7 +60,7 @@ SYMPTOMS = {
     "optim.learning_rate": (
         "probe.learning_rate", "probe.cannot_overfit_batch", "train.loss_diverging",
         "train.loss_oscillating", "train.exploding_gradients", "train.logits_blowup",
-        "train.update_ratio",
+        "train.update_ratio", "train.dead_relu",
     ),
     "probe.batch_mixing": (
         "probe.cannot_overfit_batch", "probe.input_independent", "train.loss_plateau",

@@ -367,7 +367,7 @@ def audit_model(model, *, x=None, y=None, batch_size: Optional[int] = None,
         skip("optim.learning_rate", "the model is not compiled")
         skip("optim.vanilla_sgd", "the model is not compiled")
     else:
-        run("optim.learning_rate", optimizer)
+        run("optim.learning_rate", optimizer, effective_batch)
         run("optim.vanilla_sgd", optimizer)
     if n_samples is None:
         skip("optim.batch_size", "needs `x` (the dataset size)" if complete else

@@ -216,9 +216,10 @@ class LearningRate(Settings):
           fires=(_LAYERS + "test_learning_rate_outside_range_fires",),
           silent=(_LAYERS + "test_learning_rate_in_range_and_schedules_are_silent",),
           remedy="set_learning_rate")
-def learning_rate(optimizer, *, settings):
-    """Learning rate outside the sane range of the optimizer."""
-    return _optim.check_learning_rate(optimizer, lr_ranges=settings.lr_ranges)
+def learning_rate(optimizer, batch_size=None, *, settings):
+    """Learning rate outside the sane range of the optimizer (SGD: at its batch's noise)."""
+    return _optim.check_learning_rate(optimizer, lr_ranges=settings.lr_ranges,
+                                      batch_size=batch_size)
 
 
 @register("optim.vanilla_sgd", part="model", needs=("compiled_model",),

@@ -47,13 +47,28 @@ def current_learning_rate(optimizer):
         return None
 
 
-def check_learning_rate(optimizer, *, lr_ranges=None):
+REFERENCE_BATCH = 32
+"""Batch size at which `DEFAULT_LR_RANGES` are read (Keras' default batch)."""
+
+
+def check_learning_rate(optimizer, *, lr_ranges=None, batch_size=None):
     """`optim.learning_rate`: the rate outside the sane range of its optimizer.
+
+    The ranges hold for batches of about `REFERENCE_BATCH`. Plain SGD's step
+    noise grows as lr / (1 - momentum) / batch (the heavy-ball steady-state
+    step, per sample: the noise scale of SGD with momentum, and the linear
+    scaling rule read backwards), so below that batch an SGD rate is also
+    judged at its equivalent at the reference batch, lr / (1 - momentum) x
+    32 / batch: SGD(0.01, momentum=0.9) at batch 1 steps as noisily as a
+    rate of 3.2 at batch 32, above SGD's 1.0. Adaptive optimizers normalise
+    their steps and are judged on their rate alone.
 
     Args:
         optimizer: the compiled optimizer.
         lr_ranges: dict optimizer name (lower case) -> (low, high), merged over
             `DEFAULT_LR_RANGES`. Defaults to `None`.
+        batch_size: the batch size `fit` uses, or `None` if not known.
+            Defaults to `None`.
     """
     inner = _inner(optimizer)
     name = type(inner).__name__.lower()
@@ -65,7 +80,7 @@ def check_learning_rate(optimizer, *, lr_ranges=None):
         return []
     low, high = ranges[name]
     if low <= lr <= high:
-        return []
+        return _check_sgd_noise(inner, lr, high, batch_size)
     too_high = lr > high
     return [Finding(
         "optim.learning_rate",
@@ -78,6 +93,37 @@ def check_learning_rate(optimizer, *, lr_ranges=None):
         fix=(f"Start {type(inner).__name__} around "
              f"{'1e-3' if high <= 1e-2 else '1e-2'} and tune with an LR range test "
              "(kerasdoc probes)."),
+    )]
+
+
+def _check_sgd_noise(inner, lr, high, batch_size):
+    """SGD below the reference batch: its rate at the reference batch's noise."""
+    if type(inner).__name__ != "SGD" or not batch_size or batch_size >= REFERENCE_BATCH:
+        return []
+    momentum = float(getattr(inner, "momentum", 0.0) or 0.0)
+    if not 0.0 <= momentum < 1.0:
+        return []
+    equivalent = lr / (1.0 - momentum) * REFERENCE_BATCH / batch_size
+    if equivalent <= high:
+        return []
+    safe = high * batch_size / REFERENCE_BATCH * (1.0 - momentum)
+    # SGD's default rate (0.01 at Keras' default batch) scaled linearly to this batch.
+    suggestion = 0.01 * batch_size / REFERENCE_BATCH
+    return [Finding(
+        "optim.learning_rate",
+        message=(f"SGD at learning rate {lr:.3g} with momentum {momentum:g} and batch "
+                 f"size {batch_size} steps as noisily as a rate of {equivalent:.3g} at "
+                 f"batch {REFERENCE_BATCH} (lr / (1 - momentum) x {REFERENCE_BATCH} / "
+                 f"batch), above SGD's {high:g}: each update follows "
+                 f"{'one sample' if batch_size == 1 else f'{batch_size} samples'} "
+                 "with a large step, and the loss bounces instead of settling."),
+        evidence={"optimizer": "SGD", "learning_rate": lr, "momentum": momentum,
+                  "batch_size": batch_size, "reference_batch": REFERENCE_BATCH,
+                  "equivalent_learning_rate": equivalent, "sane_range": [None, high],
+                  "suggestion": suggestion},
+        fix=(f"Use a batch of at least {REFERENCE_BATCH}, a rate below {safe:.2g} at "
+             f"this batch (SGD's default 0.01 scaled to it: {suggestion:.2g}), or "
+             "Adam (its steps are normalised)."),
     )]
 
 

@@ -147,6 +147,24 @@ def test_learning_rate_in_range_and_schedules_are_silent(keras, kit):
                            lr_ranges={"adam": (1e-6, 1.0)}).has("optim.learning_rate")
 
 
+def test_sgd_rate_is_judged_at_its_batch_noise(keras, kit, tabular):
+    """SGD(0.01, momentum=0.9) steps like 0.01 / 0.1 * 32 / batch at batch 32: 3.2
+    at batch 1 (above 1.0, fires), 0.1 at batch 32 (silent); Adam's normalised
+    steps are judged on the rate alone."""
+    x, _ = tabular
+    sgd = _with_optimizer(keras, kit, keras.optimizers.SGD(0.01, momentum=0.9))
+    (finding,) = audit_model(sgd, x=x, batch_size=1).by_code("optim.learning_rate")
+    assert str(finding.severity) == "warning"
+    assert finding.evidence["equivalent_learning_rate"] == pytest.approx(3.2, rel=1e-3)
+    assert finding.evidence["suggestion"] == pytest.approx(0.01 / 32)
+    for batch in (8, 32):
+        assert not audit_model(sgd, x=x, batch_size=batch).has("optim.learning_rate")
+    plain = _with_optimizer(keras, kit, keras.optimizers.SGD(0.01))
+    assert not audit_model(plain, x=x, batch_size=1).has("optim.learning_rate")
+    adam = _with_optimizer(keras, kit, keras.optimizers.Adam(1e-3))
+    assert not audit_model(adam, x=x, batch_size=1).has("optim.learning_rate")
+
+
 def test_vanilla_sgd_fires_and_momentum_is_silent(keras, kit):
     (finding,) = audit_model(_with_optimizer(keras, kit, keras.optimizers.SGD(0.01))
                              ).by_code("optim.vanilla_sgd")
