@@ -55,10 +55,11 @@ class NotNormalized(Settings):
                   _T + "test_raw_pixels_scaled_inside_a_nested_encoder_are_not_unnormalised")
           + _HEALTHY,
           remedy="rescale_inputs")
-def not_normalized(stats, *, settings):
+def not_normalized(stats, target_rms=None, *, settings):
     """Raw-scale inputs, or tabular features of very different ranges."""
     return _ranges.check_not_normalized(stats, max_magnitude=settings.max_magnitude,
-                                        scale_ratio=settings.scale_ratio)
+                                        scale_ratio=settings.scale_ratio,
+                                        target_rms=target_rms)
 
 
 @register("data.label_range", part="data", tasks=SINGLE_LABEL, needs=("labels",),

@@ -36,7 +36,34 @@ def check_nonfinite(stats_by_split, labels_by_split):
     return findings
 
 
-def check_not_normalized(stats, *, max_magnitude, scale_ratio):
+# Features within this factor of each other's RMS are one quantity on one
+# scale (a series' past values); targets within it of the inputs' RMS share it.
+_SAME_SCALE = 10.0
+
+
+def _same_scale_forecast(stats, overall, target_rms):
+    """Whether raw inputs are one quantity on the scale its value targets live on.
+
+    A series forecast from its own past values feeds raw values (RMS s) and
+    asks for raw values: every feature is the same quantity, and a ReLU
+    network, positively homogeneous, outputs on the scale of its inputs at
+    initialisation, which is the scale the targets need. The large
+    pre-activations are then the output's scale rather than a mismatch with
+    it; features of different units or scales (tabular columns) are not.
+    """
+    if target_rms is None or not overall > 0:
+        return False
+    with np.errstate(invalid="ignore"):
+        rms = np.sqrt(stats.feature_std ** 2 + stats.feature_mean ** 2)
+    rms = rms[np.isfinite(rms)]
+    if not len(rms) or not rms.min() > 0:
+        return False
+    if rms.max() / rms.min() > _SAME_SCALE:
+        return False
+    return 1.0 / _SAME_SCALE <= target_rms / overall <= _SAME_SCALE
+
+
+def check_not_normalized(stats, *, max_magnitude, scale_ratio, target_rms=None):
     """Raw-scale inputs (e.g. 0-255 pixels) or tabular features of very different ranges.
 
     What the scale of the inputs does to training is set by the first layer's
@@ -54,7 +81,11 @@ def check_not_normalized(stats, *, max_magnitude, scale_ratio):
     logits start at tens of nats and the first layer's effective learning
     rate is that factor (adaptive optimisers) or its square (SGD) too large.
     The check fires when the factor exceeds `max_magnitude` (10 by default:
-    an order of magnitude above design).
+    an order of magnitude above design). It is info, not a warning, when the
+    inputs are one quantity on one scale and the value targets
+    (`target_rms`, the targets' RMS, given for regression) share that scale
+    within a factor of 10 (`_same_scale_forecast`): a series forecast from
+    its raw past values.
     """
     findings = []
     with np.errstate(invalid="ignore"):
@@ -66,14 +97,22 @@ def check_not_normalized(stats, *, max_magnitude, scale_ratio):
     if overall > max_magnitude:
         lo, hi = stats.finite_min, stats.finite_max
         pixels = stats.is_image and lo >= 0 and hi > 1.5 and hi <= 255
+        forecast = _same_scale_forecast(stats, overall, target_rms)
         findings.append(Finding(
-            "data.not_normalized",
+            "data.not_normalized", severity="info" if forecast else None,
             message=(f"x_train has an RMS of {overall:.3g} over its features (range "
                      f"[{lo:.4g}, {hi:.4g}]): the first layer's pre-activations start "
                      f"about {overall:.0f}x larger than its initialiser assumes (it "
-                     "expects inputs of unit scale)."),
+                     "expects inputs of unit scale)."
+                     + (f" Every feature is on one scale and the targets' RMS "
+                        f"({target_rms:.3g}) is on it too, as when a series is "
+                        "forecast from its raw past values: a ReLU network's outputs "
+                        "start on its inputs' scale, which is the one the targets "
+                        "need, so this is unlikely to hurt; scaling inputs and "
+                        "targets together still speeds training." if forecast else "")),
             evidence={"min": lo, "max": hi, "input_rms": overall,
                       "max_feature_rms": peak, "max_magnitude": max_magnitude,
+                      "target_rms": target_rms, "same_scale_forecast": forecast,
                       "feature": int(np.nanargmax(rms))},
             fix=("Scale the inputs, e.g. x / 255.0 for 8-bit pixels, or a "
                  "keras.layers.Rescaling(1 / 255) first layer." if pixels else

@@ -126,7 +126,7 @@ class Audit:
             self._pooled("test")
         labels = {"train": lab_tr, "test": lab_te}
         run("data.nonfinite", {"train": st_tr, "test": st_te}, labels)
-        run("data.not_normalized", st_tr)
+        run("data.not_normalized", st_tr, None if classes else _value_rms(self.y_train))
         run("data.label_range", labels, self.n_classes)
         valid = np.flatnonzero(lab_tr.valid)
         y = lab_tr.ids[valid]
@@ -309,3 +309,13 @@ class Audit:
             body = np.nan_to_num(body, nan=0.0, posinf=0.0, neginf=0.0)
         features = np.concatenate([summary, body], axis=1)
         return np.nan_to_num(features, nan=0.0, posinf=0.0, neginf=0.0)
+
+
+def _value_rms(y):
+    """Root mean square of value targets (one array), or None."""
+    try:
+        values = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+    values = values[np.isfinite(values)]
+    return float(np.sqrt(np.mean(values ** 2))) if values.size else None

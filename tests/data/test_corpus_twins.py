@@ -289,3 +289,31 @@ def test_token_labels_set_by_vocabulary_half_are_not_misaligned():
     assert not report.has("data.label_misalignment"), report.to_text(color=False)
     shuffled = check_data(ids, np.random.default_rng(4).permutation(y), input_kinds="tokens")
     assert shuffled.has("data.label_misalignment", "error")
+
+
+def test_raw_series_forecast_on_its_own_scale_is_info():
+    """Twin of MachineLearningMastery's univariate Conv1D/LSTM forecasts:
+    [10, 20, ..., 90] in windows of 3, predicting the next raw value. Every
+    feature is the same quantity and the targets share its scale."""
+    seq = np.arange(10, 100, 10, dtype="float32")
+    x = np.stack([seq[i:i + 3] for i in range(6)])[..., None]
+    y = seq[3:]
+    (finding,) = check_data(x, y, task="regression").by_code("data.not_normalized")
+    assert str(finding.severity) == "info"
+    assert finding.evidence["same_scale_forecast"] is True
+    # the same windows asked for standardised targets: the scales differ
+    (finding,) = check_data(x, (y - y.mean()) / y.std(),
+                            task="regression").by_code("data.not_normalized")
+    assert str(finding.severity) == "warning"
+
+
+def test_raw_tabular_columns_of_mixed_scales_stay_a_warning():
+    """Boston-like raw columns (0.4..0.9 next to 187..711) with raw targets:
+    one RMS over features of different units is not a forecast's scale."""
+    rng = np.random.default_rng(0)
+    x = np.stack([rng.uniform(0.4, 0.9, 300), rng.uniform(3, 9, 300),
+                  rng.uniform(187, 711, 300)], 1).astype("float32")
+    y = (x[:, 1] * 4 + rng.normal(0, 2, 300)).astype("float32")
+    findings = check_data(x, y, task="regression").by_code("data.not_normalized")
+    rms = [f for f in findings if "input_rms" in f.evidence]
+    assert rms and str(rms[0].severity) == "warning"
