@@ -184,7 +184,8 @@ class Criterion:
         layer = _final_layer(setup.model)
         activation = layer_activation(layer) if layer is not None else None
         info = classify_loss(setup.loss)
-        if activation in ("softmax", "sigmoid"):
+        several = pred.shape[-1] > 1 and self.form != "multilabel"
+        if activation == "softmax" or (activation == "sigmoid" and not several):
             return pred
         if info is not None and info.from_logits:
             if pred.shape[-1] == 1 or self.form == "multilabel":
@@ -192,7 +193,7 @@ class Criterion:
             z = pred - pred.max(axis=-1, keepdims=True)
             e = np.exp(z)
             return e / e.sum(axis=-1, keepdims=True)
-        if pred.shape[-1] > 1 and self.form != "multilabel":  # as Keras's CE reads it
+        if several:  # as Keras's cross-entropy reads it: normalised to sum to 1
             pred = np.clip(pred, 0, None)
             total = pred.sum(axis=-1, keepdims=True)
             return np.where(total > 0, pred / np.where(total > 0, total, 1), 1.0 /

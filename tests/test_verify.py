@@ -66,6 +66,11 @@ def test_one_criterion_reads_each_arm_as_its_loss_does():
     # the same probabilities as logits of a from_logits arm
     loss, _ = Criterion(ids, logits.loss)(np.log(probs), TrainingSetup.from_user(logits))
     assert loss == pytest.approx(expected)
+    # several sigmoid units under a categorical loss: Keras normalises them to sum to 1
+    sigmoid = keras.Sequential([keras.Input((5,)), keras.layers.Dense(3, "sigmoid")])
+    sigmoid.compile("adam", "sparse_categorical_crossentropy")
+    loss, _ = Criterion(ids, sigmoid.loss)(probs / 2, TrainingSetup.from_user(sigmoid))
+    assert loss == pytest.approx(expected)
     onehot = np.eye(3, dtype="float32")[ids]
     assert Criterion(onehot, "categorical_crossentropy")(
         probs, TrainingSetup.from_user(softmax))[0] == pytest.approx(expected)
