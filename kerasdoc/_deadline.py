@@ -24,7 +24,7 @@ split like this:
   train steps (`kerasdoc.probes._shared`). Before a probe that trains
   starts, the traces it would make are planned: the first shared step's
   measured trace-and-step time, or before any, `_shared.TRAIN_TRACE_FACTOR` times
-  a trace of the forward pass (a tenth of the cost, measured first). A
+  a trace of the forward pass (measured first, at a fraction of the cost). A
   probe whose planned traces (times `TRACE_MARGIN`) do not fit in the
   time left for the probes is skipped for the budget; one whose share is
   too small for them, but the probes' time is not, gets a share that
@@ -72,7 +72,7 @@ PROBE_WEIGHTS = {"probe.initial_loss": 0.5, "probe.batch_mixing": 0.5,
 """Relative share of the probes part each probe gets (two copies train in
 `probe.input_independent`; the first three do a few forward/backward passes)."""
 
-TRACE_MARGIN = 1.5
+TRACE_MARGIN = 1.25
 """Time a probe that must trace needs, in planned traces: the traces, then steps."""
 
 RESERVE = 0.05

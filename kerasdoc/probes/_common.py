@@ -365,15 +365,38 @@ def train_loss(model, xb, yb):
     _keras.maybe_symbolic_build(model, (xb, yb, None))
     model.make_train_function()
     model.reset_metrics()
-    logs = model.train_function(iter([(xb, yb)]))
+    # A shared copy's first step: fed from a dataset whose batch size is
+    # open, Keras's step function is traced once for every batch size the
+    # probes use (fed arrays, each new size traces again).
+    opened = _open_batch(xb, yb) if slot is not None and not slot.shapes else None
+    logs = model.train_function(opened or iter([(xb, yb)]))
     if slot is not None:  # a shared copy: its trace cost is planned with
-        pool.note_step(slot, count(xb), time.perf_counter() - start)
+        pool.note_step(slot, count(xb), time.perf_counter() - start,
+                       relaxed=opened is not None)
     value = logs.get("loss") if isinstance(logs, dict) else None
     if value is None:
         raise StepWithoutLoss(
             f"{type(model).__name__}'s train_step returns no \"loss\" (it "
             f"returns {sorted(logs) if isinstance(logs, dict) else type(logs).__name__})")
     return float(np.asarray(value))
+
+
+def _open_batch(xb, yb):
+    """An iterator over one `tf.data` batch of `(xb, yb)` with an open batch size.
+
+    `None` when the arrays are not all numeric (strings, objects) or not
+    numpy arrays.
+    """
+    import keras
+    import tensorflow as tf
+
+    leaves = keras.tree.flatten((xb, yb))
+    if not all(isinstance(a, np.ndarray) and a.dtype.kind in "biuf" for a in leaves):
+        return None
+    try:
+        return iter(tf.data.Dataset.from_tensor_slices((xb, yb)).batch(count(xb)))
+    except Exception:  # a structure tf.data does not take: arrays it is
+        return None
 
 
 class StepWithoutLoss(InvalidInputError):

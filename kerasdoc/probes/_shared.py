@@ -38,12 +38,21 @@ import numpy as np
 
 __all__ = ["Pool", "TRAIN_TRACE_FACTOR", "current", "sharing"]
 
-TRAIN_TRACE_FACTOR = 12.0
+TRAIN_TRACE_FACTOR = 20.0
 """Trace plus first run of a train step, in forward-pass traces (see `Pool`).
 
-Measured under load on this project's machine (`benchmarks/bench_budget.py
---costs`): 8 for an 8-layer LSTM, 9 for a small CNN, 13 for a small MLP
-(whose trace is mostly fixed costs: the optimizer's update, the metrics)."""
+Measured under load (8-18) on this project's 2-core machine (`python
+benchmarks/bench_budget.py --costs`): 8 for an MLP on a 100k-row table and
+for an 8-layer LSTM, 13 for two bidirectional LSTMs, 23-33 for small CNNs
+(BatchNormalization, separable convolutions, residual blocks), 26 for a
+tiny MLP whose trace is mostly fixed costs (optimizer, metrics). The
+factor sits inside that range, not at its top: the planner starts a first
+trace only when `TRACE_MARGIN` times its prediction fits in the probes'
+time left, and the training part, planned with the measured cost, gets
+about as much again; so a trace 1.7x longer than predicted still ends
+within the call's budget, while a prediction at the top would skip the
+probes on most small models."""
+
 
 _POOL = contextvars.ContextVar("kerasdoc_shared_copies", default=None)
 
@@ -149,15 +158,17 @@ class Pool:
     def traces_needed(self, copies, batch):
         """Train-step traces a probe training `copies` copies on batches of `batch` makes.
 
-        A copy not yet trained traces its step; one traced on another batch
-        size traces it once more (Keras's step function then relaxes the
-        batch dimension, so no further size traces again).
+        A copy not yet trained traces its step, with an open batch size
+        when its arrays allow (`_common.train_loss`); one traced for another
+        fixed batch size traces it once more (Keras's step function then
+        relaxes the batch dimension, so no further size traces again).
         """
         free = [s for s in self.slots if not s.lent]
         needed = 0
         for i in range(copies):
             shapes = free[i].shapes if i < len(free) else set()
-            if not shapes or (batch not in shapes and len(shapes) < 2):
+            if not shapes or (batch not in shapes and None not in shapes
+                              and len(shapes) < 2):
                 needed += 1
         return needed
 
@@ -165,15 +176,19 @@ class Pool:
         """The slot holding `clone`, or `None`."""
         return next((s for s in self.slots if s.clone is clone), None)
 
-    def note_step(self, slot, batch, seconds):
+    def note_step(self, slot, batch, seconds, *, relaxed=False):
         """Record a step of `slot`'s copy on a batch of `batch` samples.
 
         The first step on a new batch size includes its trace; the first
-        such time is kept as `costs["first_step"]`.
+        such time is kept as `costs["first_step"]`. `relaxed`: the step was
+        traced with an open batch size (`_common.train_loss`), so no batch
+        size traces again.
         """
         if batch not in slot.shapes:
             slot.shapes.add(batch)
             self.costs.setdefault("first_step", seconds)
+        if relaxed:
+            slot.shapes.add(None)
 
     def forward_trace_seconds(self, x):
         """Seconds to trace the forward pass of the first shared copy (measured once).
