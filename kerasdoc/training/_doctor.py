@@ -181,6 +181,10 @@ class Doctor(keras.callbacks.Callback):
     set()
     """
 
+    # Keep the fused step's read-backs packed until the history is read
+    # (`StatsHistory.append_packed`); False builds each row at its read.
+    _rows_packed = True
+
     # Not `async_safe`: on TensorFlow Keras never dispatches batch-end hooks
     # asynchronously anyway, and the read-backs below must stay in step order.
 
@@ -532,7 +536,7 @@ class Doctor(keras.callbacks.Callback):
             return
         if self._steps > self._last_read:
             values = None
-            if self._observing is None and self._writer is None:
+            if self._observing is None and self._writer is None and self._rows_packed:
                 values = self._packed_values()
             if values is not None:
                 # The step's own read-back: kept packed, turned into history

@@ -191,3 +191,45 @@ def test_bad_argument_types_and_combinations():
 def test_public_export():
     assert kerasdoc.Doctor is Doctor
     assert Doctor().report.codes == set() and Doctor().history == {}
+
+
+def test_packed_rows_give_the_history_built_row_by_row(small01):
+    # The fused step's read-backs are kept packed and turned into rows many
+    # at a time; the same fit read row by row through `read()` and
+    # `reduce_replicas` gives the same history.
+    x, y = small01
+
+    class RowByRow(Doctor):
+        _rows_packed = False  # each read unpacked, reduced and appended
+
+    histories = []
+    for kind in (Doctor, RowByRow):
+        keras.utils.set_random_seed(0)
+        model = baseline_mlp()
+        doctor = kind(every=3, stop_on=None)
+        _fit(model, x, y, [doctor], epochs=2)
+        histories.append(doctor.history)
+    packed, rows = histories
+    assert packed["step"].tolist() == rows["step"].tolist()
+    assert packed["step"].tolist() == [3, 6, 9, 10, 12, 15, 18, 20]
+    assert packed["epoch_end"].tolist() == rows["epoch_end"].tolist()
+    for key in ("loss", "loss_sem", "samples", "grad_norm", "weight_norm",
+                "update_ratio", "activation_mean", "activation_std",
+                "dead_fraction", "max_logit", "saturated_fraction"):
+        np.testing.assert_allclose(packed[key], rows[key], rtol=1e-6,
+                                   equal_nan=True, err_msg=key)
+    assert packed["initial_loss"] == pytest.approx(rows["initial_loss"])
+
+
+def test_epoch_end_read_needs_no_second_compiled_function(small01):
+    # 10 steps an epoch, read every 4: the epoch's last step packs its own
+    # window (a flag set by the host), so `Instrument.read` is never traced.
+    x, y = small01
+    keras.utils.set_random_seed(0)
+    doctor = Doctor(every=4, stop_on=None)
+    _fit(baseline_mlp(), x, y, [doctor], epochs=1)
+    assert doctor._instrument._read_fn is None
+    h = doctor.history
+    assert h["step"].tolist() == [4, 8, 10]
+    assert h["epoch_end"].tolist() == [False, False, True]
+    assert h["samples"].sum() > 0
