@@ -18,6 +18,14 @@ conditions keep ordinary numeric columns out:
 
 Columns the user declares categorical are flagged when any value is not a
 whole number, whatever its counts.
+
+Severity: a warning when the flagged columns could form a one-hot group (two
+or more) or the user declared them categorical: standardised column by
+column, a group's active values become sqrt((1 - p) / p) for a category of
+share p, so a category's identity is mixed with its frequency and rare ones
+stand out by scale. A lone standardised 0/1 column is info: it is an affine
+reparametrisation of one indicator, which a first Dense layer absorbs
+exactly, now on the unit scale its initialiser assumes.
 """
 
 import numpy as np
@@ -69,11 +77,16 @@ def check_categorical_scaled(x, stats, *, categorical_columns, chunk_size):
         return []
     examples = {int(c): sorted(round(float(v), 4) for v in values[c])[:3]
                 for c in flagged[:_SHOW]}
+    lone = len(flagged) == 1 and flagged[0] not in declared
     return [Finding(
-        "data.categorical_scaled",
+        "data.categorical_scaled", severity="info" if lone else None,
         message=(f"{len(flagged)} binary or categorical columns hold non-integer values, "
-                 "as if they had been standardised like continuous features."),
+                 "as if they had been standardised like continuous features."
+                 + (" It is one 0/1 column: standardising it is an affine change a "
+                    "first Dense layer absorbs exactly, so this is unlikely to hurt "
+                    "unless the column feeds an Embedding or a lookup." if lone else "")),
         evidence={"columns": [int(c) for c in flagged], "values": examples,
+                  "lone_binary_column": lone,
                   "declared_categorical": sorted(int(c) for c in declared)},
         fix=("Scale only the continuous columns (e.g. sklearn.compose.ColumnTransformer "
              "with StandardScaler on them and 'passthrough' for 0/1 and one-hot "

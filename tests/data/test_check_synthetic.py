@@ -276,6 +276,21 @@ def test_standard_scaled_binary_columns_fire():
     report = check_data(StandardScaler().fit_transform(x), y)
     (f,) = report.by_code("data.categorical_scaled")
     assert f.evidence["columns"] == (4, 5)
+    assert str(f.severity) == "warning"  # two columns: a possible one-hot group
+
+
+def test_one_standardised_binary_column_is_info():
+    """Twin of MachineLearningMastery's diabetes regression: StandardScaler over
+    the ten raw columns, one of them sex (two levels, about 50/50)."""
+    from sklearn.datasets import load_diabetes
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = load_diabetes(return_X_y=True, scaled=False)
+    x = StandardScaler().fit_transform(x).astype("float32")
+    (f,) = check_data(x, y.astype("float32"), task="regression").by_code(
+        "data.categorical_scaled")
+    assert f.evidence["columns"] == (1,) and f.evidence["lone_binary_column"] is True
+    assert str(f.severity) == "info"
 
 
 def test_declared_categorical_columns():
