@@ -758,10 +758,12 @@ def _leave_one_out(results, arms, order, together_result, base, seed, criterion,
                    min_effect, higher, left, failed, stop_early, say):
     """A remedy that was not enough alone, judged within the others: all minus it vs all.
 
-    When another fault stops both arms from training, a remedy's own effect
-    shows only once that fault is repaired too. If all the remedies together
-    train, each such remedy is judged by taking it out of the combination:
-    `confirmed with the others` when the combination does better with it.
+    When another fault stops both arms from training (or makes the remedied
+    arm diverge), a remedy's own effect shows only once that fault is
+    repaired too. If all the remedies together train, each such remedy is
+    judged by taking it out of the combination, over the longer of its own
+    and the combination's run: `confirmed with the others` when the
+    combination does better with it (its verdict alone stays under `alone`).
     """
     if not together_result or not math.isfinite(together_result.get(
             "val_loss_after", math.inf)):
@@ -770,7 +772,7 @@ def _leave_one_out(results, arms, order, together_result, base, seed, criterion,
     for index in order:
         entry = results[index]
         _, finding, remedy = arms[index]
-        if entry.get("verdict") != "not enough alone" or left() <= 0:
+        if not _masked(entry) or left() <= 0:
             continue
         if remedy.name in seen:
             continue
@@ -781,17 +783,32 @@ def _leave_one_out(results, arms, order, together_result, base, seed, criterion,
         if not used_without:
             continue
         say(f"verify {finding.code} within the other remedies")
-        epochs = together_result.get("epochs")
+        epochs = max(together_result.get("epochs") or 1, entry.get("epochs") or 1)
         within = _verify_one(
             lambda n, s=without, u=used_without: _Arm(s, criterion, n, redraws=u),
             combined, criterion, epochs, seeds, seed, min_effect, higher, left, failed,
             f"{finding.code} within the others", used, stop_early)
         entry["with_the_others"] = within
         for other in order:
-            if arms[other][2].name == remedy.name and results[other].get(
-                    "verdict") == "not enough alone" and within.get("verdict") == "confirmed":
+            if arms[other][2].name == remedy.name and _masked(results[other]) and \
+                    within.get("verdict") == "confirmed":
+                results[other]["alone"] = results[other]["verdict"]
                 results[other]["verdict"] = "confirmed with the others"
                 results[other]["with_the_others"] = within
+
+
+def _masked(entry):
+    """Another fault decides this comparison: both arms diverge, or the remedied one does.
+
+    A remedy that gives a broken run more steps (a smaller batch) can make it
+    diverge sooner through the other fault; judged alone it looks harmful.
+    """
+    if entry.get("verdict") == "not enough alone":
+        return True
+    after = (entry.get("per_seed") or {}).get("after") or []
+    before = (entry.get("per_seed") or {}).get("before") or []
+    return entry.get("verdict") in ("harmful", "no effect") and any(
+        not math.isfinite(v) for v in after) and all(map(math.isfinite, before))
 
 
 # apply_fixes ----------------------------------------------------------------------------

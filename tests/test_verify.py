@@ -262,6 +262,13 @@ def test_both_arms_diverging_is_not_enough_alone_and_steps_are_reported():
     assert out["verdict"] == "not enough alone", out
     assert "both arms diverge" in out["reason"]
     assert out["steps"] == {"before": 8, "after": 64}
+    from kerasdoc._verify import _masked
+
+    assert _masked(out)
+    # the remedied arm diverging through another fault: judged within the others too
+    diverged = {"verdict": "harmful", "per_seed": {"before": [5.8, 5.9], "after": [inf, 1.0]}}
+    assert _masked(diverged)
+    assert not _masked(dict(diverged, per_seed={"before": [5.8, 5.9], "after": [6.0, 6.1]}))
     finite = [{"loss": 1.0 + k / 10, "metric": 0.5, "curve": [1.0], "balanced": 2.0,
                "steps": 8} for k in range(3)]
     after = [dict(r, loss=r["loss"] - 0.5, balanced=1.0) for r in finite]
