@@ -606,10 +606,11 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
                 entry["changes"] = changes
                 arms[index] = (setup, finding, remedy)
             order = list(arms)
-            done = {}  # the same remedy making the same changes: one comparison
+            done = {}  # the same changes, judged the same way: one comparison
             for index in order:
                 setup, finding, remedy = arms[index]
-                same = (remedy.name, tuple(results[index]["changes"]))
+                same = (tuple(results[index]["changes"]), remedy.criterion,
+                        remedy.horizon, remedy.slow)
                 if same in done:
                     results[index].update(
                         {k: v for k, v in done[same].items() if k != "code"},
