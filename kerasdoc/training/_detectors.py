@@ -154,13 +154,37 @@ def detect_vanishing_gradients(history, *, ratio=1e-4):
     return []
 
 
+# A training loss below this share of the first step's loss means the model
+# fits (nearly) every training sample: a saturated output is then a confident
+# right answer, not a broken one.
+_FITTED_LOSS_RATIO = 0.1
+
+
+def _fitted(history):
+    """(fitted, last loss, first step's loss): the loss ended under `_FITTED_LOSS_RATIO` of its start."""
+    loss = np.asarray(history.get("loss", ()), dtype=float)
+    loss = loss[np.isfinite(loss)]
+    initial = float(history.get("initial_loss", np.nan))
+    if not len(loss) or not (np.isfinite(initial) and initial > 0):
+        return False, None, initial
+    end = float(loss[-1])
+    return bool(end <= _FITTED_LOSS_RATIO * initial), end, initial
+
+
 def detect_dead_relu(history, *, fraction=0.7):
-    """`train.dead_relu`: at an epoch's end, > `fraction` of a ReLU layer's units never fired."""
+    """`train.dead_relu`: at an epoch's end, > `fraction` of a ReLU layer's units never fired.
+
+    Info when the run's loss nonetheless ended under `_FITTED_LOSS_RATIO` of
+    the first step's: the units that do fire fit the training data (few,
+    similar samples, such as a short raw series, leave the units whose
+    weights point away from them silent on every sample without harm).
+    """
     dead = np.asarray(history["dead_fraction"], dtype=float)
     ends = np.flatnonzero(np.asarray(history["epoch_end"], dtype=bool))
     out = []
     if dead.ndim != 2 or not len(ends):
         return out
+    fitted, end_loss, initial = _fitted(history)
     for col, kind in enumerate(history["activation_kinds"]):
         if kind != "relu":
             continue
@@ -169,10 +193,15 @@ def detect_dead_relu(history, *, fraction=0.7):
             if np.isfinite(value) and value > fraction:
                 layer = history["activation_layers"][col]
                 out.append(Finding(
-                    "train.dead_relu",
+                    "train.dead_relu", severity="info" if fitted else None,
                     message=(f"{value:.0%} of the units of ReLU layer '{layer}' "
-                             f"never activated during epoch {int(history['epoch'][r])}."),
+                             f"never activated during epoch {int(history['epoch'][r])}."
+                             + (f" The training loss nonetheless fell to {end_loss:.3g} "
+                                f"from {initial:.3g} (under {_FITTED_LOSS_RATIO:.0%}): "
+                                "the units that fire fit the training data."
+                                if fitted else "")),
                     evidence={"dead_fraction": float(value), "threshold": fraction,
+                              "fitted": fitted, "final_loss": end_loss,
                               "epoch": int(history["epoch"][r])},
                     fix=("Check for large negative biases or a too-high learning "
                          "rate; use He initialisation, a smaller learning rate, or "
@@ -209,10 +238,6 @@ def detect_saturated_activations(history, *, fraction=0.5):
     return out
 
 
-# A training loss below this share of the first step's loss means the model
-# fits (nearly) every training sample: a saturated output is then a confident
-# right answer, not a broken one.
-_FITTED_LOSS_RATIO = 0.1
 
 
 def detect_logits_blowup(history, *, threshold=50.0):

@@ -29,6 +29,9 @@ _DETECT_SHARE = 0.02
 # Codes whose finding describes a state of the loss curve that a later part
 # of the run can leave; re-judged on the whole run at the end of `fit`.
 _TRANSIENT = frozenset({"train.loss_plateau"})
+# Codes whose severity depends on how the whole run went (whether the loss
+# fitted the training data); re-judged at the end of `fit`, lowered only.
+_REJUDGED = frozenset({"train.dead_relu", "train.logits_blowup"})
 
 
 def _outputs_of(model, task):
@@ -589,6 +592,15 @@ class Doctor(keras.callbacks.Callback):
             return
         kept = []
         for finding in self._findings:
+            if (finding.code in _REJUDGED and str(finding.severity) != "info"
+                    and self._runner is not None):
+                from kerasdoc._registry import get
+
+                now = [f for f in get(finding.code).decide(
+                    history, settings=self._runner.settings_for(finding.code))
+                    if f.layer == finding.layer and str(f.severity) == "info"]
+                if now:  # the whole run's evidence lowers it (e.g. the loss fit)
+                    finding = now[0]
             if (finding.code in _TRANSIENT and str(finding.severity) != "info"
                     and self._runner is not None):
                 from kerasdoc._registry import get

@@ -309,3 +309,19 @@ def test_validation_gap_on_a_run_stopped_before_its_last_validation_pass():
     h["epoch/loss"] = np.array([1.0, 0.8, 0.7, 0.6, 0.55])
     h["epoch/val_loss"] = np.array([1.0, 0.8, 0.7, 0.6])
     assert not D.detect_validation_gap(h)
+
+
+def test_dead_relu_with_a_fitted_loss_is_info():
+    # Twin of MachineLearningMastery's univariate Conv1D forecast: six raw,
+    # nearly collinear windows, so a ReLU unit fires on all of them or none;
+    # 72 % never fire, yet the loss falls from 3340 to 24.
+    h = healthy()
+    h["dead_fraction"][:, 1] = 0.72
+    h["initial_loss"] = 3340.0
+    h["loss"] = np.geomspace(3000.0, 24.0, len(h["loss"]))
+    (f,) = D.detect_dead_relu(h)
+    assert str(f.severity) == "info" and f.evidence["fitted"] is True
+    # the same dead units while the loss stays high: a warning
+    h["loss"] = np.full(len(h["loss"]), 3000.0)
+    (f,) = D.detect_dead_relu(h)
+    assert str(f.severity) == "warning"
