@@ -317,6 +317,22 @@ def test_a_probe_of_passes_that_cannot_all_fit_stops_for_the_budget():
     passes_fit(share, 1, 4.0, 2, "passes")  # 8 s of 10 left: goes on
     clock.now += 4.0
     with pytest.raises(BudgetSpent, match=r"6\.0 s left after 2 passes, less than the "
-                                          r"8\.0 s the 2 more it needs take"):
+                                          r"8\.0 s its 2 passes still to do take"):
         passes_fit(share, 2, 4.0, 2, "passes")
     assert BudgetSpent in CANNOT_RUN  # the probe is skipped with the reason
+
+
+def test_batch_mixing_plans_its_passes_with_the_measured_forward_pass(digits):
+    from kerasdoc._registry import Skip
+    from kerasdoc.probes import _shared
+    from kerasdoc.probes._batch_mixing import batch_mixing
+    from kerasdoc.probes._checks import _outcome
+
+    x, y = digits
+    model = _mlp(64, 10, "sparse_categorical_crossentropy", activation="softmax")
+    with _shared.sharing(model), _deadline.active(Deadline(5.0)):
+        _shared.note_cost("eager_forward", 10.0)  # as if one pass took 10 s
+        with pytest.raises(Skip, match=r"^time budget spent: .* left before its first "
+                                       r"pass, less than the 20\.0 s its 1 passes"):
+            _outcome(batch_mixing, model, x)
+    assert batch_mixing(model, x).checked  # outside diagnose's deadline it runs

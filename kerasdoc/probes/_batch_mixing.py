@@ -9,7 +9,7 @@ import numpy as np
 from kerasdoc import _deadline
 from kerasdoc._validation import check_float, check_int, check_model
 from kerasdoc.findings import Finding
-from kerasdoc.probes import _common
+from kerasdoc.probes import _common, _shared
 from kerasdoc.probes._result import ProbeResult, setting_of
 
 __all__ = ["BatchMixingResult", "BatchMixingEvidence", "batch_mixing", "judge_batch_mixing",
@@ -291,6 +291,9 @@ def measure_batch_mixing(model, x, *, batch_size, n_checks, seed, dtypes, floati
                                                       replace=False))]
         rows = []
         deadline = _deadline.current()  # inside `diagnose`: the probe's share
+        # At least one forward and backward pass (about two forward passes).
+        _common.passes_fit(deadline, 0, 2 * (_shared.cost("eager_forward") or 0.0), 1,
+                           "passes")
         for k, i in enumerate(checked):
             if k and deadline is not None and deadline.spent():
                 checked = checked[:k]  # judged on the samples checked so far
@@ -370,6 +373,10 @@ def measure_batch_mixing_by_replacement(model, x, *, batch_size, n_checks, seed,
 
         groups = [np.setdiff1d(np.arange(n), checked), np.asarray(checked, dtype=int)]
         deadline = _deadline.current()  # inside `diagnose`: the probe's share
+        # Three passes of the model, each about as long as the one the
+        # initial-loss probe measured (when it did).
+        _common.passes_fit(deadline, 0, _shared.cost("eager_forward") or 0.0, 3,
+                           "forward passes")
         tick = time.perf_counter()
         base = run(index)
         moved = []  # per group: how far every output moves when the group is replaced

@@ -425,10 +425,11 @@ def passes_fit(deadline, done, seconds, left_to_do, what):
         return
     left = deadline.left()
     if left < seconds * left_to_do:
+        where = f"after {done} {what}" if done else "before its first pass"
         raise BudgetSpent(
-            f"time budget spent: {max(left, 0.0):.1f} s left after {done} {what}, less "
-            f"than the {seconds * left_to_do:.1f} s the {left_to_do} more it needs take "
-            f"at {seconds:.1f} s each")
+            f"time budget spent: {max(left, 0.0):.1f} s left {where}, less than the "
+            f"{seconds * left_to_do:.1f} s its {left_to_do} {what} still to do take "
+            f"({seconds:.1f} s each)")
 
 
 # What makes a probe skip (with the reason) inside `sanity_check`.

@@ -11,7 +11,7 @@ from kerasdoc import _deadline
 from kerasdoc._task import resolve_task
 from kerasdoc._validation import check_float, check_int
 from kerasdoc.findings import Finding
-from kerasdoc.probes import _common
+from kerasdoc.probes import _common, _shared
 from kerasdoc.probes._result import ProbeResult, setting_of
 
 __all__ = ["InitialLossResult", "InitialLossEvidence", "initial_loss", "measure_initial_loss",
@@ -261,6 +261,8 @@ def measure_initial_loss(model, x, y, *, n_samples=512, tolerance=0.5, batch_siz
                 out = clone(_common.take(inputs, part), training=False)
                 losses.append(np.asarray(fn(_common.take(ys, part), out),
                                          dtype=np.float64).reshape(-1))
+                if not begin:  # one forward pass of the model, for planning
+                    _shared.note_cost("eager_forward", time.perf_counter() - tick)
                 seconds = (time.perf_counter() - tick) / (part.stop - part.start)
                 per_sample = seconds if per_sample is None else min(per_sample, seconds)
                 begin = part.stop

@@ -36,7 +36,7 @@ import time
 
 import numpy as np
 
-__all__ = ["Pool", "TRAIN_TRACE_FACTOR", "current", "sharing"]
+__all__ = ["Pool", "TRAIN_TRACE_FACTOR", "cost", "current", "note_cost", "sharing"]
 
 TRAIN_TRACE_FACTOR = 20.0
 """Trace plus first run of a train step, in forward-pass traces (see `Pool`).
@@ -83,6 +83,23 @@ def sharing(model):
     finally:
         _POOL.reset(token)
         pool.close()
+
+
+def note_cost(name, seconds):
+    """Keep the first `seconds` measured for `name` in the active pool's `costs`.
+
+    E.g. `"eager_forward"`: one forward pass of a copy, outside a trace
+    (`initial_loss` measures it; `batch_mixing` plans its passes with it).
+    """
+    pool = _POOL.get()
+    if pool is not None:
+        pool.costs.setdefault(name, seconds)
+
+
+def cost(name):
+    """A cost the active pool measured (`note_cost`), or `None`."""
+    pool = _POOL.get()
+    return None if pool is None else pool.costs.get(name)
 
 
 def _variables(clone):
