@@ -558,8 +558,9 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
         criterion = Criterion(val[1], model.loss, model)
         per_epoch = math.ceil(len(ys) / batch)
         run_epochs = max(epochs, math.ceil(min_steps / per_epoch))
-        fit_horizon = max(run_epochs, min(fit_epochs or run_epochs,
-                                          math.ceil(FIT_HORIZON_SAMPLES / len(ys))))
+        # the user's own epochs: the steps floor of the short runs does not apply
+        fit_horizon = (run_epochs if fit_epochs is None else max(1, min(
+            fit_epochs, math.ceil(FIT_HORIZON_SAMPLES / len(ys)))))
         settings.update(criterion=criterion.name, metric=criterion.metric,
                         batch_size=batch, epochs_per_run=run_epochs,
                         steps_per_run=run_epochs * per_epoch, fit_epochs=fit_epochs)
