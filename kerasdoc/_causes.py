@@ -11,8 +11,8 @@ with every symptom's message and evidence kept under `evidence["symptoms"]`.
 The table is deliberately conservative: a symptom is folded only into a
 cause that a check actually found in the same run, and only where that cause
 is known to produce the symptom. A symptom whose cause was not found stays a
-finding of its own. Causes are static checks (data or model audit), plus two
-probes whose verdict subsumes another's:
+finding of its own. Causes are static checks (data or model audit), plus
+findings whose verdict subsumes another's:
 
 - `probe.batch_mixing` is a structural test (an output that moves when
   another sample of its batch changes). A model whose outputs mix the batch
@@ -22,9 +22,14 @@ probes whose verdict subsumes another's:
 - `probe.cannot_overfit_batch`: a model that cannot fit one batch has not
   learnt to use its inputs either; `probe.input_independent` on the same run
   is the same dead model seen a second time.
+- `train.dead_relu`: a dead ReLU passes no gradient, so every weight before
+  it gets none: the zero gradients `train.vanishing_gradients` measures
+  there, and the weights `train.weights_unchanged` sees standing still, are
+  the dead units seen again.
 
-A cause found only by a probe absorbs symptoms only when the probe is
-conclusive (warning or error): an inconclusive run explains nothing. Folding
+A cause found only by a probe or the training run absorbs symptoms only
+when it is conclusive (warning or error): an inconclusive run explains
+nothing. Folding
 is transitive: a cause that is itself a symptom of a cause found in the same
 run goes under that cause with its own symptoms (data before model before
 probes, in the order the findings come).
@@ -66,6 +71,7 @@ SYMPTOMS = {
         "probe.cannot_overfit_batch", "probe.input_independent", "train.loss_plateau",
     ),
     "probe.cannot_overfit_batch": ("probe.input_independent",),
+    "train.dead_relu": ("train.vanishing_gradients", "train.weights_unchanged"),
 }
 """dict: root-cause code -> codes of the symptoms it is known to produce."""
 

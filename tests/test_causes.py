@@ -74,6 +74,19 @@ def test_input_independence_folds_into_a_conclusive_overfit_failure():
     assert symptom_codes(out[0]) == ()
 
 
+def test_dead_relus_explain_the_zero_gradients_and_still_weights_below_them():
+    dead = Finding("train.dead_relu", severity="warning", message="95% dead.", layer="d2")
+    zero = Finding("train.vanishing_gradients", severity="warning", message="0 times.",
+                   layer="d1", evidence={"ratio": 0.0})
+    still = Finding("train.weights_unchanged", message="no movement.")
+    out = fold_symptoms([still, dead, zero])
+    assert [f.code for f in out] == ["train.dead_relu"]
+    assert symptom_codes(out[0]) == ("train.weights_unchanged", "train.vanishing_gradients")
+    assert out[0].severity is Severity.ERROR and out[0].layer == "d2"
+    # Without dead units, vanishing gradients stay a finding of their own.
+    assert [f.code for f in fold_symptoms([zero])] == ["train.vanishing_gradients"]
+
+
 def test_a_cause_folds_with_its_symptoms_into_its_own_cause():
     zero = Finding("model.zero_init", message="zeros.")
     overfit = Finding("probe.cannot_overfit_batch", message="stuck.")
