@@ -464,6 +464,11 @@ def _check_layers(clone, targets, xb, epsilon, jitter, rng, checks, skipped, tol
             skipped[layer.name] = "time budget spent before this layer"
             continue
         value = tf.convert_to_tensor(value)
+        if value.dtype.is_floating and _token_ids(layer, value):
+            # Whole-number ids looked up by an Embedding: the layer is piecewise
+            # constant in them (no derivative w.r.t. the input), so they are fed
+            # as integers, neither jittered nor perturbed; its weights are checked.
+            value = tf.cast(value, tf.int32)
         if value.dtype.is_floating and jitter > 0:
             noise = rng.standard_normal(tuple(value.shape))
             size = float(tf.math.reduce_std(tf.cast(value, tf.float64))) or 1.0
@@ -477,6 +482,18 @@ def _check_layers(clone, targets, xb, epsilon, jitter, rng, checks, skipped, tol
         _check_callable(layer.name, lambda v, r=runner: r(v, training=False), value,
                         runner.trainable_weights, dtype, eps, rng, checks,
                         tolerance=tolerance, owners=(runner,), skipped=skipped)
+
+
+def _token_ids(layer, value):
+    """Whether `value` holds whole numbers that an Embedding inside `layer` looks up."""
+    import keras
+
+    if not any(isinstance(sub, keras.layers.Embedding)
+               for sub in _keras.flatten_layers(layer, include_self=True)):
+        return False
+    array = np.asarray(value)
+    return bool(array.size) and bool(np.all(np.isfinite(array))) and bool(
+        np.all(array == np.round(array)))
 
 
 def _check_whole(clone, loss, xb, yb, epsilon, rng, checks, skipped, tolerance):

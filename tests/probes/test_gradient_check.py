@@ -176,3 +176,35 @@ def test_fires_on_a_wrong_gradient_in_an_add_loss_term(small):
     # the KL term reaches the encoder's weights only, and flips their gradient
     assert len(result.findings) < len(result.checks)
     assert max(f.evidence["rel_error"] for f in result.findings) > 0.5
+
+
+def test_token_ids_into_a_custom_embedding_layer_are_not_differentiated():
+    """Twin of keras-io's text classification Transformer: a custom
+    TokenAndPositionEmbedding fed whole-number token ids (as floats). A lookup
+    is piecewise constant in its ids: finite differences across an id read a
+    neighbouring row (numeric 45 vs analytic 0, an error before)."""
+    import keras
+    import numpy as np
+
+    class TokenAndPosition(keras.layers.Layer):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.token = keras.layers.Embedding(50, 8)
+            self.position = keras.layers.Embedding(6, 8)
+
+        def call(self, ids):
+            positions = keras.ops.arange(0, keras.ops.shape(ids)[-1])
+            return self.token(ids) + self.position(positions)
+
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 50, (64, 6)).astype("float32")
+    y = (x[:, 0] > 25).astype("float32")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((6,)), TokenAndPosition(),
+                              keras.layers.GlobalAveragePooling1D(),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    result = gradient_check(model, x, y)
+    assert not [f for f in result.findings if str(f.severity) in ("warning", "error")]
+    assert not any(c["target"] == "input" for c in result.checks
+                   if c["layer"] == model.layers[0].name)
