@@ -124,6 +124,7 @@ def test_raw_scale_features_saturating_a_fresh_sigmoid_are_not_input_blind():
     assert all(str(f.severity) == "info" for f in result.findings), result.findings
 
 
+@pytest.mark.slow
 def test_real_copy_level_with_zeros_but_still_falling_is_inconclusive():
     """Twin of keras-io's custom train_step guide: Dense(1) on 32 uniform
     features, a linear target, Adam at 1e-3, MSE. The real copy starts far
@@ -147,6 +148,7 @@ def test_real_copy_level_with_zeros_but_still_falling_is_inconclusive():
     assert finding.message.startswith("Inconclusive")
 
 
+@pytest.mark.slow
 def test_batch_size_one_measures_the_output_spread_across_samples():
     """Twin of MachineLearningMastery's airline LSTM (look-back 1, batch_size=1):
     the spread of one sample's output is zero by construction, which made a
