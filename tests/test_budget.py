@@ -282,6 +282,27 @@ def test_probes_whose_traces_cannot_fit_are_skipped_before_tracing(digits, monke
     assert "probe.initial_loss" in report.ran  # measured without training
 
 
+def test_a_probe_whose_traces_fit_in_the_probes_time_runs_in_a_grown_share(
+        digits, monkeypatch):
+    from kerasdoc.probes import _shared
+
+    x, y = digits
+    model = _mlp(64, 10, "sparse_categorical_crossentropy", activation="softmax")
+    with _shared.sharing(model) as pool, _deadline.active(Deadline(600.0)):
+        forward = pool.forward_trace_seconds(x)
+        # The first trace (with its margin) is planned at two thirds of the
+        # probes' time: more than the one-batch probe's own share (half),
+        # less than all of it, so the probe runs in a share grown to hold it.
+        monkeypatch.setattr(_shared, "TRAIN_TRACE_FACTOR",
+                            600.0 * 2 / 3 / _deadline.TRACE_MARGIN / forward)
+        report = kerasdoc.sanity_check(
+            model, x, y, checks=["overfit_batch", "lr_range_test"],
+            settings={"probe.cannot_overfit_batch": {"max_steps": 20},
+                      "probe.learning_rate": {"max_steps": 10}})
+    assert report.ran == ("probe.cannot_overfit_batch", "probe.learning_rate"), \
+        report.skipped
+
+
 def test_a_training_run_whose_first_step_cannot_fit_is_skipped(digits, monkeypatch):
     import kerasdoc._diagnose as diagnose_module
 

@@ -181,9 +181,9 @@ def _run_probes(runner, todo, deadline, model, x, y, batch_size, seed, task):
             if need:
                 # A few steps after the traces, or the probe says nothing.
                 wanted = need * _deadline.TRACE_MARGIN
-                if share.left() < wanted:
+                late = deadline.can_start(need=wanted, what=how)  # the probes' time
+                if late is None and share.left() < wanted:
                     share = deadline.within(wanted)
-                late = share.can_start(need=wanted, what=how)
             elif need is not None:
                 late = share.can_start(need=0.0)  # shared copies, already traced
             else:

@@ -47,6 +47,7 @@ def _both(result):
     return result.real_losses, result.zero_losses
 
 
+@pytest.mark.slow  # ten traces of a small MLP: ~30 s on the loaded 2-core machine
 def test_shared_copies_give_the_numbers_of_fresh_copies(digits):
     x, y = digits
     # Adam: its moments and iteration count (bias correction) must start
