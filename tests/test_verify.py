@@ -105,7 +105,7 @@ def test_a_program_that_cannot_train_is_cured_by_the_loss_pairing():
     model.compile(keras.optimizers.Adam(0.05), "mse")
     report = Report([Finding("model.loss_mismatch", evidence={"loss": "mse"})])
     checked = kerasdoc.verify(report, model, x[:64], y[:64], validation_data=(x[64:], y[64:]),
-                              seeds=2, epochs=1, batch_size=16)
+                              seeds=2, epochs=1, batch_size=16, min_steps=1)
     v = checked[0].verified
     assert v["verdict"] == "confirmed", v
     assert "Incompatible shapes" in v["before_error"] or "must be equal" in v["before_error"]
@@ -120,7 +120,7 @@ def test_warning_whose_remedy_does_nothing_is_unconfirmed_info(split):
     report = Report([Finding("data.unshuffled", severity="warning",
                              evidence={"mean_run_length": 3.0})])
     checked = kerasdoc.verify(report, model, x, y, validation_data=val, seeds=3,
-                              epochs=1, batch_size=16)
+                              epochs=1, batch_size=16, min_steps=1)
     finding = checked[0]
     assert finding.verified["verdict"] == "no effect", finding.verified
     assert finding.verified["standing"] == "unconfirmed"
@@ -182,7 +182,7 @@ def test_regression_targets_standardised_are_judged_in_original_units():
     report = kerasdoc.check_data(x, y, task="regression")
     assert report.has("data.target_scale")
     checked = kerasdoc.verify(report, model, x[:180], y[:180],
-                              validation_data=(x[180:], y[180:]), seeds=2, epochs=1,
+                              validation_data=(x[180:], y[180:]), seeds=2, epochs=1, min_steps=1,
                               codes=["data.target_scale"])
     v = checked.by_code("data.target_scale")[0].verified
     assert v["verdict"] == "confirmed"
@@ -242,12 +242,12 @@ def test_diagnose_verify_true_through_the_cli_flag(tmp_path, split, capsys):
                  "--y", str(tmp_path / "y.npy"), "--x-val", str(tmp_path / "x_val.npy"),
                  "--y-val", str(tmp_path / "y_val.npy"), "--parts", "model",
                  "--batch-size", "16", "--verify", "--verify-seeds", "2", "--json",
-                 "--quiet"])
+                 "--quiet", "--budget", "600"])  # a loaded machine: no budget cut
     assert code == 1  # the zero init stays an error
     body = json.loads(capsys.readouterr().out)
     entry = next(f for f in body["findings"] if f["code"] == "model.zero_init")
     v = entry["verified"]
-    assert v["remedy"] == "reinit_kernels" and v["seeds"] == 2
+    assert v["remedy"] == "reinit_kernels" and 2 <= v["seeds"] <= 4  # more if promising
     assert v["verdict"] in ("confirmed", "no effect", "harmful") and v["ci95"][0] is not None
     assert body["verification"]["epochs"] == 2 and body["timings"]["verify"] > 0
 

@@ -46,8 +46,8 @@ class Remedy:
             inconclusive, `verify` runs both arms longer.
         horizon: `"short"` (the short runs) or `"fit"`: compared at the
             user's own number of epochs (a change of the batch size changes
-            the updates per epoch; the question is what the user's fit ends
-            at).
+            the updates per epoch, momentum the speed: short runs overstate
+            both; the question is what the user's fit ends at).
         criterion: `"loss"` (the validation loss) or `"balanced"` (the loss
             with every class weighing the same: what class weights are for).
     """
@@ -123,7 +123,7 @@ REMEDIES = {
         "set_learning_rate", "learning rate to the LR range test's suggestion "
         "(else the optimizer's default)", t.set_learning_rate),
     "sgd_momentum": Remedy("sgd_momentum", "plain SGD -> SGD with Nesterov momentum 0.9",
-                           t.sgd_momentum),
+                           t.sgd_momentum, horizon="fit"),
     "clip_gradients": Remedy("clip_gradients", "clip the gradient norm to 1",
                              t.clip_gradients),
     "class_weights": Remedy("class_weights", "balanced class weights in fit",

@@ -28,11 +28,13 @@ mechanical to repair, in the model copy itself, and repairs every one found:
 When the structure shows none of these, the learning rate is read: for a
 gradient symptom (exploding gradients, a diverging or oscillating loss,
 logits blowing up), a schedule rising over `RISING`x its start becomes a
-constant at its start, and a constant rate is lowered (to the optimizer's
-default when above it, else a tenth); for a stalled run (a plateau, a batch
-that cannot be overfit), a rate over `STALLED`x below the default is raised
-to it. A gradient symptom with none of these gets gradient clipping. Any
-other symptom is `NotApplicable`: there is no mechanical fix to try, and
+constant at its start, a constant rate above the optimizer's default goes to
+the default, and a rate at most the default under a batch below
+`SMALL_BATCH` is scaled with the batch (batch / 32, a tenth at most); for a
+stalled run (a plateau, a batch that cannot be overfit), a rate over
+`STALLED`x below the default is raised to it. Exploding gradients with none
+of these get gradient clipping. Anything else is `NotApplicable`: there is
+no mechanical fix to try (a rate at its default is no suspect), and
 `verify` says so.
 
 Nothing here special-cases a program: the rules read activations, kernel
@@ -84,6 +86,9 @@ TARGET_SYMPTOMS = ("train.nonfinite", "probe.cannot_overfit_batch", "train.loss_
 
 STALLED = 100
 """A constant rate this many times below the optimizer's default stalls training."""
+
+SMALL_BATCH = 8
+"""Below this batch size, a default learning rate is scaled down with the batch."""
 
 RISING = 10
 """A schedule whose rate rises this many times above its start is replaced."""
@@ -347,7 +352,7 @@ def cure_cause(setup, finding, *, seed=0):
     lines = _learning_rate_cause(setup, code)
     if lines:
         return lines
-    if code in GRADIENT_SYMPTOMS:
+    if code == "train.exploding_gradients":
         from kerasdoc.remedies._transforms import clip_gradients
 
         return clip_gradients(setup, finding, seed=seed)
@@ -409,12 +414,17 @@ def _learning_rate_cause(setup, code):
                 f"{rates[0]:.3g} to {peak:.3g} within {SCHEDULE_STEPS} steps -> constant "
                 f"{start:.3g} (its start)"]
     before = float(rate)
-    if code in GRADIENT_SYMPTOMS and before > 0:
-        target = default if before > default * 1.5 else before / 10
+    if code in GRADIENT_SYMPTOMS and before > default * 1.5:
+        _optimizer_with(setup, learning_rate=default)
+        return [f"{name}: learning_rate {before:g} -> {default:.3g} ({name}'s default; the "
+                "model's structure shows no cause of the unstable steps)"]
+    if code in GRADIENT_SYMPTOMS and before > 0 and setup.batch_size < SMALL_BATCH:
+        # the default rates assume batches of ~32: scale with the batch, a tenth at most
+        target = before * max(setup.batch_size / 32, 0.1)
         _optimizer_with(setup, learning_rate=target)
-        source = f"{name}'s default" if target == default else "a tenth"
-        return [f"{name}: learning_rate {before:g} -> {target:.3g} ({source}; the model's "
-                "structure shows no cause of the unstable steps)"]
+        return [f"{name}: learning_rate {before:g} -> {target:.3g} (scaled with the batch "
+                f"of {setup.batch_size}; the model's structure shows no cause of the "
+                "unstable steps)"]
     if code in STALL_SYMPTOMS and before * STALLED < default:
         _optimizer_with(setup, learning_rate=default)
         return [f"{name}: learning_rate {before:g} -> {default:.3g} ({name}'s default; "
