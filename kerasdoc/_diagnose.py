@@ -213,7 +213,13 @@ def _with_rows(report, rows, test_rows):
                   task=getattr(report, "task", None))
 
 
-def _budget_callback(budget, state):
+def _budget_callback(budget, state, reserve=0.0):
+    """The callback that stops the training run at its deadline (`BudgetStop`).
+
+    `reserve`: seconds before the deadline at which training stops while no
+    validation pass has run yet, so the first one (its step's trace, which
+    `fit` runs after the epoch whatever the callbacks say) fits.
+    """
     import keras
 
     class BudgetStop(keras.callbacks.Callback):
@@ -226,13 +232,16 @@ def _budget_callback(budget, state):
 
         def on_train_batch_end(self, batch, logs=None):
             checkpoint()
-            if budget.left() <= 0:
+            if budget.left() <= (0.0 if state.get("validated") else reserve):
                 state["stopped_at_step"] = state.get("steps", 0)
                 self.model.stop_training = True
             state["steps"] = state.get("steps", 0) + 1
 
         def on_test_begin(self, logs=None):
             state.pop("validation_cut", None)
+
+        def on_test_end(self, logs=None):
+            state["validated"] = True
 
         def on_test_batch_end(self, batch, logs=None):
             checkpoint()
@@ -290,8 +299,15 @@ measured (`python benchmarks/bench_budget.py --costs`, under load) at 0.86
 to 1.06 times the plain step's trace and first step on CNNs, LSTMs and a
 table MLP, 1.77 on a tiny MLP (whose plain step is mostly fixed costs)."""
 
-VALIDATION_TRACE_FACTOR = 2.0
-"""The trace of the validation (test) step and its first run, in forward-pass traces."""
+VALIDATION_TRACE_FACTOR = 8.0
+"""The trace of the validation (test) step and its first run, in forward-pass traces.
+
+A test step is a forward pass with the loss and metrics; its trace and first
+run are planned at the low end of the train step's measured 8-33 forward
+traces (`kerasdoc.probes._shared.TRAIN_TRACE_FACTOR`), which has gradients
+and the update besides. The training run stops this long before its
+deadline until its first validation pass has run (two BiLSTMs: 1.11 x the
+budget with 2)."""
 
 
 def _training_plan(x, validation_data):
@@ -351,7 +367,13 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
         state = {}
         # The budget callback runs first: it drops a cut-short validation
         # pass from the logs before the Doctor reads them.
-        fit_callbacks = [_budget_callback(budget, state), doctor, *callbacks]
+        reserve = 0.0
+        if validation_data is not None:
+            from kerasdoc.probes import _shared
+
+            forward = _shared.cost("forward_trace")
+            reserve = VALIDATION_TRACE_FACTOR * forward if forward else 0.0
+        fit_callbacks = [_budget_callback(budget, state, reserve), doctor, *callbacks]
         if _holds_text(x):
             # Keras's array adapter refuses string arrays; `fit` takes text from
             # tf.data, as the guides feed it (same batches, shuffled each epoch).

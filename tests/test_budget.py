@@ -357,3 +357,26 @@ def test_batch_mixing_plans_its_passes_with_the_measured_forward_pass(digits):
                                        r"pass, less than the 20\.0 s its 1 passes"):
             _outcome(batch_mixing, model, x)
     assert batch_mixing(model, x).checked  # outside diagnose's deadline it runs
+
+
+def test_the_training_run_leaves_time_for_its_first_validation_pass():
+    from types import SimpleNamespace
+
+    from kerasdoc._diagnose import _budget_callback
+
+    clock = _Clock()
+    budget = Deadline(10.0, clock=clock)
+    state = {}
+    stop = _budget_callback(budget, state, reserve=4.0)
+    stop.set_model(SimpleNamespace(stop_training=False, stop_evaluating=False))
+    clock.now += 5.0
+    stop.on_train_batch_end(0)
+    assert not stop.model.stop_training  # 5 s left, 4 s kept for the validation
+    clock.now += 2.0
+    stop.on_train_batch_end(1)
+    assert stop.model.stop_training  # 3 s left: validation's trace must fit
+    stop.model.stop_training = False
+    stop.on_test_begin()
+    stop.on_test_end()
+    stop.on_train_batch_end(2)
+    assert not stop.model.stop_training  # validated once: up to the deadline
