@@ -314,8 +314,9 @@ def _training_plan(x, validation_data):
     """`(seconds, how)` the training part cannot cut, planned; `(None, None)` unknown.
 
     That is the `Doctor`'s first, instrumented step (`DOCTOR_TRACE_FACTOR`
-    times the shared copy's measured or predicted first step, see
-    `kerasdoc.probes._shared.Pool.predicted_first_step`) and, with
+    times the first step a probe measured on the shared copy, or before
+    any, `kerasdoc.probes._shared.TRAIN_TRACE_FACTOR_MAX` times the forward
+    pass's trace) and, with
     validation data, the validation step's trace (`VALIDATION_TRACE_FACTOR`
     times the forward pass's). The forward pass is traced here when the
     probes did not run (once per call).
@@ -327,9 +328,12 @@ def _training_plan(x, validation_data):
         return None, None
     if pool.predicted_first_step() is None and pool.forward_trace_seconds(x) is None:
         return None, None
-    step = pool.predicted_first_step()
-    need = DOCTOR_TRACE_FACTOR * step
     measured = "first_step" in pool.costs
+    # Predicted, not measured: the top of the measured range, since no part
+    # after this one can absorb a trace longer than predicted.
+    step = pool.predicted_first_step() if measured else (
+        _shared.TRAIN_TRACE_FACTOR_MAX * pool.costs["forward_trace"])
+    need = DOCTOR_TRACE_FACTOR * step
     how = (f"its instrumented first step is planned to take ({DOCTOR_TRACE_FACTOR:g} x "
            + (f"the {step:.1f} s a probe's first step took" if measured else
               f"{step:.1f} s predicted for a plain first step from the "

@@ -36,7 +36,7 @@ import time
 
 import numpy as np
 
-__all__ = ["Pool", "TRAIN_TRACE_FACTOR", "cost", "current", "note_cost", "sharing"]
+__all__ = ["Pool", "TRAIN_TRACE_FACTOR", "TRAIN_TRACE_FACTOR_MAX", "cost", "current", "note_cost", "sharing"]
 
 TRAIN_TRACE_FACTOR = 20.0
 """Trace plus first run of a train step, in forward-pass traces (see `Pool`).
@@ -53,6 +53,13 @@ about as much again; so a trace 1.7x longer than predicted still ends
 within the call's budget, while a prediction at the top would skip the
 probes on most small models."""
 
+
+TRAIN_TRACE_FACTOR_MAX = 35.0
+"""The top of `TRAIN_TRACE_FACTOR`'s measured range (33), for the last part.
+
+The training run, the last part of `diagnose`, plans with it when no probe
+measured a first step: a small Xception-like CNN whose step traced for 32
+forward traces took the call to 1.12 x its budget when planned at 20."""
 
 _POOL = contextvars.ContextVar("kerasdoc_shared_copies", default=None)
 
