@@ -112,12 +112,13 @@ def classify_curve(losses, *, initial, target, window=5, rate_limited=False,
         initial: the loss before training.
         target: the loss that counts as success.
         window: moving-average window used to smooth noise. Defaults to `5`.
-        rate_limited: the optimizer is plain SGD (no momentum, no adaptive
-            scaling), whose step moves the loss by only lr * |g|^2: a loss
-            still falling at the end is then the step budget running out
-            (`"still_falling"`), not a floor. Adaptive and momentum optimizers
-            that still creep down after the budget are approaching a floor,
-            unless `value_targets`. Defaults to `False`.
+        rate_limited: the optimizer is SGD (with or without momentum, no
+            adaptive scaling), whose step moves the loss by only
+            rate * |g|^2 (rate = lr / (1 - momentum)): a loss still falling
+            at the end is then the step budget running out
+            (`"still_falling"`), not a floor. Adaptive optimizers that still
+            creep down after the budget are approaching a floor, unless
+            `value_targets`. Defaults to `False`.
         value_targets: the targets are values (regression, reconstruction),
             not classes. A classifier starts at the loss of an input-blind
             model (-ln(1/C)) and, under an adaptive optimizer, falls fast
@@ -193,12 +194,19 @@ def _closed_most_of_the_gap(values, baseline, target):
     return (baseline - best) >= _USES_ITS_INPUT * (baseline - target)
 
 
-def _plain_sgd(optimizer):
-    """Whether `optimizer` is SGD without momentum (its step is lr * gradient)."""
+def _fixed_rate_sgd(optimizer):
+    """Whether `optimizer` is SGD, with or without momentum: a step proportional to the gradient.
+
+    Plain SGD steps by lr * g; heavy-ball or Nesterov momentum m settles on a
+    step of lr / (1 - m) * g. Either way the step shrinks with the gradient,
+    so on a flat stretch the loss falls by about rate * |g|^2 a step, slowly
+    but steadily, until the step budget runs out. Adaptive optimizers (Adam,
+    RMSprop, ...) divide by the gradient's own size and leave a flat stretch
+    at their rate's pace, so their slow creep is a floor's sign.
+    """
     import keras
 
-    return (isinstance(optimizer, keras.optimizers.SGD)
-            and not float(getattr(optimizer, "momentum", 0.0) or 0.0))
+    return isinstance(optimizer, keras.optimizers.SGD)
 
 
 def _falling_at_the_end(values):
@@ -395,7 +403,8 @@ class OverfitEvidence:
         target: the loss that counts as success.
         mean_target_loss: for value targets, the loss of predicting the
             batch's mean target (the input-blind best), else `None`.
-        rate_limited: the optimizer is plain SGD (no momentum).
+        rate_limited: the optimizer is SGD (a step proportional to the
+            gradient, with or without momentum).
         value_targets: the targets are values, not classes.
         trainable_params: trainable parameters of the model.
         batch_target_values: values the model predicts for the batch.
@@ -487,7 +496,7 @@ def measure_overfit(model, x, y, *, batch_size=16, max_steps=300, target_ratio=0
         int(np.prod(np.shape(leaf))) for leaf in keras.tree.flatten(y_pred))
     return OverfitEvidence(
         losses=tuple(float(v) for v in losses), initial=initial, target=target,
-        mean_target_loss=mean_loss, rate_limited=_plain_sgd(model.optimizer),
+        mean_target_loss=mean_loss, rate_limited=_fixed_rate_sgd(model.optimizer),
         value_targets=not classes, trainable_params=n_params,
         batch_target_values=n_values, batch_size=int(len(index)), stopped=stopped,
         task_kind=task.kind)
