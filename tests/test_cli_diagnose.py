@@ -160,10 +160,14 @@ def test_config_file_and_task_reach_the_checks(cli_case, capsys, tmp_path):
     report = json.loads(capsys.readouterr().out)
     assert "optim.batch_size" not in [f["code"] for f in report["findings"]]
     assert "optim.batch_size" in report["ran"] or "model" in report["ran"]
-    # --task skips what does not apply to it, with the reason.
-    assert main(base + ["--task", "regression"]) == EXIT_OK
+    # --task skips what does not apply to it, with the reason, and runs what
+    # does: read as a regression, the 10-unit head fitted to one target
+    # column is model.target_shape's error.
+    assert main(base + ["--task", "regression"]) == EXIT_FINDINGS
     report = json.loads(capsys.readouterr().out)
     assert report["skipped"]["model.output_units"].startswith("does not apply to this task")
+    assert [f["severity"] for f in report["findings"]
+            if f["code"] == "model.target_shape"] == ["error"]
     config.write_text('[settings."optim.batch_size"]\nmax_fraction = 0.9\n',
                       encoding="utf-8")
     assert main(base + ["--config", str(config)]) == EXIT_USAGE

@@ -306,9 +306,15 @@ class Pool:
 
     def _new_slot(self, sample_x):
         from kerasdoc._modelcopy import copy_model
+        from kerasdoc.probes._common import _rng_preserved
 
         start = time.perf_counter()
-        clone = copy_model(self.model, compile=True, sample_x=sample_x)
+        # Rebuilding layers draws default seeds from Python's `random`; a
+        # slot may be made outside any probe's `preserved_global_rng` block
+        # (the training part's plan traces the forward pass first), and the
+        # user's global random streams must come out as they went in.
+        with _rng_preserved():
+            clone = copy_model(self.model, compile=True, sample_x=sample_x)
         from kerasdoc import _keras
 
         if _keras.jit_compile_setting(clone) is not False:

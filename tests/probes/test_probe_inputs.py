@@ -64,14 +64,19 @@ def test_probes_read_streams(stream):
         kerasdoc.sanity_check(_dict_model(), source, y)
 
 
-def test_batch_mixing_skips_token_ids_with_the_reason():
+def test_batch_mixing_checks_token_ids_by_replacement():
+    # Token ids have no input gradient: the probe replaces samples instead
+    # (an output may move only when its own sample is replaced), so a
+    # per-sample Embedding model is checked, not skipped, and stays silent.
     ids = np.random.default_rng(0).integers(1, 30, (16, 8))
     model = keras.Sequential([keras.Input((8,), dtype="int32"),
                               keras.layers.Embedding(30, 4),
                               keras.layers.GlobalAveragePooling1D(),
                               keras.layers.Dense(2, activation="softmax")])
     result = kerasdoc.batch_mixing(model, ids)
-    assert "token ids" in result.skipped
+    assert not result.skipped
+    assert len(result.checked) > 0
+    assert not result.findings
 
 
 def test_overfit_batch_that_does_not_converge_on_a_two_output_model_is_judged():
