@@ -113,8 +113,13 @@ def _paired_gap(fn, real, blank, xs, zeros, ys, track=None):
     if fn is None:
         return None, None
     n = _common.count(xs)
-    lose_real = np.asarray(fn(ys, real(xs, training=False)), np.float64).reshape(n, -1)
-    lose_zero = np.asarray(fn(ys, blank(zeros, training=False)), np.float64).reshape(n, -1)
+    lose_real = np.asarray(fn(ys, real(xs, training=False)), np.float64)
+    lose_zero = np.asarray(fn(ys, blank(zeros, training=False)), np.float64)
+    if lose_real.ndim == 0 or lose_real.shape[0] != n or lose_zero.shape != lose_real.shape:
+        # A user loss that reduces over the batch itself (a contrastive loss
+        # returning one number) has no per-sample form: no paired test.
+        return None, None
+    lose_real, lose_zero = lose_real.reshape(n, -1), lose_zero.reshape(n, -1)
     if track is not None:
         track.append(lose_real.mean(axis=1))
     diff = lose_zero.mean(axis=1) - lose_real.mean(axis=1)

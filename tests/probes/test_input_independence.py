@@ -169,3 +169,24 @@ def test_batch_size_one_measures_the_output_spread_across_samples():
     result = input_independence(model, x, y, batch_size=1, max_steps=30)
     assert result.output_spread > 1e-3
     assert all(str(f.severity) == "info" for f in result.findings), result.findings
+
+
+def test_a_loss_that_reduces_over_the_batch_itself_runs_without_a_paired_test():
+    """A contrastive-style user loss returns one number for the batch
+    (keras-io's siamese example): it has no per-sample form, so the paired
+    per-sample test is left out instead of failing the probe."""
+    import keras
+
+    def batch_loss(y_true, y_pred):
+        return keras.ops.mean(keras.ops.square(keras.ops.cast(y_true, "float32") - y_pred))
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 4)).astype("float32")
+    y = (x[:, :1] > 0).astype("float32")
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss=batch_loss)
+    result = input_independence(model, x, y, max_steps=20)
+    assert result.gap is None and result.gap_z is None
+    assert len(result.real_losses) > 0 and len(result.zero_losses) > 0
