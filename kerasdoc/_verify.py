@@ -67,6 +67,13 @@ VERDICTS = ("confirmed", "no effect", "harmful", "not enough alone",
             "confirmed with the others", "not applicable", "not verified", "failed")
 """What `verify` may conclude about a finding."""
 
+JUDGED = ("confirmed", "no effect", "harmful", "not enough alone",
+          "confirmed with the others")
+"""Verdicts of a comparison that ran (the others say why none ran)."""
+
+FIRST_PASS_SEEDS = 2
+"""Seeds every finding gets before any finding gets more (the fewest an interval needs)."""
+
 FIT_HORIZON_SAMPLES = 100_000
 """A remedy compared at the user's epochs trains on at most this many samples a run."""
 
@@ -607,41 +614,10 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
                 entry["changes"] = changes
                 arms[index] = (setup, finding, remedy)
             order = list(arms)
-            done = {}  # the same changes, judged the same way: one comparison
-            for index in order:
-                setup, finding, remedy = arms[index]
-                same = (tuple(results[index]["changes"]), remedy.criterion,
-                        remedy.horizon, remedy.slow)
-                if same in done:
-                    results[index].update(
-                        {k: v for k, v in done[same].items() if k != "code"},
-                        same_as=done[same]["code"])
-                    continue
-                say(f"verify {finding.code}: {'; '.join(results[index]['changes'])}")
-                results[index].update(_verify_one(
-                    original, setup, criterion, horizon(remedy), seeds, seed, min_effect,
-                    higher, left, failed, finding.code, [(remedy, finding)], stop_early,
-                    key=remedy.criterion, longer=lambda n, r=remedy: longer(r, n)))
-                done[same] = {k: v for k, v in results[index].items()
-                              if k not in ("remedy", "changes")}
-                done[same]["code"] = finding.code
-            if together and len(order) > 1 and left() > 0:
-                combined, lines, used = _combine(base, [arms[i] for i in order], seed)
-                together_result = {"codes": [arms[i][1].code for i in order],
-                                   "changes": lines}
-                if len({r.name for r, _ in used}) > 1:
-                    say("verify all remedies together")
-                    together_result.update(_verify_one(
-                        original, combined, criterion, run_epochs, seeds, seed,
-                        min_effect, higher, left, failed, "together", used, stop_early,
-                        longer=lambda n: max((longer(r, n) or 0 for r, _ in used),
-                                             default=0) or None))
-                else:
-                    together_result.update(verdict="not verified", reason=(
-                        "one remedy answers every finding: see its own verdict"))
-                _leave_one_out(results, arms, order, together_result, base, seed,
-                               criterion, seeds, min_effect, higher, left, failed,
-                               stop_early, say)
+            together_result = _schedule(
+                results, arms, order, base, original, horizon, longer, run_epochs,
+                criterion, seeds, seed, min_effect, higher, left, failed, stop_early,
+                together, say)
     findings = []
     for index, finding in enumerate(report):
         entry = results.get(index)
@@ -659,10 +635,15 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
         findings.append(finding.replace(severity=severity, verified=entry))
     timings = dict(report.timings)
     timings["verify"] = time.perf_counter() - start
+    listed = list(report)
     verification = dict(settings, seconds=timings["verify"],
                         verified=sum(1 for e in results.values()
                                      if e.get("verdict") in ("confirmed", "no effect",
                                                              "harmful")),
+                        unverified=[{"code": listed[i].code, "verdict": e.get("verdict"),
+                                     "reason": e.get("reason", "")}
+                                    for i, e in sorted(results.items())
+                                    if e.get("verdict") not in JUDGED],
                         together=together_result)
     return Report(findings, ran=report.ran, skipped=report.skipped, timings=timings,
                   failed=failed, title=report.title, task=report.task,
@@ -701,6 +682,69 @@ def _verify_one(original, setup, criterion, epochs, seeds, first, min_effect, hi
         return {"verdict": "failed", "reason": f"{type(exc).__name__}: {exc}"}
 
 
+class _Pair:
+    """Both arms of one comparison, grown seed by seed over the passes of `verify`."""
+
+    def __init__(self, before_arm, after_arm, first, key="loss"):
+        self.before_arm, self.after_arm = before_arm, after_arm
+        self.first, self.key = first, key
+        self.before, self.after = [], []
+
+    @property
+    def n(self):
+        """Seeds run so far."""
+        return len(self.before)
+
+    def compare(self, min_effect, higher):
+        """The comparison over the seeds run so far (see `_compare`)."""
+        return _compare(self.before, self.after, min_effect, higher, self.key)
+
+    def grow(self, n, min_effect, higher, left, stop_early):
+        """Run seeds until `n` have run; False when the budget ran out first.
+
+        With `stop_early`, no seed is added once the interval has separated
+        from 0 (from 2 seeds on).
+        """
+        while self.n < n:
+            if stop_early and self.n >= 2 and self.compare(min_effect, higher)[
+                    "verdict"] in ("confirmed", "harmful"):
+                return True
+            if left() <= 0:
+                return False
+            k = self.first + self.n
+            self.before.append(self.before_arm.run(k))
+            self.after.append(self.after_arm.run(k))
+        return True
+
+    def promising(self, min_effect, higher):
+        """Inconclusive, with a mean gain already as large as `min_effect`."""
+        if self.n < 2:
+            return False
+        result = self.compare(min_effect, higher)
+        b = [r[self.key] for r in self.before]
+        a = [r[self.key] for r in self.after]
+        margin = min_effect * abs(np.mean(_capped(b, a)))
+        return result["verdict"] == "no effect" and result["gain"] >= margin
+
+    def more_seeds(self, seeds, min_effect, higher, left, stop_early):
+        """Seed by seed up to `MORE_SEEDS * seeds` while the gain is promising."""
+        while seeds <= self.n < MORE_SEEDS * seeds and self.promising(min_effect, higher):
+            if not self.grow(self.n + 1, min_effect, higher, left, stop_early):
+                return False
+        return True
+
+    def result(self, seeds, min_effect, higher):
+        """The verdict and numbers of the seeds run (`not verified` under 2)."""
+        if self.n < 2:
+            return {"verdict": "not verified",
+                    "reason": "time budget spent before two seeds ran"}
+        result = self.compare(min_effect, higher)
+        result["epochs"] = self.before_arm.epochs
+        if self.n < seeds and result["verdict"] == "no effect":
+            result["reason"] = "time budget spent before every seed ran"
+        return result
+
+
 def _run_pair(before_arm, after_arm, seeds, first, min_effect, higher, left, stop_early,
               key):
     """Both arms over the seeds; up to `MORE_SEEDS`x as many while a gain is promising.
@@ -711,30 +755,181 @@ def _run_pair(before_arm, after_arm, seeds, first, min_effect, higher, left, sto
     `MORE_SEEDS * seeds`: the interval narrows with the seeds, so a gain that
     is real separates and one that is noise does not.
     """
-    before, after = [], []
-    for k in range(MORE_SEEDS * seeds):
+    pair = _Pair(before_arm, after_arm, first, key)
+    if pair.grow(seeds, min_effect, higher, left, stop_early):
+        pair.more_seeds(seeds, min_effect, higher, left, stop_early)
+    return pair.result(seeds, min_effect, higher)
+
+
+def _schedule(results, arms, order, base, original, horizon, longer, run_epochs, criterion,
+              seeds, first, min_effect, higher, left, failed, stop_early, together, say):
+    """Verify every finding in passes, so that no finding starves; returns the combined result.
+
+    The budget goes first to what every finding needs, then to what some need:
+
+    1. every distinct comparison (findings whose remedies make the same
+       changes share one) gets `FIRST_PASS_SEEDS` seeds, in the report's order;
+    2. every comparison goes on to `seeds` seeds (none once it separated);
+    3. all the remedies together, as one comparison (the same two steps);
+    4. extensions, in the report's order: a promising inconclusive gain gets
+       more seeds, an inconclusive slow remedy runs again longer; then the
+       combination's;
+    5. a remedy that was not enough alone is judged within the others.
+
+    A finding the budget left unjudged is `not verified` with the pass at
+    which the budget ran out; an extension the budget cut is recorded under
+    `extension` next to the verdict of the shorter runs.
+    """
+    from kerasdoc.findings._report import failure
+
+    jobs, aliases, done = [], {}, {}
+    for index in order:
+        _, _, remedy = arms[index]
+        same = (tuple(results[index]["changes"]), remedy.criterion, remedy.horizon,
+                remedy.slow)
+        if same in done:
+            aliases[index] = done[same]
+            continue
+        done[same] = index
+        jobs.append(index)
+    entries = dict(results)
+    pairs, plans = {}, {}  # key -> _Pair; key -> (remedies, epochs, longer(epochs))
+
+    def guarded_call(key, name, action):
+        try:
+            return action()
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # a crash is a failure, never a silent skip
+            failed[f"verify/{name}"] = failure(exc)
+            entries[key].update(verdict="failed", reason=f"{type(exc).__name__}: {exc}")
+            pairs.pop(key, None)
+            return None
+
+    def name_of(key):
+        return "together" if key == "together" else arms[key][1].code
+
+    def start(key, setup, remedies, epochs, key_criterion):
         if left() <= 0:
-            break
-        if k >= seeds:
-            result = _compare(before, after, min_effect, higher, key)
-            margin = min_effect * abs(np.mean(_capped([r[key] for r in before],
-                                                      [r[key] for r in after])))
-            if result["verdict"] != "no effect" or not result["gain"] >= margin:
-                break
-        before.append(before_arm.run(first + k))
-        after.append(after_arm.run(first + k))
-        if stop_early and len(before) >= 2:
-            result = _compare(before, after, min_effect, higher, key)
-            if result["verdict"] in ("confirmed", "harmful"):
-                break
-    if len(before) < 2:
-        return {"verdict": "not verified",
-                "reason": "time budget spent before two seeds ran"}
-    result = _compare(before, after, min_effect, higher, key)
-    result["epochs"] = before_arm.epochs
-    if len(before) < seeds and result["verdict"] == "no effect":
-        result["reason"] = "time budget spent before every seed ran"
-    return result
+            return
+        pairs[key] = _Pair(original(epochs), _Arm(setup, criterion, epochs,
+                                                  redraws=remedies), first, key_criterion)
+
+    def run_pass(keys, n, label):
+        for key in keys:
+            if key not in pairs and key not in plans:
+                continue
+            if key not in pairs:
+                setup, remedies, epochs, key_criterion = plans[key]
+                if left() > 0:
+                    say(f"verify {name_of(key)}: " + "; ".join(
+                        entries[key]["changes"]))
+                guarded_call(key, name_of(key),
+                             lambda: start(key, setup, remedies, epochs, key_criterion))
+                if key not in pairs:
+                    continue
+            pair = pairs[key]
+            grown = guarded_call(key, name_of(key), lambda: pair.grow(
+                n, min_effect, higher, left, stop_early))
+            if grown is False and pair.n < 2:
+                entries[key]["cut"] = label
+
+    def settle(key):
+        pair = pairs.get(key)
+        if pair is None:
+            if entries[key].get("verdict") != "failed":
+                entries[key].update(verdict="not verified", reason=(
+                    "time budget spent before its comparison started (first pass)"))
+            return
+        entries[key].update(pair.result(seeds, min_effect, higher))
+        cut = entries[key].pop("cut", None)
+        if cut and entries[key]["verdict"] == "not verified":
+            entries[key]["reason"] = f"time budget spent before two seeds ran ({cut})"
+
+    for index in jobs:
+        setup, finding, remedy = arms[index]
+        plans[index] = (setup, [(remedy, finding)], horizon(remedy), remedy.criterion)
+    run_pass(jobs, min(FIRST_PASS_SEEDS, seeds), "first pass")
+    run_pass(jobs, seeds, "second pass")
+    for index in jobs:
+        settle(index)
+
+    together_result = None
+    if together and len(order) > 1:
+        combined, lines, used = _combine(base, [arms[i] for i in order], first)
+        together_result = {"codes": [arms[i][1].code for i in order], "changes": lines}
+        entries["together"] = together_result
+        if len({r.name for r, _ in used}) > 1:
+            plans["together"] = (combined, used, run_epochs, "loss")
+            run_pass(["together"], min(FIRST_PASS_SEEDS, seeds), "combination")
+            run_pass(["together"], seeds, "combination")
+            settle("together")
+        else:
+            together_result.update(verdict="not verified", reason=(
+                "one remedy answers every finding: see its own verdict"))
+
+    def extend(key, slow_longer):
+        """More seeds for a promising gain; a longer run for an inconclusive slow remedy."""
+        pair, entry = pairs.get(key), entries[key]
+        if pair is None or entry.get("verdict") != "no effect":
+            return
+        if pair.n >= seeds and pair.promising(min_effect, higher):
+            if left() <= 0:
+                entry["extension"] = "more seeds not run: time budget spent"
+                return
+            more = guarded_call(key, name_of(key), lambda: pair.more_seeds(
+                seeds, min_effect, higher, left, stop_early))
+            if more is None:
+                return
+            entry.update(pair.result(seeds, min_effect, higher))
+            if more is False:
+                entry["extension"] = "more seeds cut by the time budget"
+        extended = slow_longer(pair.before_arm.epochs) if slow_longer else None
+        if entry.get("verdict") != "no effect" or not extended:
+            return
+        if left() <= 0:
+            entry["extension"] = (f"runs of {extended} epochs not run: time budget spent")
+            return
+        setup, remedies, _, key_criterion = plans[key]
+        say(f"verify {name_of(key)} again over {extended} epochs")
+
+        def again():
+            longer_pair = _Pair(original(extended), _Arm(setup, criterion, extended,
+                                                         redraws=remedies),
+                                first, key_criterion)
+            if longer_pair.grow(seeds, min_effect, higher, left, stop_early):
+                longer_pair.more_seeds(seeds, min_effect, higher, left, stop_early)
+            return longer_pair.result(seeds, min_effect, higher)
+
+        result = guarded_call(key, name_of(key), again)
+        if result is None:
+            return
+        if result["verdict"] == "not verified":
+            entry["extension"] = (f"runs of {extended} epochs cut by the time budget "
+                                  "before two seeds ran")
+            return
+        result["extended"] = {"from_epochs": pair.before_arm.epochs,
+                              "verdict": entry["verdict"],
+                              "val_loss_before": entry.get("val_loss_before"),
+                              "val_loss_after": entry.get("val_loss_after")}
+        entry.update(result)
+        entry.pop("extension", None)
+
+    for index in jobs:
+        remedy = arms[index][2]
+        extend(index, lambda n, r=remedy: longer(r, n))
+    if "together" in pairs:
+        used = plans["together"][1]
+        extend("together", lambda n: max((longer(r, n) or 0 for r, _ in used),
+                                         default=0) or None)
+    for index, same in aliases.items():
+        results[index].update({k: v for k, v in results[same].items()
+                               if k not in ("remedy", "changes")},
+                              same_as=arms[same][1].code)
+    if together_result is not None:
+        _leave_one_out(results, arms, order, together_result, base, first, criterion,
+                       seeds, min_effect, higher, left, failed, stop_early, say)
+    return together_result
 
 
 def _combine(base, chosen, seed, skip=None):

@@ -339,3 +339,82 @@ def test_a_promising_but_inconclusive_gain_gets_more_seeds():
     flat = Arm([1.0, 1.02, 0.98, 0.7, 0.7, 0.7])
     out = _run_pair(Arm([1.0] * 6), flat, 3, 0, 0.02, True, left, True, "loss")
     assert out["seeds"] == 3 and out["verdict"] == "no effect" and flat.calls == 3
+
+
+def test_every_finding_gets_its_first_seeds_before_any_extension(monkeypatch):
+    """Starvation: a slow remedy's longer re-run waits until every finding has a verdict."""
+    import kerasdoc._verify as v
+    from kerasdoc.remedies import Remedy
+
+    runs, budget = [], {"left": 0}
+
+    class FakeArm:
+        def __init__(self, setup, criterion, epochs, redraws=()):
+            self.setup, self.epochs, self.cache = setup, epochs, {}
+
+        def run(self, seed):
+            if seed not in self.cache:
+                budget["left"] -= 1
+                runs.append((self.setup, self.epochs, seed))
+                gain = {"orig": 0.0, "a": 0.0, "b": 0.5, "c": 0.4, "d": -0.3}[self.setup]
+                loss = 1.0 - gain + (0.01 * seed if self.setup != "orig" else 0.0)
+                self.cache[seed] = {"loss": loss, "metric": 0.5, "curve": [loss],
+                                    "balanced": loss, "steps": 10 * self.epochs}
+            return self.cache[seed]
+
+    monkeypatch.setattr(v, "_Arm", FakeArm)
+    originals = {}
+
+    def original(n):
+        return originals.setdefault(n, FakeArm("orig", None, n))
+
+    slow = Remedy("slow", "s", lambda s, f, seed=0: [], slow=True)
+    arms, results = {}, {}
+    codes = dict(zip("abcd", ("model.zero_init", "data.not_normalized",
+                              "optim.vanilla_sgd", "data.unshuffled")))
+    for index, name in enumerate("abcd"):
+        remedy = slow if name == "a" else Remedy(name, name, lambda s, f, seed=0: [])
+        arms[index] = (name, Finding(codes[name]), remedy)
+        results[index] = {"remedy": remedy.name, "changes": [f"change {name}"]}
+    # 2 seeds for all (2 + 4*2), a third for the inconclusive one (1 + 1): 12 runs;
+    # 1 more: the extension starts, then the budget is spent
+    budget["left"] = 13
+    failed = {}
+    together = v._schedule(
+        results, arms, list(arms), None, original, lambda r: 2,
+        lambda r, n: 3 * n if r.slow else None, 2, None, 3, 0, 0.02, True,
+        lambda: budget["left"], failed, True, False, lambda m: None)
+    assert together is None and not failed
+    assert [r["verdict"] for r in results.values()] == [
+        "no effect", "confirmed", "confirmed", "harmful"], results
+    assert [e for s, e, k in runs[:12]] == [2] * 12  # no extension before all ran
+    assert [(s, k) for s, e, k in runs[:10]] == [
+        ("orig", 0), ("a", 0), ("orig", 1), ("a", 1), ("b", 0), ("b", 1), ("c", 0),
+        ("c", 1), ("d", 0), ("d", 1)]  # the first pass: two seeds each, in order
+    assert runs[12] == ("orig", 6, 0)
+    assert "runs of 6 epochs cut by the time budget" in results[0]["extension"], results[0]
+    assert results[0]["epochs"] == 2 and "extended" not in results[0]
+    # with no budget at all, each finding says it was never compared
+    results = {0: {"remedy": "slow", "changes": ["x"]}}
+    budget["left"] = 0
+    v._schedule(results, {0: arms[0]}, [0], None, original, lambda r: 2,
+                lambda r, n: None, 2, None, 3, 0, 0.02, True, lambda: budget["left"],
+                failed, True, False, lambda m: None)
+    assert results[0]["verdict"] == "not verified"
+    assert "before its comparison started (first pass)" in results[0]["reason"]
+
+
+def test_verify_lists_what_it_left_unverified_and_why(split):
+    (x, y), val = split
+    model = _mlp(init="zeros")
+    report = Report([Finding("model.zero_init", severity="error",
+                             evidence={"layers": ["hidden"]}),
+                     Finding("data.split_leakage", severity="warning",
+                             evidence={"n_leaked": 3})])
+    checked = kerasdoc.verify(report, model, x, y, validation_data=val, seeds=2,
+                              budget_s=1e-6)
+    unverified = {u["code"]: u for u in checked.verification["unverified"]}
+    assert set(unverified) == {"model.zero_init", "data.split_leakage"}
+    assert "time budget spent" in unverified["model.zero_init"]["reason"]
+    assert "not judged by the validation loss" in unverified["data.split_leakage"]["reason"]
+    assert checked.verification["verified"] == 0
