@@ -94,41 +94,33 @@ def judge_batch_mixing(evidence, settings=None, task=None):
     checked = list(evidence.checked)
     n = int(np.shape(evidence.gradient_norms)[1]) if np.ndim(evidence.gradient_norms) == 2 \
         else 0
-    findings = []
-    if leaked_to and evidence.method == "replacement":
-        first = min(leaked_to)
-        findings.append(Finding(
-            "probe.batch_mixing",
-            message=(f"Sample {first}'s output changes when samples "
-                     f"{leaked_to[first]} of its batch are replaced: the model mixes "
-                     "samples across the batch axis."),
-            evidence={"leak_ratio": leak_ratio, "leaked_to": leaked_to,
-                      "checked": checked, "batch_size": n, "training": False,
-                      "tolerance": tolerance, "method": "replacement"},
-            fix=("Find the op that reduces or contracts over axis 0: e.g. "
-                 "ops.tensordot(a, b, 2) or ops.sum(..., axis=0) where a per-row "
-                 "ops.sum(a * b, axis=1, keepdims=True) was meant, a reshape or "
-                 "transpose that moves the batch axis, or a roll or concatenation "
-                 "over axis 0 in a custom layer. (Checked in inference mode, so "
-                 "BatchNormalization is not the cause.)"),
-        ))
-    elif leaked_to:
-        first = min(leaked_to)
-        findings.append(Finding(
-            "probe.batch_mixing",
-            message=(f"The gradient of sample {first}'s output reaches the inputs "
-                     f"of samples {leaked_to[first]}: the model mixes samples "
-                     "across the batch axis."),
-            evidence={"leak_ratio": leak_ratio, "leaked_to": leaked_to,
-                      "checked": checked, "batch_size": n,
-                      "training": False, "tolerance": tolerance},
-            fix=("Find the reshape/transpose/permute that moves the batch axis "
-                 "(e.g. ops.reshape(x, (-1, ...)) after a transpose), or a "
-                 "reduction, roll or concatenation over axis 0 in a custom "
-                 "layer; keep axis 0 the batch axis throughout. (Checked in "
-                 "inference mode, so BatchNormalization is not the cause.)"),
-        ))
-    return findings
+    if not leaked_to:
+        return []
+    first = min(leaked_to)
+    if evidence.method == "replacement":
+        seen = (f"Sample {first}'s output changes when samples "
+                f"{leaked_to[first]} of its batch are replaced")
+        culprit = ("e.g. ops.tensordot(a, b, 2) or ops.sum(..., axis=0) where a per-row "
+                   "ops.sum(a * b, axis=1, keepdims=True) was meant, a reshape or "
+                   "transpose that moves the batch axis, or a roll or concatenation "
+                   "over axis 0 in a custom layer.")
+    else:
+        seen = (f"The gradient of sample {first}'s output reaches the inputs "
+                f"of samples {leaked_to[first]}")
+        culprit = ("e.g. ops.reshape(x, (-1, ...)) after a transpose, or a "
+                   "reduction, roll or concatenation over axis 0 in a custom "
+                   "layer; keep axis 0 the batch axis throughout.")
+    evidence_dict = {"leak_ratio": leak_ratio, "leaked_to": leaked_to,
+                     "checked": checked, "batch_size": n, "training": False,
+                     "tolerance": tolerance, "method": evidence.method}
+    return [Finding(
+        "probe.batch_mixing",
+        message=f"{seen}: the model mixes samples across the batch axis.",
+        evidence=evidence_dict,
+        fix=("Find the op that reduces, contracts or moves the batch axis: "
+             f"{culprit} (Checked in inference mode, so BatchNormalization is "
+             "not the cause.)"),
+    )]
 
 
 class BatchMixingResult(ProbeResult):
