@@ -108,7 +108,8 @@ def _parts_for(code):
     return tuple(parts)
 
 
-def _rows(name, twin, program_kwargs, model, parts, seeds, budget_s, force=()):
+def _rows(name, twin, program_kwargs, model, parts, seeds, budget_s, force=(),
+          diagnose_budget_s=60.0):
     import kerasdoc
 
     x, y = program_kwargs["x"], program_kwargs["y"]
@@ -117,7 +118,7 @@ def _rows(name, twin, program_kwargs, model, parts, seeds, budget_s, force=()):
     start = time.perf_counter()
     report = kerasdoc.diagnose(model, x, y, validation_data=val, batch_size=batch,
                                epochs=program_kwargs.get("epochs") or 2, parts=parts,
-                               budget_s=budget_s, class_weight=program_kwargs.get(
+                               budget_s=diagnose_budget_s, class_weight=program_kwargs.get(
                                    "class_weight"))
     diagnosed = time.perf_counter() - start
     forced = [f for f in force if f.code not in report.codes]
@@ -251,7 +252,7 @@ def _format(row):
 
 
 def table(*, gallery, realworld, healthy, only, out, seeds, budget_s,
-          force_healthy=False, parts=None):
+          force_healthy=False, parts=None, diagnose_budget_s=60.0):
     import keras
 
     broken_findings = {}
@@ -272,7 +273,8 @@ def table(*, gallery, realworld, healthy, only, out, seeds, budget_s,
                                                           and force_healthy) else ()
                 rows, verified = _rows(name, twin, kwargs, model, parts, seeds, budget_s,
                                        force=[f.replace(verified=None, severity="warning")
-                                              for f in force])
+                                              for f in force],
+                                       diagnose_budget_s=diagnose_budget_s)
                 if twin == "broken":
                     broken_findings[name] = verified
             except Exception as exc:  # a crash is a result, reported
@@ -303,7 +305,9 @@ def main(argv=None):
     t.add_argument("--only", nargs="*", default=None, help="case or module names")
     t.add_argument("--out", default=None, help="append JSON lines here")
     t.add_argument("--seeds", type=int, default=3)
-    t.add_argument("--budget", type=float, default=300.0)
+    t.add_argument("--budget", type=float, default=300.0, help="verify's budget_s")
+    t.add_argument("--diagnose-budget", type=float, default=60.0,
+                   help="diagnose's budget_s (its default)")
     t.add_argument("--parts", default=None,
                    help="diagnose parts for the real-world programs (default "
                         "data,model,probes,training)")
@@ -315,7 +319,8 @@ def main(argv=None):
               healthy="only" if args.healthy_only else args.healthy,
               only=set(args.only or ()), out=args.out, seeds=args.seeds,
               budget_s=args.budget, force_healthy=args.force,
-              parts=tuple(args.parts.split(",")) if args.parts else None)
+              parts=tuple(args.parts.split(",")) if args.parts else None,
+              diagnose_budget_s=args.diagnose_budget)
     return 0
 
 

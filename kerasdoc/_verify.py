@@ -13,6 +13,12 @@ a 95% t interval over the seeds. The verdict:
 
 - `not enough alone`: both arms diverge: another fault stops the run.
 
+A confirmed gain is `large` (`large_gain`) when the low end of its 95%
+interval is at least 10% of the loss before, its mean at least 10% of the
+untrained model's loss (what training removes), and the task's metric moves
+with it (accuracy up 0.02, or the error metric down 10%); `large_by` holds
+the three numbers.
+
 A warning whose remedy has no effect (or harms) is marked `unconfirmed` and
 drops to info; its evidence stays. Each remedy is tried alone, then all
 together (each remedy once, however many findings it answers); a remedy
@@ -269,6 +275,7 @@ class _Arm:
         self.model = model
         self.start = [(v, np.array(v.numpy(), copy=True)) for v in _all_variables(model)]
         self.results = {}
+        self.start_loss = None
 
     def evaluate(self):
         """`(loss, metric, class-balanced loss)` of the arm's model on the validation data."""
@@ -295,6 +302,9 @@ class _Arm:
         for remedy, finding in self.redraws:  # this seed's own random draws
             (remedy.redraw_fn or remedy.transform)(self.setup, finding, seed=seed)
         model, setup = self.model, self.setup
+        if self.start_loss is None and not self.redraws:  # the untrained model's loss
+            loss, _, balanced = self.evaluate()
+            self.start_loss = {"start": loss, "start_balanced": balanced}
         seed_model(model, seed)
         rng = np.random.default_rng(seed)
         n = len(setup.y)
@@ -325,13 +335,15 @@ class _Arm:
         except Exception as exc:  # this arm's program does not train: its result
             self.results[seed] = {"loss": math.inf, "metric": math.nan, "curve": curve,
                                   "balanced": math.inf, "steps": self.steps,
+                                  **(self.start_loss or {}),
                                   "error": f"{type(exc).__name__}: {_first_line(exc)}"}
             return self.results[seed]
         loss, metric, balanced = evaluate()
         curve.append(loss)
         curve.extend([curve[-1]] * (self.epochs - len(curve)))
         self.results[seed] = {"loss": loss, "metric": metric, "curve": curve,
-                              "balanced": balanced, "steps": self.steps}
+                              "balanced": balanced, "steps": self.steps,
+                              **(self.start_loss or {})}
         return self.results[seed]
 
     @property
@@ -362,8 +374,6 @@ def _compare(before_runs, after_runs, min_effect, higher_is_better_metric, key="
            "val_loss_after": float(np.mean(a)) if all(map(math.isfinite, a)) else math.inf,
            "gain": stats["gain"], "ci95": stats["ci95"],
            "effect_size": stats["effect_size"],
-           "large": bool(stats["ci95"][0] is not None
-                         and stats["ci95"][0] >= 0.1 * abs(before_mean)),
            "per_seed": {"before": b, "after": a},
            "curves": {"before": [r["curve"] for r in before_runs],
                       "after": [r["curve"] for r in after_runs]}}
@@ -387,7 +397,76 @@ def _compare(before_runs, after_runs, min_effect, higher_is_better_metric, key="
         mstats = paired_interval([sign * v for v in ma], [sign * v for v in mb])
         out.update(metric_before=float(np.mean(mb)), metric_after=float(np.mean(ma)),
                    metric_gain=mstats["gain"], metric_ci95=mstats["ci95"])
+    starts = [r.get("start" if key == "loss" else "start_balanced") for r in before_runs]
+    start = (float(np.mean(starts)) if starts and all(
+        s is not None and math.isfinite(s) for s in starts) else None)
+    out["large"], out["large_by"] = large_gain(out, before_mean, start,
+                                               higher_is_better_metric)
     return out
+
+
+LARGE_OF_BEFORE = 0.10
+"""A large gain: the low end of its 95% interval is at least this share of the loss before."""
+
+LARGE_OF_START = 0.10
+"""A large gain: its mean is at least this share of the untrained model's loss."""
+
+LARGE_ACCURACY = 0.02
+"""A large gain: accuracy up by at least this much (absolute), where there is accuracy."""
+
+LARGE_ERROR = 0.10
+"""A large gain: the error metric (MAE, or MSE under an MAE loss) down by this share."""
+
+
+def large_gain(out, before_mean, start, higher_is_better_metric):
+    """Whether a confirmed gain is large, and the three numbers that decide it.
+
+    A gain is large when all three hold (each only where it can be
+    measured):
+
+    - the loss: the low end of the gain's 95% interval is at least
+      `LARGE_OF_BEFORE` of the loss before (beyond noise, and not a sliver);
+    - the loss against its start: the mean gain is at least `LARGE_OF_START`
+      of the original's validation loss before any training step. A gain
+      that is large against an almost trained loss but small against what
+      training removes is polish, not a cure;
+    - the task's metric: accuracy up by at least `LARGE_ACCURACY`, or the
+      error metric down by `LARGE_ERROR` of its value before. A loss gain
+      that changes no prediction is calibration, not a better model.
+
+    Args:
+        out: a comparison (`_compare`'s dict).
+        before_mean: the mean loss before (divergence capped).
+        start: the original's validation loss before training, or None.
+        higher_is_better_metric: whether the metric is an accuracy.
+
+    Returns:
+        `(large, {"gain_low_of_before", "gain_of_start", "metric_gain"})`.
+    """
+    lo = (out.get("ci95") or [None])[0]
+    of_before = (lo / abs(before_mean) if lo is not None and before_mean
+                 and math.isfinite(before_mean) else None)
+    gain = out.get("gain")
+    of_start = (gain / start if start and gain is not None and math.isfinite(gain)
+                else None)
+    metric_gain = out.get("metric_gain")
+    by = {"gain_low_of_before": of_before, "gain_of_start": of_start,
+          "metric_gain": metric_gain}
+    if out.get("verdict") != "confirmed" or lo is None:
+        return False, by
+    if of_before is not None and of_before < LARGE_OF_BEFORE:
+        return False, by
+    if of_start is not None and of_start < LARGE_OF_START:
+        return False, by
+    if metric_gain is not None:
+        if higher_is_better_metric:
+            if metric_gain < LARGE_ACCURACY:
+                return False, by
+        else:
+            before = out.get("metric_before")
+            if before and metric_gain < LARGE_ERROR * abs(before):
+                return False, by
+    return True, by
 
 
 # verify ------------------------------------------------------------------------------

@@ -109,6 +109,8 @@ def test_a_program_that_cannot_train_is_cured_by_the_loss_pairing():
     v = checked[0].verified
     assert v["verdict"] == "confirmed", v
     assert "Incompatible shapes" in v["before_error"] or "must be equal" in v["before_error"]
+    # the untrained model's loss is measured once, before any step: ln 3 for 3 classes
+    assert v["large_by"]["gain_of_start"] > 0.1 and v["large"], v["large_by"]
     assert "the original run raised" in checked.to_text(color=False)
 
 
@@ -418,3 +420,32 @@ def test_verify_lists_what_it_left_unverified_and_why(split):
     assert "time budget spent" in unverified["model.zero_init"]["reason"]
     assert "not judged by the validation loss" in unverified["data.split_leakage"]["reason"]
     assert checked.verification["verified"] == 0
+
+
+def test_a_large_gain_is_large_against_the_loss_before_its_start_and_the_metric():
+    from kerasdoc._verify import _compare
+
+    def runs(losses, accuracy, start=2.3):
+        return [{"loss": v, "metric": accuracy + 0.001 * k, "curve": [v], "balanced": v,
+                 "steps": 10, "start": start, "start_balanced": start}
+                for k, v in enumerate(losses)]
+
+    before = runs([1.0, 1.02, 0.98], 0.60)
+    cure = _compare(before, runs([0.5, 0.52, 0.49], 0.80), 0.02, True)
+    assert cure["verdict"] == "confirmed" and cure["large"], cure["large_by"]
+    assert cure["large_by"]["gain_of_start"] == pytest.approx(0.497 / 2.3, rel=1e-2)
+    # confirmed, but the loss was nearly trained: small against its start (polish)
+    polish = _compare(runs([0.05, 0.051, 0.049], 0.98, start=2.3),
+                      runs([0.03, 0.031, 0.029], 0.985, start=2.3), 0.02, True)
+    assert polish["verdict"] == "confirmed" and not polish["large"]
+    assert polish["large_by"]["gain_of_start"] < 0.1
+    # confirmed and large in loss, but no prediction changes: calibration
+    calibrated = _compare(before, runs([0.5, 0.52, 0.49], 0.605), 0.02, True)
+    assert calibrated["verdict"] == "confirmed" and not calibrated["large"]
+    # an error metric (values): down 10% of its value before at least
+    values = _compare(before, runs([0.5, 0.52, 0.49], 0.58), 0.02, False)
+    assert not values["large"]  # MAE 0.60 -> 0.58: down 3%
+    values = _compare(before, runs([0.5, 0.52, 0.49], 0.40), 0.02, False)
+    assert values["large"]
+    # no effect is never large
+    assert not _compare(before, runs([1.0, 1.03, 0.97], 0.9), 0.02, True)["large"]
