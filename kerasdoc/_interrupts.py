@@ -49,6 +49,14 @@ def interrupt_guard():
     if install:
         _STATE.pending = False
         signal.signal(signal.SIGINT, _handler)
+    # Objects older than the block are set aside (`gc.freeze`), so the
+    # collection at its end walks only what the block made (a process
+    # holding TensorFlow has ~450k objects: 0.6 s unloaded, 1.5-10 s under
+    # load, all after the call's last deadline). Not when the program froze
+    # objects itself: unfreezing would release its own.
+    freeze = _STATE.depth == 0 and gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
     _STATE.depth += 1
     propagated = False
     try:
@@ -66,6 +74,8 @@ def interrupt_guard():
             except KeyboardInterrupt:
                 _STATE.pending = True
             finally:
+                if freeze:
+                    gc.unfreeze()
                 signal.signal(signal.SIGINT, signal.default_int_handler)
             pending, _STATE.pending = _STATE.pending, False
             if pending and not propagated:

@@ -210,3 +210,40 @@ def test_lent_model_restored_exactly_under_ctrl_c_at_a_random_moment(
     assert set(vars(model)) == set(attributes)
     assert all(vars(model)[k] is v for k, v in attributes.items())
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_the_guard_collects_only_what_its_block_made_and_unfreezes():
+    import gc
+
+    class Node:
+        pass
+
+    if gc.get_freeze_count():
+        pytest.skip("the test process froze objects itself")
+    old = Node()
+    old.self = old  # a cycle made before the block: frozen while it runs
+    seen = {}
+    with interrupt_guard():
+        seen["frozen"] = gc.get_freeze_count()
+        new = Node()
+        new.self = new
+        ref = __import__("weakref").ref(new)
+        del new
+    assert seen["frozen"] > 0
+    assert ref() is None  # the block's own cycle was collected at its end
+    assert gc.get_freeze_count() == 0  # and everything older released again
+
+
+def test_the_guard_leaves_a_programs_own_frozen_objects_frozen():
+    import gc
+
+    if gc.get_freeze_count():
+        pytest.skip("the test process froze objects itself")
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with interrupt_guard():
+            pass
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
