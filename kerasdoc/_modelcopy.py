@@ -10,6 +10,7 @@ built from the original's config.
 import contextlib
 import dataclasses
 import json
+import warnings
 from typing import Tuple
 
 import numpy as np
@@ -184,7 +185,20 @@ def _keras_attribute_names():
     return set(_INTERNAL)
 
 
+# Keras warns, when a functional model is built, about dict input keys that
+# differ from the input tensors' names. The user got it once when they built
+# their model; rebuilding it for every copy would repeat it once per probe.
+_REPEATED_BUILD_WARNING = r"When providing `inputs` as a dict"
+
+
 def _clone_architecture(model):
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=_REPEATED_BUILD_WARNING,
+                                category=UserWarning)
+        return _rebuild(model)
+
+
+def _rebuild(model):
     import keras
 
     from kerasdoc._keras import functional_class

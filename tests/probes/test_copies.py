@@ -164,6 +164,25 @@ def test_copy_keeps_the_class_and_the_instance_settings():
     assert copy_model(model).steps_per_execution == 4  # compiled like the original
 
 
+def test_copies_do_not_repeat_keras_build_warnings_the_user_already_got():
+    import warnings
+
+    a, b = keras.Input((4,), name="a"), keras.Input((3,), name="b")
+    out = keras.layers.Dense(2)(keras.layers.Concatenate()([a, b]))
+    with pytest.warns(UserWarning, match="keys in the dict must match"):
+        model = keras.Model({"ka": a, "kb": b}, out)  # keys differ from names
+    model.compile(optimizer="adam", loss="mse")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        clone = copy_model(model)
+        warnings.warn("a user's own warning", UserWarning)  # filters restored
+    texts = [str(w.message) for w in caught]
+    assert not [t for t in texts if "keys in the dict must match" in t], texts
+    assert texts == ["a user's own warning"]
+    x = {"ka": np.ones((2, 4), "float32"), "kb": np.ones((2, 3), "float32")}
+    np.testing.assert_array_equal(clone.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
 @pytest.mark.parametrize("build", [lambda_model, custom_layer_model, subclassed_model,
                                    guide_step_model])
 def test_sanity_check_runs_on_models_as_users_write_them(build):
