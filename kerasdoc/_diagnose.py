@@ -260,6 +260,34 @@ def _budget_callback(budget, state, reserve=0.0):
     return BudgetStop()
 
 
+class _ValidationGate(list):
+    """`fit`'s `validation_freq`: an epoch's validation pass runs only when it fits.
+
+    `fit` asks `epoch in validation_freq` (1-based) after each epoch, also
+    after a callback stopped it, and the first pass traces the test step,
+    which no callback can cut. Before that trace, the pass runs only with at
+    least half the planned trace (`reserve`) left: the training run stops
+    `reserve` before its deadline for it, so a pass it stopped for still
+    runs, while one after a first step that overran its plan is skipped
+    (its epoch gets no `val_` figures; the note says so). Once traced, a
+    pass runs while any time is left (its batches stop at the deadline).
+    """
+
+    def __init__(self, budget, state, reserve):
+        super().__init__()
+        self.budget, self.state, self.reserve = budget, state, reserve
+
+    def __contains__(self, epoch):
+        left = self.budget.left()
+        if self.state.get("validated"):
+            run = left > 0
+        else:
+            run = left > 0 and left >= self.reserve / 2
+        if not run:
+            self.state.setdefault("validation_skipped", (epoch, max(0.0, left)))
+        return run
+
+
 def _holds_text(x):
     """Whether an input array (or one of a dict/list of them) holds strings."""
     import keras
@@ -378,6 +406,7 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
             forward = _shared.cost("forward_trace")
             reserve = VALIDATION_TRACE_FACTOR * forward if forward else 0.0
         fit_callbacks = [_budget_callback(budget, state, reserve), doctor, *callbacks]
+        gate = _ValidationGate(budget, state, reserve) if budget.left() < math.inf else 1
         if _holds_text(x):
             # Keras's array adapter refuses string arrays; `fit` takes text from
             # tf.data, as the guides feed it (same batches, shuffled each epoch).
@@ -386,11 +415,13 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
             val = None if validation_data is None else _text_dataset(
                 tuple(validation_data), batch_size)
             clone.fit(train, validation_data=val, class_weight=class_weight,
-                      epochs=epochs, shuffle=False, verbose=0, callbacks=fit_callbacks)
+                      epochs=epochs, shuffle=False, verbose=0, callbacks=fit_callbacks,
+                      validation_freq=gate)
         else:
             clone.fit(x, y, validation_data=validation_data, batch_size=batch_size,
                       sample_weight=sample_weight, class_weight=class_weight,
-                      epochs=epochs, shuffle=True, verbose=0, callbacks=fit_callbacks)
+                      epochs=epochs, shuffle=True, verbose=0, callbacks=fit_callbacks,
+                      validation_freq=gate)
     note = None
     if "stopped_at_step" in state or "validation_dropped" in state:
         note = (f"training stopped by the time budget after {state.get('steps', 0)} "
@@ -398,6 +429,12 @@ def _train_copy(model, x, y, *, validation_data, batch_size, epochs, budget, see
         if "validation_dropped" in state:
             note += (f"; the validation pass of epoch {state['validation_dropped']} "
                      "was cut short and not used")
+    if validation_data is not None and "validation_skipped" in state:
+        epoch, left = state["validation_skipped"]
+        note = (note + "; " if note else "") + (
+            f"the validation pass of epoch {epoch} was not started by the time budget "
+            f"({left:.1f} s left" + (f", its trace planned at {reserve:.1f} s)"
+                                      if reserve and not state.get("validated") else ")"))
     return doctor, note
 
 

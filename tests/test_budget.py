@@ -380,3 +380,53 @@ def test_the_training_run_leaves_time_for_its_first_validation_pass():
     stop.on_test_end()
     stop.on_train_batch_end(2)
     assert not stop.model.stop_training  # validated once: up to the deadline
+
+
+def test_a_validation_pass_starts_only_when_its_trace_fits():
+    from kerasdoc._diagnose import _ValidationGate
+
+    clock = _Clock()
+    budget = Deadline(10.0, clock=clock)
+    state = {}
+    gate = _ValidationGate(budget, state, reserve=4.0)
+    assert isinstance(gate, list)  # what fit's validation_freq takes besides an int
+    clock.now += 7.0
+    assert 1 in gate  # 3 s left: the run stopped for it, half the planned trace fits
+    assert "validation_skipped" not in state
+    clock.now += 1.5
+    assert 1 not in gate  # 1.5 s left, under half the 4 s planned: not started
+    assert state["validation_skipped"] == (1, 1.5)
+    state.clear()
+    state["validated"] = True  # traced already: its batches stop at the deadline
+    assert 2 in gate
+    clock.now += 2.0
+    assert 2 not in gate and state["validation_skipped"] == (2, 0.0)
+
+
+def test_a_training_run_whose_first_step_overran_skips_the_validation_trace(monkeypatch):
+    """The first step ends past the part's deadline: no validation pass is traced."""
+    import keras
+
+    from kerasdoc import _diagnose
+
+    x = np.random.default_rng(0).normal(size=(64, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("int32")
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    clock = _Clock()
+    budget = Deadline(5.0, clock=clock)
+    tested = []
+
+    class Overrun(keras.callbacks.Callback):
+        def on_train_batch_end(self, batch, logs=None):
+            clock.now += 10.0  # the first (uninterruptible) step took 10 s
+
+        def on_test_begin(self, logs=None):
+            tested.append(True)
+
+    doctor, note = _diagnose._train_copy(model, x, y, validation_data=(x, y), batch_size=16,
+                                         epochs=2, budget=budget, seed=0,
+                                         callbacks=[Overrun()])
+    assert not tested
+    assert "validation pass of epoch 1 was not started by the time budget" in note
+    assert note.startswith("training stopped by the time budget after 2 steps (1 of 2 ")
