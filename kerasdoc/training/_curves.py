@@ -210,19 +210,58 @@ def _rising(series, patience):
     return len(series) > patience and np.all(np.diff(series[-patience - 1:]) > 0)
 
 
+def _accuracy_names(history):
+    """Every accuracy metric logged for both training and validation (`epoch/val_<name>`)."""
+    names = []
+    for key in history:
+        if key.startswith("epoch/val_") and "acc" in key:
+            name = key[len("epoch/val_"):]
+            if f"epoch/{name}" in history:
+                names.append(name)
+    return names
+
+
 def detect_overfitting(history, *, patience=3, tolerance=0.1):
-    """`train.overfitting`: val loss rose `patience` epochs in a row (> `tolerance` over its min) as train loss fell."""
+    """`train.overfitting`: val loss rose `patience` epochs in a row (> `tolerance` over its min) as train loss fell.
+
+    A warning when stopping at the lowest validation loss would have given a
+    better model: validation accuracy is lower now than at that epoch, or no
+    accuracy is logged to say otherwise. When every logged validation
+    accuracy is at least what it was at the lowest validation loss, the
+    rising loss has cost no accuracy (predictions growing over-confident, or
+    inference-mode statistics such as BatchNormalization's moving averages
+    still catching up with the weights early in training, where validation
+    accuracy sits at chance from the first epoch): the fix this finding
+    names, stopping earlier, would not have helped, so it is info. The
+    comparison needs no noise margin: a drop of any size, together with a
+    loss that rose `patience` epochs running, counts as harm.
+    """
     loss, val = _epoch_series(history, "loss"), _epoch_series(history, "val_loss")
     if loss is None or val is None or not _rising(val, patience):
         return []
     if not (loss[-1] < loss[-patience - 1] and val[-1] > (1 + tolerance) * np.min(val)):
         return []
+    best = int(np.argmin(val))
+    accuracies = {}
+    for name in _accuracy_names(history):
+        acc = _epoch_series(history, f"val_{name}")
+        if len(acc) >= len(val) and np.all(np.isfinite(acc[[best, len(val) - 1]])):
+            accuracies[name] = (float(acc[best]), float(acc[len(val) - 1]))
+    held = bool(accuracies) and all(end >= then for then, end in accuracies.values())
+    message = (f"Validation loss rose for {patience} epochs to {val[-1]:.4g} "
+               f"while training loss fell to {loss[-1]:.4g}.")
+    if held:
+        name, (then, end) = next(iter(accuracies.items()))
+        message += (f" Validation {name} did not fall ({then:.4g} at epoch "
+                    f"{best + 1}, the lowest validation loss; {end:.4g} now): "
+                    "stopping there would not have given a more accurate model.")
     return [Finding(
-        "train.overfitting",
-        message=(f"Validation loss rose for {patience} epochs to {val[-1]:.4g} "
-                 f"while training loss fell to {loss[-1]:.4g}."),
+        "train.overfitting", severity="info" if held else None,
+        message=message,
         evidence={"val_loss": val.tolist(), "loss": loss.tolist(),
-                  "best_epoch": int(np.argmin(val)), "patience": patience},
+                  "best_epoch": best, "patience": patience,
+                  "val_accuracy_at_best_and_end": accuracies,
+                  "accuracy_held": held},
         fix=("Stop earlier (keras.callbacks.EarlyStopping(restore_best_weights="
              "True)), add data augmentation, dropout or weight decay, or "
              "use a smaller model."))]

@@ -32,6 +32,10 @@ _TRANSIENT = frozenset({"train.loss_plateau"})
 # Codes whose severity depends on how the whole run went (whether the loss
 # fitted the training data); re-judged at the end of `fit`, lowered only.
 _REJUDGED = frozenset({"train.dead_relu", "train.logits_blowup"})
+# Codes judged info until later epochs show harm (a validation loss that
+# rose while validation accuracy held, then accuracy fell too): a stronger
+# finding of the same code and layer replaces the first one.
+_ESCALATING = frozenset({"train.overfitting"})
 
 
 def _outputs_of(model, task):
@@ -662,14 +666,21 @@ class Doctor(keras.callbacks.Callback):
     def _judge(self):
         self._last_detect = self._steps
         history = self._stats.as_dict()
-        new = []
+        new, raised = [], []
         for finding in add_curvature_evidence(
                 run_detectors(history, runner=self._runner), history):
             key = (finding.code, finding.layer)
             if key not in self._seen:
                 self._seen.add(key)
                 new.append(finding)
+            elif finding.code in _ESCALATING:
+                # Kept at info while its harm was not shown; raised when it is.
+                for i, old in enumerate(self._findings):
+                    if (old.code, old.layer) == key and finding.severity > old.severity:
+                        self._findings[i] = finding
+                        raised.append(finding)
         self._findings.extend(new)
+        new += raised
         if self.stop_on is not None and self.model is not None:
             level = Severity.parse(self.stop_on)
             if any(f.severity >= level for f in new):

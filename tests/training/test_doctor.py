@@ -233,3 +233,29 @@ def test_epoch_end_read_needs_no_second_compiled_function(small01):
     assert h["step"].tolist() == [4, 8, 10]
     assert h["epoch_end"].tolist() == [False, False, True]
     assert h["samples"].sum() > 0
+
+
+def test_overfitting_found_at_info_is_raised_when_accuracy_falls(small01):
+    """A validation loss that rose while accuracy held is info; when accuracy then
+    falls too, the same finding becomes a warning (not kept at its first severity)."""
+    x, y = small01
+    val_loss = [0.5, 0.4, 0.45, 0.5, 0.55, 0.6]
+    val_acc = [0.6, 0.7, 0.7, 0.7, 0.7, 0.68]
+    severities = []
+
+    class Scripted(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            logs.update(loss=1.0 / (epoch + 1), accuracy=0.5 + 0.05 * epoch,
+                        val_loss=val_loss[epoch], val_accuracy=val_acc[epoch])
+
+    class Seen(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            found = doctor.report.by_code("train.overfitting")
+            severities.append(str(found[0].severity) if found else None)
+
+    model = baseline_mlp()
+    doctor = Doctor(every=5, stop_on=None)
+    _fit(model, x, y, [Scripted(), doctor, Seen()], epochs=len(val_loss))
+    assert severities == [None, None, None, None, "info", "warning"]
+    (found,) = doctor.report.by_code("train.overfitting")
+    assert found.evidence["val_accuracy_at_best_and_end"]["accuracy"] == (0.7, 0.68)
