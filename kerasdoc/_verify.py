@@ -50,6 +50,10 @@ copying and re-tracing), and seeds stop as soon as the interval separates
 from 0 (from 2 seeds on). Seeds vary the order of the training samples and
 the dropout draws; the user's own initial weights are kept in both arms.
 
+A model with several outputs is judged on the sum of its outputs'
+criteria (weighted by its `loss_weights`), each output's own loss and metric
+reported next to it (`SummedCriterion`).
+
 The validation loss is one criterion for both arms, whatever their compiled
 losses: cross-entropy on the arm's probabilities (its softmax/sigmoid output,
 or its logits passed through one) for class labels, the squared error (the
@@ -161,20 +165,119 @@ def _labels_kind(y):
     return _labels_form(y)
 
 
+def _several(tree):
+    return isinstance(tree, (dict, list, tuple))
+
+
+def _take(tree, index):
+    """Rows `index` of every array of `tree` (one array, or a dict or list of them)."""
+    if isinstance(tree, dict):
+        return {k: np.asarray(v)[index] for k, v in tree.items()}
+    if isinstance(tree, (list, tuple)):
+        return [np.asarray(v)[index] for v in tree]
+    return np.asarray(tree)[index]
+
+
+def _count(tree):
+    """Samples in `tree` (its first array's length)."""
+    if isinstance(tree, dict):
+        return len(next(iter(tree.values())))
+    if isinstance(tree, (list, tuple)):
+        return len(tree[0])
+    return len(tree)
+
+
+def _output_names(model):
+    names = list(getattr(model, "output_names", None) or [])
+    outputs = getattr(model, "outputs", None) or []
+    return names if len(names) == len(outputs) else [f"output_{k}" for k in
+                                                      range(len(outputs))]
+
+
+def _by_output(tree, names, what):
+    """`tree` (a dict by output name, or a list in output order) as a dict by name."""
+    if isinstance(tree, dict):
+        missing = [n for n in names if n not in tree]
+        if missing:
+            raise InvalidInputError(
+                f"`verify` needs {what} for every output of the model ({names}); "
+                f"missing {missing}. Received: {what} keys {sorted(tree)}")
+        return {n: tree[n] for n in names}
+    if isinstance(tree, (list, tuple)):
+        if len(tree) != len(names):
+            raise InvalidInputError(
+                f"`verify` needs one {what} per output of the model ({len(names)}). "
+                f"Received: {len(tree)} {what}")
+        return dict(zip(names, tree))
+    return {n: tree for n in names}  # one loss for every output
+
+
+def make_criterion(y_val, loss, model):
+    """`Criterion` for a one-output model, `SummedCriterion` for several outputs."""
+    outputs = getattr(model, "outputs", None) or []
+    if len(outputs) > 1:
+        return SummedCriterion(y_val, loss, model)
+    return Criterion(y_val, loss, model)
+
+
+class SummedCriterion:
+    """Several outputs: the sum of each output's criterion (as Keras sums the losses).
+
+    Each output is judged by its own `Criterion` (its targets, its loss, its
+    output layer); the validation loss compared is their sum, weighted by the
+    compiled `loss_weights` when there are any (what the model minimises).
+    Each output's loss and metric are kept per run (`last_outputs`) and
+    compared per output next to the summed loss.
+    """
+
+    def __init__(self, y_val, loss, model):
+        self.names = _output_names(model)
+        ys = _by_output(y_val, self.names, "validation targets")
+        losses = _by_output(loss, self.names, "losses")
+        self.parts = {n: Criterion(ys[n], losses[n], model, output=n, index=k)
+                      for k, n in enumerate(self.names)}
+        self.name = "summed loss (" + ", ".join(
+            f"{n}: {c.name}" for n, c in self.parts.items()) + ")"
+        self.metric = "per output: " + ", ".join(
+            f"{n} {c.metric}" for n, c in self.parts.items())
+        self.form = "outputs"
+        self.last_balanced = None
+        self.last_outputs = None
+
+    def __call__(self, pred, setup):
+        """`(summed loss, nan)`; each output's `(loss, metric)` in `last_outputs`."""
+        pred = _by_output(pred, self.names, "predictions")
+        weights = _by_output(setup.loss_weights, self.names, "loss weights") \
+            if setup.loss_weights is not None else {n: 1.0 for n in self.names}
+        total, outputs = 0.0, {}
+        for n, part in self.parts.items():
+            loss, metric = part(pred[n], setup)
+            outputs[n] = {"loss": loss, "metric": metric, "metric_name": part.metric}
+            total += float(weights[n]) * loss
+        self.last_balanced = None
+        self.last_outputs = outputs
+        return total, math.nan
+
+    def balanced(self, pred, setup):
+        """The summed loss (class weights do not apply to several outputs)."""
+        return self(pred, setup)[0]
+
+
 class Criterion:
     """One validation loss and metric for every arm (see the module docstring)."""
 
-    def __init__(self, y_val, loss, model=None):
+    def __init__(self, y_val, loss, model=None, output=None, index=None):
         from kerasdoc._losses import classify_loss
         from kerasdoc.model._graph import layer_activation
 
+        self.output, self.index = output, index
         self.form = _labels_kind(y_val)
         self.y = np.asarray(y_val)
         family = None
         if not isinstance(loss, (dict, list, tuple)):
             info = classify_loss(loss)
             family = info.family if info is not None else "other"
-        layer = _final_layer(model) if model is not None else None
+        layer = self._layer(model) if model is not None else None
         activation = layer_activation(layer) if layer is not None else None
         if family in ("regression", "other") and activation not in ("softmax", "sigmoid"):
             self.form = "values"  # a value output under a value loss: judged as values
@@ -189,14 +292,33 @@ class Criterion:
             self.name = "cross-entropy"
             self.metric = "accuracy"
 
+    def _layer(self, model):
+        """The layer making this criterion's output (the model's last for one output)."""
+        if self.index is None:
+            return _final_layer(model)
+        from kerasdoc import _keras
+
+        return _keras.producing_layer(model.outputs[self.index])
+
+    def _loss(self, setup):
+        if self.output is None:
+            return setup.loss
+        return _by_output(setup.loss, _output_names(setup.model), "losses")[self.output]
+
+    def _transform(self, setup):
+        transform = setup.target_transform
+        if self.output is not None and isinstance(transform, dict):
+            return transform.get(self.output)
+        return None if self.output is not None else transform
+
     def probabilities(self, pred, setup):
         """The arm's predicted probabilities, as its loss reads its output."""
         from kerasdoc._losses import classify_loss
         from kerasdoc.model._graph import layer_activation
 
-        layer = _final_layer(setup.model)
+        layer = self._layer(setup.model)
         activation = layer_activation(layer) if layer is not None else None
-        info = classify_loss(setup.loss)
+        info = classify_loss(self._loss(setup))
         several = pred.shape[-1] > 1 and self.form != "multilabel"
         if activation == "softmax" or (activation == "sigmoid" and not several):
             return pred
@@ -219,8 +341,8 @@ class Criterion:
         if not np.all(np.isfinite(pred)):
             return math.inf, math.nan
         if self.form == "values":
-            if setup.target_transform is not None:
-                mean, std = setup.target_transform
+            if self._transform(setup) is not None:
+                mean, std = self._transform(setup)
                 pred = pred * np.asarray(std) + np.asarray(mean)
             y = self.y.astype("float64").reshape(pred.shape)
             err = pred - y
@@ -276,15 +398,23 @@ class _Arm:
         self.start = [(v, np.array(v.numpy(), copy=True)) for v in _all_variables(model)]
         self.results = {}
         self.start_loss = None
+        self.outputs = None
 
     def evaluate(self):
         """`(loss, metric, class-balanced loss)` of the arm's model on the validation data."""
         xv = self.setup.validation_data[0]
         chunk = max(256, self.setup.batch_size)
-        pred = np.concatenate([np.asarray(self.model(xv[i:i + chunk], training=False))
-                               for i in range(0, len(xv), chunk)])
+        parts = [self.model(_take(xv, slice(i, i + chunk)), training=False)
+                 for i in range(0, _count(xv), chunk)]
+        if _several(parts[0]):  # several outputs: each concatenated, by output name
+            names = _output_names(self.model)
+            parts = [_by_output(p, names, "predictions") for p in parts]
+            pred = {n: np.concatenate([np.asarray(p[n]) for p in parts]) for n in names}
+        else:
+            pred = np.concatenate([np.asarray(p) for p in parts])
         self.criterion.last_balanced = None
         loss, metric = self.criterion(pred, self.setup)
+        self.outputs = getattr(self.criterion, "last_outputs", None)
         balanced = self.criterion.last_balanced
         return loss, metric, (loss if balanced is None or not math.isfinite(loss)
                               else balanced)
@@ -307,7 +437,7 @@ class _Arm:
             self.start_loss = {"start": loss, "start_balanced": balanced}
         seed_model(model, seed)
         rng = np.random.default_rng(seed)
-        n = len(setup.y)
+        n = _count(setup.y)
         # One fit over the epochs' orders laid end to end: one call, one trace.
         order = np.concatenate([rng.permutation(n) if setup.shuffle else np.arange(n)
                                 for _ in range(self.epochs)])
@@ -327,7 +457,8 @@ class _Arm:
 
         arm_epochs = self.epochs
         try:
-            model.fit(setup.x[order], setup.y[order], batch_size=setup.batch_size,
+            model.fit(_take(setup.x, order), _take(setup.y, order),
+                      batch_size=setup.batch_size,
                       epochs=1, shuffle=False, verbose=0, class_weight=setup.class_weight,
                       sample_weight=weights, callbacks=[EpochEnd()])
         except KeyboardInterrupt:
@@ -344,12 +475,14 @@ class _Arm:
         self.results[seed] = {"loss": loss, "metric": metric, "curve": curve,
                               "balanced": balanced, "steps": self.steps,
                               **(self.start_loss or {})}
+        if self.outputs is not None:
+            self.results[seed]["outputs"] = self.outputs
         return self.results[seed]
 
     @property
     def steps(self):
         """Optimizer steps of one run of this arm."""
-        return self.epochs * math.ceil(len(self.setup.y) / self.setup.batch_size)
+        return self.epochs * math.ceil(_count(self.setup.y) / self.setup.batch_size)
 
 
 def _first_line(exc, limit=300):
@@ -397,6 +530,16 @@ def _compare(before_runs, after_runs, min_effect, higher_is_better_metric, key="
         mstats = paired_interval([sign * v for v in ma], [sign * v for v in mb])
         out.update(metric_before=float(np.mean(mb)), metric_after=float(np.mean(ma)),
                    metric_gain=mstats["gain"], metric_ci95=mstats["ci95"])
+    if all(r.get("outputs") for r in before_runs + after_runs):
+        out["outputs"] = {}
+        for name, first in before_runs[0]["outputs"].items():
+            row = {"metric": first["metric_name"]}
+            for arm, runs in (("before", before_runs), ("after", after_runs)):
+                row[f"loss_{arm}"] = float(np.mean([r["outputs"][name]["loss"]
+                                                    for r in runs]))
+                row[f"metric_{arm}"] = float(np.mean([r["outputs"][name]["metric"]
+                                                      for r in runs]))
+            out["outputs"][name] = row
     starts = [r.get("start" if key == "loss" else "start_balanced") for r in before_runs]
     start = (float(np.mean(starts)) if starts and all(
         s is not None and math.isfinite(s) for s in starts) else None)
@@ -479,24 +622,29 @@ def _arrays(x, y, validation_data, sample_weight, class_weight, model, max_sampl
                            max_samples=max_samples)
     require_targets(data, x)
     xs, ys = as_model_inputs(data.x, model), data.y
-    if isinstance(xs, (dict, list, tuple)) or isinstance(ys, (dict, list, tuple)):
+    several = len(getattr(model, "outputs", None) or []) > 1
+    if _several(ys) and not several:
         raise InvalidInputError(
-            "`verify` trains single-input, single-output models on arrays; this model "
-            f"takes or gives several. {received('x', x)}")
-    xs, ys = np.asarray(xs), np.asarray(ys)
+            "`verify` got several target arrays for a model with one output. "
+            f"Received: y={type(ys).__name__} of {len(ys)}")
+    if several and not _several(ys):
+        raise InvalidInputError(
+            "`verify` needs one target array per output (a dict by output name or a "
+            f"list). Received: y={type(ys).__name__}")
+    xs, ys = _take(xs, slice(None)), _take(ys, slice(None))  # numpy arrays
     if validation_data is None:
-        order = np.random.default_rng(12345).permutation(len(ys))
-        cut = max(1, len(ys) // 5)
+        order = np.random.default_rng(12345).permutation(_count(ys))
+        cut = max(1, _count(ys) // 5)
         val, train = order[:cut], np.sort(order[cut:])  # a stream's order kept
         weights = None if data.sample_weight is None else np.asarray(
             data.sample_weight)[train]
-        return (xs[train], ys[train], (xs[val], ys[val]), weights, data.class_weight,
-                data.batch_size if data.batches else None,
+        return (_take(xs, train), _take(ys, train), (_take(xs, val), _take(ys, val)),
+                weights, data.class_weight, data.batch_size if data.batches else None,
                 "validation_data=None: 20% of x held out")
     val = sample_validation_data(validation_data, max_samples=max_samples)
-    xv = np.asarray(as_model_inputs(val.x, model))
-    return (xs, ys, (xv, np.asarray(val.y)), data.sample_weight, data.class_weight,
-            data.batch_size if data.batches else None, None)
+    xv = _take(as_model_inputs(val.x, model), slice(None))
+    return (xs, ys, (xv, _take(val.y, slice(None))), data.sample_weight,
+            data.class_weight, data.batch_size if data.batches else None, None)
 
 
 def _candidates(report, codes):
@@ -541,8 +689,13 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
     Args:
         report: a `kerasdoc.Report` (from `diagnose`, `audit_model`, ...).
         model: the compiled model the report is about (never changed).
-        x: training inputs as `fit` takes them (single input).
-        y: training targets. Defaults to `None` (when `x` is a stream).
+        x: training inputs as `fit` takes them (an array, or a dict or list
+            of arrays).
+        y: training targets: an array, or for a model with several outputs a
+            dict by output name or a list in output order (then the arms are
+            compared on the summed loss, weighted by the compiled
+            `loss_weights`, and each output's loss and metric are reported
+            under `outputs`). Defaults to `None` (when `x` is a stream).
         validation_data: `(x_val, y_val)` the arms are judged on. Defaults to
             `None`: 20% of `x` is held out (the same samples for every arm).
         seeds: seeds per arm (at least 2; fewer run when the interval
@@ -638,15 +791,15 @@ def verify(report, model, x, y=None, *, validation_data=None, seeds: int = 3,
         if stream_batch is not None and shuffle:  # fit never shuffles a stream
             shuffle = False
             settings["shuffle"] = "False (a stream: fit keeps its order)"
-        batch = batch_size or min(stream_batch or 32, len(ys))
+        batch = batch_size or min(stream_batch or 32, _count(ys))
         if note:
             settings["note"] = note
-        criterion = Criterion(val[1], model.loss, model)
-        per_epoch = math.ceil(len(ys) / batch)
+        criterion = make_criterion(val[1], model.loss, model)
+        per_epoch = math.ceil(_count(ys) / batch)
         run_epochs = max(epochs, math.ceil(min_steps / per_epoch))
         # the user's own epochs: the steps floor of the short runs does not apply
         fit_horizon = (run_epochs if fit_epochs is None else max(1, min(
-            fit_epochs, math.ceil(FIT_HORIZON_SAMPLES / len(ys)))))
+            fit_epochs, math.ceil(FIT_HORIZON_SAMPLES / _count(ys)))))
         settings.update(criterion=criterion.name, metric=criterion.metric,
                         batch_size=batch, epochs_per_run=run_epochs,
                         steps_per_run=run_epochs * per_epoch, fit_epochs=fit_epochs)

@@ -449,3 +449,97 @@ def test_a_large_gain_is_large_against_the_loss_before_its_start_and_the_metric(
     assert values["large"]
     # no effect is never large
     assert not _compare(before, runs([1.0, 1.03, 0.97], 0.9), 0.02, True)["large"]
+
+
+def _two_heads():
+    inputs = keras.Input((6,), name="features")
+    hidden = keras.layers.Dense(12, activation="relu", name="hidden")(inputs)
+    kind = keras.layers.Dense(2, activation="softmax", name="kind")(hidden)
+    amount = keras.layers.Dense(1, name="amount")(hidden)
+    model = keras.Model(inputs, {"kind": kind, "amount": amount})
+    model.compile(keras.optimizers.Adam(0.01),
+                  loss={"kind": "sparse_categorical_crossentropy",
+                        "amount": "mean_squared_error"})
+    return model
+
+
+@pytest.mark.slow
+def test_several_outputs_are_judged_on_the_summed_loss_and_each_output(split):
+    """A two-head model whose value head is trained on a raw scale (~1e3)."""
+    (x, y), (xv, yv) = split
+    amount, amount_v = 1000.0 * x[:, 2:3] + 3000.0, 1000.0 * xv[:, 2:3] + 3000.0
+    keras.utils.set_random_seed(1)
+    model = _two_heads()
+    state = ModelState.capture(model)
+    report = Report([Finding("data.target_scale", severity="warning",
+                             evidence={"output": "amount", "rms": 3000.0})])
+    checked = kerasdoc.verify(report, model, x, {"kind": y, "amount": amount},
+                              validation_data=(xv, {"kind": yv, "amount": amount_v}),
+                              seeds=2, epochs=1, batch_size=16, min_steps=1)
+    v = checked[0].verified
+    assert v["changes"][0].startswith("targets of output 'amount': standardised"), v
+    assert v["verdict"] in ("confirmed", "no effect", "harmful"), v
+    assert checked.verification["criterion"] == (
+        "summed loss (amount: MSE, kind: cross-entropy)") or \
+        checked.verification["criterion"] == "summed loss (kind: cross-entropy, amount: MSE)"
+    per_output = v["outputs"]
+    assert set(per_output) == {"kind", "amount"}
+    assert per_output["kind"]["metric"] == "accuracy"
+    assert 0 <= per_output["kind"]["metric_after"] <= 1
+    # the summed loss is the sum of the outputs' losses, in the original units
+    summed = per_output["kind"]["loss_before"] + per_output["amount"]["loss_before"]
+    assert v["val_loss_before"] == pytest.approx(summed, rel=1e-6)
+    assert ModelState.capture(model).diff(state) == []
+
+
+def test_remedies_that_cannot_serve_several_outputs_say_so():
+    from kerasdoc.remedies import NotApplicable, TrainingSetup
+    from kerasdoc.remedies import _transforms as t
+
+    x, y = _data(40)
+    setup = TrainingSetup.from_user(_two_heads(), x, {"kind": y, "amount": x[:, :1]},
+                                    validation_data=(x, {"kind": y, "amount": x[:, :1]}))
+    with pytest.raises(NotApplicable, match="class_weight applies to one output"):
+        t.class_weights(setup, Finding("data.class_imbalance"))
+    with pytest.raises(NotApplicable, match="not one input and one target array"):
+        t.drop_leaked(setup, Finding("data.split_leakage"))
+    with pytest.raises(NotApplicable, match="no output has numeric targets"):
+        t.standardise_targets(setup, Finding("data.target_scale",
+                                             evidence={"output": "kind"}))
+    lines = t.smaller_batch(dataclasses_replace(setup, batch_size=40),
+                            Finding("optim.batch_size", evidence={"max_batch_fraction": 0.25}))
+    assert "batch_size 40 -> 10" in lines[0]
+
+
+def dataclasses_replace(setup, **changes):
+    import dataclasses
+
+    return dataclasses.replace(setup, **changes)
+
+
+def test_the_summed_criterion_adds_each_outputs_own_criterion():
+    from kerasdoc._verify import make_criterion
+    from kerasdoc.remedies import TrainingSetup
+    from kerasdoc.remedies import _transforms as t
+
+    model = _two_heads()
+    y = np.array([0, 1, 1, 0])
+    amount = np.array([[10.0], [20.0], [30.0], [40.0]], "float32")
+    criterion = make_criterion({"kind": y, "amount": amount}, model.loss, model)
+    setup = TrainingSetup.from_user(model, np.zeros((4, 6), "float32"),
+                                    {"kind": y, "amount": amount})
+    pred = {"kind": np.array([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.7, 0.3]]),
+            "amount": amount + 1.0}
+    total, metric = criterion(pred, setup)
+    ce = -np.mean(np.log([0.9, 0.8, 0.4, 0.7]))
+    assert total == pytest.approx(ce + 1.0) and np.isnan(metric)
+    assert criterion.last_outputs["kind"]["metric"] == pytest.approx(0.75)
+    assert criterion.last_outputs["amount"]["metric"] == pytest.approx(1.0)  # MAE
+    # a standardised head is judged in its original units
+    t.standardise_targets(setup, Finding("data.target_scale", evidence={"output": "amount"}))
+    mean, std = setup.target_transform["amount"]
+    scaled = {"kind": pred["kind"], "amount": (amount + 1.0 - mean) / std}
+    assert criterion(scaled, setup)[0] == pytest.approx(ce + 1.0, rel=1e-5)
+    # loss weights weigh the sum as Keras does
+    setup.loss_weights = {"kind": 2.0, "amount": 0.5}
+    assert criterion(scaled, setup)[0] == pytest.approx(2 * ce + 0.5, rel=1e-5)

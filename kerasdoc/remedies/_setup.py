@@ -39,7 +39,8 @@ class TrainingSetup:
         shuffle: whether fit shuffles each epoch.
         class_weight: fit's class weights (or None).
         sample_weight: fit's sample weights (or None).
-        target_transform: `(mean, std)` the targets were standardised with, or
+        target_transform: `(mean, std)` the targets were standardised with (a dict
+            of them by output when there are several outputs), or
             None; predictions are mapped back with `pred * std + mean`.
         changes: one code-level line per change made by remedies.
         redraws: layer name -> initializer of the kernels a remedy redrew;

@@ -283,10 +283,74 @@ def _scale_targets_like_inputs(setup, layer):
             "predictions mapped back to the input units")
 
 
-def standardise_targets(setup, finding, *, seed=0):
-    """Train on (y - mean) / std of the training targets; record the inverse."""
+def _several_outputs(setup):
+    return isinstance(setup.y, (dict, list, tuple))
+
+
+def _output_keys(setup):
+    """Output names (dict targets) or positions (list targets), with each one's loss."""
+    y, loss = setup.y, setup.loss
+    keys = list(y) if isinstance(y, dict) else list(range(len(y)))
+    if isinstance(loss, dict):
+        return [(k, loss.get(k)) for k in keys]
+    if isinstance(loss, (list, tuple)):
+        return [(k, loss[k] if isinstance(k, int) and k < len(loss) else None)
+                for k in keys]
+    return [(k, loss) for k in keys]
+
+
+def _standardise_outputs(setup, finding):
+    """Several outputs: standardise the regression ones (the finding's, if it names one)."""
     from kerasdoc._losses import classify_loss
 
+    named = (finding.evidence or {}).get("output")
+    y = dict(setup.y) if isinstance(setup.y, dict) else list(setup.y)
+    yv = None
+    if setup.validation_data is not None:
+        yv = setup.validation_data[1]
+        yv = dict(yv) if isinstance(yv, dict) else list(yv)
+    transform = dict(setup.target_transform or {})
+    lines = []
+    for key, loss in _output_keys(setup):
+        info = classify_loss(loss) if loss is not None else None
+        values = np.asarray(y[key])
+        if (named is not None and key != named) or info is None or \
+                info.family != "regression" or values.dtype.kind not in "iuf" or \
+                key in transform:
+            continue
+        yf = values.astype("float64")
+        mean, std = yf.mean(axis=0), yf.std(axis=0)
+        std = np.where(std > 0, std, 1.0)
+        y[key] = ((yf - mean) / std).astype("float32")
+        if yv is not None:
+            yv[key] = ((np.asarray(yv[key], "float64") - mean) / std).astype("float32")
+        transform[key] = (np.asarray(mean), np.asarray(std))
+        m, sd = float(np.mean(mean)), float(np.mean(std))
+        lines.append(f"targets of output {key!r}: standardised (y - {_fmt(m)}) / "
+                     f"{_fmt(sd)} on the training split; predictions mapped back with "
+                     f"y * {_fmt(sd)} + {_fmt(m)}")
+    if not lines:
+        raise NotApplicable("no output has numeric targets under a regression loss"
+                            + (f" (the finding names output {named!r})" if named else ""))
+    setup.y = y
+    if yv is not None:
+        setup.validation_data = (setup.validation_data[0], yv)
+    setup.target_transform = transform
+    return lines
+
+
+def standardise_targets(setup, finding, *, seed=0):
+    """Train on (y - mean) / std of the training targets; record the inverse.
+
+    With several outputs (targets in a dict by output name or a list), the
+    regression outputs are standardised, each with its own mean and std (only
+    the output the finding names, when it names one); `target_transform` is
+    then a dict by output.
+    """
+    from kerasdoc._losses import classify_loss
+
+    if _several_outputs(setup):
+        return _standardise_outputs(setup, finding)
     y = setup.y
     if not isinstance(y, np.ndarray) or y.dtype.kind not in "iuf":
         raise NotApplicable("the targets are not one numeric array")
@@ -329,6 +393,9 @@ def class_weights(setup, finding, *, seed=0):
     """Balanced class weights: n / (k * count of the class)."""
     if setup.y is None:
         raise NotApplicable("the labels are needed to weigh the classes")
+    if _several_outputs(setup):
+        raise NotApplicable("fit's class_weight applies to one output; this model has "
+                            "several (weigh the samples of the output instead)")
     y = np.asarray(setup.y)
     if y.ndim == 2 and y.shape[1] > 1:
         ids = y.argmax(axis=1)
@@ -347,6 +414,8 @@ def drop_leaked(setup, finding, *, seed=0):
     """Drop the training samples that are copies of validation samples."""
     if setup.validation_data is None or setup.x is None:
         raise NotApplicable("no training and validation data to compare")
+    if _several_outputs(setup) or isinstance(setup.x, (dict, list, tuple)):
+        raise NotApplicable("the training data are not one input and one target array")
     x = np.asarray(setup.x)
     xv = np.asarray(setup.validation_data[0])
     seen = {np.ascontiguousarray(row).tobytes() for row in xv}
@@ -433,7 +502,12 @@ def unfreeze(setup, finding, *, seed=0):
 def smaller_batch(setup, finding, *, seed=0):
     """A batch of at most the reported fraction of the data (32 at most)."""
     ev = finding.evidence or {}
-    n = len(setup.y) if setup.y is not None else ev.get("n_samples")
+    y = setup.y
+    if isinstance(y, dict):
+        y = next(iter(y.values()), None)
+    elif isinstance(y, (list, tuple)):
+        y = y[0] if len(y) else None
+    n = len(y) if y is not None else ev.get("n_samples")
     if not n:
         raise NotApplicable("the number of training samples is unknown")
     fraction = float(ev.get("max_batch_fraction") or 0.1)
