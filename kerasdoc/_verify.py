@@ -1064,7 +1064,7 @@ def _schedule(results, arms, order, base, original, horizon, longer, run_epochs,
             grown = guarded_call(key, name_of(key), lambda: pair.grow(
                 n, min_effect, higher, left, stop_early))
             if grown is False and pair.n < 2:
-                entries[key]["cut"] = label
+                entries[key].setdefault("cut", label)  # the pass where it first ran short
 
     def settle(key):
         pair = pairs.get(key)

@@ -404,6 +404,13 @@ def test_every_finding_gets_its_first_seeds_before_any_extension(monkeypatch):
                 failed, True, False, lambda m: None)
     assert results[0]["verdict"] == "not verified"
     assert "before its comparison started (first pass)" in results[0]["reason"]
+    # budget for one seed: the finding says the first pass ran short, not the second
+    results = {0: {"remedy": "slow", "changes": ["x"]}}
+    budget["left"] = 1
+    v._schedule(results, {0: arms[0]}, [0], None, lambda n: FakeArm("orig", None, 7),
+                lambda r: 2, lambda r, n: None, 2, None, 3, 0, 0.02, True,
+                lambda: budget["left"], failed, True, False, lambda m: None)
+    assert results[0]["reason"] == "time budget spent before two seeds ran (first pass)"
 
 
 def test_verify_lists_what_it_left_unverified_and_why(split):
