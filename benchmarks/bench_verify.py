@@ -22,6 +22,7 @@ Two benchmarks (issue 14):
     python -m benchmarks.bench_verify cost --rounds 2
     python -m benchmarks.bench_verify table --gallery --healthy --out verify.jsonl
     python -m benchmarks.bench_verify table --realworld --only bug_at_raw_pixels
+    python -m benchmarks.bench_verify summary verify.jsonl   # table + confirmation rate
 """
 
 import argparse
@@ -288,6 +289,53 @@ def table(*, gallery, realworld, healthy, only, out, seeds, budget_s,
             keras.backend.clear_session()
 
 
+CONFIRMED = ("confirmed", "confirmed with the others")
+JUDGED = CONFIRMED + ("no effect", "harmful", "not enough alone")
+
+
+def summary(paths):
+    """The table and the confirmation rate of `table` runs (JSON lines files).
+
+    A finding with a remedy counts as judged when a comparison ran
+    (`JUDGED`); the rate is confirmed / judged, per twin. Findings with no
+    verdict are counted apart with their reasons (budget, not applicable,
+    not judged by the validation loss), and a program's later rows replace
+    its earlier ones (a re-run).
+    """
+    rows = {}
+    for path in paths:
+        with open(path) as fh:
+            for line in fh:
+                row = json.loads(line)
+                rows.setdefault((row["program"], row["twin"]), {})[row["code"]] = row
+    print("| program | twin | finding | remedy | val loss before -> after | 95% CI of the "
+          "gain | verdict |")
+    print("|---|---|---|---|---|---|---|")
+    counts = {}
+    for (program, twin), by_code in rows.items():
+        for code, row in by_code.items():
+            print(_format(row))
+            if code in ("(all together)", "-"):
+                continue
+            c = counts.setdefault(twin.split(" ")[0], {"judged": 0, "confirmed": 0,
+                                                        "large": 0, "other": {}})
+            verdict = row["verdict"]
+            if verdict in JUDGED:
+                c["judged"] += 1
+                c["confirmed"] += verdict in CONFIRMED
+                c["large"] += bool(row.get("large"))
+            else:
+                reason = (row.get("reason") or "").split(":")[0][:60]
+                key = f"{verdict}: {reason}" if reason else verdict
+                c["other"][key] = c["other"].get(key, 0) + 1
+    for twin, c in counts.items():
+        rate = c["confirmed"] / c["judged"] if c["judged"] else float("nan")
+        print(f"\n{twin}: {c['confirmed']}/{c['judged']} judged findings confirmed "
+              f"({rate:.0%}); {c['large']} large; without a verdict:")
+        for key, n in sorted(c["other"].items(), key=lambda kv: -kv[1]):
+            print(f"  {n} x {key}")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="what", required=True)
@@ -311,7 +359,12 @@ def main(argv=None):
     t.add_argument("--parts", default=None,
                    help="diagnose parts for the real-world programs (default "
                         "data,model,probes,training)")
+    m = sub.add_parser("summary", help="table and confirmation rate of --out files")
+    m.add_argument("paths", nargs="+")
     args = parser.parse_args(argv)
+    if args.what == "summary":
+        summary(args.paths)
+        return 0
     if args.what == "cost":
         cost(rounds=args.rounds, seeds=args.seeds)
     else:
