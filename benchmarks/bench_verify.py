@@ -237,6 +237,22 @@ def realworld_programs(healthy, only, parts=None):
                    parts or ("data", "model", "probes", "training"), make)
 
 
+def corpus_programs(names, parts=None):
+    """Healthy programs of the real-world corpus by module name (their own `build()`)."""
+    import importlib
+
+    for name in names:
+        module = importlib.import_module(f"benchmarks.realworld.programs.{name}")
+
+        def make(module=module):
+            p = module.build()
+            return p.model_fn(), {"x": p.x, "y": p.y, "validation_data": p.validation_data,
+                                  "batch_size": p.batch_size, "epochs": p.epochs,
+                                  "class_weight": (p.fit_kwargs or {}).get("class_weight")}
+        yield (f"realworld:{name}", "healthy" if getattr(module, "HEALTHY", True)
+               else "broken", parts or ("data", "model", "probes", "training"), make)
+
+
 def _format(row):
     def num(v):
         if v is None:
@@ -253,7 +269,7 @@ def _format(row):
 
 
 def table(*, gallery, realworld, healthy, only, out, seeds, budget_s,
-          force_healthy=False, parts=None, diagnose_budget_s=60.0):
+          force_healthy=False, parts=None, diagnose_budget_s=60.0, corpus=()):
     import keras
 
     broken_findings = {}
@@ -262,6 +278,8 @@ def table(*, gallery, realworld, healthy, only, out, seeds, budget_s,
         sources.append(gallery_programs(healthy, only))
     if realworld:
         sources.append(realworld_programs(healthy, only, parts))
+    if corpus:
+        sources.append(corpus_programs(corpus, parts))
     print("| program | twin | finding | remedy | val loss before -> after | "
           "95% CI of the gain | verdict |")
     print("|---|---|---|---|---|---|---|")
@@ -351,6 +369,8 @@ def main(argv=None):
                    help="on each healthy twin, also verify the broken twin's findings "
                         "as if they had fired there (what a false alarm's remedy gives)")
     t.add_argument("--only", nargs="*", default=None, help="case or module names")
+    t.add_argument("--corpus", nargs="*", default=(),
+                   help="real-world corpus programs by module name (healthy ones)")
     t.add_argument("--out", default=None, help="append JSON lines here")
     t.add_argument("--seeds", type=int, default=3)
     t.add_argument("--budget", type=float, default=300.0, help="verify's budget_s")
@@ -373,7 +393,7 @@ def main(argv=None):
               only=set(args.only or ()), out=args.out, seeds=args.seeds,
               budget_s=args.budget, force_healthy=args.force,
               parts=tuple(args.parts.split(",")) if args.parts else None,
-              diagnose_budget_s=args.diagnose_budget)
+              diagnose_budget_s=args.diagnose_budget, corpus=tuple(args.corpus))
     return 0
 
 
