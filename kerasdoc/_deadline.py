@@ -50,12 +50,13 @@ The active deadline is ambient (a context variable), so a probe called by
 probe called on its own keeps its own `time_budget`.
 """
 
+import collections
 import contextlib
 import contextvars
 import math
 import time
 
-__all__ = ["Deadline", "PART_WEIGHTS", "PROBE_COPIES", "PROBE_WEIGHTS", "RESERVE",
+__all__ = ["CpuMeter", "Deadline", "PART_WEIGHTS", "PROBE_COPIES", "PROBE_WEIGHTS", "RESERVE",
            "TRACE_MARGIN",
            "active", "current"]
 
@@ -84,7 +85,57 @@ garbage collection that frees the call's copies when it returns (3-6 s:
 a full collection walks every object of a process holding TensorFlow).
 5 % (3 s of the default 60 s) left a 100k-row table at 1.12 x its budget."""
 
+CPU_WINDOW = 5.0
+"""Seconds of the recent past over which `CpuMeter` measures the CPU share."""
+
+CPU_MIN_SPAN = 0.5
+"""Shortest span (seconds) `CpuMeter.share` measures over; shorter: unknown."""
+
 _CURRENT = contextvars.ContextVar("kerasdoc_deadline", default=None)
+
+
+class CpuMeter:
+    """The share of a CPU this process got lately: its CPU seconds per wall second.
+
+    A trace of a step is CPU work of a fixed size; on a machine shared with
+    other processes its wall time is that work divided by the share of a
+    CPU the process gets, which changes while a call runs. `tick()` is
+    called at the call's natural breaks (each probe step, training batch
+    and part); `share()` is measured from the oldest tick of the last
+    `window` seconds to now, so a trace measured earlier in the call can
+    be scaled to the load of now (`kerasdoc.probes._shared.Pool`).
+
+    Args:
+        window: seconds of the recent past measured over. Defaults to
+            `CPU_WINDOW`.
+        clock: the wall-clock timer. Defaults to `time.perf_counter`.
+        cpu: the process's CPU timer. Defaults to `time.process_time`.
+    """
+
+    def __init__(self, window=CPU_WINDOW, *, clock=time.perf_counter,
+                 cpu=time.process_time):
+        self.window, self.clock, self.cpu = window, clock, cpu
+        self.marks = collections.deque()
+
+    def tick(self):
+        """Mark now; marks older than the window (but the newest such) are dropped."""
+        now = (self.clock(), self.cpu())
+        self.marks.append(now)
+        while len(self.marks) > 1 and self.marks[1][0] <= now[0] - self.window:
+            self.marks.popleft()
+
+    def share(self):
+        """CPU seconds per wall second since the oldest kept mark, or `None`.
+
+        `None` before any mark, or when the span is under `CPU_MIN_SPAN`.
+        """
+        if not self.marks:
+            return None
+        wall0, cpu0 = self.marks[0]
+        span = self.clock() - wall0
+        if span < CPU_MIN_SPAN:
+            return None
+        return max(0.0, self.cpu() - cpu0) / span
 
 
 class Deadline:
@@ -103,6 +154,7 @@ class Deadline:
         self.end = math.inf if seconds is None else self.start + float(seconds)
         self.root = self  # the call's deadline, which keeps what was measured
         self.first_step = None
+        self.meter = CpuMeter(clock=clock)  # the root's is the call's (`tick`)
 
     def left(self):
         """Seconds left (`inf` without a deadline, negative once passed)."""
@@ -135,6 +187,14 @@ class Deadline:
         child.end = min(child.end, self.end)
         child.root = self.root
         return child
+
+    def tick(self):
+        """Mark a natural break of the call's work for its `CpuMeter`."""
+        self.root.meter.tick()
+
+    def cpu_share(self):
+        """The CPU share the call's process got lately (`CpuMeter.share`), or `None`."""
+        return self.root.meter.share()
 
     def note_first_step(self, seconds):
         """Record how long a probe took from its start to the end of its first step.

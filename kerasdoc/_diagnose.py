@@ -232,6 +232,7 @@ def _budget_callback(budget, state, reserve=0.0):
 
         def on_train_batch_end(self, batch, logs=None):
             checkpoint()
+            budget.tick()
             if budget.left() <= (0.0 if state.get("validated") else reserve):
                 state["stopped_at_step"] = state.get("steps", 0)
                 self.model.stop_training = True
@@ -363,7 +364,7 @@ def _training_plan(x, validation_data):
         _shared.TRAIN_TRACE_FACTOR_MAX * pool.costs["forward_trace"])
     need = DOCTOR_TRACE_FACTOR * step
     how = (f"its instrumented first step is planned to take ({DOCTOR_TRACE_FACTOR:g} x "
-           + (f"the {step:.1f} s a probe's first step took" if measured else
+           + (f"the {step:.1f} s a probe's first step took{pool.load_note()}" if measured else
               f"{step:.1f} s predicted for a plain first step from the "
               f"{pool.costs['forward_trace']:.2f} s trace of the forward pass"))
     if validation_data is not None and pool.costs.get("forward_trace") is not None:
@@ -777,6 +778,7 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, plan, *, budg
         rest = sum(_deadline.PART_WEIGHTS[p] for p in todo[todo.index(part):]) \
             if part in todo else _deadline.PART_WEIGHTS[part]
         budget = plan.share(_deadline.PART_WEIGHTS[part], rest)
+        budget.tick()
         tracker.start(part)
         start = time.perf_counter()
         caught = []

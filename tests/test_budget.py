@@ -430,3 +430,48 @@ def test_a_training_run_whose_first_step_overran_skips_the_validation_trace(monk
     assert not tested
     assert "validation pass of epoch 1 was not started by the time budget" in note
     assert note.startswith("training stopped by the time budget after 2 steps (1 of 2 ")
+
+
+def test_the_cpu_meter_measures_the_share_over_its_recent_window():
+    from kerasdoc._deadline import CpuMeter
+
+    wall, cpu = _Clock(), _Clock()
+    meter = CpuMeter(window=5.0, clock=wall, cpu=cpu)
+    assert meter.share() is None  # nothing marked yet
+    meter.tick()
+    wall.now += 0.2
+    cpu.now += 0.2
+    assert meter.share() is None  # too short a span to say
+    for _ in range(4):  # alone on a core: one CPU second per second
+        wall.now += 1.0
+        cpu.now += 1.0
+        meter.tick()
+    assert meter.share() == pytest.approx(1.0)
+    for _ in range(10):  # the machine got busy: a quarter of a core
+        wall.now += 1.0
+        cpu.now += 0.25
+        meter.tick()
+    # Only the last 5 s (and the mark just before them) are measured.
+    assert meter.share() == pytest.approx(0.25)
+
+
+def test_a_measured_trace_is_planned_at_the_cpu_share_of_now():
+    from types import SimpleNamespace
+
+    from kerasdoc.probes._shared import Pool
+
+    pool = Pool(model=None)
+    slot = SimpleNamespace(shapes=set())
+    pool.note_step(slot, 16, 4.0, relaxed=True, cpu=3.6)  # traced at 0.9 of a core
+    assert pool.predicted_first_step(share=0.9) == pytest.approx(4.0)  # as measured
+    assert pool.predicted_first_step(share=1.0) == pytest.approx(4.0)  # never below
+    assert pool.load_note(share=1.0) == ""
+    # Three times busier now: the same CPU work takes three times as long.
+    assert pool.predicted_first_step(share=0.3) == pytest.approx(12.0)
+    assert "scaled from 4.0 s to the CPU share" in pool.load_note(share=0.3)
+    slot2 = SimpleNamespace(shapes=set())
+    pool.note_step(slot2, 16, 9.0, cpu=3.0)  # a later trace, already under load
+    # 4.0 x 0.9 / (1/3) = 10.8 for the first, 9.0 for the later: the largest.
+    assert pool.predicted_first_step(share=1 / 3) == pytest.approx(10.8)
+    assert pool.costs["first_step"] == 4.0  # the first, as before
+    assert pool.predicted_first_step(share=None) == pytest.approx(9.0)  # no ambient meter

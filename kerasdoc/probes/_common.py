@@ -335,6 +335,8 @@ class Budget:
 
     def reason(self, step):
         checkpoint()  # every probe loop asks once per step
+        if self._ambient is not None:
+            self._ambient.tick()  # the CPU share of the moment (`_deadline.CpuMeter`)
         if self._ambient is not None and not getattr(self, "_noted", False):
             # The probe's share started with it: copy, trace and first step.
             self._noted = True
@@ -361,7 +363,7 @@ def train_loss(model, xb, yb):
     checkpoint()
     pool = _shared.current()
     slot = None if pool is None else pool.slot_of(model)
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     _keras.maybe_symbolic_build(model, (xb, yb, None))
     model.make_train_function()
     model.reset_metrics()
@@ -372,7 +374,7 @@ def train_loss(model, xb, yb):
     logs = model.train_function(opened or iter([(xb, yb)]))
     if slot is not None:  # a shared copy: its trace cost is planned with
         pool.note_step(slot, count(xb), time.perf_counter() - start,
-                       relaxed=opened is not None)
+                       relaxed=opened is not None, cpu=time.process_time() - cpu_start)
     value = logs.get("loss") if isinstance(logs, dict) else None
     if value is None:
         raise StepWithoutLoss(

@@ -152,7 +152,8 @@ def _planned_traces(pool, name, batch_size, x):
     per = pool.predicted_first_step()
     how = (f"its {traces} train-step trace{'s' if traces > 1 else ''} and first "
            f"step{'s' if traces > 1 else ''}, and a few steps more, are planned to take (" + (
-               f"measured {per:.1f} s each on this call's first step)" if measured else
+               f"measured {per:.1f} s each on this call's first step"
+               f"{pool.load_note()})" if measured else
                f"{_shared.TRAIN_TRACE_FACTOR:g} x the {pool.costs['forward_trace']:.2f} s "
                "trace of the model's forward pass)"))
     return traces * per, how

@@ -200,17 +200,20 @@ class Pool:
         """The slot holding `clone`, or `None`."""
         return next((s for s in self.slots if s.clone is clone), None)
 
-    def note_step(self, slot, batch, seconds, *, relaxed=False):
+    def note_step(self, slot, batch, seconds, *, relaxed=False, cpu=None):
         """Record a step of `slot`'s copy on a batch of `batch` samples.
 
         The first step on a new batch size includes its trace; the first
-        such time is kept as `costs["first_step"]`. `relaxed`: the step was
-        traced with an open batch size (`_common.train_loss`), so no batch
-        size traces again.
+        such time is kept as `costs["first_step"]`, and each such time, with
+        the CPU seconds the process spent in it (`cpu`), in
+        `costs["first_steps"]` (`predicted_first_step` scales them to the
+        load of the moment). `relaxed`: the step was traced with an open
+        batch size (`_common.train_loss`), so no batch size traces again.
         """
         if batch not in slot.shapes:
             slot.shapes.add(batch)
             self.costs.setdefault("first_step", seconds)
+            self.costs.setdefault("first_steps", []).append((seconds, cpu))
         if relaxed:
             slot.shapes.add(None)
 
@@ -258,17 +261,50 @@ class Pool:
         self.costs["forward_trace"] = time.perf_counter() - start
         return self.costs["forward_trace"]
 
-    def predicted_first_step(self):
+    def predicted_first_step(self, share=None):
         """Seconds a copy's train-step trace and first step are expected to take.
 
-        The measured value once a shared copy made its first step; before,
-        `TRAIN_TRACE_FACTOR` times the forward trace (`None` if neither is known).
+        Once a shared copy made its first step, the measured time; before,
+        `TRAIN_TRACE_FACTOR` times the forward trace (`None` if neither is
+        known). A measured trace is CPU work of a fixed size: each measured
+        first step is scaled by the CPU share the process had while it ran
+        (its CPU seconds per wall second) over the share it gets now
+        (`share`, by default the ambient deadline's `cpu_share()`), never
+        below its own wall time, and the largest is taken. So a trace
+        measured before the machine got busier is planned at the load of
+        now, and on a machine whose load did not rise, at what it took.
         """
         if "first_step" in self.costs:
-            return self.costs["first_step"]
+            return max(self._scaled(share))
         if self.costs.get("forward_trace") is not None:
             return TRAIN_TRACE_FACTOR * self.costs["forward_trace"]
         return None
+
+    def _scaled(self, share=None):
+        """Each measured first step's wall time, scaled to the CPU share of now."""
+        if share is None:
+            from kerasdoc import _deadline
+
+            deadline = _deadline.current()
+            share = None if deadline is None else deadline.cpu_share()
+        scaled = []
+        for wall, cpu in self.costs.get("first_steps") or [(self.costs["first_step"], None)]:
+            if cpu is None or not share or wall <= 0:
+                scaled.append(wall)
+            else:
+                scaled.append(wall * max(1.0, (cpu / wall) / share))
+        return scaled
+
+    def load_note(self, share=None):
+        """`""`, or a clause saying the measured trace was scaled to the load of now."""
+        if "first_step" not in self.costs:
+            return ""
+        walls = [w for w, _ in self.costs.get("first_steps") or ()]
+        scaled = max(self._scaled(share))
+        if not walls or scaled <= max(walls) * 1.01:
+            return ""
+        return (f", scaled from {max(walls):.1f} s to the CPU share the process gets "
+                "now")
 
     def lend(self, session, *, seed, optimizer=None, sample_x=None):
         """A copy for the probe whose `preserved_global_rng` session is `session`.
