@@ -475,3 +475,21 @@ def test_a_measured_trace_is_planned_at_the_cpu_share_of_now():
     assert pool.predicted_first_step(share=1 / 3) == pytest.approx(10.8)
     assert pool.costs["first_step"] == 4.0  # the first, as before
     assert pool.predicted_first_step(share=None) == pytest.approx(9.0)  # no ambient meter
+
+
+def test_a_probe_that_needs_a_new_copy_plans_its_making():
+    from types import SimpleNamespace
+
+    from kerasdoc.probes._sanity import _planned_traces
+    from kerasdoc.probes._shared import Pool
+
+    pool = Pool(model=None)
+    pool.slots = [SimpleNamespace(lent=False, shapes={16, None})]  # traced, open batch
+    pool.costs.update(copy=1.5, first_step=4.0, first_steps=[(4.0, None)])
+    x = np.zeros((100, 4), "float32")
+    # Two copies at once: the second is made (1.5 s) and traced (4.0 s).
+    need, how = _planned_traces(pool, "probe.input_independent", 32, x)
+    assert need == pytest.approx(5.5)
+    assert "1 train-step trace" in how and "1.5 s for the 1 model copy to make first" in how
+    # One copy, the one the pool holds: nothing to make or trace.
+    assert _planned_traces(pool, "probe.cannot_overfit_batch", 32, x) == (0.0, None)

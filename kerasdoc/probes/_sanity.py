@@ -150,13 +150,20 @@ def _planned_traces(pool, name, batch_size, x):
     if not measured and pool.forward_trace_seconds(x) is None:
         return None, None  # not copyable: the copy rule of `can_start` plans it
     per = pool.predicted_first_step()
+    # A copy the pool does not hold yet is made first (rebuilt, compiled),
+    # as long as the first one took.
+    making = pool.copies_to_make(copies)
+    copying = making * (pool.costs.get("copy") or 0.0)
     how = (f"its {traces} train-step trace{'s' if traces > 1 else ''} and first "
            f"step{'s' if traces > 1 else ''}, and a few steps more, are planned to take (" + (
                f"measured {per:.1f} s each on this call's first step"
                f"{pool.load_note()})" if measured else
                f"{_shared.TRAIN_TRACE_FACTOR:g} x the {pool.costs['forward_trace']:.2f} s "
                "trace of the model's forward pass)"))
-    return traces * per, how
+    if copying:
+        how = how[:-1] + (f", and {copying:.1f} s for the {making} model "
+                          f"cop{'ies' if making > 1 else 'y'} to make first)")
+    return traces * per + copying, how
 
 
 def _run_probes(runner, todo, deadline, model, x, y, batch_size, seed, task):

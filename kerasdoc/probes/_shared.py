@@ -196,6 +196,10 @@ class Pool:
                 needed += 1
         return needed
 
+    def copies_to_make(self, copies):
+        """Copies a probe lent `copies` at once makes (those the pool lacks)."""
+        return max(0, copies - sum(1 for s in self.slots if not s.lent))
+
     def slot_of(self, clone):
         """The slot holding `clone`, or `None`."""
         return next((s for s in self.slots if s.clone is clone), None)
