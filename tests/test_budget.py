@@ -493,3 +493,16 @@ def test_a_probe_that_needs_a_new_copy_plans_its_making():
     assert "1 train-step trace" in how and "1.5 s for the 1 model copy to make first" in how
     # One copy, the one the pool holds: nothing to make or trace.
     assert _planned_traces(pool, "probe.cannot_overfit_batch", 32, x) == (0.0, None)
+
+
+def test_a_probe_of_passes_whose_time_is_gone_says_so_plainly():
+    from kerasdoc.probes._common import BudgetSpent, passes_fit
+
+    clock = _Clock()
+    deadline = Deadline(1.0, clock=clock)
+    clock.now += 2.0
+    with pytest.raises(BudgetSpent, match=r"^time budget spent before its first pass$"):
+        passes_fit(deadline, 0, 0.01, 1, "passes")
+    with pytest.raises(BudgetSpent, match=r"^time budget spent after 3 samples$"):
+        passes_fit(deadline, 3, 0.01, 2, "samples")
+    passes_fit(Deadline(1.0, clock=clock), 0, 0.1, 2, "passes")  # 0.2 s of 1 s: fits

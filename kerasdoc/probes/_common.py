@@ -428,6 +428,8 @@ def passes_fit(deadline, done, seconds, left_to_do, what):
     left = deadline.left()
     if left < seconds * left_to_do:
         where = f"after {done} {what}" if done else "before its first pass"
+        if left <= 0:  # nothing left to compare with
+            raise BudgetSpent(f"time budget spent {where}")
         raise BudgetSpent(
             f"time budget spent: {max(left, 0.0):.1f} s left {where}, less than the "
             f"{seconds * left_to_do:.1f} s its {left_to_do} {what} still to do take "
