@@ -23,8 +23,11 @@ split like this:
   The probes and the training run share model copies and their traced
   train steps (`kerasdoc.probes._shared`). Before a probe that trains
   starts, the traces it would make are planned: the first shared step's
-  measured trace-and-step time, or before any, `_shared.TRAIN_TRACE_FACTOR` times
-  a trace of the forward pass (measured first, at a fraction of the cost). A
+  measured trace-and-step time, scaled to the CPU share the process gets
+  at the moment (`CpuMeter`: a trace is CPU work of a fixed size, and the
+  machine's load can rise while a call runs), or before any,
+  `_shared.TRAIN_TRACE_FACTOR` times a trace of the forward pass (measured
+  first, at a fraction of the cost). A
   probe whose planned traces (times `TRACE_MARGIN`) do not fit in the
   time left for the probes is skipped for the budget; one whose share is
   too small for them, but the probes' time is not, gets a share that
@@ -37,10 +40,16 @@ split like this:
   instrumented first step (`kerasdoc._diagnose.DOCTOR_TRACE_FACTOR` times
   a plain one) and the validation step's trace fit in the part's time;
   it stops at the end of the batch (or validation batch) in flight once
-  that time is spent.
+  that time is spent. The first validation pass (the test step's trace)
+  starts only with at least half its planned trace left
+  (`kerasdoc._diagnose._ValidationGate`), so a first step that overran
+  its plan is not followed by another trace.
 - **Reserve.** The parts plan to end `RESERVE` of the budget early: the last
   step or trace in flight when a deadline passes cannot be interrupted, and
-  the report is assembled and the copies freed after the last part.
+  the report is assembled and the copies freed after the last part
+  (the garbage collection at the end of the call walks only the objects
+  the call made: `kerasdoc._interrupts.interrupt_guard` freezes the older
+  ones).
 
 The work in flight when a deadline passes (one training step, a model copy,
 a first trace of a step) is the only overrun; it does not grow with the data.
@@ -81,8 +90,10 @@ RESERVE = 0.10
 
 Measured under load (`benchmarks/bench_budget.py`): the training step in
 flight or an epoch's start (a 100k-row table's reshuffle: 3.7 s), and the
-garbage collection that frees the call's copies when it returns (3-6 s:
-a full collection walks every object of a process holding TensorFlow).
+garbage collection that frees the call's copies when it returns (3-6 s,
+once 10.8 s, under load while a full collection walked every object of a
+process holding TensorFlow, ~450k; since the objects older than the call
+are frozen for it, 19-49k objects and 0.1-0.35 s measured).
 5 % (3 s of the default 60 s) left a 100k-row table at 1.12 x its budget."""
 
 CPU_WINDOW = 5.0

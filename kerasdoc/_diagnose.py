@@ -509,7 +509,8 @@ def diagnose(model, x, y=None, *, validation_data=None, batch_size: Optional[int
             whose loop the deadline stops is reported at `info` as
             inconclusive, never as an error or warning; the training run
             stops at the end of its batch in flight. The parts plan to
-            finish 5% early, for the step or trace in flight at a deadline.
+            finish 10% early (`kerasdoc._deadline.RESERVE`), for the step
+            or trace in flight at a deadline.
             Defaults to `60.0`.
         parts: the parts to run, a subset of `("data", "model",
             "preprocessing", "probes", "training")`. Defaults to `None` (all).
