@@ -1277,7 +1277,8 @@ def apply_fixes(report, model, x=None, y=None, *, codes=None,
         model: the compiled model the report is about (never changed).
         x: training inputs, for remedies that read them (a Normalization
             adapted on them, ...). Defaults to `None`: those are skipped.
-        y: training targets, for remedies that read them. Defaults to `None`.
+        y: training targets, for remedies that read them (for several
+            outputs, a dict by output name or a list). Defaults to `None`.
         codes: only findings with these codes. Defaults to `None` (all).
         confirmed_only: skip findings whose verification did not confirm
             their remedy. Defaults to `True`.
@@ -1309,7 +1310,10 @@ def apply_fixes(report, model, x=None, y=None, *, codes=None,
     if x is not None and y is not None:
         from kerasdoc.remedies import check_arrays
 
-        x, y = check_arrays(x, y)
+        if len(getattr(model, "outputs", None) or []) > 1 and _several(y):
+            x, y = _take(x, slice(None)), _take(y, slice(None))  # one array per output
+        else:
+            x, y = check_arrays(x, y)
     changes = []
     with preserved_global_rng():
         setup = TrainingSetup.from_user(model, x, y)

@@ -550,3 +550,15 @@ def test_the_summed_criterion_adds_each_outputs_own_criterion():
     # loss weights weigh the sum as Keras does
     setup.loss_weights = {"kind": 2.0, "amount": 0.5}
     assert criterion(scaled, setup)[0] == pytest.approx(2 * ce + 0.5, rel=1e-5)
+
+
+def test_apply_fixes_lists_a_change_to_one_of_several_outputs():
+    x, y = _data(40)
+    model = _two_heads()
+    report = Report([Finding("data.target_scale", severity="warning",
+                             evidence={"output": "amount"})])
+    fixed, changes = kerasdoc.apply_fixes(report, model, x,
+                                          {"kind": y, "amount": 500.0 * x[:, :1]})
+    assert fixed is not model and fixed.compiled
+    assert len(changes) == 1 and not changes[0].in_model
+    assert changes[0].startswith("targets of output 'amount': standardised")
