@@ -28,7 +28,8 @@ as the scorer calls it (`benchmarks.realworld.score.run_diagnose`, its
 `batch_size` and `epochs`), but with `budget_s` given here.
 
 The machine may be shared: the load average is printed with each row, so a
-slow row can be read against it.
+slow row can be read against it. `--load N` adds N busy-loop processes for
+the length of each call (a machine that got busier), stopped after it.
 
     python benchmarks/bench_budget.py --costs [--only NAME ...]
 
@@ -49,7 +50,8 @@ sys.path.insert(0, ROOT)
 import numpy as np  # noqa: E402
 
 CORPUS = ("bidirectional_lstm_imdb", "bug_at_lstm_sigmoid_vanish",
-          "image_classification_from_scratch", "bug_at_raw_pixels", "builtin_class_weight")
+          "image_classification_from_scratch", "bug_at_raw_pixels", "builtin_class_weight",
+          "conv_autoencoder")
 
 
 def regression_5k():
@@ -122,14 +124,28 @@ def corpus(name):
         "epochs": program.epochs, **program.diagnose_kwargs}
 
 
-def run(name, budget_s, show_timings):
+def busy(count):
+    """`count` processes that spin on a CPU until killed (a machine under load)."""
+    import subprocess
+
+    return [subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            for _ in range(count)]
+
+
+def run(name, budget_s, show_timings, load_processes=0):
     import kerasdoc
 
     model, x, y, kwargs = SYNTHETIC[name]() if name in SYNTHETIC else corpus(name)
-    load = os.getloadavg()[0]
-    start = time.perf_counter()
-    report = kerasdoc.diagnose(model, x, y, budget_s=budget_s, **kwargs)
-    wall = time.perf_counter() - start
+    spinning = busy(load_processes)
+    try:
+        load = os.getloadavg()[0]
+        start = time.perf_counter()
+        report = kerasdoc.diagnose(model, x, y, budget_s=budget_s, **kwargs)
+        wall = time.perf_counter() - start
+    finally:
+        for process in spinning:
+            process.kill()
+            process.wait()
     parts = {p: report.timings[p] for p in ("data", "model", "preprocessing", "probes",
                                             "training") if p in report.timings}
     print(f"{name:36s} wall {wall:7.1f} s  wall/budget {wall / budget_s:5.2f}  "
@@ -195,6 +211,8 @@ def main(argv=None):
     parser.add_argument("--budget", type=float, default=60.0)
     parser.add_argument("--only", nargs="*", default=None)
     parser.add_argument("--timings", action="store_true")
+    parser.add_argument("--load", type=int, default=0,
+                        help="busy-loop processes running alongside each call")
     parser.add_argument("--costs", action="store_true",
                         help="measure the planning factors instead (see `costs`)")
     args = parser.parse_args(argv)
@@ -204,7 +222,7 @@ def main(argv=None):
             costs(name)
         return
     print(f"budget_s={args.budget:g}; bar: wall/budget <= 1.10", flush=True)
-    ratios = [run(name, args.budget, args.timings) for name in names]
+    ratios = [run(name, args.budget, args.timings, args.load) for name in names]
     print(f"worst wall/budget {max(ratios):.2f} over {len(ratios)} calls")
 
 
