@@ -171,38 +171,79 @@ def _fitted(history):
     return bool(end <= _FITTED_LOSS_RATIO * initial), end, initial
 
 
-def detect_dead_relu(history, *, fraction=0.7):
-    """`train.dead_relu`: at an epoch's end, > `fraction` of a ReLU layer's units never fired.
+# A ReLU unit is "dead" when it never fired on the instrumented batches of an
+# epoch (the mask is reset each epoch). On one batch that says little: a unit
+# that fires on 5 % of the inputs is silent on 32 samples one time in five,
+# and a run of many short epochs (500 samples at batch 32 is 16 steps, one of
+# them instrumented) draws that chance at every epoch end. The fraction must
+# therefore stay above the threshold at consecutive epoch ends whose
+# instrumented batches add up to this many: 4 batches of 32 miss a unit firing
+# on 2.3 % of the samples with 5 % chance. A unit that is really dead gets no
+# gradient and stays dead, so the persistence costs a real case nothing but
+# the wait; an epoch of 4 or more instrumented batches decides alone.
+_DEAD_MIN_BATCHES = 4
 
-    Info when the run's loss nonetheless ended under `_FITTED_LOSS_RATIO` of
-    the first step's: the units that do fire fit the training data (few,
-    similar samples, such as a short raw series, leave the units whose
-    weights point away from them silent on every sample without harm).
+
+def _epoch_batches(history, ends):
+    """Instrumented batches behind the dead-unit mask read at each epoch-end row."""
+    samples = np.asarray(history.get("samples", np.ones(len(history["epoch"]))),
+                         dtype=float)
+    samples = np.where(np.isfinite(samples), samples, 0.0)
+    epoch = np.asarray(history["epoch"])
+    rows = np.arange(len(epoch))
+    return np.array([samples[(epoch == epoch[r]) & (rows <= r)].sum() for r in ends])
+
+
+def detect_dead_relu(history, *, fraction=0.7):
+    """`train.dead_relu`: at epoch ends, > `fraction` of a ReLU layer's units never fired.
+
+    The fraction must hold at consecutive epoch ends whose instrumented
+    batches add up to `_DEAD_MIN_BATCHES` (the silence of a unit on one
+    batch is weak evidence; see there). Info when the run's loss nonetheless
+    ended under `_FITTED_LOSS_RATIO` of the first step's: the units that do
+    fire fit the training data (few, similar samples, such as a short raw
+    series, leave the units whose weights point away from them silent on
+    every sample without harm).
     """
     dead = np.asarray(history["dead_fraction"], dtype=float)
     ends = np.flatnonzero(np.asarray(history["epoch_end"], dtype=bool))
     out = []
     if dead.ndim != 2 or not len(ends):
         return out
+    batches = _epoch_batches(history, ends)
     fitted, end_loss, initial = _fitted(history)
     for col, kind in enumerate(history["activation_kinds"]):
         if kind != "relu":
             continue
-        for r in ends:
+        seen, lowest, first = 0.0, np.inf, None
+        for r, n in zip(ends, batches):
             value = dead[r, col]
-            if np.isfinite(value) and value > fraction:
+            if not (np.isfinite(value) and value > fraction):
+                seen, lowest, first = 0.0, np.inf, None
+                continue
+            seen, lowest = seen + n, min(lowest, value)
+            first = r if first is None else first
+            if seen >= _DEAD_MIN_BATCHES:
+                value = lowest
                 layer = history["activation_layers"][col]
+                epochs = int(history["epoch"][r]) - int(history["epoch"][first]) + 1
                 out.append(Finding(
                     "train.dead_relu", severity="info" if fitted else None,
                     message=(f"{value:.0%} of the units of ReLU layer '{layer}' "
-                             f"never activated during epoch {int(history['epoch'][r])}."
+                             "never activated during epoch "
+                             + (f"{int(history['epoch'][r])}" if epochs == 1 else
+                                f"{int(history['epoch'][first])}-"
+                                f"{int(history['epoch'][r])} (each)")
+                             + f" ({int(seen)} instrumented batches)."
                              + (f" The training loss nonetheless fell to {end_loss:.3g} "
                                 f"from {initial:.3g} (under {_FITTED_LOSS_RATIO:.0%}): "
                                 "the units that fire fit the training data."
                                 if fitted else "")),
                     evidence={"dead_fraction": float(value), "threshold": fraction,
                               "fitted": fitted, "final_loss": end_loss,
-                              "epoch": int(history["epoch"][r])},
+                              "epoch": int(history["epoch"][r]),
+                              "batches_seen": int(seen),
+                              "min_batches": _DEAD_MIN_BATCHES},
                     fix=("Check for large negative biases or a too-high learning "
                          "rate; use He initialisation, a smaller learning rate, or "
                          "LeakyReLU."),

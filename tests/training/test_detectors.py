@@ -363,3 +363,31 @@ def test_dead_relu_with_a_fitted_loss_is_info():
     h["loss"] = np.full(len(h["loss"]), 3000.0)
     (f,) = D.detect_dead_relu(h)
     assert str(f.severity) == "warning"
+
+
+def test_dead_relu_needs_silence_over_several_batches():
+    """Twin of MachineLearningMastery's deep ReLU MLP on two circles: 500 samples at
+    batch 32 make 16-step epochs with one instrumented batch each, and a 5-unit
+    layer looks 80 % dead on one batch at scattered epoch ends while, on the whole
+    training set, 3 of its 5 units fire (seed 0: 60 % dead at the end)."""
+    n = 40
+    h = healthy(n=n, epochs=n)
+    h["epoch"] = np.arange(n)
+    h["epoch_end"] = np.ones(n, bool)
+    h["dead_fraction"][:, 1] = 0.6
+    h["dead_fraction"][[5, 6, 9, 20, 21, 22, 30], 1] = 0.8  # never 4 in a row
+    h["loss"] = np.full(n, 0.55)
+    h["initial_loss"] = 0.69
+    assert not D.detect_dead_relu(h)
+    # four epoch ends in a row at 80 % (four batches): the units stay dead
+    h["dead_fraction"][[23], 1] = 0.8
+    (f,) = D.detect_dead_relu(h)
+    assert f.evidence["batches_seen"] == 4 and f.evidence["epoch"] == 23
+    assert str(f.severity) == "warning" and "epoch 20-23" in f.message
+    # one epoch of four instrumented batches decides alone
+    h = healthy(n=4, epochs=1)
+    h["dead_fraction"][:, 1] = 0.9
+    (f,) = D.detect_dead_relu(h)
+    assert f.evidence["batches_seen"] == 4
+    h["samples"] = np.array([1.0, 1.0, 1.0, 0.0])  # only three instrumented
+    assert not D.detect_dead_relu(h)

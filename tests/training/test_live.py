@@ -98,8 +98,10 @@ def test_huge_negative_bias_kills_relu(small01):
     x, y = small01
     model = _mlp(keras.layers.Dense(64, activation="relu", name="hidden",
                                     bias_initializer=keras.initializers.Constant(-100.0)))
-    (finding,) = _watch(model, x, y).report.by_code("train.dead_relu")
+    # Two epochs of 10 steps: 5 instrumented batches (every=4), the 4 the check needs.
+    (finding,) = _watch(model, x, y, epochs=2).report.by_code("train.dead_relu")
     assert finding.layer == "hidden" and finding.evidence["dead_fraction"] == 1.0
+    assert finding.evidence["batches_seen"] >= 4
 
 
 def test_sigmoid_saturation_from_large_init(small01):
