@@ -91,6 +91,25 @@ def test_reinit_kernels_glorot_for_tanh():
     assert "'zeros' -> 'glorot_uniform'" in changes[0]
 
 
+def test_reinit_kernels_of_a_recurrent_layer_set_its_cells_initializers():
+    # Keras 3's LSTM exposes kernel_initializer as a read-only property of its cell
+    # (bug_at_lstm_sigmoid_vanish failed with "property ... has no setter")
+    model = keras.Sequential([keras.Input((5, 3)),
+                              keras.layers.LSTM(4, kernel_initializer="zeros",
+                                                recurrent_initializer="zeros", name="lstm"),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    setup = TrainingSetup.from_user(model, np.zeros((8, 5, 3), "float32"),
+                                    np.zeros(8, "int64"))
+    finding = Finding("model.zero_init", evidence={"layer": "lstm"}, layer="lstm")
+    new, changes = apply_remedy(REMEDIES["reinit_kernels"], setup, finding, seed=1)
+    assert any("kernel_initializer 'zeros' -> 'glorot_uniform'" in c for c in changes), changes
+    lstm = new.model.get_layer("lstm")
+    assert type(lstm.cell.kernel_initializer).__name__ == "GlorotUniform"
+    assert lstm.cell.kernel.numpy().std() > 0.1
+    assert np.all(model.get_layer("lstm").cell.kernel.numpy() == 0)  # the user's model
+
+
 def test_pair_output_softmax_single_unit_becomes_sigmoid():
     from kerasdoc.model import audit_model
 

@@ -95,9 +95,10 @@ def reinit_kernels(setup, finding, *, seed=0):
             if attr == "embeddings" or (weight and attr != weight):
                 continue
             init = "orthogonal" if attr == "recurrent_kernel" else _initializer_for(layer)
-            owner = layer
-            if not hasattr(layer, f"{attr}_initializer") and hasattr(layer, "cell"):
-                owner = layer.cell
+            # a recurrent layer's initializers live on its cell (the layer's are
+            # read-only properties in Keras 3: LSTM, GRU, SimpleRNN)
+            cell = getattr(layer, "cell", None)
+            owner = cell if hasattr(cell, f"{attr}_initializer") else layer
             before = _initializer_label(getattr(owner, f"{attr}_initializer", None))
             if before == init and finding.code == "model.init_activation_mismatch":
                 continue
