@@ -1092,7 +1092,10 @@ def _schedule(results, arms, order, base, original, horizon, longer, run_epochs,
         together_result = {"codes": [arms[i][1].code for i in order], "changes": lines}
         entries["together"] = together_result
         if len({r.name for r, _ in used}) > 1:
-            plans["together"] = (combined, used, run_epochs, "loss")
+            # class weights in the mix: the combination is judged as they are
+            key_criterion = ("balanced" if any(r.criterion == "balanced" for r, _ in used)
+                             else "loss")
+            plans["together"] = (combined, used, run_epochs, key_criterion)
             run_pass(["together"], min(FIRST_PASS_SEEDS, seeds), "combination")
             run_pass(["together"], seeds, "combination")
             settle("together")

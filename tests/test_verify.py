@@ -562,3 +562,34 @@ def test_apply_fixes_lists_a_change_to_one_of_several_outputs():
     assert fixed is not model and fixed.compiled
     assert len(changes) == 1 and not changes[0].in_model
     assert changes[0].startswith("targets of output 'amount': standardised")
+
+
+def test_a_combination_with_class_weights_is_judged_on_the_class_balanced_loss(monkeypatch):
+    import kerasdoc._verify as v
+    from kerasdoc.remedies import Remedy
+
+    class FakeArm:
+        def __init__(self, setup, criterion, epochs, redraws=()):
+            self.setup, self.epochs = setup, epochs
+
+        def run(self, seed):
+            # class weights raise the plain loss and lower the class-balanced one
+            plain, balanced = {"orig": (0.30, 0.90), "both": (0.50, 0.40)}.get(
+                self.setup, (0.3, 0.9))
+            return {"loss": plain + 0.01 * seed, "metric": 0.5, "curve": [plain],
+                    "balanced": balanced + 0.01 * seed, "steps": 10}
+
+    weights = Remedy("class_weights", "w", lambda s, f, seed=0: [], criterion="balanced")
+    bias = Remedy("log_prior_bias", "b", lambda s, f, seed=0: [])
+    arms = {0: ("orig", Finding("data.class_imbalance"), weights),
+            1: ("orig", Finding("model.output_bias_init"), bias)}
+    monkeypatch.setattr(v, "_Arm", FakeArm)
+    monkeypatch.setattr(v, "_combine", lambda base, chosen, seed, skip=None: (
+        "both", ["w", "b"], [(weights, arms[0][1]), (bias, arms[1][1])]))
+    results = {i: {"remedy": arms[i][2].name, "changes": [arms[i][2].name]} for i in arms}
+    together = v._schedule(results, arms, [0, 1], None,
+                           lambda n: FakeArm("orig", None, n), lambda r: 2,
+                           lambda r, n: None, 2, None, 3, 0, 0.02, True, lambda: 1.0, {},
+                           True, True, lambda m: None)
+    assert together["criterion"] == "class-balanced loss", together
+    assert together["verdict"] == "confirmed"
