@@ -166,6 +166,10 @@ class Deadline:
         self.root = self  # the call's deadline, which keeps what was measured
         self.first_step = None
         self.meter = CpuMeter(clock=clock)  # the root's is the call's (`tick`)
+        # On the call's deadline: a callable giving the seconds the part after
+        # the probes cannot cut (its first traces), `None` when unknown; set by
+        # `diagnose` while the probes run (`kerasdoc.probes._sanity._rest_of_call`).
+        self.later = None
 
     def left(self):
         """Seconds left (`inf` without a deadline, negative once passed)."""

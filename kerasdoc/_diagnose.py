@@ -780,6 +780,11 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, plan, *, budg
             if part in todo else _deadline.PART_WEIGHTS[part]
         budget = plan.share(_deadline.PART_WEIGHTS[part], rest)
         budget.tick()
+        # While the probes run, what the training run after them cannot cut:
+        # when it cannot run in what is left of the call anyway, the probes
+        # may take that time (`kerasdoc.probes._sanity._rest_of_call`).
+        plan.later = (lambda: _training_plan(x, validation_data)[0]) if (
+            part == "probes" and "training" in todo) else None
         tracker.start(part)
         start = time.perf_counter()
         caught = []

@@ -506,3 +506,39 @@ def test_a_probe_of_passes_whose_time_is_gone_says_so_plainly():
     with pytest.raises(BudgetSpent, match=r"^time budget spent after 3 samples$"):
         passes_fit(deadline, 3, 0.01, 2, "samples")
     passes_fit(Deadline(1.0, clock=clock), 0, 0.1, 2, "passes")  # 0.2 s of 1 s: fits
+
+
+def test_the_probes_take_the_rest_of_the_call_only_when_training_cannot_run_in_it():
+    from types import SimpleNamespace
+
+    from kerasdoc.probes._sanity import _rest_of_call
+    from kerasdoc.probes._shared import Pool
+
+    x = np.zeros((100, 4), "float32")
+
+    def setting(forward, training_needs):
+        clock = _Clock()
+        call = Deadline(100.0, clock=clock)
+        probes = call.share(4.0, 8.0)  # half the call: 50 s
+        call.later = lambda: training_needs
+        pool = Pool(model=None)
+        pool.slots = [SimpleNamespace(lent=False, shapes=set())]
+        pool.costs["forward_trace"] = forward
+        return call, probes, pool
+
+    # The training run needs 200 s of the 100 left: it cannot run. The first
+    # trace, at the top of its range (35 x 1 s), fits in the call's 100 s.
+    call, probes, pool = setting(1.0, 200.0)
+    assert _rest_of_call(probes, pool, "probe.cannot_overfit_batch", 32, x)
+    assert probes.end == call.end
+    # The training run may still run: its time stays its own.
+    call, probes, pool = setting(1.0, 90.0)
+    assert not _rest_of_call(probes, pool, "probe.cannot_overfit_batch", 32, x)
+    assert probes.end < call.end
+    # Even the whole call is too short for the trace at the top of its range.
+    call, probes, pool = setting(3.0, 200.0)
+    assert not _rest_of_call(probes, pool, "probe.cannot_overfit_batch", 32, x)
+    # Outside diagnose (nothing declared after the probes): never.
+    call, probes, pool = setting(1.0, 200.0)
+    call.later = None
+    assert not _rest_of_call(probes, pool, "probe.cannot_overfit_batch", 32, x)

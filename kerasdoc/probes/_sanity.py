@@ -128,7 +128,7 @@ _TRAINING = {
 }
 
 
-def _planned_traces(pool, name, batch_size, x):
+def _planned_traces(pool, name, batch_size, x, *, top=False):
     """`(seconds, how)` the probe `name` spends on traces it cannot cut.
 
     `(0.0, None)` when the shared copies it will get are traced already;
@@ -137,7 +137,9 @@ def _planned_traces(pool, name, batch_size, x):
     Traces of the shared copies' train step the probe will make
     (`Pool.traces_needed`) times their predicted cost: the one measured
     on this call's first shared step, or before any, `TRAIN_TRACE_FACTOR`
-    times a trace of the forward pass (made here, once).
+    times a trace of the forward pass (made here, once). `top`: before any
+    measured step, at the top of the measured range
+    (`TRAIN_TRACE_FACTOR_MAX`), for time nothing after it can absorb.
     """
     plan = _TRAINING.get(name)
     if plan is None or pool is None or pool.refused is not None:
@@ -150,6 +152,10 @@ def _planned_traces(pool, name, batch_size, x):
     if not measured and pool.forward_trace_seconds(x) is None:
         return None, None  # not copyable: the copy rule of `can_start` plans it
     per = pool.predicted_first_step()
+    factor = _shared.TRAIN_TRACE_FACTOR
+    if top and not measured:
+        factor = _shared.TRAIN_TRACE_FACTOR_MAX
+        per = factor * pool.costs["forward_trace"]
     # A copy the pool does not hold yet is made first (rebuilt, compiled),
     # as long as the first one took.
     making = pool.copies_to_make(copies)
@@ -158,7 +164,7 @@ def _planned_traces(pool, name, batch_size, x):
            f"step{'s' if traces > 1 else ''}, and a few steps more, are planned to take (" + (
                f"measured {per:.1f} s each on this call's first step"
                f"{pool.load_note()})" if measured else
-               f"{_shared.TRAIN_TRACE_FACTOR:g} x the {pool.costs['forward_trace']:.2f} s "
+               f"{factor:g} x the {pool.costs['forward_trace']:.2f} s "
                "trace of the model's forward pass)"))
     if copying:
         how = how[:-1] + (f", and {copying:.1f} s for the {making} model "
@@ -173,7 +179,11 @@ def _run_probes(runner, todo, deadline, model, x, y, batch_size, seed, task):
     (`_planned_traces`): when they do not fit in the time left for the
     probes it is skipped for the budget; when they fit in that time but
     not in the probe's own share, its share grows to hold them (the
-    probes after it reuse the traced copy).
+    probes after it reuse the traced copy). When they do not fit in the
+    probes' time, and the part after the probes (the training run) cannot
+    run in what is left of the call anyway (`Deadline.later`), the probes
+    take the rest of the call for traces planned at the top of their range
+    (`_rest_of_call`), rather than leave it unused.
     """
     pool = _shared.current()
     for i, check in enumerate(todo):
@@ -190,6 +200,14 @@ def _run_probes(runner, todo, deadline, model, x, y, batch_size, seed, task):
                 # A few steps after the traces, or the probe says nothing.
                 wanted = need * _deadline.TRACE_MARGIN
                 late = deadline.can_start(need=wanted, what=how)  # the probes' time
+                if late is not None and _rest_of_call(deadline, pool, check.name,
+                                                      batch_size, x):
+                    late = None
+                    rest = sum(_deadline.PROBE_WEIGHTS.get(c.name, 1.0) for c in todo[i:]
+                               if runner.reason_to_skip(c.name) is None)
+                    share = deadline.share(_deadline.PROBE_WEIGHTS.get(check.name, 1.0),
+                                           rest)
+                    wanted = min(wanted, deadline.left())
                 if late is None and share.left() < wanted:
                     share = deadline.within(wanted)
             elif need is not None:
@@ -201,6 +219,30 @@ def _run_probes(runner, todo, deadline, model, x, y, batch_size, seed, task):
                 continue
         with _deadline.active(share):
             runner.run(check.name, model, x, y, batch_size, seed, task=task)
+
+
+def _rest_of_call(deadline, pool, name, batch_size, x):
+    """Whether the probes' time grew to the rest of the call for probe `name`.
+
+    Only when the probes run inside a call whose part after them declared
+    what it cannot cut (`deadline.root.later`, set by `diagnose` for its
+    training run), that part cannot run in what is left of the call anyway,
+    and the probe's traces, planned at the top of their range, fit in it.
+    The probes' deadline (`deadline`) then ends with the call's.
+    """
+    root = deadline.root
+    later = getattr(root, "later", None)
+    if later is None or root is deadline or deadline.end >= root.end:
+        return False
+    left = root.left()
+    after = later()
+    if after is None or after <= left:
+        return False  # the training run may still run: its time stays its own
+    top, _ = _planned_traces(pool, name, batch_size, x, top=True)
+    if not top or top > left:
+        return False
+    deadline.end = root.end
+    return True
 
 
 def _report_task(task):
