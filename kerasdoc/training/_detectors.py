@@ -199,7 +199,9 @@ def detect_dead_relu(history, *, fraction=0.7):
 
     The fraction must hold at consecutive epoch ends whose instrumented
     batches add up to `_DEAD_MIN_BATCHES` (the silence of a unit on one
-    batch is weak evidence; see there). Info when the run's loss nonetheless
+    batch is weak evidence; see there); epochs without an instrumented
+    batch (epochs shorter than the read-back interval) neither count nor
+    break the stretch. Info when the run's loss nonetheless
     ended under `_FITTED_LOSS_RATIO` of the first step's: the units that do
     fire fit the training data (few, similar samples, such as a short raw
     series, leave the units whose weights point away from them silent on
@@ -218,7 +220,9 @@ def detect_dead_relu(history, *, fraction=0.7):
         seen, lowest, first = 0.0, np.inf, None
         for r, n in zip(ends, batches):
             value = dead[r, col]
-            if not (np.isfinite(value) and value > fraction):
+            if not np.isfinite(value) or n <= 0:
+                continue  # no instrumented batch in this epoch: no evidence
+            if value <= fraction:
                 seen, lowest, first = 0.0, np.inf, None
                 continue
             seen, lowest = seen + n, min(lowest, value)

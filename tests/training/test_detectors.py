@@ -391,3 +391,14 @@ def test_dead_relu_needs_silence_over_several_batches():
     assert f.evidence["batches_seen"] == 4
     h["samples"] = np.array([1.0, 1.0, 1.0, 0.0])  # only three instrumented
     assert not D.detect_dead_relu(h)
+    # epochs shorter than the read-back interval have no instrumented batch
+    # (NaN): they neither count nor break the stretch (AUTOTRAINER's circle at
+    # batch 128: 6 steps an epoch, one read-back every 16 steps)
+    n = 12
+    h = healthy(n=n, epochs=n)
+    h["epoch"] = np.arange(n)
+    h["epoch_end"] = np.ones(n, bool)
+    h["dead_fraction"][:, 1] = np.where(np.arange(n) % 3 == 1, 1.0, np.nan)
+    h["samples"] = np.where(np.arange(n) % 3 == 1, 1.0, 0.0)
+    (f,) = D.detect_dead_relu(h)
+    assert f.evidence["batches_seen"] == 4 and f.evidence["epoch"] == 10
