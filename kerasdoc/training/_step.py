@@ -91,6 +91,7 @@ class Instrument:
             self.first_nonfinite = _variable([2])
             self.initial_loss = _variable([])
             self.masks = [_variable([probe.taps[i].units]) for i in self.relu_taps]
+            # Weights before a sampled step's update.
             self.shadows = [_variable(w.shape, w.dtype) for w in self.weights]
             self.hist = (_variable([n_t + n_w, histogram_bins + 2])
                          if histogram_bins else None)
@@ -107,6 +108,8 @@ class Instrument:
         self._read_fn = None
         self._prepared = False
         self._layout, self._read_variables = self._read_layout()
+        # Packed float32 slots: two per int64 value (bit-cast), one per float.
+        self._size = sum(_slots(name, shape) for name, shape in self._layout)
         self._slices = self._positions = None
         # Steps run before this instrument existed (host step = counter +
         # offset); set by the Doctor before the first trace.
@@ -151,12 +154,15 @@ class Instrument:
         counter = self.counter.assign_add(1)
         batch_loss = tf.cast(unscaled_loss, tf.float32)
         finite = tf.math.is_finite(batch_loss)
-        sample = tf.logical_or(
+        # With every=1 every step is sampled and read: the statistics run
+        # unconditionally (no `tf.cond`, no predicate).
+        always = self.every == 1
+        sample = True if always else tf.logical_or(
             tf.logical_or(tf.equal(counter % self.every, 0), tf.equal(counter, 1)),
             tf.logical_not(finite))
         scale = self._scale_tensor()
         clip_stats = None
-        grads = []
+        grads, before = [], []
         if self.weights:
             grads = tape.gradient(loss, self.weights)
             applied = grads
@@ -170,12 +176,16 @@ class Instrument:
             if self.curvature is not None:
                 estimated = self._curvature(x, y, sample_weight, grads, scale,
                                             counter, finite)
-            tf.cond(sample, self._snapshot, _nothing)
+            # A tensor read of the weights kept across the update is not
+            # used instead of the shadow copy: it changed the trained
+            # weights (test_exactness_with_doctor_attached[mlp-1]).
+            before = self.shadows
+            _when(sample, self._snapshot)
             model.optimizer.apply_gradients(zip(applied, self.weights))
         else:
             warnings.warn("The model does not have any trainable weights.")
-        tf.cond(sample, lambda: self._heavy(grads, acts, batch_loss, scale, counter),
-                _nothing)
+        _when(sample, lambda: self._heavy(grads, acts, batch_loss, scale, counter,
+                                          before))
         cheap = [1.0, tf.where(finite, batch_loss, 0.0),
                  1.0 - tf.cast(finite, tf.float32)]
         if clip_stats is not None:
@@ -192,28 +202,44 @@ class Instrument:
             return logs
         # The steps the Doctor reads back after (the same rule on the host):
         # every `every` steps and after each sharpness estimate.
+        if always:
+            return {**logs, PACKED_KEY: self._pack_and_reset()}
         due = tf.logical_or(tf.equal((counter + self.offset) % self.every, 0),
                             self.flush)
         if estimated is not None:
             due = tf.logical_or(due, estimated)
-        size = sum(int(np.prod(shape, dtype=np.int64)) for _, shape in self._layout)
         packed = tf.cond(due, self._pack_and_reset,
-                         lambda: tf.zeros([size + 1], tf.float64))
+                         lambda: tf.zeros([self._size + 1], tf.float32))
         return {**logs, PACKED_KEY: packed}
 
     def _pack_and_reset(self):
-        """`[1, window...]` as one float64 vector; resets the window."""
-        flat = self._local_values()
+        """`[1, window...]` as one float32 vector; resets the window."""
+        flat = self._local_values(lead=True)
         with tf.control_dependencies([flat]):
-            resets = [v.assign(tf.zeros_like(v)) for v in self._window]
+            resets = [v.assign(tf.zeros(v.shape, v.dtype)) for v in self._window]
         with tf.control_dependencies(resets):
-            return tf.concat([tf.ones([1], tf.float64), flat], axis=0)
+            return tf.identity(flat)
 
-    def _local_values(self):
+    def _local_values(self, lead=False):
+        """The read variables as one float32 vector (`lead`: a 1 in front).
+
+        Float statistics are float32 variables, read as they are (no cast);
+        an int64 counter is bit-cast into two float32 slots, exact at any
+        step (`unpack` views them back).
+        """
         # In replica context a SyncOnRead variable reads as this replica's
         # own value.
-        return tf.concat([tf.reshape(tf.cast(v, tf.float64), [-1])
-                          for v in self._read_variables], axis=0)
+        parts = [tf.ones([1], tf.float32)] if lead else []
+        for v in self._read_variables:
+            value = tf.convert_to_tensor(v)
+            if value.dtype == tf.int64:
+                value = tf.bitcast(value, tf.float32)
+            elif value.dtype != tf.float32:
+                value = tf.cast(value, tf.float32)
+            if value.shape.rank != 1:
+                value = tf.reshape(value, [-1])
+            parts.append(value)
+        return tf.concat(parts, axis=0)
 
     def _read_layout(self):
         layout = [(n, tuple(getattr(self, n).shape)) for n in _READ_NAMES]
@@ -259,7 +285,7 @@ class Instrument:
             shadow.assign(weight.value)
         return tf.constant(0.0)
 
-    def _heavy(self, grads, acts, batch_loss, scale, counter):
+    def _heavy(self, grads, acts, batch_loss, scale, counter, before):
         # Few ops: one reduction per tensor, then every flag and scale of a
         # kind on the stacked vector (the step's cost on small models is the
         # per-op dispatch, not the arithmetic).
@@ -277,10 +303,11 @@ class Instrument:
                 factor = replicas / tf.cast(scale, tf.float32)
                 g_sq = tf.stack([zero if g is None else _stats.sum_squares(
                     _stats.as_float32(g) * factor) for g in grads])
-            before = tf.stack([_stats.sum_squares(s) for s in self.shadows])
+            before = [_stats.as_float32(b) for b in before]
             update = tf.stack([
-                _stats.sum_squares(_stats.as_float32(w.value) - _stats.as_float32(s))
-                for w, s in zip(self.weights, self.shadows)])
+                _stats.sum_squares(_stats.as_float32(w.value) - b)
+                for w, b in zip(self.weights, before)])
+            before = tf.stack([_stats.sum_squares(b) for b in before])
             g_nf = _stats.flag(g_sq)
             # NaN/Inf in the weights before or after this step's update.
             w_nf = _stats.flag(before + update)
@@ -432,7 +459,7 @@ class Instrument:
             start, where = 0, {}
             for name, shape in self._layout:
                 where[name] = start
-                start += int(np.prod(shape, dtype=np.int64))
+                start += _slots(name, shape)
             from kerasdoc.training import _curvature as K
 
             self._positions = (where["cheap"] + C_LOSS_NF, where["first_nonfinite"],
@@ -442,27 +469,29 @@ class Instrument:
         nf, first, ratio, count, upcoming = self._positions
         sharp = (float(values[ratio]) if ratio is not None and values[count] > 0
                  else float("nan"))
-        return (float(values[nf]), float(values[first]), sharp,
-                None if upcoming is None else int(values[upcoming]))
+        if upcoming is not None:
+            upcoming = int(np.ascontiguousarray(
+                values[upcoming:upcoming + 2], dtype=np.float32).view(np.int64)[0])
+        return (float(values[nf]), float(values[first]), sharp, upcoming)
 
     def unpack(self, packed):
         """`read()`'s dict from packed values (one row per replica)."""
         if self._slices is None:
             self._slices, start = [], 0
             for name, shape in self._layout:
-                size = int(np.prod(shape, dtype=np.int64))
+                size = _slots(name, shape)
                 kind = ("mask" if name.startswith("mask") else "int"
-                        if name in ("counter", "curv_next") else "float")
+                        if name in _INT_NAMES else "float")
                 self._slices.append((name, start, start + size, shape, kind))
                 start += size
         packed = np.atleast_2d(packed)
         rows = len(packed)
-        floats = packed.astype(np.float32)  # one conversion for all
+        floats = np.asarray(packed, dtype=np.float32)
         out, masks = {}, []
         for name, start, stop, shape, kind in self._slices:
             if kind == "int":
-                out[name] = packed[:, start:stop].astype(np.int64).reshape(
-                    (rows,) + shape)
+                out[name] = np.ascontiguousarray(floats[:, start:stop]).view(
+                    np.int64).reshape((rows,) + shape)
             elif kind == "mask":
                 masks.append(floats[:, start:stop].reshape((rows,) + shape))
             else:
@@ -511,6 +540,22 @@ def reduce_replicas(raw, offset=0):
         # The step of the next estimate (the earliest of the replicas').
         out["curv_next"] = int(raw["curv_next"].min()) + offset
     return out
+
+
+_INT_NAMES = ("counter", "curv_next")
+
+
+def _slots(name, shape):
+    """Float32 slots of one read variable in the packed vector."""
+    size = int(np.prod(shape, dtype=np.int64))
+    return 2 * size if name in _INT_NAMES else size
+
+
+def _when(pred, fn):
+    """`fn()` under `tf.cond(pred)`, or directly when `pred` is the constant True."""
+    if pred is True:
+        return fn()
+    return tf.cond(pred, fn, _nothing)
 
 
 def _variable(shape, dtype=tf.float32):

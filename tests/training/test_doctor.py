@@ -18,8 +18,10 @@ def _fit(model, x, y, callbacks=(), **kw):
     return model.get_weights()
 
 
+@pytest.mark.parametrize("every", [4, 1])
 @pytest.mark.parametrize("build", [baseline_mlp, small_cnn], ids=["mlp", "cnn"])
-def test_exactness_with_doctor_attached(build, small01, weights_close):
+def test_exactness_with_doctor_attached(build, every, small01, weights_close):
+    # every=1 takes its own path (no conditionals).
     x, y = small01
     keras.utils.set_random_seed(0)
     plain = build(input_shape=(28, 28))
@@ -28,12 +30,16 @@ def test_exactness_with_doctor_attached(build, small01, weights_close):
     watched = build(input_shape=(28, 28))
     watched.set_weights(start)
     expected = _fit(plain, x, y, epochs=2)
-    doctor = Doctor(every=4)
+    doctor = Doctor(every=every)
     got = _fit(watched, x, y, [doctor], epochs=2)
     assert weights_close(expected, got, atol=1e-5)
     h = doctor.history
     assert h["step"][-1] == 20  # 2 epochs of 10 steps, read every 4 and at epoch ends
     assert np.all(np.isfinite(h["grad_norm"][h["samples"] > 0]))
+    if every == 1:
+        assert len(h["step"]) == 20 and np.all(h["samples"] == 1)
+        # The update of each step is seen.
+        assert np.all(h["update_ratio"] > 0)
 
 
 def test_steps_per_execution_goes_through_keras_make_function(small01, weights_close):
