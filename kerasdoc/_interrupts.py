@@ -43,18 +43,26 @@ def interrupt_guard():
     install = (_STATE.depth == 0
                and threading.current_thread() is threading.main_thread()
                and signal.getsignal(signal.SIGINT) is signal.default_int_handler)
+    # Objects older than the block are set aside (`gc.freeze`), so the
+    # collections inside it (Python's own, each time enough new objects
+    # survive) and the one at its end walk only what the block made (a
+    # process holding TensorFlow has ~450k objects: a full collection takes
+    # 0.6 s unloaded, 1.5-10 s under load). Not when the program (or an
+    # enclosing block, or another thread's) froze objects: unfreezing would
+    # release theirs.
+    freeze = _STATE.depth == 0 and gc.get_freeze_count() == 0
     if _STATE.depth == 0 and not install:
-        yield
+        if freeze:
+            gc.freeze()
+        try:
+            yield
+        finally:
+            if freeze:
+                gc.unfreeze()
         return
     if install:
         _STATE.pending = False
         signal.signal(signal.SIGINT, _handler)
-    # Objects older than the block are set aside (`gc.freeze`), so the
-    # collection at its end walks only what the block made (a process
-    # holding TensorFlow has ~450k objects: 0.6 s unloaded, 1.5-10 s under
-    # load, all after the call's last deadline). Not when the program froze
-    # objects itself: unfreezing would release its own.
-    freeze = _STATE.depth == 0 and gc.get_freeze_count() == 0
     if freeze:
         gc.freeze()
     _STATE.depth += 1

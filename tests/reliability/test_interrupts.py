@@ -247,3 +247,25 @@ def test_the_guard_leaves_a_programs_own_frozen_objects_frozen():
         assert gc.get_freeze_count() == frozen
     finally:
         gc.unfreeze()
+
+
+def test_the_guard_freezes_older_objects_also_where_it_leaves_sigint_alone():
+    import gc
+
+    if gc.get_freeze_count():
+        pytest.skip("the test process froze objects itself")
+    seen = {}
+
+    def work():
+        with interrupt_guard():  # not the main thread: no handler installed
+            seen["frozen"] = gc.get_freeze_count()
+            with interrupt_guard():  # an inner block leaves the outer's freeze
+                seen["inner"] = gc.get_freeze_count()
+            seen["after inner"] = gc.get_freeze_count()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join()
+    # Still frozen after the inner block (counts move as frozen objects die).
+    assert seen["frozen"] > 0 and seen["inner"] > 0 and seen["after inner"] > 0
+    assert gc.get_freeze_count() == 0
