@@ -45,6 +45,16 @@ _FIXES = {
 }
 
 
+# A value model whose best loss stays within this share of the mean-target
+# loss has not used its input: it fits no better than an input-blind one.
+_BLIND_MARGIN = 0.05
+
+_OWN_TERMS_FIX = ("Weigh the model's own loss terms against the data loss: sum a KL "
+                  "term over the latent units and the reconstruction error over the "
+                  "outputs (or scale the KL term down, or anneal it from 0), or lower "
+                  "the regularisation factors; then check the output follows the input.")
+
+
 class OverfitResult(ProbeResult):
     """The loss curve of training on one fixed batch.
 
@@ -412,6 +422,9 @@ class OverfitEvidence:
         stopped: why the loop ended (`"converged"`, `"diverged"`,
             `"plateau"`, `"max_steps"`, `"time_budget"`).
         task_kind: the task's kind name.
+        own_loss_terms: loss terms the model adds to the compiled loss
+            itself (`add_loss` in `call`, weight or activity regularizers),
+            counted on the copy after a forward pass.
     """
 
     losses: Tuple[float, ...]
@@ -425,6 +438,7 @@ class OverfitEvidence:
     batch_size: int = 0
     stopped: Optional[str] = None
     task_kind: Optional[str] = None
+    own_loss_terms: int = 0
 
     @property
     def pattern(self):
@@ -454,6 +468,7 @@ def measure_overfit(model, x, y, *, batch_size=16, max_steps=300, target_ratio=0
         clone = _common.probe_copy(model, seed=seed, sample_x=xb)
         fn = _common.per_sample_loss(model.loss)
         y_pred = clone(xb, training=False)
+        own_terms = len(clone.losses)  # add_loss terms of this call, regularizers
         initial = None if fn is None else float(np.mean(np.asarray(fn(yb, y_pred))))
         kind = _common.loss_kind(model.loss)
         classes = kind is not None and task.is_classification
@@ -499,7 +514,7 @@ def measure_overfit(model, x, y, *, batch_size=16, max_steps=300, target_ratio=0
         mean_target_loss=mean_loss, rate_limited=_fixed_rate_sgd(model.optimizer),
         value_targets=not classes, trainable_params=n_params,
         batch_target_values=n_values, batch_size=int(len(index)), stopped=stopped,
-        task_kind=task.kind)
+        task_kind=task.kind, own_loss_terms=own_terms)
 
 
 def judge_overfit(evidence, settings=None, task=None):
@@ -540,6 +555,14 @@ def judge_overfit(evidence, settings=None, task=None):
             (small or far) and pattern == "plateau") else None
         final = losses[-1]
         needed = _steps_needed(losses, target) if pattern == "still_falling" else None
+        # A model that adds loss terms of its own optimises their sum with the
+        # compiled loss. Settled at the input-blind level (the mean-target
+        # loss), the curve says those terms outweigh fitting the inputs: the
+        # output ignores its input (a variational autoencoder whose KL term
+        # collapses the latent code), not that labels or a softmax are wrong.
+        blind_by_own_terms = (
+            pattern == "plateau" and evidence.own_loss_terms > 0 and mean_loss is not None
+            and not far and float(np.nanmin(losses)) >= (1 - _BLIND_MARGIN) * mean_loss)
         findings.append(Finding(
             "probe.cannot_overfit_batch", severity=severity,
             message=(f"Training on a single batch of {evidence.batch_size} samples did not "
@@ -554,6 +577,11 @@ def judge_overfit(evidence, settings=None, task=None):
                         "reached the targets' scale in the probe's steps, so this is "
                         "inconclusive (standardised targets make it conclusive)."
                         if far else "")
+                     + (f" The model adds {evidence.own_loss_terms} loss term(s) of its "
+                        "own (add_loss, weight or activity regularizers) to the compiled "
+                        f"loss, and it settled at the {mean_loss:.4g} of predicting the "
+                        "batch's mean target: those terms outweigh fitting the inputs, "
+                        "so the output ignores its input." if blind_by_own_terms else "")
                      + (f" At its pace over the last quarter of the run it needs about "
                         f"{needed:.3g} more steps to reach the target, so this is "
                         "inconclusive, not a failure." if needed else "")),
@@ -565,8 +593,9 @@ def judge_overfit(evidence, settings=None, task=None):
                           np.isfinite(losses)) else float("nan"),
                       "target": target, "steps": len(losses),
                       "steps_needed_at_this_pace": needed,
-                      "batch_size": int(evidence.batch_size), "stopped": stopped},
-            fix=_FIXES[pattern],
+                      "batch_size": int(evidence.batch_size), "stopped": stopped,
+                      "own_loss_terms": int(evidence.own_loss_terms)},
+            fix=_OWN_TERMS_FIX if blind_by_own_terms else _FIXES[pattern],
         ))
     return findings
 

@@ -267,6 +267,26 @@ def test_overfit_judge_is_info_when_inconclusive():
     assert _severity(finding) == "info" and "too few to memorise" in finding.message
 
 
+
+def test_overfit_judge_names_the_models_own_loss_terms_at_the_input_blind_level():
+    # Twin of keras-io's subclassed VAE (KL add_loss averaged over 32 latent units
+    # next to an MSE averaged over 784 pixels): its one-batch curve settles at the
+    # loss of predicting the batch's mean image, the KL term outweighing the fit
+    # (the trained program reconstructs no better than the mean image).
+    curve = np.r_[np.geomspace(0.159, 0.066, 80), np.full(200, 0.0658)]
+    values = dict(task_kind="reconstruction", value_targets=True, mean_target_loss=0.0652,
+                  target=0.00326, batch_target_values=12544)
+    [finding] = judge_overfit(_one_batch(curve, own_loss_terms=1, **values))
+    assert _severity(finding) == "error" and finding.evidence["own_loss_terms"] == 1
+    assert "loss term(s) of its own" in finding.message and "KL" in finding.fix
+    # The same curve without terms of the model's own: the usual causes.
+    [finding] = judge_overfit(_one_batch(curve, **values))
+    assert "of its own" not in finding.message and "labels" in finding.fix
+    # Own terms, but the model went well below the input-blind level: not them.
+    lower = np.r_[np.geomspace(0.159, 0.03, 80), np.full(200, 0.03)]
+    [finding] = judge_overfit(_one_batch(lower, own_loss_terms=1, **values))
+    assert "of its own" not in finding.message
+
 # -- every judge is pure ------------------------------------------------------
 
 JUDGES = [judge_initial_loss, judge_batch_mixing, judge_input_independence,
