@@ -306,3 +306,26 @@ def test_confident_logits_on_separable_data_are_info():
     [finding] = doctor.report.by_code("train.logits_blowup")
     assert str(finding.severity) == "info" and finding.evidence["fitted"] is True
     assert doctor.report.at_least("warning") == []
+
+
+def test_layernorm_over_one_feature_blocks_the_gradient():
+    """Twin of keras-io's timeseries Transformer (one-feature series): a block
+    whose feed-forward output has one feature goes through LayerNormalization,
+    which turns one value into its beta, so the Conv1D layers before it get
+    exactly zero gradient; the warning is true there (the corpus program
+    stays at chance), so it must fire."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((256, 16, 1)).astype("float32")
+    y = (x[:, :8, 0].mean(1) > 0).astype("int64")
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((16, 1))
+    h = keras.layers.Conv1D(4, 1, activation="relu", name="ff_in")(inputs)
+    h = keras.layers.Conv1D(1, 1, name="ff_out")(h)
+    h = keras.layers.LayerNormalization(epsilon=1e-6)(h)
+    h = keras.layers.Flatten()(keras.layers.Add()([h, inputs]))
+    model = keras.Model(inputs, keras.layers.Dense(2, activation="softmax")(h))
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam")
+    doctor = _watch(model, x, y, epochs=2, every=2)
+    [finding] = doctor.report.by_code("train.vanishing_gradients")
+    assert finding.layer == "ff_in" and finding.evidence["layer_median_norm"] == 0.0
+    assert str(finding.severity) == "warning"
