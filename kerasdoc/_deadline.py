@@ -170,6 +170,7 @@ class Deadline:
         # the probes cannot cut (its first traces), `None` when unknown; set by
         # `diagnose` while the probes run (`kerasdoc.probes._sanity._rest_of_call`).
         self.later = None
+        self.given_to_probes = None  # why the probes took the rest of the call
 
     def left(self):
         """Seconds left (`inf` without a deadline, negative once passed)."""

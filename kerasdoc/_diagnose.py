@@ -728,7 +728,8 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, plan, *, budg
             late = budget.can_start(need=need, what=how) if need is not None \
                 else budget.can_start()
         if late is not None:
-            return None, late
+            given = getattr(plan, "given_to_probes", None)
+            return None, late + (f" ({given})" if given else "")
         doctor, note = _train_copy(model, x, y, validation_data=validation_data,
                                    batch_size=batch_size, epochs=epochs, budget=budget,
                                    seed=seed, sample_weight=data.sample_weight,
@@ -773,7 +774,9 @@ def _run_parts(model, x, y, data, validation_data, parts, tracker, plan, *, budg
             skipped[part] = "not requested (parts=...)"
             continue
         if plan.spent():
-            skipped[part] = f"time budget of {budget_s:g} s spent before this part"
+            given = getattr(plan, "given_to_probes", None) if part == "training" else None
+            skipped[part] = f"time budget of {budget_s:g} s spent before this part" + (
+                f" ({given})" if given else "")
             tracker.done(part, "skipped (time budget spent)")
             continue
         rest = sum(_deadline.PART_WEIGHTS[p] for p in todo[todo.index(part):]) \

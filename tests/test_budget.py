@@ -531,6 +531,9 @@ def test_the_probes_take_the_rest_of_the_call_only_when_training_cannot_run_in_i
     call, probes, pool = setting(1.0, 200.0)
     assert _rest_of_call(probes, pool, "probe.cannot_overfit_batch", 32, x)
     assert probes.end == call.end
+    assert call.given_to_probes == ("its first steps, planned at 200.0 s, could not fit "
+                                    "in the 100.0 s left of the call, which the probes "
+                                    "used instead")
     # The training run may still run: its time stays its own.
     call, probes, pool = setting(1.0, 90.0)
     assert not _rest_of_call(probes, pool, "probe.cannot_overfit_batch", 32, x)
@@ -542,3 +545,26 @@ def test_the_probes_take_the_rest_of_the_call_only_when_training_cannot_run_in_i
     call, probes, pool = setting(1.0, 200.0)
     call.later = None
     assert not _rest_of_call(probes, pool, "probe.cannot_overfit_batch", 32, x)
+
+
+@pytest.mark.slow
+def test_probes_use_the_time_a_training_run_that_cannot_fit_leaves(digits, monkeypatch):
+    """The probes' own share is too small, the training run can never fit: probes run."""
+    from kerasdoc import _diagnose
+
+    x, y = digits
+    model = _mlp(64, 10, "sparse_categorical_crossentropy", activation="softmax")
+    monkeypatch.setattr(_diagnose, "DOCTOR_TRACE_FACTOR", 1e6)  # never fits
+    from kerasdoc.probes import _shared
+
+    monkeypatch.setitem(_deadline.PART_WEIGHTS, "probes", 0.5)  # ~4 s of the call
+    # A first trace planned at 34 forward traces (x 1.25) does not fit in it;
+    # at the top of the range (35, no margin) it fits in the call's ~33 s.
+    monkeypatch.setattr(_shared, "TRAIN_TRACE_FACTOR", 34.0)
+    report = kerasdoc.diagnose(model, x, y, budget_s=40, parts=["probes", "training"],
+                               progress=False)
+    reason = report.skipped.get("probe.cannot_overfit_batch")
+    assert reason is None, (reason, report.skipped.get("training"))
+    assert "probe.cannot_overfit_batch" in report.timings
+    assert "which the probes used instead" in report.skipped["training"]
+    assert report.timings["total"] <= 40 * 1.1

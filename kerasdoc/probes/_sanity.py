@@ -242,6 +242,9 @@ def _rest_of_call(deadline, pool, name, batch_size, x):
     if not top or top > left:
         return False
     deadline.end = root.end
+    root.given_to_probes = (
+        f"its first steps, planned at {after:.1f} s, could not fit in the {left:.1f} s "
+        "left of the call, which the probes used instead")
     return True
 
 
