@@ -35,8 +35,9 @@ What is compared with what:
   question is what the user's fit ends at), and the steps of each arm are
   reported next to the verdict;
 - a remedy whose effect needs more steps (a new initialisation or
-  activation, `Remedy.slow`) runs again when the short runs are
-  inconclusive: `SLOW_FACTOR` times longer, or as long as the user's own
+  activation, rescaled inputs: `Remedy.slow`) runs again when the short
+  runs are inconclusive or show harm (its transient): `SLOW_FACTOR` times
+  longer, or as long as the user's own
   `fit_epochs` if that is longer (at most `FIT_HORIZON_SAMPLES` samples a
   run);
 - class weights are judged on the class-balanced loss (each class's mean
@@ -1004,7 +1005,7 @@ def _schedule(results, arms, order, base, original, horizon, longer, run_epochs,
     2. every comparison goes on to `seeds` seeds (none once it separated);
     3. all the remedies together, as one comparison (the same two steps);
     4. extensions, in the report's order: a promising inconclusive gain gets
-       more seeds, an inconclusive slow remedy runs again longer; then the
+       more seeds, a slow remedy with no effect or harm runs again longer; then the
        combination's;
     5. a remedy that was not enough alone is judged within the others.
 
@@ -1104,9 +1105,9 @@ def _schedule(results, arms, order, base, original, horizon, longer, run_epochs,
                 "one remedy answers every finding: see its own verdict"))
 
     def extend(key, slow_longer):
-        """More seeds for a promising gain; a longer run for an inconclusive slow remedy."""
+        """More seeds for a promising gain; a longer run for a slow remedy not confirmed."""
         pair, entry = pairs.get(key), entries[key]
-        if pair is None or entry.get("verdict") != "no effect":
+        if pair is None or entry.get("verdict") not in ("no effect", "harmful"):
             return
         if pair.n >= seeds and pair.promising(min_effect, higher):
             if left() <= 0:
@@ -1120,7 +1121,9 @@ def _schedule(results, arms, order, base, original, horizon, longer, run_epochs,
             if more is False:
                 entry["extension"] = "more seeds cut by the time budget"
         extended = slow_longer(pair.before_arm.epochs) if slow_longer else None
-        if entry.get("verdict") != "no effect" or not extended:
+        # a slow remedy's short runs measure its transient: no effect, or harm (a
+        # rescaled input starts the output far from large targets), is not its verdict
+        if entry.get("verdict") not in ("no effect", "harmful") or not extended:
             return
         if left() <= 0:
             entry["extension"] = (f"runs of {extended} epochs not run: time budget spent")

@@ -593,3 +593,32 @@ def test_a_combination_with_class_weights_is_judged_on_the_class_balanced_loss(m
                            True, True, lambda m: None)
     assert together["criterion"] == "class-balanced loss", together
     assert together["verdict"] == "confirmed"
+
+
+def test_a_slow_remedy_harmful_in_short_runs_is_judged_over_the_longer_ones(monkeypatch):
+    """Rescaled inputs start a regression's output far from large targets: short-run harm."""
+    import kerasdoc._verify as v
+    from kerasdoc.remedies import Remedy
+
+    class FakeArm:
+        def __init__(self, setup, criterion, epochs, redraws=()):
+            self.setup, self.epochs = setup, epochs
+
+        def run(self, seed):
+            short = self.epochs < 10
+            loss = {("orig", True): 46.0, ("fix", True): 389.0,
+                    ("orig", False): 30.0, ("fix", False): 12.0}[(self.setup, short)]
+            loss += 0.1 * seed
+            return {"loss": loss, "metric": 5.0, "curve": [loss], "balanced": loss,
+                    "steps": 8 * self.epochs}
+
+    monkeypatch.setattr(v, "_Arm", FakeArm)
+    slow = Remedy("rescale_inputs", "r", lambda s, f, seed=0: [], slow=True)
+    arms = {0: ("fix", Finding("data.not_normalized"), slow)}
+    results = {0: {"remedy": "rescale_inputs", "changes": ["inputs: Normalization"]}}
+    v._schedule(results, arms, [0], None, lambda n: FakeArm("orig", None, n),
+                lambda r: 8, lambda r, n: 100 if r.slow else None, 8, None, 3, 0, 0.02,
+                False, lambda: 1.0, {}, True, False, lambda m: None)
+    entry = results[0]
+    assert entry["verdict"] == "confirmed" and entry["epochs"] == 100, entry
+    assert entry["extended"]["verdict"] == "harmful" and entry["extended"]["from_epochs"] == 8

@@ -42,8 +42,8 @@ class Remedy:
         redraw_fn: `redraw_fn(setup, finding, seed=...)` makes a later
             seed's draws on an already remedied setup (default: `transform`).
         slow: its effect may need more steps than the short runs give (a new
-            initialisation or activation): when the short runs are
-            inconclusive, `verify` runs both arms longer.
+            initialisation or activation, rescaled inputs): when the short runs
+            show no effect or harm, `verify` runs both arms longer.
         horizon: `"short"` (the short runs) or `"fit"`: compared at the
             user's own number of epochs (a change of the batch size changes
             the updates per epoch, momentum the speed: short runs overstate
@@ -113,7 +113,7 @@ REMEDIES = {
         t.pair_output_loss),
     "rescale_inputs": Remedy(
         "rescale_inputs", "a leading Rescaling or Normalization adapted on x_train",
-        t.rescale_inputs),
+        t.rescale_inputs, slow=True),
     "standardise_targets": Remedy(
         "standardise_targets", "standardise regression targets (inverse recorded)",
         t.standardise_targets, carried_by_model=False),
