@@ -7,7 +7,6 @@ SOURCE = ("https://machinelearningmastery.com/"
           "how-to-develop-multilayer-perceptron-models-for-time-series-forecasting/")
 KIND = "timeseries"
 HEALTHY = True
-FAST = True
 NOTES = ("Data exactly as the tutorial: [10, 20, ..., 90] split into 6 samples "
          "of 3 steps, raw inputs and targets; Dense(100, relu, input_dim=3) -> "
          "Dense(1), adam, mse; default batch (one full batch); epochs 2000 -> 500.")
