@@ -39,6 +39,13 @@ the ratio of the medians and the median and range of the per-round paired
 ratios (variant over the same round's plain), the spread to read on a
 shared machine.
 
+`--profile` times the compiled step alone instead (no `fit`, no callbacks):
+Keras's train function and the Doctor's instrumented one, `every=16` and
+`every=1`, interleaved blocks of 48 steps, with the op counts of the traced
+step and, under `jit_compile`, the CPU seconds of the first call and of the
+first partial batch (XLA compiles once per batch shape, for plain Keras
+too).
+
 Only the second epoch is timed (`time.process_time()`, from a callback
 placed last, so other callbacks' epoch-end work is included): the first
 epoch carries the one-off tracing of each variant's step. Variants are
@@ -225,6 +232,124 @@ def walkthrough(model_name, data_dir, rounds, logdir, jit=False, only=None):
     return _summary(times, times["plain"])
 
 
+def _step_functions(model_name, x, y, every, jit):
+    """Keras's compiled train function and the Doctor's, on two equal models."""
+    import keras
+
+    from kerasdoc import _keras
+    from kerasdoc.training._probe import Probe
+    from kerasdoc.training._step import Instrument
+
+    out = {}
+    for kind in ("plain", "doctor"):
+        keras.utils.set_random_seed(0)
+        model = build(model_name, jit)
+        model.fit(x[:64], y[:64], batch_size=32, verbose=0)  # builds everything
+        if kind == "plain":
+            out[kind] = (model, _keras.make_function(model, model.train_step), None)
+        else:
+            instrument = Instrument(model, Probe.from_model(model), every=every,
+                                    clipping={}, saturation_margin=0.02)
+            out[kind] = (model, _keras.make_function(model, instrument.train_step),
+                         instrument)
+    return out
+
+
+def op_counts(model_name, x, y, every):
+    """Ops of the traced step: Keras's, the Doctor's, and its conditional branches."""
+    import collections
+
+    import tensorflow as tf
+
+    spec = (tf.TensorSpec([32] + list(x.shape[1:]), tf.float32),
+            tf.TensorSpec([32], tf.int64))
+    counts = {}
+    for kind, (model, _, instrument) in _step_functions(
+            model_name, x, y, every, False).items():
+        step = model.train_step if instrument is None else instrument.train_step
+        graph = tf.function(step).get_concrete_function(spec).graph.as_graph_def()
+        ops = collections.Counter(n.op for n in graph.node)
+        real = sum(v for k, v in ops.items() if k not in ("Const", "Placeholder", "NoOp"))
+        counts[kind] = {"ops": real, "If": ops.get("If", 0) + ops.get("StatelessIf", 0),
+                        "branches": {f.signature.name: len(f.node_def)
+                                     for f in graph.library.function}}
+    return counts
+
+
+def profile(model_name, x, y, every, jit, rounds, steps=48):
+    """The compiled step alone: ms per step of Keras's and the Doctor's, interleaved.
+
+    No `fit`, no callbacks: the device (and dispatch) cost of the
+    instrumented step. Under `jit`, also the CPU seconds of the first call
+    (trace and XLA compile) and of the first partial batch (a second XLA
+    compile, which plain Keras pays too).
+    """
+    import tensorflow as tf
+
+    functions = _step_functions(model_name, x, y, every, jit)
+    out = {}
+    times = {k: [] for k in functions}
+    for kind, (_, function, _) in functions.items():
+        data = tf.data.Dataset.from_tensor_slices((x[:1000], y[:1000])).batch(32)
+        iterator = iter(data)
+        start = time.process_time()
+        function(iterator)
+        first = time.process_time() - start
+        for _ in range(30):
+            function(iterator)
+        start = time.process_time()
+        function(iterator)  # 1000 = 31 x 32 + 8: the partial batch
+        out[kind] = {"first_call_s": first, "partial_batch_s": time.process_time() - start}
+    iterators = {k: iter(tf.data.Dataset.from_tensor_slices((x, y)).batch(
+        32, drop_remainder=True).repeat()) for k in functions}
+    for kind, (_, function, _) in functions.items():
+        for _ in range(20):
+            function(iterators[kind])
+    for _ in range(rounds):
+        for kind, (_, function, _) in functions.items():
+            start = time.process_time()
+            for _ in range(steps):
+                function(iterators[kind])
+            times[kind].append((time.process_time() - start) / steps * 1e3)
+    for kind in functions:
+        out[kind]["ms_per_step"] = statistics.median(times[kind])
+        out[kind]["rounds_ms"] = times[kind]
+    paired = [d / p for d, p in zip(times["doctor"], times["plain"])]
+    out["ratio_of_medians"] = out["doctor"]["ms_per_step"] / out["plain"]["ms_per_step"]
+    out["paired_ratio_median"] = statistics.median(paired)
+    return out
+
+
+def main_profile(args, x, y):
+    results = {"load_avg": os.getloadavg()}
+    for name in args.models:
+        for every in (16, 1):
+            if not any(j == "on" for j in args.jit) or "off" in args.jit:
+                counts = op_counts(name, x, y, every)
+                sizes = sorted(counts["doctor"]["branches"].values())
+                print(f"{name} every={every} ops: plain {counts['plain']['ops']}, "
+                      f"doctor {counts['doctor']['ops']} with {counts['doctor']['If']} "
+                      f"conditionals (branch sizes {sizes})", flush=True)
+                results[f"{name}/every={every}/ops"] = counts
+            for jit in [j == "on" for j in args.jit]:
+                row = profile(name, x, y, every, jit, args.rounds * 6)
+                results[f"{name}/every={every}/jit={jit}"] = row
+                plain, doctor = row["plain"], row["doctor"]
+                print(f"{name} every={every} jit={jit}: step "
+                      f"{plain['ms_per_step']:.3f} -> {doctor['ms_per_step']:.3f} ms, "
+                      f"x{row['ratio_of_medians']:.2f} (paired "
+                      f"{row['paired_ratio_median']:.2f}); first call "
+                      f"{plain['first_call_s']:.2f} -> {doctor['first_call_s']:.2f} s, "
+                      f"partial batch {plain['partial_batch_s']:.2f} -> "
+                      f"{doctor['partial_batch_s']:.2f} s", flush=True)
+    results["load_avg_after"] = os.getloadavg()
+    print(f"load average before/after: {results['load_avg']} / {results['load_avg_after']}")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f, indent=2)
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
@@ -244,7 +369,17 @@ def main(argv=None):
     parser.add_argument("--variants", nargs="+", default=None,
                         help="run only these variants (and plain)")
     parser.add_argument("--json", help="also write the results here")
+    parser.add_argument("--profile", action="store_true",
+                        help="time the compiled step alone (Keras's and the Doctor's, "
+                             "every=16 and 1, interleaved), count its ops and, under "
+                             "jit, its XLA compile time; no fit")
     args = parser.parse_args(argv)
+    if args.profile:
+        from kerasdoc.datasets import load_fashion_mnist
+
+        (x, y), _, _ = load_fashion_mnist(args.data_dir, download=False)
+        return main_profile(args, x[:args.images].astype("float32") / 255.0,
+                            y[:args.images].astype("int64"))
 
     results = {"rounds": args.rounds, "cpu_count": os.cpu_count(),
                "load_avg": os.getloadavg()}
