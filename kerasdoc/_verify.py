@@ -15,9 +15,11 @@ a 95% t interval over the seeds. The verdict:
 
 A confirmed gain is `large` (`large_gain`) when the low end of its 95%
 interval is at least 10% of the loss before, its mean at least 10% of the
-untrained model's loss (what training removes), and the task's metric moves
-with it (accuracy up 0.02, or the error metric down 10%); `large_by` holds
-the three numbers.
+loss with nothing learned (the untrained model's, or a constant
+prediction's, the label prior or the targets' mean, when lower: a fault
+that inflates the untrained loss does not shrink the gain), and the task's
+metric moves with it (accuracy up 0.02, or the error metric down 10%);
+`large_by` holds the three numbers.
 
 A warning whose remedy has no effect (or harms) is marked `unconfirmed` and
 drops to info; its evidence stays. Each remedy is tried alone, then all
@@ -259,6 +261,11 @@ class SummedCriterion:
         self.last_outputs = outputs
         return total, math.nan
 
+    def no_skill(self):
+        """The summed no-skill losses of the outputs (see `Criterion.no_skill`)."""
+        values = [c.no_skill() for c in self.parts.values()]
+        return None if any(v is None for v in values) else float(sum(values))
+
     def balanced(self, pred, setup):
         """The summed loss (class weights do not apply to several outputs)."""
         return self(pred, setup)[0]
@@ -370,12 +377,46 @@ class Criterion:
         self.last_balanced = _balanced(per_sample, ids)
         return float(per_sample.mean()), float(np.mean(p.argmax(axis=-1) == ids))
 
+    def no_skill(self):
+        """The validation loss of a constant prediction: the label prior, or the mean.
+
+        Cross-entropy of the validation labels' own class frequencies (per
+        label for binary and multilabel targets), the variance of the targets
+        under a squared error, their mean absolute deviation from the median
+        under an absolute one. None when the targets do not allow it.
+        """
+        y = self.y
+        if self.form == "values":
+            v = y.astype("float64").reshape(len(y), -1)
+            if self.absolute:
+                return float(np.mean(np.abs(v - np.median(v, axis=0))))
+            return float(np.mean(np.var(v, axis=0)))
+        if self.form == "multilabel" or (y.ndim >= 1 and self.form != "sparse"
+                                         and y.ndim == 2 and y.shape[-1] == 1):
+            p = np.clip(y.astype("float64").reshape(len(y), -1).mean(axis=0), 1e-7,
+                        1 - 1e-7)
+            return float(np.mean(-(p * np.log(p) + (1 - p) * np.log(1 - p))))
+        ids = (y.reshape(-1).astype("int64") if self.form == "sparse"
+               else y.reshape(-1, y.shape[-1]).argmax(axis=-1))
+        if ids.size == 0 or ids.min() < 0:
+            return None
+        freq = np.bincount(ids) / ids.size
+        freq = freq[freq > 0]
+        return float(-(freq * np.log(freq)).sum())
+
     def balanced(self, pred, setup):
         """The loss with every class weighing the same (None for values)."""
         self.last_balanced = None
         loss, _ = self(pred, setup)
         return loss if self.last_balanced is None or not math.isfinite(loss) else \
             self.last_balanced
+
+
+def _lower(value, floor):
+    """`value`, or `floor` when it is known and lower (or `value` is not finite)."""
+    if floor is None or not math.isfinite(floor):
+        return value
+    return floor if not math.isfinite(value) or floor < value else value
 
 
 def _balanced(per_sample, ids):
@@ -433,9 +474,11 @@ class _Arm:
         for remedy, finding in self.redraws:  # this seed's own random draws
             (remedy.redraw_fn or remedy.transform)(self.setup, finding, seed=seed)
         model, setup = self.model, self.setup
-        if self.start_loss is None and not self.redraws:  # the untrained model's loss
+        if self.start_loss is None and not self.redraws:  # the loss with nothing learned
             loss, _, balanced = self.evaluate()
-            self.start_loss = {"start": loss, "start_balanced": balanced}
+            floor = self.criterion.no_skill()
+            self.start_loss = {"start": _lower(loss, floor),
+                               "start_balanced": _lower(balanced, floor)}
         seed_model(model, seed)
         rng = np.random.default_rng(seed)
         n = _count(setup.y)
@@ -553,7 +596,7 @@ LARGE_OF_BEFORE = 0.10
 """A large gain: the low end of its 95% interval is at least this share of the loss before."""
 
 LARGE_OF_START = 0.10
-"""A large gain: its mean is at least this share of the untrained model's loss."""
+"""A large gain: its mean is at least this share of the loss with nothing learned."""
 
 LARGE_ACCURACY = 0.02
 """A large gain: accuracy up by at least this much (absolute), where there is accuracy."""
@@ -571,9 +614,10 @@ def large_gain(out, before_mean, start, higher_is_better_metric):
     - the loss: the low end of the gain's 95% interval is at least
       `LARGE_OF_BEFORE` of the loss before (beyond noise, and not a sliver);
     - the loss against its start: the mean gain is at least `LARGE_OF_START`
-      of the original's validation loss before any training step. A gain
-      that is large against an almost trained loss but small against what
-      training removes is polish, not a cure;
+      of the validation loss with nothing learned: the original's before any
+      training step, or a constant prediction's (label prior, targets' mean)
+      when that is lower. A gain that is large against an almost trained
+      loss but small against what training removes is polish, not a cure;
     - the task's metric: accuracy up by at least `LARGE_ACCURACY`, or the
       error metric down by `LARGE_ERROR` of its value before. A loss gain
       that changes no prediction is calibration, not a better model.
@@ -581,7 +625,7 @@ def large_gain(out, before_mean, start, higher_is_better_metric):
     Args:
         out: a comparison (`_compare`'s dict).
         before_mean: the mean loss before (divergence capped).
-        start: the original's validation loss before training, or None.
+        start: the validation loss with nothing learned, or None.
         higher_is_better_metric: whether the metric is an accuracy.
 
     Returns:

@@ -109,7 +109,7 @@ def test_a_program_that_cannot_train_is_cured_by_the_loss_pairing():
     v = checked[0].verified
     assert v["verdict"] == "confirmed", v
     assert "Incompatible shapes" in v["before_error"] or "must be equal" in v["before_error"]
-    # the untrained model's loss is measured once, before any step: ln 3 for 3 classes
+    # the loss with nothing learned is measured once, before any step (about ln 3)
     assert v["large_by"]["gain_of_start"] > 0.1 and v["large"], v["large_by"]
     assert "the original run raised" in checked.to_text(color=False)
 
@@ -622,3 +622,26 @@ def test_a_slow_remedy_harmful_in_short_runs_is_judged_over_the_longer_ones(monk
     entry = results[0]
     assert entry["verdict"] == "confirmed" and entry["epochs"] == 100, entry
     assert entry["extended"]["verdict"] == "harmful" and entry["extended"]["from_epochs"] == 8
+
+
+def test_the_loss_with_nothing_learned_is_the_lower_of_the_untrained_and_a_constant():
+    from kerasdoc._verify import Criterion, _lower
+
+    ten = np.repeat(np.arange(10), 5)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(10, "softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy")
+    assert Criterion(ten, model.loss, model).no_skill() == pytest.approx(np.log(10))
+    # raw pixels make the untrained loss 14.6: the gain is judged against ln 10
+    assert _lower(14.6, np.log(10)) == pytest.approx(np.log(10))
+    assert _lower(1.2, np.log(10)) == 1.2 and _lower(float("inf"), 2.0) == 2.0
+    values = np.array([[1.0], [3.0], [5.0]])
+    reg = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    reg.compile("adam", "mse")
+    assert Criterion(values, reg.loss, reg).no_skill() == pytest.approx(np.var([1, 3, 5]))
+    reg.compile("adam", "mae")
+    assert Criterion(values, reg.loss, reg).no_skill() == pytest.approx(4 / 3)
+    binary = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, "sigmoid")])
+    binary.compile("adam", "binary_crossentropy")
+    p = 0.25
+    assert Criterion(np.array([0, 0, 0, 1]), binary.loss, binary).no_skill() == \
+        pytest.approx(-(p * np.log(p) + (1 - p) * np.log(1 - p)))
