@@ -39,8 +39,10 @@ with a lead: slower warm-ups 1e-3 -> 0.1 and 1e-3 -> 0.3 over 300 steps
 (MLP) and 1e-3 -> 0.05 over 300 steps (CNN), 12 epochs, and a step 1e-3 ->
 0.02 at step 48 (MLP) never rose tenfold (dead ReLUs, logits blow-up or
 nothing) and every estimate after step 100 stayed under 0.9 of the bound.
-Constant rates have a sharp edge: MLP 0.046 trains (its ReLUs die), 0.048
-and 0.049 blow up at step 2; CNN 0.02 trains, 0.025 and 0.028 blow up at
+Constant rates have a sharp edge: MLP 0.046 does not blow up (dead ReLUs
+by epoch 4), 0.048
+and 0.049 blow up at step 2; CNN 0.02 does not blow up (dead ReLUs,
+vanishing gradients), 0.025 and 0.028 blow up at
 step 2. The one estimate before such a blow-up (step 1) cannot tell it
 apart: Adam's first-step ratio grows with the rate on healthy runs too
 (MLP 12 at 1e-3, 123 at 1e-2, 370 at 0.03, 567 at 0.046, 591 at 0.048;
