@@ -128,3 +128,25 @@ def test_scorer_runs_one_program_end_to_end():
     assert all(isinstance(code, str) and severity in ("info", "warning", "error")
                for code, severity in result.findings)
     assert score.format_row(result).startswith("[H] mlm_blobs_full_batch")
+
+
+def test_scorer_builds_the_model_at_the_programs_seed():
+    """diagnose and the learning check both build the model after setting the
+    program's seed (the initial weights a healthy program's run starts from)."""
+    import numpy as np
+
+    drawn = []
+
+    def model_fn():
+        drawn.append(np.random.rand())
+        raise RuntimeError("stop after the seed is observed")
+
+    for seed in (0, 1):
+        drawn.clear()
+        program = RealProgram(model_fn=model_fn, x=np.zeros((4, 2)), y=np.zeros(4),
+                              seed=seed)
+        with pytest.raises(RuntimeError):
+            score.run_diagnose(program)
+        assert score.check_learning(program).error is not None
+        expected = np.random.RandomState(seed).rand()
+        assert drawn == [expected, expected]

@@ -36,6 +36,14 @@ class RealProgram:
             (`class_weight`, `sample_weight`, `callbacks`, ...). Defaults to `{}`.
         diagnose_kwargs: what a user would pass to `diagnose` besides the
             above (e.g. `class_names`); normally empty. Defaults to `{}`.
+        seed: the global seed the scorer sets before `model_fn()`, for
+            `diagnose` and for the learning check alike (it draws the initial
+            weights). A healthy program whose run at seed 0 measurably fails
+            (a seed-dependent stall, recorded in its NOTES with the seeds
+            measured) names the seed of a run that learns, so the corpus's
+            healthy programs are runs that learn, as its learning check
+            requires; the failing seed's run stays described in the NOTES.
+            Defaults to `0`.
     """
 
     model_fn: Callable[[], Any]
@@ -46,6 +54,7 @@ class RealProgram:
     epochs: int = 1
     fit_kwargs: dict = field(default_factory=dict)
     diagnose_kwargs: dict = field(default_factory=dict)
+    seed: int = 0
 
 
 def seeded(seed=0):

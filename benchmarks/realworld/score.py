@@ -201,7 +201,7 @@ def run_diagnose(program, budget_s=None):
     """
     import kerasdoc
 
-    _seed()
+    _seed(program.seed)
     model = program.model_fn()
     start = time.perf_counter()
     # The weights a program gives fit, diagnose takes as fit does: a user
@@ -341,7 +341,7 @@ def check_learning(program):
     start = time.perf_counter()
     out = Learning()
     try:
-        _seed()
+        _seed(program.seed)
         model = program.model_fn()
         eval_batch = program.batch_size or 32
         train_y = program.y
