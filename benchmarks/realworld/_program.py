@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-__all__ = ["RealProgram", "seeded", "fashion_mnist", "split"]
+__all__ = ["RealProgram", "seeded", "fashion_mnist", "split", "split_sequence"]
 
 
 @dataclasses.dataclass
@@ -105,3 +105,16 @@ def split(rng, *arrays, test=0.2):
     train = [a[order[:cut]] for a in arrays]
     held = [a[order[cut:]] for a in arrays]
     return tuple(train) + tuple(held)
+
+
+def split_sequence(sequence, n_steps):
+    """MachineLearningMastery's `split_sequence`: windows of `n_steps` and the next value.
+
+    Returns float32 `(X, y)`: `X[i]` is `sequence[i:i + n_steps]` and `y[i]` the
+    value after it, as the univariate forecasting tutorials build them.
+    """
+    X = np.array([sequence[i:i + n_steps] for i in range(len(sequence) - n_steps)],
+                 dtype="float32")
+    y = np.array([sequence[i + n_steps] for i in range(len(sequence) - n_steps)],
+                 dtype="float32")
+    return X, y

@@ -1,7 +1,7 @@
 """MachineLearningMastery "How to Develop Convolutional Neural Network Models for Time Series
 Forecasting": the univariate Conv1D model on a tiny raw sequence."""
 
-from benchmarks.realworld._program import RealProgram, seeded
+from benchmarks.realworld._program import RealProgram, seeded, split_sequence
 
 SOURCE = ("https://machinelearningmastery.com/"
           "how-to-develop-convolutional-neural-network-models-for-time-series-forecasting/")
@@ -16,15 +16,12 @@ NOTES = ("Data exactly as the tutorial: [10, 20, ..., 90] split into 6 samples "
 
 def build(fixed=False):
     import keras
-    import numpy as np
 
     seeded(0)
     raw_seq = [10, 20, 30, 40, 50, 60, 70, 80, 90]
     n_steps = 3
-    X = np.array([raw_seq[i:i + n_steps] for i in range(len(raw_seq) - n_steps)],
-                 dtype="float32").reshape(-1, n_steps, 1)
-    y = np.array([raw_seq[i + n_steps] for i in range(len(raw_seq) - n_steps)],
-                 dtype="float32")
+    X, y = split_sequence(raw_seq, n_steps)
+    X = X.reshape(-1, n_steps, 1)
 
     def model_fn():
         model = keras.Sequential([

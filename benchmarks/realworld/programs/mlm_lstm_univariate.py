@@ -1,7 +1,7 @@
 """MachineLearningMastery "How to Develop LSTM Models for Time Series Forecasting": the vanilla
 LSTM on a tiny raw univariate sequence (one full batch per epoch)."""
 
-from benchmarks.realworld._program import RealProgram, seeded
+from benchmarks.realworld._program import RealProgram, seeded, split_sequence
 
 SOURCE = "https://machinelearningmastery.com/how-to-develop-lstm-models-for-time-series-forecasting/"
 KIND = "timeseries"
@@ -14,15 +14,11 @@ NOTES = ("Data exactly as the tutorial: the raw sequence [10, 20, ..., 90] split
 
 def build(fixed=False):
     import keras
-    import numpy as np
 
     seeded(0)
     raw_seq = [10, 20, 30, 40, 50, 60, 70, 80, 90]
     n_steps = 3
-    X = np.array([raw_seq[i:i + n_steps] for i in range(len(raw_seq) - n_steps)],
-                 dtype="float32")
-    y = np.array([raw_seq[i + n_steps] for i in range(len(raw_seq) - n_steps)],
-                 dtype="float32")
+    X, y = split_sequence(raw_seq, n_steps)
     X = X.reshape((X.shape[0], X.shape[1], 1))
 
     def model_fn():
