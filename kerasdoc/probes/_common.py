@@ -457,6 +457,55 @@ def loss_kind(loss):
     return None if info is None else _CLASSIFICATION_LOSSES.get(info.name)
 
 
+def cross_entropy_floor(loss, kind, y):
+    """The least mean cross-entropy any prediction reaches on targets `y`.
+
+    Cross-entropy against a target distribution t is at least its entropy
+    H(t), reached by predicting t itself. Hard labels (one-hot, 0/1) have
+    H = 0; soft ones (mixup, label smoothing, distillation targets) do not,
+    and a batch fitted perfectly still sits at their mean entropy. Label
+    smoothing in the loss's config is applied first, as the loss applies it.
+
+    Args:
+        loss: the compiled loss (string, function or `keras.losses.Loss`).
+        kind: `loss_kind(loss)`: `"categorical"` or `"binary"`; anything
+            else has floor 0.
+        y: the batch's targets as the loss receives them.
+
+    Returns:
+        float, 0.0 for hard labels or targets it cannot read.
+    """
+    if kind not in ("categorical", "binary") or isinstance(y, (dict, list, tuple)):
+        return 0.0
+    try:
+        t = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        return 0.0
+    if t.size == 0 or not np.all(np.isfinite(t)) or t.min() < 0 or t.max() > 1:
+        return 0.0
+    obj = _loss_object(loss)
+    try:
+        smoothing = float((obj.get_config() if obj is not None else {})
+                          .get("label_smoothing") or 0.0)
+    except Exception:  # a user loss whose get_config fails  # noqa: BLE001
+        smoothing = 0.0
+
+    def xlogx(v):
+        return np.where(v > 0, v * np.log(np.where(v > 0, v, 1.0)), 0.0)
+
+    if kind == "categorical":
+        if t.ndim < 2:
+            return 0.0
+        t = t * (1 - smoothing) + smoothing / t.shape[-1]
+        entropy = -np.sum(xlogx(t), axis=-1)
+    else:
+        t = t * (1 - smoothing) + 0.5 * smoothing
+        entropy = -(xlogx(t) + xlogx(1 - t))
+        if entropy.ndim > 1:
+            entropy = entropy.mean(axis=-1)
+    return float(max(np.mean(entropy), 0.0))
+
+
 def is_builtin_loss(loss):
     """Whether `loss` is one of Keras's own losses (not user code)."""
     return _losses.is_builtin_loss(loss)

@@ -425,6 +425,9 @@ class OverfitEvidence:
         own_loss_terms: loss terms the model adds to the compiled loss
             itself (`add_loss` in `call`, weight or activity regularizers),
             counted on the copy after a forward pass.
+        loss_floor: the least loss any prediction reaches on the batch's
+            targets (the entropy of soft class targets; 0 for hard labels);
+            `target` is measured above it.
     """
 
     losses: Tuple[float, ...]
@@ -439,6 +442,7 @@ class OverfitEvidence:
     stopped: Optional[str] = None
     task_kind: Optional[str] = None
     own_loss_terms: int = 0
+    loss_floor: float = 0.0
 
     @property
     def pattern(self):
@@ -475,6 +479,8 @@ def measure_overfit(model, x, y, *, batch_size=16, max_steps=300, target_ratio=0
         value_target = None if classes else _value_target(
             fn, model.loss, xb, yb, y_pred, target_ratio)
         value_target, mean_loss = value_target if value_target else (None, None)
+        floor = (_common.cross_entropy_floor(model.loss, kind, yb)
+                 if classes else 0.0)
         budget = _common.Budget(max_steps, time_budget)
         losses, best, since_best, stopped = [], math.inf, 0, None
         target = None
@@ -488,7 +494,9 @@ def measure_overfit(model, x, y, *, batch_size=16, max_steps=300, target_ratio=0
             if target is None:
                 reference = (math.log(_common.n_classes_of(kind, y_pred)) if classes
                              else initial)
-                target = target_ratio * abs(reference)
+                # Soft class targets (mixup, label smoothing) cannot be fitted
+                # below their entropy: success is measured above that floor.
+                target = floor + target_ratio * abs(reference)
             smooth = float(np.mean(losses[-5:]))
             if not math.isfinite(loss) or loss > 10 * max(abs(initial), 1e-12):
                 stopped = "diverged"
@@ -514,7 +522,7 @@ def measure_overfit(model, x, y, *, batch_size=16, max_steps=300, target_ratio=0
         mean_target_loss=mean_loss, rate_limited=_fixed_rate_sgd(model.optimizer),
         value_targets=not classes, trainable_params=n_params,
         batch_target_values=n_values, batch_size=int(len(index)), stopped=stopped,
-        task_kind=task.kind, own_loss_terms=own_terms)
+        task_kind=task.kind, own_loss_terms=own_terms, loss_floor=floor)
 
 
 def judge_overfit(evidence, settings=None, task=None):
@@ -594,7 +602,8 @@ def judge_overfit(evidence, settings=None, task=None):
                       "target": target, "steps": len(losses),
                       "steps_needed_at_this_pace": needed,
                       "batch_size": int(evidence.batch_size), "stopped": stopped,
-                      "own_loss_terms": int(evidence.own_loss_terms)},
+                      "own_loss_terms": int(evidence.own_loss_terms),
+                      "loss_floor": float(evidence.loss_floor)},
             fix=_OWN_TERMS_FIX if blind_by_own_terms else _FIXES[pattern],
         ))
     return findings
