@@ -244,7 +244,9 @@ def test_the_guard_leaves_a_programs_own_frozen_objects_frozen():
         frozen = gc.get_freeze_count()
         with interrupt_guard():
             pass
-        assert gc.get_freeze_count() == frozen
+        # Neither unfrozen (0) nor frozen again (objects made since would
+        # join); frozen objects that other threads free meanwhile leave it.
+        assert 0 < gc.get_freeze_count() <= frozen
     finally:
         gc.unfreeze()
 
