@@ -557,13 +557,14 @@ def test_probes_use_the_time_a_training_run_that_cannot_fit_leaves(digits, monke
     monkeypatch.setattr(_diagnose, "DOCTOR_TRACE_FACTOR", 1e6)  # never fits
     from kerasdoc.probes import _shared
 
-    # ~0.2 s of the call: no probe's first trace (34 forward traces x 1.25, or
-    # a step another probe measured) fits in it, however fast this machine is;
-    # at the top of the range (35, no margin) it fits in the call's ~35 s. (At
-    # ~4 s a fast machine's measured 0.6 s step fitted the probes' own share,
-    # and the rest of the call was never needed.)
-    monkeypatch.setitem(_deadline.PART_WEIGHTS, "probes", 0.02)
-    monkeypatch.setattr(_shared, "TRAIN_TRACE_FACTOR", 34.0)
+    monkeypatch.setitem(_deadline.PART_WEIGHTS, "probes", 0.5)  # ~4 s of the call
+    # The first trainable probe's trace is planned at 10,000 forward traces:
+    # it never fits in the probes' ~4 s, however fast this machine's forward
+    # trace is; at the top of the measured range (35 forward traces, no
+    # margin) it fits in the call's ~33 s. (Planned at 34, a fast machine's
+    # plan fitted the probes' own time and the rest of the call was never
+    # needed; with ~0.2 s for the probes, the checks before it spent them.)
+    monkeypatch.setattr(_shared, "TRAIN_TRACE_FACTOR", 1e4)
     report = kerasdoc.diagnose(model, x, y, budget_s=40, parts=["probes", "training"],
                                progress=False)
     reason = report.skipped.get("probe.cannot_overfit_batch")
